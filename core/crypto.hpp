@@ -1,0 +1,22 @@
+#pragma once
+// Message authentication helpers for webhook providers (OpenSSL underneath).
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace chatops::crypto {
+
+enum class Digest { Sha1, Sha256, Sha512 };
+
+// Raw (binary) HMAC of `message` under `key`.
+std::string hmac(Digest digest, std::string_view key, std::string_view message);
+
+std::string to_hex(std::string_view bytes);                      // lowercase
+std::optional<std::string> from_hex(std::string_view hex);       // case-insensitive; nullopt if malformed
+std::string to_base64(std::string_view bytes);                   // standard alphabet, padded
+std::optional<std::string> from_base64(std::string_view text);   // nullopt if malformed
+
+// Compares in time that depends only on the lengths, never on where the inputs differ.
+bool constant_time_equal(std::string_view a, std::string_view b);
+
+}  // namespace chatops::crypto

@@ -1,0 +1,31 @@
+#pragma once
+// The unit that flows from a source through the journal to the bind table.
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace chatops::ingestion {
+
+enum class Severity { Info, Notice, Warning, Error, Critical };
+std::string_view to_string(Severity s);
+Severity severity_from_string(std::string_view s);  // unknown → Info
+
+struct IngestionEvent {
+  std::int64_t id = 0;         // journal sequence number; 0 until the journal assigns it
+  std::string source;          // the source's config name, e.g. "github"
+  std::string kind;            // webhook, api, file, db, stream, log, metric
+  std::string topic;           // e.g. "github/push", "alertmanager/firing"
+  std::chrono::system_clock::time_point time = std::chrono::system_clock::now();
+  Severity severity = Severity::Info;
+  std::string dedupe_key;      // empty: never a duplicate
+  nlohmann::json fields = nlohmann::json::object();  // normalised fields; "raw" holds the payload
+  std::string default_template;  // the provider's template for this topic ("" when none)
+};
+
+nlohmann::json to_json(const IngestionEvent& e);
+IngestionEvent event_from_json(const nlohmann::json& j);
+
+}  // namespace chatops::ingestion
