@@ -2,7 +2,10 @@
 // A configuration document loaded from YAML, and validated views of it.
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <yaml-cpp/yaml.h>
@@ -12,11 +15,24 @@
 
 namespace chatops::config {
 
+namespace detail {
+struct Position {
+  YAML::Mark key;    // of the key naming the node (the node's own mark for items and the root)
+  YAML::Mark value;  // the key's mark again when the value is null (a null has no useful mark)
+};
+using Positions = std::unordered_map<std::string, Position>;  // by path
+}  // namespace detail
+
 // A node of a loaded document, remembering the file it came from so that every message about
 // it can say file:line:column.
+//
+// Positions are recorded once, by path, when a Node is built from a parsed YAML tree: they survive
+// the copies validation makes (YAML::Clone drops marks), and a key filled in from a default
+// reports the position of its nearest ancestor.
 class Node {
  public:
   Node() = default;
+  // `yaml` should come straight from the parser: its marks are recorded here.
   Node(YAML::Node yaml, std::shared_ptr<const std::string> file, std::string path);
 
   // "config.yml:12:5" (the nearest known position for defaults filled in by validation).
@@ -32,7 +48,9 @@ class Node {
   std::vector<std::string> keys() const;        // keys of a map, in document order
 
   // Typed getters. After validation against a schema, they cannot fail for declared keys; on a
-  // key the schema does not declare, or a type mismatch, they throw std::logic_error (a bug).
+  // key the schema does not declare, a type mismatch, or an optional key that is absent (check
+  // has() first), they throw std::logic_error (a bug). On a node that was not validated (or an
+  // undeclared key of an open schema) only the value itself is checked.
   std::string str(std::string_view key) const;
   std::int64_t integer(std::string_view key) const;
   double number(std::string_view key) const;
@@ -54,10 +72,20 @@ class Node {
   const std::shared_ptr<const std::string>& file() const { return file_; }
 
  private:
+  Node child(YAML::Node yaml, std::string path) const;
+  const detail::Position* position() const;  // this path's, or its nearest ancestor's
+  std::string location(const YAML::Mark& mark) const;  // "file:line:column", or "file" if unknown
+  const Field* declared(std::string_view key) const;
+  Node present(std::string_view key) const;
+  std::string scalar_of(std::string_view key) const;
+
   YAML::Node yaml_;
   std::shared_ptr<const std::string> file_;
   std::string path_;
-  std::string fallback_where_;  // position of the parent, for nodes filled in from defaults
+  std::shared_ptr<const detail::Positions> positions_;
+  // After validation: the schema of this map, or of the items of this sequence.
+  std::shared_ptr<const Schema> schema_;
+  friend struct Validator;
   friend Result<Node> validate(const Schema&, const Node&);
 };
 
@@ -67,13 +95,19 @@ class Node {
 Result<Node> load_file(const std::string& path);
 Result<Node> load_string(const std::string& text, const std::string& file_name);
 
-// Checks `node` against `schema`: unknown keys (unless the schema is open), missing required keys,
-// types, bounds, choices; fills in defaults. Errors name file:line:column and the path; all
-// problems found are reported, one per line.
+// Checks `node` against `schema`: unknown or duplicate keys (unknown keys are kept when the schema
+// is open), missing required keys (a null value counts as absent), types, bounds, choices. Returns
+// a new tree with defaults filled in and shorthands expanded; `node` is left untouched. Errors
+// name file:line:column and the path; all problems found are reported, one per line, in document
+// order.
 Result<Node> validate(const Schema& schema, const Node& node);
 
-// Parsing helpers shared with validation (usable on their own).
+// Parsing helpers shared with validation (usable on their own). Errors say what was expected
+// without repeating the text (it may be a secret).
 Result<std::chrono::milliseconds> parse_duration(std::string_view text);
 Result<std::uint64_t> parse_size(std::string_view text);
+Result<std::int64_t> parse_integer(std::string_view text);
+Result<double> parse_number(std::string_view text);  // finite only
+Result<bool> parse_boolean(std::string_view text);   // true/false/yes/no/on/off, any case
 
 }  // namespace chatops::config

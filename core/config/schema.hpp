@@ -12,20 +12,22 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace chatops::config {
 
 enum class Kind {
   String,    // any scalar, as text
-  Secret,    // like String, but never logged or printed (shown as "***")
+  Secret,    // like String, but never logged or printed ("(secret)" in messages)
   Integer,   // 64-bit signed
   Number,    // double
   Boolean,   // true/false/yes/no/on/off
   Duration,  // "250ms", "30s", "5m", "2h", "1d", or a plain number of seconds
   Size,      // "512", "64KiB", "25MiB", "1GiB", "10KB", "5MB" (bytes)
   List,      // a sequence: of maps validated by items(schema), or of scalars of items(kind)
-  Map,       // a nested map validated by schema(s), or free-form when no schema is given
+  Map,       // a nested map validated by schema(s), or free-form when no schema is given. An absent
+             // optional Map stays absent (has() is false); give fallback("{}") to get its defaults
   Any,       // anything; validated by the component itself later (e.g. a source's own keys)
 };
 
@@ -38,9 +40,9 @@ class Field {
   Field& required();                                  // must be present (no default)
   Field& fallback(std::string yaml_default);          // default, as YAML text ("6697", "[]", "{burst: 4}")
   Field& range(double min, double max);               // Integer/Number/Duration(seconds)/Size bounds, inclusive
-  Field& one_of(std::vector<std::string> choices);    // allowed values of a String
+  Field& one_of(std::vector<std::string> choices);    // allowed values of a String (or of List items)
   Field& items(const Schema& item_schema);            // List of maps
-  Field& items(Kind scalar_kind);                     // List of scalars
+  Field& items(Kind scalar_kind);                     // List of scalars (Kind::Map: of free-form maps)
   Field& schema(const Schema& nested);                // Map with its own schema
   Field& example(std::string yaml_example);           // shown in the reference
   Field& allow_string_shorthand(std::string key);     // a List item or Map given as a plain string s
@@ -77,8 +79,11 @@ class Schema {
  public:
   Schema(std::string name, std::string doc);
 
+  // Throws std::logic_error when `name` is already declared (a bug).
   Field& field(std::string name, Kind kind, std::string doc);
   // A copy of this schema with other's fields appended (e.g. common source keys + a kind's keys).
+  // A field of `other` with a name this schema already has replaces it in place. The result is
+  // open only if both are.
   Schema merged(const Schema& other, std::string name) const;
   // Keys not declared are accepted and kept (for sections validated in two steps).
   Schema& open();

@@ -1,0 +1,99 @@
+// Reading YAML and substituting ${NAME} / ${NAME:-default} from the environment.
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "core/config/node.hpp"
+
+namespace chatops::config {
+namespace {
+
+bool is_variable_name(std::string_view name) {
+  auto is_word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  return !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0])) && std::ranges::all_of(name, is_word);
+}
+
+// One ${...} reference (without the braces). Never includes a variable's value in an error.
+Result<std::string> resolve(std::string_view reference) {
+  const auto split = reference.find(":-");
+  const std::string name(reference.substr(0, split));
+  if (!is_variable_name(name)) return fail("invalid variable name \"" + name + "\" in ${...}");
+  const char* value = std::getenv(name.c_str());
+  if (split != std::string_view::npos && (!value || !*value)) return std::string(reference.substr(split + 2));
+  if (!value) return fail("environment variable " + name + " is not set (write ${" + name + ":-default} for a default)");
+  return std::string(value);
+}
+
+Result<std::string> substitute(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    if (text.substr(i).starts_with("$${")) {
+      out += "${";
+      i += 3;
+    } else if (text.substr(i).starts_with("${")) {
+      const auto close = text.find('}', i + 2);
+      if (close == std::string_view::npos) return fail("unterminated ${ (write $${ for a literal ${)");
+      auto value = resolve(text.substr(i + 2, close - i - 2));
+      if (!value) return value;
+      out += *value;
+      i = close + 1;
+    } else {
+      out += text[i++];
+    }
+  }
+  return out;
+}
+
+// Rewrites scalar values in place (keeping their marks); keys are left alone.
+void substitute_all(const Node& node, std::vector<std::string>& errors) {
+  if (node.is_scalar()) {
+    const std::string text = node.scalar();
+    if (text.find("${") == std::string::npos) return;
+    auto value = substitute(text);
+    if (!value) {
+      errors.push_back(node.error(value.error().message).message);
+      return;
+    }
+    YAML::Node shared = node.yaml();
+    shared = *value;
+  } else if (node.is_map()) {
+    for (const std::string& key : node.keys()) substitute_all(node[key], errors);
+  } else {
+    for (const Node& item : node.items()) substitute_all(item, errors);
+  }
+}
+
+}  // namespace
+
+Result<Node> load_string(const std::string& text, const std::string& file_name) {
+  YAML::Node yaml;
+  try {
+    yaml = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    return fail(file_name + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+  Node root(yaml, std::make_shared<const std::string>(file_name), "");
+  std::vector<std::string> errors;
+  substitute_all(root, errors);
+  if (!errors.empty()) {
+    std::string message;
+    for (const std::string& line : errors) message += (message.empty() ? "" : "\n") + line;
+    return fail(std::move(message));
+  }
+  return root;
+}
+
+Result<Node> load_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(path + ": cannot read: " + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return fail(path + ": cannot read: " + std::strerror(errno));
+  return load_string(text.str(), path);
+}
+
+}  // namespace chatops::config

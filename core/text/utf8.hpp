@@ -1,0 +1,21 @@
+#pragma once
+// UTF-8 well-formedness (Unicode 15, table 3-7): no overlongs, no surrogates, nothing above U+10FFFF.
+#include <cstddef>
+#include <string_view>
+
+namespace chatops::text {
+
+struct Utf8Sequence {
+  std::size_t length;  // bytes of the sequence, or of the maximal ill-formed subpart (always ≥ 1)
+  bool valid;
+};
+
+// The sequence at the start of `s` (which must not be empty). An ill-formed one reports the
+// maximal subpart that Unicode recommends replacing with a single U+FFFD.
+Utf8Sequence next_sequence(std::string_view s);
+
+constexpr bool is_continuation_byte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+inline constexpr std::string_view replacement_character = "\xEF\xBF\xBD";  // U+FFFD
+
+}  // namespace chatops::text

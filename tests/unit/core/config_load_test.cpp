@@ -1,0 +1,99 @@
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
+
+#include "core/config/node.hpp"
+
+using namespace chatops::config;
+
+namespace {
+
+Node load(const std::string& text) {
+  auto node = load_string(text, "config.yml");
+  REQUIRE(node);
+  return *node;
+}
+
+std::string load_error(const std::string& text) {
+  auto node = load_string(text, "config.yml");
+  REQUIRE_FALSE(node);
+  return node.error().message;
+}
+
+}  // namespace
+
+TEST_CASE("a YAML syntax error names file, 1-based line and column, and yaml-cpp's message", "[config]") {
+  REQUIRE(load_error("irc:\n  nick: [a, b\n  port: 1\n") == "config.yml:3:7: end of sequence flow not found");
+  REQUIRE(load_error("a: b: c\n") == "config.yml:1:5: illegal map value");
+}
+
+TEST_CASE("where() gives the 1-based position of a value", "[config]") {
+  const Node root = load("irc:\n  nick: opsbot\n  servers:\n    - host: a\n    - host: b\n");
+  REQUIRE(root["irc"]["nick"].where() == "config.yml:2:9");
+  REQUIRE(root["irc"]["servers"].items()[1]["host"].where() == "config.yml:5:13");
+  REQUIRE(root["irc"]["servers"].items()[1]["host"].path() == "irc.servers[1].host");
+  REQUIRE(root["irc"]["nick"].error("too long").message == "config.yml:2:9: irc.nick: too long");
+}
+
+TEST_CASE("${NAME} is replaced from the environment and the value keeps its position", "[config]") {
+  ::setenv("CHATOPS_TEST_NICK", "opsbot", 1);
+  const Node root = load("irc:\n  nick: \"x-${CHATOPS_TEST_NICK}-y\"\n  alt: [\"${CHATOPS_TEST_NICK}_\"]\n");
+  REQUIRE(root["irc"]["nick"].scalar() == "x-opsbot-y");
+  REQUIRE(root["irc"]["nick"].where() == "config.yml:2:9");
+  REQUIRE(root["irc"]["alt"].items()[0].scalar() == "opsbot_");
+  REQUIRE(root["irc"]["alt"].items()[0].where() == "config.yml:3:9");
+}
+
+TEST_CASE("${NAME:-default} uses the default when the variable is unset or empty", "[config]") {
+  ::unsetenv("CHATOPS_TEST_UNSET");
+  ::setenv("CHATOPS_TEST_EMPTY", "", 1);
+  ::setenv("CHATOPS_TEST_PORT", "6697", 1);
+  const Node root = load("a: ${CHATOPS_TEST_UNSET:-fallback}\nb: ${CHATOPS_TEST_EMPTY:-}\n"
+                         "c: ${CHATOPS_TEST_EMPTY:-x}\nd: ${CHATOPS_TEST_PORT:-1}\n");
+  REQUIRE(root["a"].scalar() == "fallback");
+  REQUIRE(root["b"].scalar() == "");
+  REQUIRE(root["c"].scalar() == "x");
+  REQUIRE(root["d"].scalar() == "6697");
+}
+
+TEST_CASE("$${ gives a literal ${ and is not substituted", "[config]") {
+  ::setenv("CHATOPS_TEST_NICK", "opsbot", 1);
+  REQUIRE(load("a: \"$${CHATOPS_TEST_NICK} costs $$5\"\n")["a"].scalar() == "${CHATOPS_TEST_NICK} costs $$5");
+}
+
+TEST_CASE("keys are not substituted", "[config]") {
+  ::setenv("CHATOPS_TEST_NICK", "opsbot", 1);
+  REQUIRE(load("${CHATOPS_TEST_NICK}: 1\n").keys() == std::vector<std::string>{"${CHATOPS_TEST_NICK}"});
+}
+
+TEST_CASE("an unset variable without default is an error naming it at its position, never a value", "[config]") {
+  ::unsetenv("CHATOPS_TEST_PASSWORD");
+  ::unsetenv("CHATOPS_TEST_KEY");
+  ::setenv("CHATOPS_TEST_NICK", "opsbot", 1);
+  const std::string error = load_error(
+      "irc:\n  nick: ${CHATOPS_TEST_NICK}\n  sasl: {password: \"${CHATOPS_TEST_PASSWORD}\"}\n"
+      "channels:\n  - {name: \"#dev\", key: \"${CHATOPS_TEST_KEY}\"}\n");
+  REQUIRE(error ==
+          "config.yml:3:20: irc.sasl.password: environment variable CHATOPS_TEST_PASSWORD is not set "
+          "(write ${CHATOPS_TEST_PASSWORD:-default} for a default)\n"
+          "config.yml:5:25: channels[0].key: environment variable CHATOPS_TEST_KEY is not set "
+          "(write ${CHATOPS_TEST_KEY:-default} for a default)");
+  REQUIRE(error.find("opsbot") == std::string::npos);
+}
+
+TEST_CASE("a malformed reference is an error", "[config]") {
+  REQUIRE(load_error("a: x${OOPS\n") == "config.yml:1:4: a: unterminated ${ (write $${ for a literal ${)");
+  REQUIRE(load_error("a: ${1X}\n") == "config.yml:1:4: a: invalid variable name \"1X\" in ${...}");
+}
+
+TEST_CASE("load_file reads a file and names it in messages", "[config]") {
+  const std::string path = "config_load_test.yml";
+  std::ofstream(path) << "irc:\n  nick: opsbot\n";
+  auto root = load_file(path);
+  REQUIRE(root);
+  REQUIRE(root->operator[]("irc")["nick"].where() == path + ":2:9");
+  std::remove(path.c_str());
+  auto missing = load_file("no-such-dir/config.yml");
+  REQUIRE_FALSE(missing);
+  REQUIRE(missing.error().message == "no-such-dir/config.yml: cannot read: No such file or directory");
+}
