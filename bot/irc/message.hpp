@@ -32,6 +32,7 @@ struct Message {
 };
 
 // Parses one line, without its CR LF. Errors say what is wrong and at which byte offset.
+// Tolerates runs of spaces between atoms (RFC 1459); a repeated tag key keeps its last value.
 Result<Message> parse(std::string_view line);
 
 // Serialises without CR LF. Uses the ':' trailing form for the last parameter when it is empty,

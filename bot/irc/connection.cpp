@@ -1,0 +1,185 @@
+#include "bot/irc/connection.hpp"
+
+#include <openssl/ssl.h>
+#include <spdlog/spdlog.h>
+
+namespace chatops::irc {
+
+Connection::Connection(asio::io_context& io) : io_(io), resolver_(io), timer_(io) {}
+
+void Connection::open(const ServerConfig& server, const TlsConfig& tls, std::chrono::milliseconds timeout,
+                      Handlers handlers) {
+  handlers_ = std::move(handlers);
+  host_ = server.host;
+  tls_ = server.tls;
+  if (tls_) {
+    if (auto ok = setup_tls(server, tls); !ok) {
+      // Report asynchronously, like every other outcome, so callers see one code path.
+      asio::post(io_, [self = shared_from_this(), error = ok.error()] {
+        if (!self->closed_) self->handlers_.connected(std::unexpected(error));
+      });
+      return;
+    }
+  } else {
+    tls_context_.emplace(asio::ssl::context::tls_client);
+    stream_.emplace(io_, *tls_context_);
+  }
+  timer_.expires_after(timeout);
+  timer_.async_wait([self = shared_from_this()](const std::error_code& ec) {
+    if (ec || self->closed_ || self->up_) return;
+    self->failed("timed out connecting to " + self->host_);
+  });
+  resolver_.async_resolve(server.host, std::to_string(server.port),
+                          [self = shared_from_this()](const std::error_code& ec, auto results) {
+                            self->on_resolved(ec, results);
+                          });
+}
+
+Result<void> Connection::setup_tls(const ServerConfig& server, const TlsConfig& tls) {
+  auto& ctx = tls_context_.emplace(asio::ssl::context::tls_client);
+  ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                  asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+  std::error_code ec;
+  if (tls.verify) {
+    ctx.set_verify_mode(asio::ssl::verify_peer);
+    if (tls.ca_file.empty())
+      ctx.set_default_verify_paths(ec);
+    else
+      ctx.load_verify_file(tls.ca_file, ec);
+    if (ec) return fail("cannot load CA certificates " + tls.ca_file + ": " + ec.message());
+  } else {
+    ctx.set_verify_mode(asio::ssl::verify_none);
+    spdlog::warn("irc: tls_verify is false: the certificate of {} is NOT verified (insecure)", server.host);
+  }
+  if (!tls.client_cert.empty()) {
+    ctx.use_certificate_chain_file(tls.client_cert, ec);
+    if (!ec) ctx.use_private_key_file(tls.client_key.empty() ? tls.client_cert : tls.client_key, asio::ssl::context::pem, ec);
+    if (ec) return fail("cannot load the client certificate " + tls.client_cert + ": " + ec.message());
+  }
+  auto& stream = stream_.emplace(io_, ctx);
+  if (tls.verify) stream.set_verify_callback(asio::ssl::host_name_verification(server.host));
+  // SNI carries host names only, never IP literals (RFC 6066).
+  std::error_code not_ip;
+  asio::ip::make_address(server.host, not_ip);
+  if (not_ip && SSL_set_tlsext_host_name(stream.native_handle(), server.host.c_str()) != 1)
+    return fail("cannot set SNI for " + server.host);
+  return {};
+}
+
+void Connection::on_resolved(const std::error_code& ec, const asio::ip::tcp::resolver::results_type& results) {
+  if (closed_ || up_) return;
+  if (ec) return failed("cannot resolve " + host_ + ": " + ec.message());
+  asio::async_connect(stream_->next_layer(), results,
+                      [self = shared_from_this()](const std::error_code& ec, const asio::ip::tcp::endpoint&) {
+                        self->on_connected(ec);
+                      });
+}
+
+void Connection::on_connected(const std::error_code& ec) {
+  if (closed_ || up_) return;
+  if (ec) return failed("cannot connect to " + host_ + ": " + ec.message());
+  if (!tls_) return up();
+  stream_->async_handshake(asio::ssl::stream_base::client, [self = shared_from_this()](const std::error_code& ec) {
+    if (self->closed_ || self->up_) return;
+    if (ec) return self->failed("TLS handshake with " + self->host_ + " failed: " + ec.message());
+    self->up();
+  });
+}
+
+void Connection::up() {
+  up_ = true;
+  timer_.cancel();
+  handlers_.connected({});
+  if (!closed_) read();
+}
+
+void Connection::read() {
+  auto handler = [self = shared_from_this()](const std::error_code& ec, std::size_t n) {
+    if (self->closed_) return;
+    if (ec) return self->failed(ec == asio::error::eof ? "connection closed by the server" : ec.message());
+    self->on_read(n);
+  };
+  if (tls_)
+    stream_->async_read_some(asio::buffer(read_buffer_), handler);
+  else
+    stream_->next_layer().async_read_some(asio::buffer(read_buffer_), handler);
+}
+
+void Connection::on_read(std::size_t n) {
+  std::string_view data(read_buffer_.data(), n);
+  while (!data.empty() && !closed_) {
+    const auto lf = data.find('\n');
+    if (lf == std::string_view::npos) {
+      if (!discarding_) partial_.append(data);
+      if (partial_.size() > kMaxLineBytes) {
+        spdlog::warn("irc: dropping a line from {} longer than {} bytes", host_, kMaxLineBytes);
+        partial_.clear();
+        discarding_ = true;
+      }
+      break;
+    }
+    if (!discarding_) partial_.append(data.substr(0, lf));
+    data.remove_prefix(lf + 1);
+    // LF alone ends a line too: some servers and proxies send no CR.
+    if (!partial_.empty() && partial_.back() == '\r') partial_.pop_back();
+    if (!discarding_ && partial_.size() > kMaxLineBytes)
+      spdlog::warn("irc: dropping a line from {} longer than {} bytes", host_, kMaxLineBytes);
+    else if (!discarding_ && !partial_.empty())
+      handlers_.line(partial_);
+    partial_.clear();
+    discarding_ = false;
+  }
+  if (!closed_) read();
+}
+
+void Connection::write(std::string line, std::function<void()> written) {
+  if (closed_ || !up_) return;
+  line += "\r\n";
+  writes_.emplace_back(std::move(line), std::move(written));
+  if (!writing_) write_next();
+}
+
+void Connection::write_next() {
+  if (writes_.empty() || closed_) {
+    writing_ = false;
+    return;
+  }
+  writing_ = true;
+  auto handler = [self = shared_from_this()](const std::error_code& ec, std::size_t) {
+    if (self->closed_) return;
+    if (ec) return self->failed("write failed: " + ec.message());
+    auto done = std::move(self->writes_.front().second);
+    self->writes_.pop_front();
+    if (done) done();
+    self->write_next();
+  };
+  const auto buffer = asio::buffer(writes_.front().first);
+  if (tls_)
+    asio::async_write(*stream_, buffer, handler);
+  else
+    asio::async_write(stream_->next_layer(), buffer, handler);
+}
+
+void Connection::failed(std::string reason) {
+  if (closed_) return;
+  const bool was_up = up_;
+  close();
+  if (was_up)
+    handlers_.closed(reason);
+  else
+    handlers_.connected(fail(std::move(reason)));
+}
+
+void Connection::close() {
+  if (closed_) return;
+  closed_ = true;
+  timer_.cancel();
+  resolver_.cancel();
+  if (stream_) {
+    std::error_code ignored;
+    stream_->next_layer().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    stream_->next_layer().close(ignored);
+  }
+}
+
+}  // namespace chatops::irc
