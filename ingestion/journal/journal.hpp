@@ -1,0 +1,154 @@
+#pragma once
+// The durable event journal (SQLite, WAL): what makes an acknowledged event survive kill -9.
+//
+// Writing: submit() from any thread hands the event to the writer thread, which commits every
+// event waiting at that moment in one transaction (group commit) and only then answers. The dedupe
+// check runs in that transaction, so of two concurrent submissions of one key exactly one is
+// Accepted. After each commit, on_new_events(max_id) is called on the writer thread.
+//
+// Reading: the dispatcher (the io thread) walks pending_events(), records which handler outputs
+// each event produced, marks them sent or digested as IRC confirms them, and marks the event done.
+// After a crash pending_events(0, …) returns everything not done, and deliveries() says which
+// outputs were already sent, so nothing is said twice or dropped. The read side has its own
+// connection, serialised by a mutex, so /metrics and /healthz may call it from other threads.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "core/error.hpp"
+#include "ingestion/source.hpp"
+
+namespace SQLite {
+class Database;
+}
+
+namespace chatops::ingestion {
+
+enum class Synchronous { Full, Normal };
+
+struct JournalOptions {
+  std::string path = "./data/chatops.db";
+  std::chrono::milliseconds dedupe_window = std::chrono::hours(24);
+  std::chrono::milliseconds retention = std::chrono::hours(24 * 7);  // of done events
+  Synchronous synchronous = Synchronous::Full;
+  std::size_t batch_max = 512;  // events per group commit
+};
+
+enum class DeliveryState { Pending, Sent, Digested };
+std::string_view to_string(DeliveryState s);
+
+// One output of one event: a handler key is whatever identifies it stably across restarts for
+// the same config (e.g. "bind3:#ops").
+struct Delivery {
+  std::string handler_key;
+  DeliveryState state = DeliveryState::Pending;
+  std::int64_t lines = 0;          // IRC lines it was said in (0 until sent)
+  std::optional<std::int64_t> sent_ms;
+};
+
+struct JournalStats {
+  std::uint64_t accepted = 0, duplicates = 0, failed = 0;
+  std::uint64_t commits = 0;       // write transactions of the writer thread
+  std::uint64_t queued = 0;        // submissions waiting for the writer right now
+};
+
+struct Receipt {
+  Submission result = Submission::Failed;
+  std::int64_t id = 0;  // the event's journal id when Accepted
+};
+
+struct PruneCounts {
+  std::int64_t events = 0, dedupe_keys = 0;
+};
+
+class Journal final : public EventSink {
+ public:
+  using Clock = std::function<std::chrono::system_clock::time_point()>;
+
+  // Opens (creating the file, its parent directories and the schema when missing) and starts
+  // the writer thread.
+  static Result<std::unique_ptr<Journal>> open(JournalOptions options, Clock clock = std::chrono::system_clock::now);
+  ~Journal() override;  // answers everything already submitted, then stops the writer
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+
+  // --- writer side (any thread)
+  Submission submit(IngestionEvent event) override;
+  Receipt append(IngestionEvent event);  // submit(), also giving the assigned id
+  // Called on the writer thread after each commit that accepted events. Set before submitting.
+  void set_on_new_events(std::function<void(std::int64_t max_id)> callback);
+  // Goes through the writer: an empty write transaction, so a read-only file, a lock held
+  // elsewhere, a failing disk or a stuck writer all show.
+  Result<void> check_writable();
+  JournalStats stats() const;
+
+  // --- reader side (the dispatcher)
+  Result<std::vector<IngestionEvent>> pending_events(std::int64_t after_id, std::size_t limit);
+  Result<void> record_outputs(std::int64_t event_id, const std::vector<std::string>& handler_keys);
+  Result<std::vector<Delivery>> deliveries(std::int64_t event_id);
+  Result<void> mark_sent(std::int64_t event_id, const std::string& handler_key, std::int64_t lines = 1);
+  Result<void> mark_digested(std::int64_t event_id, const std::string& handler_key);
+  // Fails (and changes nothing) while a delivery of the event is still pending.
+  Result<void> mark_done(std::int64_t event_id);
+  Result<std::int64_t> backlog();                         // events not done
+  Result<std::chrono::milliseconds> oldest_pending_age();  // 0 when there is no backlog
+  // Done events newest first; `topic_mask` is a case-insensitive wildcard (*, ?).
+  Result<std::vector<IngestionEvent>> history(std::size_t limit, std::string_view topic_mask = "*");
+  // Deletes done events older than the retention and dedupe keys older than the window.
+  Result<PruneCounts> prune(std::chrono::system_clock::time_point now);
+
+  // Groups reader-side writes into one transaction (one fsync instead of one per mark). Commits
+  // in commit(); rolls back if destroyed uncommitted. Not nestable.
+  class Batch {
+   public:
+    explicit Batch(Journal& journal);
+    ~Batch();
+    Batch(const Batch&) = delete;
+    Batch& operator=(const Batch&) = delete;
+    Result<void> commit();
+
+   private:
+    Journal& journal_;
+    std::optional<Error> begin_error_;
+    bool open_ = false;
+  };
+
+ private:
+  struct Job;
+  Journal(JournalOptions options, Clock clock, std::unique_ptr<SQLite::Database> writer,
+          std::unique_ptr<SQLite::Database> reader);
+  bool push(const std::shared_ptr<Job>& job);  // false when stopping
+  void run_writer();
+  std::int64_t write_batch(const std::vector<std::shared_ptr<Job>>& batch);  // the highest id accepted
+  Result<void> set_state(std::int64_t event_id, const std::string& handler_key, DeliveryState state,
+                         std::int64_t lines);
+  std::int64_t now_ms() const;
+
+  const JournalOptions options_;
+  const Clock clock_;
+
+  std::unique_ptr<SQLite::Database> writer_db_;  // writer thread only
+  mutable std::mutex queue_mutex_;
+  std::condition_variable work_cv_, done_cv_;
+  std::deque<std::shared_ptr<Job>> queue_;
+  bool stopping_ = false;
+  std::function<void(std::int64_t)> on_new_events_;
+  std::atomic<std::uint64_t> accepted_{0}, duplicates_{0}, failed_{0}, commits_{0};
+
+  std::mutex reader_mutex_;
+  std::unique_ptr<SQLite::Database> reader_db_;
+
+  std::thread writer_thread_;  // last: starts once everything above exists
+};
+
+}  // namespace chatops::ingestion

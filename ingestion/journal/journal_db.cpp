@@ -1,0 +1,98 @@
+#include "ingestion/journal/journal_db.hpp"
+
+#include <filesystem>
+#include <system_error>
+
+namespace chatops::ingestion::journal_db {
+
+namespace {
+
+// AUTOINCREMENT: ids never go back, even when pruning removed the newest rows, so a reader's
+// "after id" cursor stays valid. The partial indexes keep pending and prune scans small.
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE events(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  source TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  topic TEXT NOT NULL,
+  time_ms INTEGER NOT NULL,
+  severity TEXT NOT NULL,
+  dedupe_key TEXT NOT NULL,
+  fields_json TEXT NOT NULL,
+  default_template TEXT NOT NULL,
+  received_ms INTEGER NOT NULL,
+  done_ms INTEGER);
+CREATE INDEX events_pending ON events(id) WHERE done_ms IS NULL;
+CREATE INDEX events_done ON events(done_ms) WHERE done_ms IS NOT NULL;
+CREATE TABLE deliveries(
+  event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+  handler_key TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'digested')),
+  lines INTEGER NOT NULL DEFAULT 0,
+  sent_ms INTEGER,
+  PRIMARY KEY (event_id, handler_key));
+CREATE TABLE dedupe(
+  key TEXT PRIMARY KEY,
+  seen_ms INTEGER NOT NULL);
+CREATE INDEX dedupe_seen ON dedupe(seen_ms);
+PRAGMA user_version = 1;
+)sql";
+
+Result<void> create_parent(const std::string& path) {
+  auto parent = std::filesystem::path(path).parent_path();
+  if (parent.empty()) return {};
+  std::error_code ec;
+  std::filesystem::create_directories(parent, ec);
+  if (ec) return fail(fmt::format("journal: cannot create directory {}: {}", parent.string(), ec.message()));
+  return {};
+}
+
+Result<void> migrate_schema(SQLite::Database& db, const std::string& path) {
+  auto version = guarded("reading the schema version of " + path,
+                         [&] { return db.execAndGet("PRAGMA user_version").getInt(); });
+  if (!version) return std::unexpected(version.error());
+  if (*version > kSchemaVersion)
+    return fail(fmt::format("journal: {} has schema version {}, newer than this build's {}", path, *version,
+                            kSchemaVersion));
+  if (*version == kSchemaVersion) return {};
+  // Version 0: a new file (or one that is not ours: CREATE TABLE then fails on a name clash).
+  return guarded("creating the schema in " + path, [&] {
+    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+    db.exec(kSchemaV1);
+    tx.commit();
+  });
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SQLite::Database>> open(const JournalOptions& options, bool migrate) {
+  if (migrate) {
+    if (auto made = create_parent(options.path); !made) return std::unexpected(made.error());
+  }
+  // Waits this long for the other connection's write transaction instead of failing at once.
+  constexpr int kBusyTimeoutMs = 5000;
+  auto db = guarded("opening " + options.path, [&] {
+    return std::make_unique<SQLite::Database>(options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
+                                              kBusyTimeoutMs);
+  });
+  if (!db) return db;
+  // The first statement reads the header: a file that is not a database fails here.
+  auto mode = guarded("opening " + options.path,
+                      [&] { return (*db)->execAndGet("PRAGMA journal_mode = WAL").getString(); });
+  if (!mode) return std::unexpected(mode.error());
+  if (*mode != "wal") return fail(fmt::format("journal: {}: cannot use WAL mode (got {})", options.path, *mode));
+  // FULL in WAL mode fsyncs the WAL on every commit: a commit, once answered, survives a power
+  // loss. NORMAL only fsyncs at checkpoints: it survives kill -9 but may lose the last commits on
+  // a power loss or kernel crash. Numbers in docs/operations.md, "Journal and delivery guarantees".
+  auto set = guarded("configuring " + options.path, [&] {
+    (*db)->exec(options.synchronous == Synchronous::Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+    (*db)->exec("PRAGMA foreign_keys = ON");
+  });
+  if (!set) return std::unexpected(set.error());
+  if (migrate) {
+    if (auto migrated = migrate_schema(**db, options.path); !migrated) return std::unexpected(migrated.error());
+  }
+  return db;
+}
+
+}  // namespace chatops::ingestion::journal_db

@@ -1,0 +1,251 @@
+// The journal's reader side: what the dispatcher reads and marks, history, pruning.
+#include <array>
+
+#include <spdlog/spdlog.h>
+
+#include "ingestion/journal/journal.hpp"
+#include "ingestion/journal/journal_db.hpp"
+
+namespace chatops::ingestion {
+
+namespace {
+
+constexpr std::array<std::string_view, 3> kStateNames{"pending", "sent", "digested"};
+
+constexpr const char* kEventColumns =
+    "id, source, kind, topic, time_ms, severity, dedupe_key, fields_json, default_template";
+
+IngestionEvent event_from_row(SQLite::Statement& row) {
+  IngestionEvent e;
+  e.id = row.getColumn(0).getInt64();
+  e.source = row.getColumn(1).getString();
+  e.kind = row.getColumn(2).getString();
+  e.topic = row.getColumn(3).getString();
+  e.time = std::chrono::system_clock::time_point(std::chrono::milliseconds(row.getColumn(4).getInt64()));
+  e.severity = severity_from_string(row.getColumn(5).getString());
+  e.dedupe_key = row.getColumn(6).getString();
+  e.fields = nlohmann::json::parse(row.getColumn(7).getString(), nullptr, false);
+  if (e.fields.is_discarded()) e.fields = nlohmann::json::object();  // only if edited by hand
+  e.default_template = row.getColumn(8).getString();
+  return e;
+}
+
+std::vector<IngestionEvent> read_events(SQLite::Statement& query) {
+  std::vector<IngestionEvent> out;
+  while (query.executeStep()) out.push_back(event_from_row(query));
+  return out;
+}
+
+// A bind-style wildcard (*, ?) as a LIKE pattern, which is case-insensitive for ASCII.
+std::string like_pattern(std::string_view mask) {
+  std::string out;
+  for (char c : mask) {
+    if (c == '*') out += '%';
+    else if (c == '?') out += '_';
+    else if (c == '%' || c == '_' || c == '\\') out.append("\\").push_back(c);
+    else out += c;
+  }
+  return out;
+}
+
+// Deletes in chunks, each its own transaction, so the writer thread is never held off for long.
+std::int64_t delete_chunked(SQLite::Database& db, const char* sql, std::int64_t cutoff) {
+  constexpr int kChunk = 1000;
+  std::int64_t total = 0;
+  SQLite::Statement del(db, sql);
+  for (;;) {
+    del.bind(1, cutoff);
+    del.bind(2, kChunk);
+    int n = del.exec();
+    del.reset();
+    total += n;
+    if (n < kChunk) return total;
+  }
+}
+
+}  // namespace
+
+std::string_view to_string(DeliveryState s) { return kStateNames[static_cast<std::size_t>(s)]; }
+
+Result<std::vector<IngestionEvent>> Journal::pending_events(std::int64_t after_id, std::size_t limit) {
+  std::lock_guard lock(reader_mutex_);
+  return journal_db::guarded("reading pending events", [&] {
+    SQLite::Statement q(*reader_db_, fmt::format("SELECT {} FROM events WHERE done_ms IS NULL AND id > ? "
+                                                 "ORDER BY id LIMIT ?",
+                                                 kEventColumns));
+    q.bind(1, after_id);
+    q.bind(2, static_cast<std::int64_t>(limit));
+    return read_events(q);
+  });
+}
+
+Result<void> Journal::record_outputs(std::int64_t event_id, const std::vector<std::string>& handler_keys) {
+  std::lock_guard lock(reader_mutex_);
+  return journal_db::guarded(fmt::format("recording the outputs of event {}", event_id), [&] {
+    // A savepoint nests inside a Batch and makes the set atomic outside one. Undone by hand:
+    // ROLLBACK TO alone would leave an outermost savepoint's transaction open.
+    reader_db_->exec("SAVEPOINT record_outputs");
+    try {
+      // OR IGNORE: on replay, outputs already recorded keep their state (sent stays sent).
+      SQLite::Statement insert(*reader_db_,
+                               "INSERT OR IGNORE INTO deliveries(event_id, handler_key, state) VALUES (?, ?, 'pending')");
+      for (const auto& key : handler_keys) {
+        insert.bind(1, event_id);
+        insert.bind(2, key);
+        insert.exec();
+        insert.reset();
+      }
+    } catch (const SQLite::Exception&) {
+      reader_db_->exec("ROLLBACK TO record_outputs");
+      reader_db_->exec("RELEASE record_outputs");
+      throw;
+    }
+    reader_db_->exec("RELEASE record_outputs");
+  });
+}
+
+Result<std::vector<Delivery>> Journal::deliveries(std::int64_t event_id) {
+  std::lock_guard lock(reader_mutex_);
+  return journal_db::guarded(fmt::format("reading the deliveries of event {}", event_id), [&] {
+    SQLite::Statement q(*reader_db_,
+                        "SELECT handler_key, state, lines, sent_ms FROM deliveries WHERE event_id = ? ORDER BY rowid");
+    q.bind(1, event_id);
+    std::vector<Delivery> out;
+    while (q.executeStep()) {
+      Delivery d;
+      d.handler_key = q.getColumn(0).getString();
+      auto state = q.getColumn(1).getString();
+      d.state = state == "sent" ? DeliveryState::Sent : state == "digested" ? DeliveryState::Digested : DeliveryState::Pending;
+      d.lines = q.getColumn(2).getInt64();
+      if (!q.getColumn(3).isNull()) d.sent_ms = q.getColumn(3).getInt64();
+      out.push_back(std::move(d));
+    }
+    return out;
+  });
+}
+
+Result<void> Journal::set_state(std::int64_t event_id, const std::string& handler_key, DeliveryState state,
+                                std::int64_t lines) {
+  std::lock_guard lock(reader_mutex_);
+  auto what = fmt::format("marking {} of event {} {}", handler_key, event_id, to_string(state));
+  auto changed = journal_db::guarded(what, [&] {
+    SQLite::Statement q(*reader_db_,
+                        "UPDATE deliveries SET state = ?, lines = ?, sent_ms = ? WHERE event_id = ? AND handler_key = ?");
+    q.bind(1, std::string(to_string(state)));
+    q.bind(2, lines);
+    q.bind(3, now_ms());
+    q.bind(4, event_id);
+    q.bind(5, handler_key);
+    return q.exec();
+  });
+  if (!changed) return std::unexpected(changed.error());
+  if (*changed == 0) return fail(fmt::format("journal: {}: no such delivery (record_outputs first)", what));
+  return {};
+}
+
+Result<void> Journal::mark_sent(std::int64_t event_id, const std::string& handler_key, std::int64_t lines) {
+  return set_state(event_id, handler_key, DeliveryState::Sent, lines);
+}
+
+Result<void> Journal::mark_digested(std::int64_t event_id, const std::string& handler_key) {
+  return set_state(event_id, handler_key, DeliveryState::Digested, 0);
+}
+
+Result<void> Journal::mark_done(std::int64_t event_id) {
+  std::lock_guard lock(reader_mutex_);
+  auto what = fmt::format("marking event {} done", event_id);
+  auto outcome = journal_db::guarded(what, [&]() -> std::string {
+    SQLite::Statement q(*reader_db_,
+                        "UPDATE events SET done_ms = ? WHERE id = ? AND done_ms IS NULL AND NOT EXISTS "
+                        "(SELECT 1 FROM deliveries WHERE event_id = events.id AND state = 'pending')");
+    q.bind(1, now_ms());
+    q.bind(2, event_id);
+    if (q.exec() > 0) return {};
+    // Nothing changed: already done (fine, marking is idempotent), unknown, or still pending.
+    SQLite::Statement why(*reader_db_,
+                          "SELECT done_ms IS NOT NULL, (SELECT count(*) FROM deliveries WHERE event_id = events.id "
+                          "AND state = 'pending') FROM events WHERE id = ?");
+    why.bind(1, event_id);
+    if (!why.executeStep()) return "no such event";
+    if (why.getColumn(0).getInt()) return {};
+    return fmt::format("{} deliveries still pending", why.getColumn(1).getInt64());
+  });
+  if (!outcome) return std::unexpected(outcome.error());
+  if (!outcome->empty()) return fail(fmt::format("journal: {}: {}", what, *outcome));
+  return {};
+}
+
+Result<std::int64_t> Journal::backlog() {
+  std::lock_guard lock(reader_mutex_);
+  return journal_db::guarded("counting the backlog", [&] {
+    return reader_db_->execAndGet("SELECT count(*) FROM events WHERE done_ms IS NULL").getInt64();
+  });
+}
+
+Result<std::chrono::milliseconds> Journal::oldest_pending_age() {
+  std::lock_guard lock(reader_mutex_);
+  return journal_db::guarded("reading the oldest pending event", [&] {
+    // Ids grow with received_ms, so the lowest pending id is the oldest (found through the index).
+    SQLite::Statement q(*reader_db_, "SELECT received_ms FROM events WHERE done_ms IS NULL ORDER BY id LIMIT 1");
+    if (!q.executeStep()) return std::chrono::milliseconds(0);
+    return std::chrono::milliseconds(std::max<std::int64_t>(0, now_ms() - q.getColumn(0).getInt64()));
+  });
+}
+
+Result<std::vector<IngestionEvent>> Journal::history(std::size_t limit, std::string_view topic_mask) {
+  std::lock_guard lock(reader_mutex_);
+  return journal_db::guarded("reading history", [&] {
+    SQLite::Statement q(*reader_db_, fmt::format("SELECT {} FROM events WHERE done_ms IS NOT NULL AND topic LIKE ? "
+                                                 "ESCAPE '\\' ORDER BY id DESC LIMIT ?",
+                                                 kEventColumns));
+    q.bind(1, like_pattern(topic_mask));
+    q.bind(2, static_cast<std::int64_t>(limit));
+    return read_events(q);
+  });
+}
+
+Result<PruneCounts> Journal::prune(std::chrono::system_clock::time_point now) {
+  std::lock_guard lock(reader_mutex_);
+  const auto now_ms = journal_db::to_ms(now);
+  return journal_db::guarded("pruning", [&] {
+    PruneCounts n;
+    // Deliveries go with their event (ON DELETE CASCADE).
+    n.events = delete_chunked(*reader_db_,
+                              "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE done_ms IS NOT NULL "
+                              "AND done_ms < ? LIMIT ?)",
+                              now_ms - options_.retention.count());
+    n.dedupe_keys = delete_chunked(*reader_db_,
+                                   "DELETE FROM dedupe WHERE key IN (SELECT key FROM dedupe WHERE seen_ms < ? LIMIT ?)",
+                                   now_ms - options_.dedupe_window.count());
+    return n;
+  });
+}
+
+// --- Batch
+
+Journal::Batch::Batch(Journal& journal) : journal_(journal) {
+  std::lock_guard lock(journal_.reader_mutex_);
+  // IMMEDIATE: take the write lock now (waiting for the writer thread's commit if needed) rather
+  // than fail on a later upgrade from read to write.
+  auto begun = journal_db::guarded("beginning a batch", [&] { journal_.reader_db_->exec("BEGIN IMMEDIATE"); });
+  if (begun) open_ = true;
+  else begin_error_ = begun.error();
+}
+
+Journal::Batch::~Batch() {
+  if (!open_) return;
+  std::lock_guard lock(journal_.reader_mutex_);
+  if (auto rolled = journal_db::guarded("rolling back a batch", [&] { journal_.reader_db_->exec("ROLLBACK"); }); !rolled)
+    spdlog::error("{}", rolled.error().message);
+}
+
+Result<void> Journal::Batch::commit() {
+  if (begin_error_) return std::unexpected(*begin_error_);
+  if (!open_) return fail("journal: batch already committed");
+  std::lock_guard lock(journal_.reader_mutex_);
+  auto committed = journal_db::guarded("committing a batch", [&] { journal_.reader_db_->exec("COMMIT"); });
+  if (committed) open_ = false;
+  return committed;
+}
+
+}  // namespace chatops::ingestion

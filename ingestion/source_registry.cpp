@@ -1,0 +1,48 @@
+#include "ingestion/source_registry.hpp"
+
+#include "ingestion/webhook/webhook_source.hpp"
+
+namespace chatops::ingestion {
+
+config::Schema common_source_schema() {
+  config::Schema s("source", "Keys every entry of `sources:` has; the rest depends on its kind.");
+  s.field("name", config::Kind::String, "Unique name of the source; events carry it, binds can filter on it.")
+      .required();
+  s.field("kind", config::Kind::String, "What kind of source this is.").required();
+  return s;
+}
+
+const std::vector<SourceKind>& source_kinds() {
+  // One line per source kind.
+  static const std::vector<SourceKind> kinds = {
+      webhook::webhook_source_kind(),
+  };
+  return kinds;
+}
+
+const SourceKind* find_source_kind(std::string_view name) {
+  for (const auto& k : source_kinds())
+    if (k.name == name) return &k;
+  return nullptr;
+}
+
+}  // namespace chatops::ingestion
+
+namespace chatops::ingestion {
+
+Result<ValidatedSource> validate_source(const config::Node& entry) {
+  auto common = config::validate(common_source_schema().open(), entry);
+  if (!common) return std::unexpected(common.error());
+  const auto kind_name = common->str("kind");
+  const SourceKind* kind = find_source_kind(kind_name);
+  if (!kind) {
+    std::string known;
+    for (const auto& k : source_kinds()) known += (known.empty() ? "" : ", ") + k.name;
+    return std::unexpected(entry["kind"].error("unknown source kind '" + kind_name + "' (known: " + known + ")"));
+  }
+  auto validated = kind->validate(entry);
+  if (!validated) return std::unexpected(validated.error());
+  return ValidatedSource{kind, std::move(*validated)};
+}
+
+}  // namespace chatops::ingestion

@@ -1,0 +1,45 @@
+#pragma once
+// kind → how to validate and build a source of that kind. Adding a source kind touches its own
+// folder and one line in source_registry.cpp.
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/config/node.hpp"
+#include "ingestion/source.hpp"
+
+namespace chatops::ingestion {
+
+namespace webhook { class WebhookReceiver; }
+
+// Shared services a source may need, owned by the application.
+struct SourceContext {
+  webhook::WebhookReceiver* webhook_receiver = nullptr;
+};
+
+struct SourceKind {
+  std::string name;  // the `kind:` value
+  std::string doc;
+  // Checks one `sources:` entry (common keys and the kind's own) and returns it with defaults.
+  std::function<Result<config::Node>(const config::Node& raw)> validate;
+  std::function<Result<std::unique_ptr<IngestionSource>>(const config::Node& validated, SourceContext&)> make;
+  // The schemas behind validate, for the configuration reference.
+  std::function<std::vector<config::Schema>()> schemas;
+};
+
+const std::vector<SourceKind>& source_kinds();
+const SourceKind* find_source_kind(std::string_view name);
+
+// The keys every source has.
+config::Schema common_source_schema();
+
+struct ValidatedSource {
+  const SourceKind* kind;
+  config::Node node;  // validated against the kind's keys, defaults filled in
+};
+// Checks one `sources:` entry: the common keys, a known kind, then the kind's own keys.
+Result<ValidatedSource> validate_source(const config::Node& entry);
+
+}  // namespace chatops::ingestion

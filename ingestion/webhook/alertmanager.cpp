@@ -1,0 +1,228 @@
+#include "ingestion/webhook/alertmanager.hpp"
+
+#include <algorithm>
+#include <array>
+#include <utility>
+#include <vector>
+
+#include "core/crypto.hpp"
+#include "ingestion/webhook/json_fields.hpp"
+
+namespace chatops::ingestion::webhook {
+
+namespace {
+
+constexpr std::size_t kShownAlerts = 3;
+
+// Empty text as null, which templates treat as false in {{#section}}s.
+json or_null(std::string s) { return s.empty() ? json() : json(std::move(s)); }
+
+// Alertmanager writes the receiver name through Go's regexp.QuoteMeta ("web\.hook"); undo that.
+std::string unquote_meta(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 1 < s.size()) ++i;
+    out += s[i];
+  }
+  return out;
+}
+
+// "k=v, k=v" of a label map (in key order).
+std::string label_text(const json* labels) {
+  std::string out;
+  if (labels && labels->is_object())
+    for (const auto& [key, value] : labels->items())
+      if (value.is_string()) out += (out.empty() ? "" : ", ") + key + "=" + value.get<std::string>();
+  return out;
+}
+
+// The summary annotation, else the description.
+std::string summary_of(const json& annotations) {
+  return first_line(text_at(annotations, "/summary", text_at(annotations, "/description")), 200);
+}
+
+// Rank of a severity label, for picking the group's worst (unknown values rank lowest).
+int rank(std::string_view severity) {
+  static constexpr std::array<std::string_view, 5> order{"info", "warning", "error", "critical", "page"};
+  const auto it = std::ranges::find(order, severity);
+  return it == order.end() ? -1 : static_cast<int>(it - order.begin());
+}
+
+Severity severity_of(std::string_view status, std::string_view label) {
+  if (status == "resolved") return Severity::Info;
+  if (label == "critical" || label == "page") return Severity::Critical;
+  if (label == "error") return Severity::Error;
+  if (label == "info") return Severity::Notice;
+  return Severity::Warning;  // "warning", or a firing alert that does not say
+}
+
+// One alert of the notification. `line` tells it apart from its group: instance (or the labels it
+// does not share with the group) and its summary.
+json alert_fields(const json& a, const json* common_labels) {
+  const std::string instance = text_at(a, "/labels/instance");
+  std::string label = instance;
+  if (label.empty() && find(a, "/labels") && find(a, "/labels")->is_object()) {
+    json own = json::object();
+    for (const auto& [key, value] : find(a, "/labels")->items())
+      if (!common_labels || !common_labels->is_object() || !common_labels->contains(key)) own[key] = value;
+    label = label_text(&own);
+  }
+  const json* annotations = find(a, "/annotations");
+  const std::string summary = annotations ? summary_of(*annotations) : "";
+  std::string line = label.empty() ? text_at(a, "/labels/alertname") : label;
+  if (!summary.empty()) line += (line.empty() ? "" : ": ") + summary;
+  return {{"name", text_at(a, "/labels/alertname")},
+          {"status", text_at(a, "/status")},
+          {"severity", text_at(a, "/labels/severity")},
+          {"instance", instance},
+          {"summary", summary},
+          {"line", line},
+          {"url", text_at(a, "/generatorURL")},
+          {"fingerprint", text_at(a, "/fingerprint")},
+          {"starts_at", text_at(a, "/startsAt")},
+          {"ends_at", text_at(a, "/endsAt")},
+          {"labels", a.contains("labels") ? a["labels"] : json::object()},
+          {"annotations", annotations ? *annotations : json::object()}};
+}
+
+// Same group, same status and the same alerts (by fingerprint) → the same key, so a repeat
+// notification is suppressed while any change in the set is announced.
+std::string dedupe_key(const std::string& group_key, const std::string& status, const json& alerts,
+                       std::int64_t truncated) {
+  std::vector<std::string> prints;
+  for (const auto& a : alerts)
+    prints.push_back(a["fingerprint"].get<std::string>().empty() ? a["labels"].dump() : a["fingerprint"].get<std::string>());
+  std::ranges::sort(prints);
+  std::string material = group_key + "\n" + status + "\n" + std::to_string(truncated);
+  for (const auto& p : prints) material += "\n" + p;
+  // Hashed: a group of hundreds of alerts would otherwise make a key of kilobytes.
+  return "alertmanager:" + crypto::to_hex(crypto::hmac(crypto::Digest::Sha256, "alertmanager-dedupe", material));
+}
+
+// Shared by both templates after the status: group, details, link, then one line per listed alert.
+#define DETAILS                                                                                         \
+  "{{#instance}} on {{instance}}{{/instance}}{{#summary}}: {{summary}}{{/summary}}"                     \
+  "{{#truncated}} (+{{truncated}} truncated){{/truncated}}{{#link}} {{link}}{{/link}}"                  \
+  "{{#alerts_shown}}\n  {{line}}{{/alerts_shown}}{{#more_alerts}}\n  … and {{count}} more{{/more_alerts}}"
+
+// [/COLOR] also ends bold, so bold goes inside the colour.
+constexpr std::string_view kFiringTemplate =
+    "[COLOR=RED][B]FIRING:{{count}}[/B][/COLOR] [B]{{alertname}}[/B]{{#severity}} ({{severity}}){{/severity}}" DETAILS;
+constexpr std::string_view kResolvedTemplate = "[COLOR=GREEN][B]RESOLVED:{{count}}[/B][/COLOR] [B]{{alertname}}[/B]" DETAILS;
+
+#undef DETAILS
+
+class AlertmanagerProvider final : public Provider {
+ public:
+  explicit AlertmanagerProvider(AuthChecks auth) : auth_(std::move(auth)) {}
+
+  std::optional<Rejection> authenticate(const Request& request) const override { return auth_.verify(request); }
+
+  std::expected<Parsed, Rejection> parse(const Request& request) const override {
+    auto payload = parse_json_body(request);
+    if (!payload) return std::unexpected(payload.error());
+    const json& p = *payload;
+    if (const std::string version = text_at(p, "/version", "4"); version != "4")
+      return std::unexpected(bad_request("unsupported_version", "Alertmanager webhook version " +
+                                                                    first_line(version, 10) + " (expected 4)"));
+    const std::string status = text_at(p, "/status");
+    if (status != "firing" && status != "resolved")
+      return std::unexpected(bad_request("missing_field", "Alertmanager status must be firing or resolved"));
+    const json* all = find(p, "/alerts");
+    if (!all || !all->is_array()) return std::unexpected(bad_request("missing_field", "Alertmanager alerts is not a list"));
+
+    const json* common_labels = find(p, "/commonLabels");
+    json alerts = json::array();
+    std::size_t firing = 0;
+    std::string worst;
+    for (const auto& a : *all) {
+      if (!a.is_object()) continue;
+      const std::string alert_status = text_at(a, "/status");
+      firing += alert_status == "firing";
+      if (alert_status != status) continue;  // a firing notification may also carry resolved alerts
+      alerts.push_back(alert_fields(a, common_labels));
+      if (const std::string s = alerts.back()["severity"]; worst.empty() || rank(s) > rank(worst)) worst = s;
+    }
+    const std::size_t count = alerts.size();
+    if (count == 0) return Parsed{{}, "Alertmanager notification without " + status + " alerts"};
+
+    const std::int64_t truncated = int_at(p, "/truncatedAlerts");
+    const std::string external_url = text_at(p, "/externalURL");
+    const std::string group_key = text_at(p, "/groupKey");
+    std::string alertname = text_at(p, "/commonLabels/alertname");
+    if (alertname.empty()) alertname = label_text(find(p, "/groupLabels"));
+    std::string summary = text_at(p, "/commonAnnotations/summary", text_at(p, "/commonAnnotations/description"));
+    if (summary.empty() && count == 1) summary = alerts[0]["summary"].get<std::string>();
+    // One alert: its own graph; a group: the Alertmanager that holds them all.
+    std::string link = count == 1 ? alerts[0]["url"].get<std::string>() : external_url;
+    if (link.empty()) link = count == 1 ? external_url : alerts[0]["url"].get<std::string>();
+
+    IngestionEvent e;
+    e.topic = "alertmanager/" + status;
+    e.severity = severity_of(status, worst);
+    e.dedupe_key = dedupe_key(group_key, status, alerts, truncated);
+    e.fields = {{"status", status},
+                {"receiver", unquote_meta(text_at(p, "/receiver"))},
+                {"group_key", group_key},
+                {"group", label_text(find(p, "/groupLabels"))},
+                {"alertname", alertname.empty() ? "alerts" : alertname},
+                {"severity", or_null(worst.empty() ? text_at(p, "/commonLabels/severity") : worst)},
+                {"instance", or_null(text_at(p, "/commonLabels/instance"))},
+                {"summary", or_null(first_line(summary, 200))},
+                {"count", count},
+                {"firing_count", firing},
+                {"resolved_count", all->size() - firing},
+                {"truncated", truncated > 0 ? json(truncated) : json()},
+                {"link", or_null(link)},
+                {"external_url", external_url},
+                {"notification_reason", text_at(p, "/notification_reason")},
+                {"common_labels", common_labels && common_labels->is_object() ? *common_labels : json::object()},
+                {"alerts_shown", count > 1 ? json(alerts.begin(), alerts.begin() + static_cast<std::ptrdiff_t>(std::min(count, kShownAlerts)))
+                                           : json::array()},
+                {"more_alerts", count > kShownAlerts ? json::array({{{"count", count - kShownAlerts}}}) : json::array()}};
+    e.fields["alerts"] = std::move(alerts);
+    e.fields["raw"] = std::move(*payload);
+    e.default_template = std::string(status == "firing" ? kFiringTemplate : kResolvedTemplate);
+    e.time = request.received;
+    return Parsed{{std::move(e)}, {}};
+  }
+
+ private:
+  AuthChecks auth_;
+};
+
+config::Schema alertmanager_schema() {
+  config::Schema s("alertmanager", "Prometheus Alertmanager webhook receiver (webhook_configs).");
+  add_bearer_field(s);
+  add_basic_auth_field(s);
+  return s;
+}
+
+}  // namespace
+
+std::unique_ptr<Provider> make_alertmanager(AuthChecks auth) {
+  return std::make_unique<AlertmanagerProvider>(std::move(auth));
+}
+
+ProviderSpec alertmanager_spec() {
+  return {
+      .name = "alertmanager",
+      .doc = "Prometheus Alertmanager webhook (version 4), authenticated by bearer_token or basic_auth (set the "
+             "same in the receiver's http_config). One event per notification: alertmanager/firing or "
+             "alertmanager/resolved; a repeated notification of the same alerts is a duplicate.",
+      .schema = alertmanager_schema,
+      .make = [](const config::Node& validated) -> Result<std::unique_ptr<Provider>> {
+        auto auth = AuthChecks::from_config(validated);
+        if (!auth) return std::unexpected(auth.error());
+        // Both would have to match the one Authorization header.
+        if (validated.has("bearer_token") && validated.has("basic_auth"))
+          return std::unexpected(validated.error("give bearer_token or basic_auth, not both"));
+        if (auth->empty())
+          return std::unexpected(validated.error("an alertmanager source needs bearer_token or basic_auth "
+                                                 "(Alertmanager signs nothing; anyone could post alerts otherwise)"));
+        return make_alertmanager(std::move(*auth));
+      },
+  };
+}
+
+}  // namespace chatops::ingestion::webhook

@@ -1,0 +1,310 @@
+#include "ingestion/webhook/github.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "ingestion/webhook/auth.hpp"
+#include "ingestion/webhook/json_fields.hpp"
+
+namespace chatops::ingestion::webhook {
+
+namespace {
+
+std::string short_sha(std::string_view sha) { return std::string(sha.substr(0, 7)); }
+
+// "review_requested" → "review requested"
+std::string words(std::string s) {
+  std::ranges::replace(s, '_', ' ');
+  return s;
+}
+
+// outcome: the conclusion once there is one, else the status; plus flags for colouring templates.
+Severity set_outcome(json& f, const std::string& status, const std::string& conclusion) {
+  const std::string outcome = conclusion.empty() ? status : conclusion;
+  const bool failure = outcome == "failure" || outcome == "timed_out" || outcome == "startup_failure" ||
+                       outcome == "cancelled";
+  const bool pending = outcome == "queued" || outcome == "in_progress" || outcome == "requested" ||
+                       outcome == "waiting" || outcome == "pending";
+  f["status"] = status;
+  f["conclusion"] = conclusion;
+  f["outcome"] = words(outcome);
+  f["is_success"] = outcome == "success";
+  f["is_failure"] = failure;
+  f["is_pending"] = pending;
+  f["is_other"] = outcome != "success" && !failure && !pending;
+  if (outcome == "failure" || outcome == "timed_out" || outcome == "startup_failure") return Severity::Error;
+  if (outcome == "cancelled") return Severity::Warning;
+  if (outcome == "action_required") return Severity::Notice;
+  return Severity::Info;
+}
+
+// The outcome, green for success, red for failure, yellow while pending.
+#define OUTCOME                                                                                       \
+  "{{#is_success}}[COLOR=GREEN]{{outcome}}[/COLOR]{{/is_success}}"                                    \
+  "{{#is_failure}}[COLOR=RED]{{outcome}}[/COLOR]{{/is_failure}}"                                      \
+  "{{#is_pending}}[COLOR=YELLOW]{{outcome}}[/COLOR]{{/is_pending}}{{#is_other}}{{outcome}}{{/is_other}}"
+
+constexpr std::size_t kShownCommits = 3;
+
+Severity map_push(const json& p, json& f) {
+  const std::string ref = text_at(p, "/ref");
+  const bool is_tag = ref.starts_with("refs/tags/");
+  const std::string name = ref.substr(ref.starts_with("refs/heads/") ? 11 : is_tag ? 10 : 0);
+  f["ref"] = ref;
+  f["branch"] = is_tag ? "" : name;
+  f["tag"] = is_tag ? name : "";
+  f["pusher"] = text_at(p, "/pusher/name", text_at(p, "/sender/login"));
+  f["forced"] = bool_at(p, "/forced");
+  f["created"] = bool_at(p, "/created");
+  f["deleted"] = bool_at(p, "/deleted");
+  f["compare"] = text_at(p, "/compare");
+  f["url"] = f["compare"];
+  f["head"] = short_sha(text_at(p, "/after"));
+
+  json commits = json::array();
+  if (const json* list = find(p, "/commits"); list && list->is_array())
+    for (const auto& c : *list)
+      commits.push_back({{"id", text_at(c, "/id")},
+                         {"id_short", short_sha(text_at(c, "/id"))},
+                         {"title", first_line(text_at(c, "/message"))},
+                         {"author", text_at(c, "/author/username", text_at(c, "/author/name"))},
+                         {"url", text_at(c, "/url")}});
+  const std::size_t count = commits.size();
+  f["commit_count"] = count;
+  f["commits_shown"] = json(commits.begin(), commits.begin() + static_cast<std::ptrdiff_t>(std::min(count, kShownCommits)));
+  f["more_commits"] = count > kShownCommits ? json::array({{{"count", count - kShownCommits}}}) : json::array();
+  f["commits"] = std::move(commits);
+
+  const std::string kind = is_tag ? "tag " : "branch ";
+  const std::string plural = std::to_string(count) + (count == 1 ? " commit" : " commits");
+  if (bool_at(p, "/deleted")) f["summary"] = "deleted " + kind + name;
+  else if (bool_at(p, "/created") && (is_tag || count == 0)) f["summary"] = "pushed new " + kind + name;
+  else if (bool_at(p, "/created")) f["summary"] = "created branch " + name + " with " + plural;
+  else f["summary"] = "pushed " + plural + " to " + name;
+  return Severity::Info;
+}
+
+Severity map_pull_request(const json& p, json& f) {
+  const bool merged = bool_at(p, "/pull_request/merged");
+  const std::string action = text_at(p, "/action");
+  f["number"] = int_at(p, "/pull_request/number", int_at(p, "/number"));
+  f["title"] = first_line(text_at(p, "/pull_request/title"), 120);
+  f["author"] = text_at(p, "/pull_request/user/login");
+  f["url"] = text_at(p, "/pull_request/html_url");
+  f["base"] = text_at(p, "/pull_request/base/ref");
+  f["head"] = text_at(p, "/pull_request/head/ref");
+  f["merged"] = merged;
+  f["draft"] = bool_at(p, "/pull_request/draft");
+  f["label"] = text_at(p, "/label/name");
+  f["reviewer"] = text_at(p, "/requested_reviewer/login", text_at(p, "/requested_team/name"));
+  f["verb"] = action == "closed" && merged        ? "merged"
+              : action == "synchronize"             ? "pushed to"
+              : action == "review_requested"        ? "requested a review on"
+              : action == "review_request_removed"  ? "withdrew a review request on"
+                                                    : words(action);
+  return Severity::Info;
+}
+
+Severity map_issues(const json& p, json& f) {
+  f["number"] = int_at(p, "/issue/number");
+  f["title"] = first_line(text_at(p, "/issue/title"), 120);
+  f["author"] = text_at(p, "/issue/user/login");
+  f["url"] = text_at(p, "/issue/html_url");
+  f["state"] = text_at(p, "/issue/state");
+  f["label"] = text_at(p, "/label/name");
+  f["assignee"] = text_at(p, "/assignee/login");
+  f["verb"] = words(text_at(p, "/action"));
+  return Severity::Info;
+}
+
+Severity map_issue_comment(const json& p, json& f) {
+  const std::string action = text_at(p, "/action");
+  f["number"] = int_at(p, "/issue/number");
+  f["title"] = first_line(text_at(p, "/issue/title"), 120);
+  f["author"] = text_at(p, "/comment/user/login");
+  f["url"] = text_at(p, "/comment/html_url");
+  f["comment"] = first_line(text_at(p, "/comment/body"), 120);
+  f["is_pull_request"] = find(p, "/issue/pull_request") != nullptr;
+  f["verb"] = action == "created" ? "commented on" : action + " a comment on";
+  return Severity::Info;
+}
+
+Severity map_release(const json& p, json& f) {
+  const std::string tag = text_at(p, "/release/tag_name");
+  const std::string name = text_at(p, "/release/name");
+  f["tag"] = tag;
+  f["name"] = name.empty() ? tag : first_line(name, 120);
+  f["url"] = text_at(p, "/release/html_url");
+  f["author"] = text_at(p, "/release/author/login");
+  f["prerelease"] = bool_at(p, "/release/prerelease");
+  f["draft"] = bool_at(p, "/release/draft");
+  const std::string action = text_at(p, "/action");
+  f["verb"] = action.ends_with("released") ? action : action + " release";
+  return Severity::Info;
+}
+
+Severity map_workflow_run(const json& p, json& f) {
+  std::string name = text_at(p, "/workflow_run/name");
+  if (name.empty()) name = text_at(p, "/workflow/name", text_at(p, "/workflow_run/path"));
+  f["name"] = name;
+  f["branch"] = text_at(p, "/workflow_run/head_branch");
+  f["url"] = text_at(p, "/workflow_run/html_url");
+  f["run_number"] = int_at(p, "/workflow_run/run_number");
+  f["trigger"] = text_at(p, "/workflow_run/event");
+  f["title"] = first_line(text_at(p, "/workflow_run/display_title"));
+  f["actor"] = text_at(p, "/workflow_run/actor/login", text_at(p, "/sender/login"));
+  f["head"] = short_sha(text_at(p, "/workflow_run/head_sha"));
+  return set_outcome(f, text_at(p, "/workflow_run/status"), text_at(p, "/workflow_run/conclusion"));
+}
+
+Severity map_workflow_job(const json& p, json& f) {
+  f["name"] = text_at(p, "/workflow_job/name");
+  f["workflow"] = text_at(p, "/workflow_job/workflow_name");
+  f["branch"] = text_at(p, "/workflow_job/head_branch");
+  f["url"] = text_at(p, "/workflow_job/html_url");
+  f["runner"] = text_at(p, "/workflow_job/runner_name");
+  f["head"] = short_sha(text_at(p, "/workflow_job/head_sha"));
+  return set_outcome(f, text_at(p, "/workflow_job/status"), text_at(p, "/workflow_job/conclusion"));
+}
+
+Severity map_check_run(const json& p, json& f) {
+  f["name"] = text_at(p, "/check_run/name");
+  f["branch"] = text_at(p, "/check_run/check_suite/head_branch");
+  f["url"] = text_at(p, "/check_run/html_url");
+  f["app"] = text_at(p, "/check_run/app/name");
+  f["head"] = short_sha(text_at(p, "/check_run/head_sha"));
+  return set_outcome(f, text_at(p, "/check_run/status"), text_at(p, "/check_run/conclusion"));
+}
+
+Severity map_check_suite(const json& p, json& f) {
+  const std::string sha = text_at(p, "/check_suite/head_sha");
+  f["branch"] = text_at(p, "/check_suite/head_branch");
+  f["app"] = text_at(p, "/check_suite/app/name");
+  f["head"] = short_sha(sha);
+  f["url"] = text_at(p, "/repository/html_url") + "/commit/" + sha;
+  return set_outcome(f, text_at(p, "/check_suite/status"), text_at(p, "/check_suite/conclusion"));
+}
+
+Severity map_ref_event(const json& p, json& f) {
+  const std::string ref = text_at(p, "/ref");
+  const std::string type = text_at(p, "/ref_type");
+  f["ref"] = ref;
+  f["ref_type"] = type;
+  f["branch"] = type == "branch" ? ref : "";
+  f["tag"] = type == "tag" ? ref : "";
+  return Severity::Info;
+}
+
+Severity map_star(const json& p, json& f) {
+  f["stars"] = int_at(p, "/repository/stargazers_count");
+  f["verb"] = text_at(p, "/action") == "deleted" ? "unstarred" : "starred";
+  return Severity::Info;
+}
+
+Severity map_ping(const json& p, json& f) {
+  f["zen"] = text_at(p, "/zen");
+  f["hook_id"] = int_at(p, "/hook_id");
+  return Severity::Info;
+}
+
+struct EventMapping {
+  std::string_view event;  // X-GitHub-Event
+  Severity (*map)(const json& payload, json& fields);
+  std::string_view default_template;
+};
+
+constexpr std::array kEvents{
+    EventMapping{"push", map_push,
+                 "[B]{{repo}}[/B] {{pusher}} {{summary}}{{#forced}} [COLOR=RED](forced)[/COLOR]{{/forced}} {{compare}}"
+                 "{{#commits_shown}}\n  {{id_short}} {{title}} ({{author}}){{/commits_shown}}"
+                 "{{#more_commits}}\n  … and {{count}} more{{/more_commits}}"},
+    EventMapping{"pull_request", map_pull_request,
+                 "[B]{{repo}}[/B] {{sender}} {{verb}} pull request #{{number}}: {{title}} ({{base}} ← {{head}}) {{url}}"},
+    EventMapping{"issues", map_issues, "[B]{{repo}}[/B] {{sender}} {{verb}} issue #{{number}}: {{title}} {{url}}"},
+    EventMapping{"issue_comment", map_issue_comment,
+                 "[B]{{repo}}[/B] {{author}} {{verb}} #{{number}} ({{title}}): {{comment}} {{url}}"},
+    EventMapping{"release", map_release,
+                 "[B]{{repo}}[/B] {{sender}} {{verb}} [B]{{name}}[/B] ({{tag}})"
+                 "{{#prerelease}} [pre-release]{{/prerelease}} {{url}}"},
+    EventMapping{"workflow_run", map_workflow_run,
+                 "[B]{{repo}}[/B] workflow [B]{{name}}[/B] #{{run_number}} on {{branch}}: " OUTCOME " {{url}}"},
+    EventMapping{"workflow_job", map_workflow_job,
+                 "[B]{{repo}}[/B] job [B]{{name}}[/B] ({{workflow}}) on {{branch}}: " OUTCOME " {{url}}"},
+    EventMapping{"check_run", map_check_run,
+                 "[B]{{repo}}[/B] check [B]{{name}}[/B] on {{branch}}: " OUTCOME " {{url}}"},
+    EventMapping{"check_suite", map_check_suite,
+                 "[B]{{repo}}[/B] check suite ({{app}}) on {{branch}}: " OUTCOME " {{url}}"},
+    EventMapping{"create", map_ref_event, "[B]{{repo}}[/B] {{sender}} created {{ref_type}} [B]{{ref}}[/B]"},
+    EventMapping{"delete", map_ref_event, "[B]{{repo}}[/B] {{sender}} deleted {{ref_type}} [B]{{ref}}[/B]"},
+    EventMapping{"watch", map_star, "[B]{{repo}}[/B] {{sender}} starred the repository (stars: {{stars}})"},
+    EventMapping{"star", map_star, "[B]{{repo}}[/B] {{sender}} {{verb}} the repository (stars: {{stars}})"},
+    EventMapping{"ping", map_ping, "[B]{{repo}}[/B] GitHub webhook is set up: {{zen}}"},
+};
+
+#undef OUTCOME
+
+class GitHubProvider final : public Provider {
+ public:
+  explicit GitHubProvider(std::string secret)
+      : check_({.header = "X-Hub-Signature-256",
+                .digest = crypto::Digest::Sha256,
+                .secret = std::move(secret),
+                .encoding = SignatureEncoding::Hex,
+                .prefix = "sha256="}) {}
+
+  std::optional<Rejection> authenticate(const Request& request) const override { return check_.verify(request); }
+
+  std::expected<Parsed, Rejection> parse(const Request& request) const override {
+    const auto event = request.header("X-GitHub-Event");
+    if (!event || !is_token(*event)) return std::unexpected(bad_request("missing_event", "missing X-GitHub-Event header"));
+    const auto mapping = std::ranges::find(kEvents, *event, &EventMapping::event);
+    if (mapping == kEvents.end()) return Parsed{{}, "unmapped GitHub event " + *event};
+
+    auto payload = parse_json_body(request);
+    if (!payload) return std::unexpected(payload.error());
+    if (!payload->is_object()) return std::unexpected(bad_request("malformed_json", "payload is not a JSON object"));
+
+    IngestionEvent e;
+    e.topic = "github/" + *event;
+    e.fields = {{"event", *event},
+                {"action", text_at(*payload, "/action")},
+                {"repo", text_at(*payload, "/repository/full_name", text_at(*payload, "/organization/login"))},
+                {"sender", text_at(*payload, "/sender/login")},
+                {"url", text_at(*payload, "/repository/html_url")}};
+    e.severity = mapping->map(*payload, e.fields);
+    e.fields["raw"] = std::move(*payload);
+    e.default_template = std::string(mapping->default_template);
+    if (const auto delivery = request.header("X-GitHub-Delivery"); delivery && is_token(*delivery))
+      e.dedupe_key = *delivery;
+    e.time = request.received;
+    return Parsed{{std::move(e)}, {}};
+  }
+
+ private:
+  HmacCheck check_;
+};
+
+config::Schema github_schema() {
+  config::Schema s("github", "GitHub webhook (content type application/json or form).");
+  s.field("secret", config::Kind::Secret, "The webhook's secret; X-Hub-Signature-256 is checked against it.")
+      .required();
+  return s;
+}
+
+}  // namespace
+
+ProviderSpec github_spec() {
+  return {
+      .name = "github",
+      .doc = "GitHub repository and organisation webhooks, signed with X-Hub-Signature-256. "
+             "Topics are github/<X-GitHub-Event>; the action is in the `action` field.",
+      .schema = github_schema,
+      .make = [](const config::Node& validated) -> Result<std::unique_ptr<Provider>> {
+        const std::string secret = validated.str("secret");
+        if (secret.empty()) return std::unexpected(validated["secret"].error("secret is empty"));
+        return std::make_unique<GitHubProvider>(secret);
+      },
+  };
+}
+
+}  // namespace chatops::ingestion::webhook

@@ -1,0 +1,380 @@
+#include "ingestion/webhook/gitlab.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <utility>
+
+#include "ingestion/webhook/auth.hpp"
+#include "ingestion/webhook/json_fields.hpp"
+
+namespace chatops::ingestion::webhook {
+
+namespace {
+
+// The status, green for success, red for failure, yellow while pending (mustache cannot compare, so
+// the is_* flags that set_outcome() sets choose the colour).
+#define OUTCOME                                                                                       \
+  "{{#is_success}}[COLOR=GREEN]{{status}}[/COLOR]{{/is_success}}"                                     \
+  "{{#is_failure}}[COLOR=RED]{{status}}[/COLOR]{{/is_failure}}"                                       \
+  "{{#is_pending}}[COLOR=YELLOW]{{status}}[/COLOR]{{/is_pending}}{{#is_other}}{{status}}{{/is_other}}"
+
+constexpr std::string_view kZeroSha = "0000000000000000000000000000000000000000";
+constexpr std::size_t kShownCommits = 3;
+
+std::string short_sha(std::string_view sha) { return std::string(sha.substr(0, 8)); }
+
+// Empty text as null, which templates treat as false in {{#section}}s.
+json or_null(std::string s) { return s.empty() ? json() : json(std::move(s)); }
+
+// A number as it is in the payload (ids, durations), or null.
+json number_at(const json& j, std::string_view pointer) {
+  const json* v = find(j, pointer);
+  return v && v->is_number() ? *v : json();
+}
+
+// The `key` of each object in the array at `pointer`, comma-separated.
+std::string names_at(const json& j, std::string_view pointer, std::string_view key) {
+  std::string out;
+  if (const json* list = find(j, pointer); list && list->is_array())
+    for (const auto& item : *list)
+      if (auto name = text_at(item, key); !name.empty()) out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
+
+// Past tense of object_attributes.action, for "alice merged merge request !3".
+std::string action_text(std::string_view action) {
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 9> words{{
+      {"open", "opened"}, {"close", "closed"}, {"reopen", "reopened"}, {"update", "updated"}, {"merge", "merged"},
+      {"approval", "approved"}, {"unapproval", "unapproved"}, {"create", "created"}, {"delete", "deleted"}}};
+  for (const auto& [verb, past] : words)
+    if (verb == action) return std::string(past);
+  return std::string(action);
+}
+
+// status plus exactly one of is_success/is_failure/is_pending/is_other, from a GitLab CI status.
+Severity set_outcome(json& f, const std::string& status, Severity on_failure) {
+  const bool success = status == "success";
+  const bool failure = status == "failed";
+  const bool pending = status == "running" || status == "pending" || status == "created" ||
+                       status == "preparing" || status == "waiting_for_resource" || status == "scheduled";
+  f["status"] = status;
+  f["is_success"] = success;
+  f["is_failure"] = failure;
+  f["is_pending"] = pending;
+  f["is_other"] = !success && !failure && !pending;
+  return failure ? on_failure : Severity::Info;
+}
+
+Severity map_push(const json& p, json& f) {
+  const std::string ref = text_at(p, "/ref"), before = text_at(p, "/before"), after = text_at(p, "/after");
+  const std::string project_url = f["project_url"];
+  f["branch"] = ref.starts_with("refs/heads/") ? ref.substr(11) : ref;
+  f["ref"] = ref;
+  f["before"] = before;
+  f["after"] = after;
+  f["short_sha"] = short_sha(after);
+  f["created"] = before == kZeroSha;
+  f["deleted"] = after == kZeroSha;
+
+  json commits = json::array();
+  if (const json* list = find(p, "/commits"); list && list->is_array())
+    for (const auto& c : *list)
+      commits.push_back({{"id", text_at(c, "/id")},
+                         {"short_id", short_sha(text_at(c, "/id"))},
+                         {"title", first_line(text_at(c, "/title", text_at(c, "/message")), 120)},
+                         {"author", text_at(c, "/author/name")},
+                         {"url", text_at(c, "/url")}});
+  // GitLab lists at most 20 commits, oldest first; total_commits_count has the real number.
+  const std::size_t count = static_cast<std::size_t>(std::max<std::int64_t>(
+      int_at(p, "/total_commits_count", static_cast<std::int64_t>(commits.size())), 0));
+  const std::size_t shown = std::min(commits.size(), kShownCommits);
+  f["commit_count"] = count;
+  f["commits_shown"] = json(commits.end() - static_cast<std::ptrdiff_t>(shown), commits.end());
+  f["more_commits"] = count > shown ? json::array({{{"count", count - shown}}}) : json::array();
+  if (before != kZeroSha && after != kZeroSha && !project_url.empty())
+    f["url"] = project_url + "/-/compare/" + before + "..." + after;
+  else
+    f["url"] = commits.empty() ? project_url : commits.back()["url"].get<std::string>();
+  f["commits"] = std::move(commits);
+  return Severity::Info;
+}
+
+Severity map_tag_push(const json& p, json& f) {
+  const std::string ref = text_at(p, "/ref");
+  const std::string tag = ref.starts_with("refs/tags/") ? ref.substr(10) : ref;
+  f["tag"] = tag;
+  f["ref"] = ref;
+  f["short_sha"] = short_sha(text_at(p, "/checkout_sha", text_at(p, "/after")));
+  f["created"] = text_at(p, "/before") == kZeroSha;
+  f["deleted"] = text_at(p, "/after") == kZeroSha;
+  f["url"] = f["project_url"].get<std::string>() + "/-/tags/" + tag;
+  return Severity::Info;
+}
+
+Severity map_merge_request(const json& p, json& f) {
+  const std::string action = text_at(p, "/object_attributes/action");
+  f["iid"] = int_at(p, "/object_attributes/iid");
+  f["title"] = first_line(text_at(p, "/object_attributes/title"), 120);
+  f["action"] = action;
+  f["action_text"] = action_text(action);
+  f["state"] = text_at(p, "/object_attributes/state");
+  f["source_branch"] = text_at(p, "/object_attributes/source_branch");
+  f["target_branch"] = text_at(p, "/object_attributes/target_branch");
+  f["draft"] = bool_at(p, "/object_attributes/draft", bool_at(p, "/object_attributes/work_in_progress"));
+  f["url"] = text_at(p, "/object_attributes/url");
+  f["assignees"] = names_at(p, "/assignees", "/username");
+  return Severity::Info;
+}
+
+Severity map_pipeline(const json& p, json& f) {
+  const std::string id = text_at(p, "/object_attributes/id");
+  f["id"] = int_at(p, "/object_attributes/id");
+  f["iid"] = int_at(p, "/object_attributes/iid");
+  f["ref"] = text_at(p, "/object_attributes/ref");
+  f["tag"] = bool_at(p, "/object_attributes/tag");
+  f["detailed_status"] = text_at(p, "/object_attributes/detailed_status");
+  f["short_sha"] = short_sha(text_at(p, "/object_attributes/sha"));
+  f["source"] = text_at(p, "/object_attributes/source");
+  f["duration"] = number_at(p, "/object_attributes/duration");
+  f["commit_title"] = first_line(text_at(p, "/commit/title", text_at(p, "/commit/message")), 120);
+  f["url"] = f["project_url"].get<std::string>() + "/-/pipelines/" + id;
+  std::string failed;
+  if (const json* builds = find(p, "/builds"); builds && builds->is_array())
+    for (const auto& job : *builds)
+      if (text_at(job, "/status") == "failed") failed += (failed.empty() ? "" : ", ") + text_at(job, "/name");
+  f["failed_jobs"] = or_null(failed);
+  f["merge_request_iid"] = int_at(p, "/merge_request/iid");
+  f["merge_request_url"] = text_at(p, "/merge_request/url");
+  return set_outcome(f, text_at(p, "/object_attributes/status"), Severity::Error);
+}
+
+Severity map_job(const json& p, json& f) {
+  const std::string status = text_at(p, "/build_status");
+  f["id"] = int_at(p, "/build_id");
+  f["name"] = text_at(p, "/build_name");
+  f["stage"] = text_at(p, "/build_stage");
+  f["ref"] = text_at(p, "/ref");
+  f["short_sha"] = short_sha(text_at(p, "/sha"));
+  f["pipeline_id"] = int_at(p, "/pipeline_id");
+  f["duration"] = number_at(p, "/build_duration");
+  f["allow_failure"] = bool_at(p, "/build_allow_failure");
+  // GitLab sends a failure_reason on jobs that did not fail too; it only means something on failure.
+  f["failure_reason"] = or_null(status == "failed" ? text_at(p, "/build_failure_reason") : "");
+  f["environment"] = text_at(p, "/environment/name");
+  f["url"] = f["project_url"].get<std::string>() + "/-/jobs/" + text_at(p, "/build_id");
+  // A failed job is followed by its pipeline's verdict, so on its own it is a warning.
+  return set_outcome(f, status, f["allow_failure"] ? Severity::Notice : Severity::Warning);
+}
+
+Severity map_issue(const json& p, json& f) {
+  const std::string action = text_at(p, "/object_attributes/action");
+  f["iid"] = int_at(p, "/object_attributes/iid");
+  f["title"] = first_line(text_at(p, "/object_attributes/title"), 120);
+  f["action"] = action;
+  f["action_text"] = action_text(action);
+  f["state"] = text_at(p, "/object_attributes/state");
+  f["url"] = text_at(p, "/object_attributes/url");
+  f["confidential"] = bool_at(p, "/object_attributes/confidential");
+  f["assignees"] = names_at(p, "/assignees", "/username");
+  f["labels"] = or_null(names_at(p, "/labels", "/title"));
+  return Severity::Info;
+}
+
+Severity map_note(const json& p, json& f) {
+  const std::string type = text_at(p, "/object_attributes/noteable_type");
+  f["noteable_type"] = type;
+  f["action"] = text_at(p, "/object_attributes/action");
+  f["note"] = text_at(p, "/object_attributes/note");
+  f["excerpt"] = first_line(f["note"].get<std::string>(), 200);
+  f["url"] = text_at(p, "/object_attributes/url");
+  std::string target = type, title;
+  if (type == "MergeRequest") {
+    target = "merge request !" + text_at(p, "/merge_request/iid");
+    title = text_at(p, "/merge_request/title");
+  } else if (type == "Issue") {
+    target = "issue #" + text_at(p, "/issue/iid");
+    title = text_at(p, "/issue/title");
+  } else if (type == "Commit") {
+    target = "commit " + short_sha(text_at(p, "/commit/id"));
+    title = text_at(p, "/commit/title", text_at(p, "/commit/message"));
+  } else if (type == "Snippet") {
+    target = "snippet $" + text_at(p, "/snippet/id");
+    title = text_at(p, "/snippet/title");
+  }
+  f["target"] = target;
+  f["target_title"] = first_line(title, 120);
+  // Internal notes and comments on confidential issues are confidential too.
+  f["confidential"] = bool_at(p, "/object_attributes/internal") || bool_at(p, "/object_attributes/confidential") ||
+                      bool_at(p, "/issue/confidential");
+  return Severity::Info;
+}
+
+Severity map_release(const json& p, json& f) {
+  const std::string action = text_at(p, "/action");
+  f["tag"] = text_at(p, "/tag");
+  f["name"] = first_line(text_at(p, "/name", text_at(p, "/tag")), 120);
+  f["action"] = action;
+  f["action_text"] = action_text(action);
+  f["url"] = text_at(p, "/url");
+  return Severity::Info;
+}
+
+Severity map_deployment(const json& p, json& f) {
+  f["id"] = int_at(p, "/deployment_id");
+  f["environment"] = text_at(p, "/environment");
+  f["environment_url"] = text_at(p, "/environment_external_url");
+  f["ref"] = text_at(p, "/ref");
+  f["short_sha"] = text_at(p, "/short_sha");
+  f["commit_title"] = first_line(text_at(p, "/commit_title"), 120);
+  f["commit_url"] = text_at(p, "/commit_url");
+  f["url"] = text_at(p, "/deployable_url");
+  return set_outcome(f, text_at(p, "/status"), Severity::Error);
+}
+
+struct EventMapping {
+  std::string_view object_kind;  // in the body
+  std::string_view topic;
+  std::string_view required;  // a JSON pointer the event cannot do without
+  Severity (*map)(const json& payload, json& fields);
+  std::string_view default_template;
+};
+
+constexpr std::array kEvents{
+    EventMapping{"push", "gitlab/push", "/ref", map_push,
+                 "[B]{{project}}[/B] {{user}} {{#deleted}}deleted branch [B]{{branch}}[/B]{{/deleted}}"
+                 "{{^deleted}}pushed {{commit_count}} commit(s) to [B]{{branch}}[/B]{{#created}} (new branch){{/created}}"
+                 " {{url}}{{#commits_shown}}\n  {{short_id}} {{title}} ({{author}}){{/commits_shown}}"
+                 "{{#more_commits}}\n  … and {{count}} more{{/more_commits}}{{/deleted}}"},
+    EventMapping{"tag_push", "gitlab/tag_push", "/ref", map_tag_push,
+                 "[B]{{project}}[/B] {{user}} {{#deleted}}deleted tag [B]{{tag}}[/B]{{/deleted}}"
+                 "{{^deleted}}pushed tag [B]{{tag}}[/B] at {{short_sha}} {{url}}{{/deleted}}"},
+    EventMapping{"merge_request", "gitlab/merge_request", "/object_attributes/iid", map_merge_request,
+                 "[B]{{project}}[/B] {{user}} {{action_text}} merge request [B]!{{iid}}[/B] {{title}} "
+                 "({{target_branch}} ← {{source_branch}}) {{url}}"},
+    EventMapping{"pipeline", "gitlab/pipeline", "/object_attributes/status", map_pipeline,
+                 "[B]{{project}}[/B] pipeline #{{id}} on [B]{{ref}}[/B]: " OUTCOME
+                 " ({{short_sha}} {{commit_title}}, {{user}}){{#failed_jobs}} failed jobs: {{failed_jobs}}{{/failed_jobs}}"
+                 " {{url}}"},
+    EventMapping{"build", "gitlab/job", "/build_status", map_job,
+                 "[B]{{project}}[/B] job [B]{{name}}[/B] ({{stage}}) on {{ref}}: " OUTCOME
+                 "{{#failure_reason}} ({{failure_reason}}){{/failure_reason}} {{url}}"},
+    EventMapping{"issue", "gitlab/issue", "/object_attributes/iid", map_issue,
+                 "[B]{{project}}[/B] {{user}} {{action_text}} issue [B]#{{iid}}[/B] {{title}}"
+                 "{{#labels}} [{{labels}}]{{/labels}} {{url}}"},
+    EventMapping{"note", "gitlab/note", "/object_attributes/note", map_note,
+                 "[B]{{project}}[/B] {{user}} commented on {{target}} ({{target_title}}): {{excerpt}} {{url}}"},
+    EventMapping{"release", "gitlab/release", "/tag", map_release,
+                 "[B]{{project}}[/B] release [B]{{name}}[/B] ({{tag}}) {{action_text}} {{url}}"},
+    EventMapping{"deployment", "gitlab/deployment", "/status", map_deployment,
+                 "[B]{{project}}[/B] deployment to [B]{{environment}}[/B]: " OUTCOME
+                 " ({{ref}} {{short_sha}} {{commit_title}}, {{user}}) {{url}}"},
+};
+
+#undef OUTCOME
+
+// object_kind for an X-Gitlab-Event value, for bodies that do not say.
+std::string_view kind_from_header(std::string_view event) {
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 12> kinds{{
+      {"Push Hook", "push"}, {"Tag Push Hook", "tag_push"}, {"Merge Request Hook", "merge_request"},
+      {"Pipeline Hook", "pipeline"}, {"Job Hook", "build"}, {"Build Hook", "build"}, {"Issue Hook", "issue"},
+      {"Confidential Issue Hook", "issue"}, {"Note Hook", "note"}, {"Confidential Note Hook", "note"},
+      {"Release Hook", "release"}, {"Deployment Hook", "deployment"}}};
+  for (const auto& [header, kind] : kinds)
+    if (header == event) return kind;
+  return {};
+}
+
+// project / project_url / user / user_name, from whichever of GitLab's layouts the event has.
+json common_fields(const json& p, std::string_view kind) {
+  const std::string user_name = text_at(p, "/user/name", text_at(p, "/user_name"));
+  return {{"object_kind", kind},
+          {"project", text_at(p, "/project/path_with_namespace", text_at(p, "/project_name"))},
+          {"project_url", text_at(p, "/project/web_url", text_at(p, "/repository/homepage"))},
+          {"user", text_at(p, "/user/username", text_at(p, "/user_username", user_name))},
+          {"user_name", user_name}};
+}
+
+class GitLabProvider final : public Provider {
+ public:
+  explicit GitLabProvider(GitLabOptions options)
+      : check_("X-Gitlab-Token", std::move(options.token)), include_confidential_(options.include_confidential) {}
+
+  std::optional<Rejection> authenticate(const Request& request) const override { return check_.verify(request); }
+
+  std::expected<Parsed, Rejection> parse(const Request& request) const override {
+    auto payload = parse_json_body(request);
+    if (!payload) return std::unexpected(payload.error());
+    if (!payload->is_object()) return std::unexpected(bad_request("malformed_json", "payload is not a JSON object"));
+
+    // object_kind is the authority; the header only names bodies that lack it.
+    std::string kind = text_at(*payload, "/object_kind");
+    if (const auto header = request.header("X-Gitlab-Event"); kind.empty() && header)
+      kind = kind_from_header(*header);
+    if (kind.empty())
+      return std::unexpected(bad_request("unknown_event", "neither object_kind nor X-Gitlab-Event names a known event"));
+    const auto mapping = std::ranges::find(kEvents, kind, &EventMapping::object_kind);
+    if (mapping == kEvents.end())
+      return Parsed{{}, "unmapped GitLab event " + (is_token(kind) ? first_line(kind, 40) : "(unnamed)")};
+    if (!find(*payload, mapping->required))
+      return std::unexpected(bad_request("missing_field", "GitLab " + kind + " event without " +
+                                                              std::string(mapping->required.substr(1))));
+
+    IngestionEvent e;
+    e.topic = std::string(mapping->topic);
+    e.fields = common_fields(*payload, kind);
+    e.severity = mapping->map(*payload, e.fields);
+    if (e.fields.value("confidential", false) && !include_confidential_)
+      return Parsed{{}, "confidential GitLab " + kind + " (include_confidential is off)"};
+    e.fields["raw"] = std::move(*payload);
+    e.default_template = std::string(mapping->default_template);
+    e.dedupe_key = dedupe_key(request);
+    e.time = request.received;
+    return Parsed{{std::move(e)}, {}};
+  }
+
+ private:
+  // Idempotency-Key (GitLab 17.4+) stays the same across retries; older versions send only the UUIDs.
+  static std::string dedupe_key(const Request& request) {
+    for (const char* name : {"Idempotency-Key", "X-Gitlab-Webhook-UUID", "X-Gitlab-Event-UUID"})
+      if (auto value = request.header(name); value && is_token(*value)) return "gitlab:" + *value;
+    return "";
+  }
+
+  TokenCheck check_;
+  bool include_confidential_;
+};
+
+config::Schema gitlab_schema() {
+  config::Schema s("gitlab", "GitLab project, group or system webhooks.");
+  s.field("token", config::Kind::Secret, "The webhook's secret token, sent by GitLab in X-Gitlab-Token.")
+      .required()
+      .example("\"${GITLAB_TOKEN}\"");
+  s.field("include_confidential", config::Kind::Boolean,
+          "Also announce confidential issues and comments (skipped by default: channels are rarely private).")
+      .fallback("false");
+  return s;
+}
+
+}  // namespace
+
+std::unique_ptr<Provider> make_gitlab(GitLabOptions options) {
+  return std::make_unique<GitLabProvider>(std::move(options));
+}
+
+ProviderSpec gitlab_spec() {
+  return {
+      .name = "gitlab",
+      .doc = "GitLab webhooks, authenticated by the secret token (X-Gitlab-Token). Topics: gitlab/push, "
+             "gitlab/tag_push, gitlab/merge_request, gitlab/pipeline, gitlab/job, gitlab/issue, gitlab/note, "
+             "gitlab/release, gitlab/deployment; other events are skipped.",
+      .schema = gitlab_schema,
+      .make = [](const config::Node& validated) -> Result<std::unique_ptr<Provider>> {
+        GitLabOptions options{validated.str("token"), validated.boolean("include_confidential")};
+        if (options.token.empty()) return std::unexpected(validated["token"].error("token is empty"));
+        return make_gitlab(std::move(options));
+      },
+  };
+}
+
+}  // namespace chatops::ingestion::webhook

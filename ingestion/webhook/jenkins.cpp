@@ -1,0 +1,179 @@
+#include "ingestion/webhook/jenkins.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <utility>
+
+#include "ingestion/webhook/json_fields.hpp"
+
+namespace chatops::ingestion::webhook {
+
+namespace {
+
+// Empty text as null, which templates treat as false in {{#section}}s.
+json or_null(std::string s) { return s.empty() ? json() : json(std::move(s)); }
+
+std::string lower(std::string s) {
+  std::ranges::transform(s, s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// "45s", "3m 20s", "1h 5m".
+std::string duration_text(std::int64_t ms) {
+  const std::int64_t s = ms / 1000;
+  if (s < 60) return std::to_string(s) + "s";
+  if (s < 3600) return std::to_string(s / 60) + "m " + std::to_string(s % 60) + "s";
+  return std::to_string(s / 3600) + "h " + std::to_string(s % 3600 / 60) + "m";
+}
+
+// Items of the string list at `pointer`, comma-separated, at most `max` of them ("…" after).
+std::string list_at(const json& j, std::string_view pointer, std::size_t max) {
+  std::string out;
+  std::size_t n = 0;
+  if (const json* list = find(j, pointer); list && list->is_array())
+    for (const auto& item : *list) {
+      if (!item.is_string()) continue;
+      if (n++ == max) return out + ", …";
+      out += (out.empty() ? "" : ", ") + first_line(item.get<std::string>(), 80);
+    }
+  return out;
+}
+
+// outcome: the result in words, or the phase while there is none; plus one is_* flag for its colour.
+Severity set_outcome(json& f, const std::string& status, const std::string& phase) {
+  const bool success = status == "SUCCESS", failure = status == "FAILURE" || status == "FAILED";
+  const bool unstable = status == "UNSTABLE", pending = status.empty();
+  f["outcome"] = success    ? "succeeded"
+                 : failure  ? "failed"
+                 : pending  ? lower(phase)
+                 : status == "NOT_BUILT" ? "not built"
+                                         : lower(status);
+  f["is_success"] = success;
+  f["is_failure"] = failure;
+  f["is_unstable"] = unstable;
+  f["is_pending"] = pending;
+  f["is_other"] = !success && !failure && !unstable && !pending;
+  if (failure) return Severity::Error;
+  if (unstable) return Severity::Warning;
+  return status == "ABORTED" ? Severity::Notice : Severity::Info;
+}
+
+// Green success, red failure, yellow unstable or still running, plain otherwise ([/COLOR] also
+// ends bold, so bold goes inside).
+constexpr std::string_view kTemplate =
+    "[B]{{job}}[/B] #{{number}} "
+    "{{#is_success}}[COLOR=GREEN][B]{{outcome}}[/B][/COLOR]{{/is_success}}"
+    "{{#is_failure}}[COLOR=RED][B]{{outcome}}[/B][/COLOR]{{/is_failure}}"
+    "{{#is_unstable}}[COLOR=YELLOW][B]{{outcome}}[/B][/COLOR]{{/is_unstable}}"
+    "{{#is_pending}}[COLOR=YELLOW]{{outcome}}[/COLOR]{{/is_pending}}"
+    "{{#is_other}}[B]{{outcome}}[/B]{{/is_other}}"
+    "{{#branch}} on {{branch}}{{/branch}}{{#short_commit}} ({{short_commit}}){{/short_commit}}"
+    "{{#duration}} in {{duration}}{{/duration}}"
+    "{{#tests_failed}}, {{tests_failed}}/{{tests_total}} tests failed{{/tests_failed}} {{url}}"
+    "{{#failed_tests}}\n  failed: {{failed_tests}}{{/failed_tests}}";
+
+class JenkinsProvider final : public Provider {
+ public:
+  JenkinsProvider(AuthChecks auth, std::vector<std::string> phases)
+      : auth_(std::move(auth)), phases_(std::move(phases)) {}
+
+  std::optional<Rejection> authenticate(const Request& request) const override { return auth_.verify(request); }
+
+  std::expected<Parsed, Rejection> parse(const Request& request) const override {
+    auto payload = parse_json_body(request);
+    if (!payload) return std::unexpected(payload.error());
+    const std::string job = text_at(*payload, "/name");
+    const std::string phase = text_at(*payload, "/build/phase");
+    if (job.empty() || phase.empty() || !find(*payload, "/build/number"))
+      return std::unexpected(bad_request("missing_field", "not a Notification plugin payload (name, build.number "
+                                                          "and build.phase are required)"));
+    if (std::ranges::find(phases_, phase) == phases_.end())
+      return Parsed{{}, "Jenkins phase " + (is_token(phase) ? first_line(phase, 20) : "(unnamed)") +
+                            " is not in phases"};
+
+    const json& p = *payload;
+    const std::string status = text_at(p, "/build/status");
+    const std::string build_url = text_at(p, "/build/url");
+    const std::string full_url = text_at(p, "/build/full_url");
+    const std::string commit = text_at(p, "/build/scm/commit");
+    const std::int64_t duration = int_at(p, "/build/duration");
+    const json* parameters = find(p, "/build/parameters");
+    // The plugin has no delivery id; a build's phase is announced once, so this names the notification.
+    std::string dedupe_key = "jenkins:" + job + "#" + text_at(p, "/build/number");
+    if (const std::string started = text_at(p, "/build/timestamp"); !started.empty()) dedupe_key += "@" + started;
+    // full_url is Jenkins' root URL + build.url: the root turns the job's relative url absolute too.
+    const std::string root = full_url.ends_with(build_url) ? full_url.substr(0, full_url.size() - build_url.size()) : "";
+
+    IngestionEvent e;
+    e.topic = "jenkins/" + lower(phase);
+    e.fields = {{"job", text_at(p, "/display_name", job)},
+                {"name", job},
+                {"job_url", root + text_at(p, "/url")},
+                {"number", int_at(p, "/build/number")},
+                {"display_name", text_at(p, "/build/display_name")},
+                {"phase", phase},
+                {"status", status},
+                {"url", full_url.empty() ? build_url : full_url},
+                {"branch", or_null(text_at(p, "/build/scm/branch"))},
+                {"commit", commit},
+                {"short_commit", or_null(commit.substr(0, 7))},
+                {"scm_url", text_at(p, "/build/scm/url")},
+                {"culprits", list_at(p, "/build/scm/culprits", 5)},
+                {"duration_ms", duration},
+                {"duration", duration > 0 ? json(duration_text(duration)) : json()},
+                {"tests_total", int_at(p, "/build/test_summary/total")},
+                {"tests_failed", int_at(p, "/build/test_summary/failed") > 0
+                                     ? json(int_at(p, "/build/test_summary/failed")) : json()},
+                {"failed_tests", or_null(list_at(p, "/build/test_summary/failed_tests", 3))},
+                {"parameters", parameters && parameters->is_object() ? *parameters : json::object()}};
+    e.severity = set_outcome(e.fields, status, phase);
+    e.fields["raw"] = std::move(*payload);
+    e.default_template = std::string(kTemplate);
+    e.dedupe_key = dedupe_key + ":" + phase;
+    e.time = request.received;
+    return Parsed{{std::move(e)}, {}};
+  }
+
+ private:
+  AuthChecks auth_;
+  std::vector<std::string> phases_;
+};
+
+config::Schema jenkins_schema() {
+  config::Schema s("jenkins", "Jenkins Notification plugin endpoint (format JSON, protocol HTTP).");
+  add_token_fields(s, "X-Jenkins-Token");
+  add_hmac_field(s);
+  add_basic_auth_field(s);
+  s.field("phases", config::Kind::List, "Build phases to announce; the others are acknowledged and skipped.")
+      .items(config::Kind::String)
+      .one_of({"QUEUED", "STARTED", "COMPLETED", "FINALIZED"})
+      .fallback("[COMPLETED]");
+  return s;
+}
+
+}  // namespace
+
+std::unique_ptr<Provider> make_jenkins(AuthChecks auth, std::vector<std::string> phases) {
+  return std::make_unique<JenkinsProvider>(std::move(auth), std::move(phases));
+}
+
+ProviderSpec jenkins_spec() {
+  return {
+      .name = "jenkins",
+      .doc = "Jenkins Notification plugin (JSON over HTTP). The plugin signs nothing: configure basic_auth (put "
+             "user:password in the endpoint URL), a shared token or an HMAC. Topics are jenkins/<phase> "
+             "(queued, started, completed, finalized); only the phases listed in `phases` are announced.",
+      .schema = jenkins_schema,
+      .make = [](const config::Node& validated) -> Result<std::unique_ptr<Provider>> {
+        auto auth = AuthChecks::from_config(validated);
+        if (!auth) return std::unexpected(auth.error());
+        if (auth->empty())
+          return std::unexpected(validated.error("a jenkins source needs token, hmac or basic_auth (the plugin "
+                                                 "signs nothing; anyone could post builds otherwise)"));
+        return make_jenkins(std::move(*auth), validated.strings("phases"));
+      },
+  };
+}
+
+}  // namespace chatops::ingestion::webhook

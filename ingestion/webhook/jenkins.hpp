@@ -1,0 +1,18 @@
+#pragma once
+// Jenkins Notification plugin (JSON format): one event per build phase, topic jenkins/<phase>, with
+// the build's status in the fields. The plugin signs nothing, so a source must be configured with a
+// shared token, an HMAC or basic auth (the plugin sends the endpoint URL's user:password as Basic).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ingestion/webhook/auth.hpp"
+#include "ingestion/webhook/provider.hpp"
+
+namespace chatops::ingestion::webhook {
+
+// `phases`: the build phases announced (QUEUED, STARTED, COMPLETED, FINALIZED); others are skipped.
+std::unique_ptr<Provider> make_jenkins(AuthChecks auth, std::vector<std::string> phases);
+ProviderSpec jenkins_spec();
+
+}  // namespace chatops::ingestion::webhook

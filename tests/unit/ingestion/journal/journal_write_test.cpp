@@ -1,0 +1,183 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "tests/unit/ingestion/journal/temp_journal.hpp"
+
+using namespace chatops::ingestion;
+using namespace chatops::ingestion::testing;
+
+template <class Pred>
+void wait_until(Pred pred) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!pred()) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+TEST_CASE("concurrent submissions are all accepted with unique increasing ids", "[journal]") {
+  TempDir dir;
+  auto journal = open_journal(dir.file("j.db"));
+  std::atomic<std::int64_t> notified{0};
+  journal->set_on_new_events([&](std::int64_t max_id) { notified = std::max(notified.load(), max_id); });
+
+  constexpr int kThreads = 8, kPerThread = 100;
+  std::vector<std::vector<Receipt>> receipts(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) receipts[t].push_back(journal->append(make_event("t/" + std::to_string(t))));
+    });
+  for (auto& t : threads) t.join();
+
+  std::vector<std::int64_t> ids;
+  for (const auto& per_thread : receipts) {
+    for (std::size_t i = 0; i < per_thread.size(); ++i) {
+      REQUIRE(per_thread[i].result == Submission::Accepted);
+      if (i > 0) REQUIRE(per_thread[i].id > per_thread[i - 1].id);  // one submitter's order is kept
+      ids.push_back(per_thread[i].id);
+    }
+  }
+  std::sort(ids.begin(), ids.end());
+  REQUIRE(std::adjacent_find(ids.begin(), ids.end()) == ids.end());
+  wait_until([&] { return notified == ids.back(); });  // called after the submitters are answered
+
+  auto stats = journal->stats();
+  REQUIRE(stats.accepted == kThreads * kPerThread);
+  REQUIRE(stats.commits < static_cast<std::uint64_t>(kThreads * kPerThread));
+  REQUIRE(journal->backlog().value() == kThreads * kPerThread);
+  auto pending = journal->pending_events(0, 10000).value();
+  REQUIRE(pending.size() == ids.size());
+  REQUIRE(pending.front().id == ids.front());
+}
+
+// Holds the writer thread inside on_new_events until released, so that submissions pile up.
+struct WriterGate {
+  std::mutex m;
+  std::condition_variable cv;
+  bool held = true, first = true;
+  void hold_first() {
+    std::unique_lock lock(m);
+    if (!std::exchange(first, false)) return;
+    cv.wait(lock, [&] { return !held; });
+  }
+  void release() {
+    std::lock_guard lock(m);
+    held = false;
+    cv.notify_all();
+  }
+};
+
+TEST_CASE("submissions waiting together are committed together, at most batch_max at a time", "[journal]") {
+  TempDir dir;
+  auto journal = open_journal(dir.file("j.db"), std::chrono::system_clock::now, 10);
+  WriterGate gate;
+  journal->set_on_new_events([&](std::int64_t) { gate.hold_first(); });
+  REQUIRE(journal->submit(make_event("first")) == Submission::Accepted);  // the writer now waits in the gate
+
+  std::vector<std::thread> threads;
+  std::atomic<int> accepted{0};
+  for (int t = 0; t < 35; ++t)
+    threads.emplace_back([&] { accepted += journal->submit(make_event("piled")) == Submission::Accepted; });
+  wait_until([&] { return journal->stats().queued == 35; });
+  gate.release();
+  for (auto& t : threads) t.join();
+
+  REQUIRE(accepted == 35);
+  REQUIRE(journal->stats().commits == 1 + 4);  // 35 in batches of 10, 10, 10, 5
+}
+
+TEST_CASE("a dedupe key seen within the window makes a duplicate", "[journal]") {
+  TempDir dir;
+  FakeClock clock;
+  auto journal = open_journal(dir.file("j.db"), clock.fn());
+
+  REQUIRE(journal->submit(make_event("a", "key-1")) == Submission::Accepted);
+  REQUIRE(journal->submit(make_event("a", "key-1")) == Submission::Duplicate);
+  REQUIRE(journal->submit(make_event("a", "key-2")) == Submission::Accepted);
+  REQUIRE(journal->submit(make_event("a")) == Submission::Accepted);  // no key: never a duplicate
+  REQUIRE(journal->submit(make_event("a")) == Submission::Accepted);
+
+  clock.advance(std::chrono::hours(23));
+  REQUIRE(journal->submit(make_event("a", "key-1")) == Submission::Duplicate);
+  clock.advance(std::chrono::hours(1));  // the window (24h) has passed since key-1 was first seen
+  REQUIRE(journal->submit(make_event("a", "key-1")) == Submission::Accepted);
+  REQUIRE(journal->submit(make_event("a", "key-1")) == Submission::Duplicate);
+
+  auto stats = journal->stats();
+  REQUIRE(stats.accepted == 5);
+  REQUIRE(stats.duplicates == 3);
+  REQUIRE(journal->backlog().value() == 5);  // duplicates are not stored
+}
+
+TEST_CASE("concurrent submissions of one key give one Accepted", "[journal]") {
+  TempDir dir;
+  auto journal = open_journal(dir.file("j.db"));
+  WriterGate gate;
+  journal->set_on_new_events([&](std::int64_t) { gate.hold_first(); });
+  REQUIRE(journal->submit(make_event("warm-up")) == Submission::Accepted);
+
+  std::vector<std::thread> threads;
+  std::atomic<int> accepted{0}, duplicate{0};
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&] {
+      auto r = journal->submit(make_event("same", "delivery-42"));
+      (r == Submission::Accepted ? accepted : duplicate)++;
+    });
+  wait_until([&] { return journal->stats().queued == 8; });  // all in the same next batch
+  gate.release();
+  for (auto& t : threads) t.join();
+  REQUIRE(accepted == 1);
+  REQUIRE(duplicate == 7);
+
+  // Without the gate: spread over several batches, still one.
+  threads.clear();
+  accepted = duplicate = 0;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 20; ++i)
+        (journal->submit(make_event("same", "key-" + std::to_string(i))) == Submission::Accepted ? accepted
+                                                                                                  : duplicate)++;
+    });
+  for (auto& t : threads) t.join();
+  REQUIRE(accepted == 20);
+  REQUIRE(duplicate == 7 * 20);
+}
+
+TEST_CASE("events round-trip through the journal, untrusted bytes included", "[journal]") {
+  TempDir dir;
+  auto journal = open_journal(dir.file("j.db"));
+  auto e = make_event("github/push", "gh-1");
+  e.severity = Severity::Warning;
+  e.fields = {{"repo", "octo/hello"}, {"bad", std::string("\xff\xfe", 2)}, {"raw", {{"x", 1}}}};
+  e.default_template = "[{{repo}}] push";
+  e.time = std::chrono::system_clock::time_point(std::chrono::milliseconds(1700000000123));
+  auto receipt = journal->append(e);
+  REQUIRE(receipt.result == Submission::Accepted);
+
+  auto got = journal->pending_events(0, 10).value();
+  REQUIRE(got.size() == 1);
+  REQUIRE(got[0].id == receipt.id);
+  REQUIRE(got[0].source == "test");
+  REQUIRE(got[0].kind == "webhook");
+  REQUIRE(got[0].topic == "github/push");
+  REQUIRE(got[0].severity == Severity::Warning);
+  REQUIRE(got[0].dedupe_key == "gh-1");
+  REQUIRE(got[0].time == e.time);
+  REQUIRE(got[0].default_template == "[{{repo}}] push");
+  REQUIRE(got[0].fields["repo"] == "octo/hello");
+  REQUIRE(got[0].fields["raw"]["x"] == 1);
+  REQUIRE(got[0].fields["bad"] == "\xEF\xBF\xBD\xEF\xBF\xBD");  // replaced, not rejected
+}
+
+TEST_CASE("check_writable goes through the writer", "[journal]") {
+  TempDir dir;
+  auto journal = open_journal(dir.file("j.db"));
+  REQUIRE(journal->check_writable().has_value());
+  REQUIRE(journal->stats().commits == 0);  // a probe is not a commit of events
+}

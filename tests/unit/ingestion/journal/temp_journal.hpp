@@ -1,0 +1,69 @@
+#pragma once
+// Shared by the journal tests: a temporary directory, a settable clock, event construction.
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "ingestion/journal/journal.hpp"
+
+namespace chatops::ingestion::testing {
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "chatops-journal-XXXXXX").string();
+    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// A clock the test moves by hand; starts at 2026-01-01T00:00:00Z.
+class FakeClock {
+ public:
+  std::chrono::system_clock::time_point now() const {
+    return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms_.load()));
+  }
+  void advance(std::chrono::milliseconds d) { ms_ += d.count(); }
+  Journal::Clock fn() {
+    return [this] { return now(); };
+  }
+
+ private:
+  std::atomic<std::int64_t> ms_{1767225600000};
+};
+
+inline IngestionEvent make_event(std::string topic, std::string dedupe_key = {}) {
+  IngestionEvent e;
+  e.source = "test";
+  e.kind = "webhook";
+  e.topic = std::move(topic);
+  e.dedupe_key = std::move(dedupe_key);
+  e.fields = {{"n", 1}};
+  return e;
+}
+
+inline std::unique_ptr<Journal> open_journal(const std::string& path, Journal::Clock clock = std::chrono::system_clock::now,
+                                             std::size_t batch_max = 512) {
+  JournalOptions o;
+  o.path = path;
+  o.batch_max = batch_max;
+  auto j = Journal::open(o, std::move(clock));
+  if (!j) throw std::runtime_error(j.error().message);
+  return std::move(*j);
+}
+
+}  // namespace chatops::ingestion::testing

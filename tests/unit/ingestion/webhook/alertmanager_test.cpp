@@ -1,0 +1,240 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "core/config/node.hpp"
+#include "core/crypto.hpp"
+#include "ingestion/webhook/alertmanager.hpp"
+
+using namespace chatops;
+using namespace chatops::ingestion;
+using namespace chatops::ingestion::webhook;
+using nlohmann::json;
+
+namespace {
+
+const std::string kDir = std::string(CHATOPS_FIXTURES_DIR) + "/webhooks/alertmanager/";
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+Request request(std::string body, std::optional<std::string> authorization = "Bearer am-token") {
+  Request r;
+  r.method = "POST";
+  r.path = "/hooks/alertmanager";
+  r.headers = {{"Content-Type", "application/json"}};
+  if (authorization) r.headers.emplace_back("Authorization", *authorization);
+  r.body = std::move(body);
+  return r;
+}
+
+const Provider& provider() {
+  static const auto p = [] {
+    AuthChecks auth;
+    auth.add(AuthorizationCheck::bearer("am-token"));
+    return make_alertmanager(std::move(auth));
+  }();
+  return *p;
+}
+
+IngestionEvent one(const json& body) {
+  const auto r = request(body.dump());
+  REQUIRE_FALSE(provider().authenticate(r).has_value());
+  auto parsed = provider().parse(r);
+  REQUIRE(parsed.has_value());
+  REQUIRE(parsed->events.size() == 1);
+  return parsed->events[0];
+}
+
+json alert(const std::string& status, const std::string& instance, const std::string& severity = "warning") {
+  return {{"status", status},
+          {"labels", {{"alertname", "HighLatency"}, {"instance", instance}, {"severity", severity}, {"job", "api"}}},
+          {"annotations", {{"summary", "p99 latency above 2s on " + instance}}},
+          {"startsAt", "2026-11-23T17:00:00Z"},
+          {"endsAt", status == "firing" ? "0001-01-01T00:00:00Z" : "2026-11-23T17:30:00Z"},
+          {"generatorURL", "http://prometheus:9090/graph?g0.expr=latency&i=" + instance},
+          {"fingerprint", "fp-" + instance}};
+}
+
+// A notification of group HighLatency, as Alertmanager 0.25+ sends it.
+json group(const std::string& status, json alerts, int truncated = 0) {
+  return {{"version", "4"},
+          {"groupKey", "{}/{job=\"api\"}:{alertname=\"HighLatency\"}"},
+          {"truncatedAlerts", truncated},
+          {"status", status},
+          {"receiver", "irc\\.ops"},
+          {"groupLabels", {{"alertname", "HighLatency"}}},
+          {"commonLabels", {{"alertname", "HighLatency"}, {"job", "api"}}},
+          {"commonAnnotations", json::object()},
+          {"externalURL", "http://alertmanager:9093"},
+          {"alerts", std::move(alerts)}};
+}
+
+}  // namespace
+
+TEST_CASE("alertmanager: every fixture maps to its status topic", "[alertmanager]") {
+  const std::map<std::string, std::string> expected{
+      {"real-firing.json", "alertmanager/firing"},
+      {"real-resolved.json", "alertmanager/resolved"},
+  };
+  std::size_t seen = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(kDir)) {
+    if (entry.path().extension() != ".json") continue;
+    const std::string file = entry.path().filename();
+    INFO(file);
+    REQUIRE(expected.contains(file));  // a new fixture needs an expectation here
+    ++seen;
+    const auto e = one(json::parse(slurp(entry.path())));
+    CHECK(e.topic == expected.at(file));
+    CHECK(e.fields["raw"] == json::parse(slurp(entry.path())));
+    CHECK(e.fields["count"] == 1);
+    CHECK(e.fields["alerts"].size() == 1);
+    CHECK(e.fields["alerts_shown"].empty());  // one alert: the headline says it all
+    CHECK(e.fields["receiver"] == "bot");
+    CHECK(e.dedupe_key.starts_with("alertmanager:"));
+  }
+  CHECK(seen == expected.size());
+
+  const auto firing = one(json::parse(slurp(kDir + "real-firing.json")));
+  CHECK(firing.fields["alertname"] == "TestbedAlwaysFiring");
+  CHECK(firing.fields["severity"] == "warning");
+  CHECK(firing.fields["summary"] == "testbed always-firing alert");
+  CHECK(firing.fields["link"] == "http://vm:60819/graph?g0.expr=vector%281%29+%3E+0&g0.tab=1");
+  CHECK(firing.fields["truncated"].is_null());
+  CHECK(firing.fields["alerts"][0]["fingerprint"] == "3fce94ffaffd9629");
+  CHECK(firing.severity == Severity::Warning);
+
+  const auto resolved = one(json::parse(slurp(kDir + "real-resolved.json")));
+  CHECK(resolved.fields["alertname"] == "TestbedDiskFull");
+  CHECK(resolved.fields["instance"] == "db1:9100");
+  CHECK(resolved.fields["summary"] == "Disk almost full on db1");
+  CHECK(resolved.fields["alerts"][0]["ends_at"] == "2026-11-22T13:54:06Z");
+  CHECK(resolved.severity == Severity::Info);  // though labelled critical: it is over
+}
+
+TEST_CASE("alertmanager: a group lists three alerts, then counts the rest", "[alertmanager]") {
+  json alerts = json::array();
+  for (const char* instance : {"a:1", "b:1", "c:1", "d:1"}) alerts.push_back(alert("firing", instance));
+  alerts.push_back(alert("firing", "e:1", "critical"));
+  alerts.push_back(alert("resolved", "f:1"));
+  const auto e = one(group("firing", alerts, 7));
+  const auto& f = e.fields;
+  CHECK(f["alertname"] == "HighLatency");
+  CHECK(f["count"] == 5);
+  CHECK(f["firing_count"] == 5);
+  CHECK(f["resolved_count"] == 1);
+  CHECK(f["severity"] == "critical");  // the worst of the firing alerts
+  CHECK(e.severity == Severity::Critical);
+  CHECK(f["summary"].is_null());  // no common annotation: each line has its own
+  CHECK(f["truncated"] == 7);
+  CHECK(f["link"] == "http://alertmanager:9093");
+  CHECK(f["receiver"] == "irc.ops");
+  REQUIRE(f["alerts_shown"].size() == 3);
+  CHECK(f["alerts_shown"][0]["line"] == "a:1: p99 latency above 2s on a:1");
+  CHECK(f["more_alerts"] == json::parse(R"([{"count": 2}])"));
+  CHECK(f["alerts"].size() == 5);  // the resolved one is not listed in a firing event
+
+  SECTION("alerts without an instance are told apart by their own labels") {
+    json a = alert("firing", "x");
+    a["labels"].erase("instance");
+    a["labels"]["queue"] = "billing";
+    const auto two = one(group("firing", {a, alert("firing", "y")}));
+    CHECK(two.fields["alerts_shown"][0]["line"] == "queue=billing, severity=warning: p99 latency above 2s on x");
+    CHECK(two.fields["more_alerts"].empty());
+  }
+}
+
+TEST_CASE("alertmanager: dedupe key is stable for repeats and changes with the alert set", "[alertmanager]") {
+  const json a = alert("firing", "a:1"), b = alert("firing", "b:1"), c = alert("firing", "c:1");
+  const auto key = [](const json& body) { return one(body).dedupe_key; };
+  const std::string base = key(group("firing", {a, b}));
+
+  CHECK(key(group("firing", {a, b})) == base);  // the repeat notification
+  CHECK(key(group("firing", {b, a})) == base);  // order does not matter
+  json later = group("firing", {a, b});
+  later["alerts"][0]["startsAt"] = "2026-11-23T18:00:00Z";  // re-sent with other details
+  CHECK(key(later) == base);
+  CHECK(key(group("firing", {a, b, alert("resolved", "z:1")})) == base);  // only the firing set counts
+
+  CHECK(key(group("firing", {a, b, c})) != base);  // one more is firing
+  CHECK(key(group("firing", {a})) != base);        // one fewer is firing
+  CHECK(key(group("firing", {a, b}, 3)) != base);  // more were truncated
+  CHECK(key(group("resolved", {alert("resolved", "a:1"), alert("resolved", "b:1")})) != base);
+  json other = group("firing", {a, b});
+  other["groupKey"] = "{}:{alertname=\"Other\"}";
+  CHECK(key(other) != base);
+}
+
+TEST_CASE("alertmanager: bearer token or basic auth", "[alertmanager]") {
+  const std::string body = slurp(kDir + "real-firing.json");
+  for (const auto& header : {std::optional<std::string>{}, std::optional<std::string>{"Bearer wrong"},
+                             std::optional<std::string>{"Basic " + crypto::to_base64("am:am-token")}}) {
+    auto refused = provider().authenticate(request(body, header));
+    REQUIRE(refused.has_value());
+    CHECK(refused->status == 401);
+    CHECK(refused->reason.find("am-token") == std::string::npos);
+  }
+
+  AuthChecks auth;
+  auth.add(AuthorizationCheck::basic("am", "pw"));
+  const auto basic = make_alertmanager(std::move(auth));
+  CHECK_FALSE(basic->authenticate(request(body, "Basic " + crypto::to_base64("am:pw"))).has_value());
+  CHECK(basic->authenticate(request(body, "Basic " + crypto::to_base64("am:nope"))).has_value());
+}
+
+TEST_CASE("alertmanager: malformed payloads are 400, empty notifications skipped", "[alertmanager]") {
+  json v3 = group("firing", {alert("firing", "a")});
+  v3["version"] = "3";
+  json pending = group("firing", {alert("firing", "a")});
+  pending["status"] = "pending";
+  json no_alerts = group("firing", {});
+  no_alerts.erase("alerts");
+  const std::vector<std::string> bodies{"{\"status\": ", "[]", v3.dump(), pending.dump(), no_alerts.dump()};
+  for (const auto& body : bodies) {
+    INFO(body);
+    auto parsed = provider().parse(request(body));
+    REQUIRE_FALSE(parsed.has_value());
+    CHECK(parsed.error().status == 400);
+    CHECK(parsed.error().reason.find(body) == std::string::npos);
+  }
+  auto empty = provider().parse(request(group("firing", json::array()).dump()));
+  REQUIRE(empty.has_value());
+  CHECK(empty->events.empty());
+  CHECK_FALSE(empty->skip_reason.empty());
+}
+
+TEST_CASE("alertmanager: default templates, one for firing and one for resolved", "[alertmanager]") {
+  const auto firing = one(json::parse(slurp(kDir + "real-firing.json"))).default_template;
+  for (const char* part : {"[COLOR=RED][B]FIRING:{{count}}[/B][/COLOR]", "[B]{{alertname}}[/B]", "{{severity}}",
+                           "{{#summary}}: {{summary}}{{/summary}}", "{{#truncated}} (+{{truncated}} truncated){{/truncated}}",
+                           "{{link}}", "{{#alerts_shown}}\n  {{line}}{{/alerts_shown}}",
+                           "{{#more_alerts}}\n  … and {{count}} more{{/more_alerts}}"})
+    CHECK_THAT(firing, Catch::Contains(part));
+  const auto resolved = one(json::parse(slurp(kDir + "real-resolved.json"))).default_template;
+  CHECK_THAT(resolved, Catch::Contains("[COLOR=GREEN][B]RESOLVED:{{count}}[/B][/COLOR]"));
+  CHECK_THAT(resolved, Catch::Contains("{{#alerts_shown}}"));
+  CHECK(resolved != firing);
+}
+
+TEST_CASE("alertmanager: the spec needs bearer_token or basic_auth, not both", "[alertmanager]") {
+  const auto spec = alertmanager_spec();
+  auto make_from = [&](const std::string& yaml) -> Result<std::unique_ptr<Provider>> {
+    auto node = config::load_string(yaml, "test.yml");
+    REQUIRE(node.has_value());
+    auto validated = config::validate(spec.schema(), *node);
+    if (!validated) return std::unexpected(validated.error());
+    return spec.make(*validated);
+  };
+  CHECK_FALSE(make_from("{}\n").has_value());
+  CHECK_FALSE(make_from("bearer_token: t\nbasic_auth: {username: u, password: p}\n").has_value());
+  auto bearer = make_from("bearer_token: am-token\n");
+  REQUIRE(bearer.has_value());
+  CHECK_FALSE((*bearer)->authenticate(request("{}")).has_value());
+}

@@ -1,0 +1,361 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+
+#include "core/config/node.hpp"
+#include "ingestion/webhook/gitlab.hpp"
+
+using namespace chatops;
+using namespace chatops::ingestion;
+using namespace chatops::ingestion::webhook;
+using nlohmann::json;
+
+namespace {
+
+const std::string kDir = std::string(CHATOPS_FIXTURES_DIR) + "/webhooks/gitlab/go-gitlab/";
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+Request request(std::string body, std::vector<std::pair<std::string, std::string>> extra = {}) {
+  Request r;
+  r.method = "POST";
+  r.path = "/hooks/gitlab";
+  r.headers = {{"Content-Type", "application/json"}, {"X-Gitlab-Token", "s3cret"}};
+  for (auto& h : extra) r.headers.push_back(std::move(h));
+  r.body = std::move(body);
+  return r;
+}
+
+const Provider& provider() {
+  static const auto p = make_gitlab({.token = "s3cret"});
+  return *p;
+}
+
+IngestionEvent one(const Request& r, const Provider& p = provider()) {
+  REQUIRE_FALSE(p.authenticate(r).has_value());
+  auto parsed = p.parse(r);
+  REQUIRE(parsed.has_value());
+  REQUIRE(parsed->events.size() == 1);
+  return parsed->events[0];
+}
+
+IngestionEvent fixture(const std::string& file, const std::string& header) {
+  return one(request(slurp(kDir + file), {{"X-Gitlab-Event", header}}));
+}
+
+// Every {{name}} a template uses is a field of the event, or of the items of one of its lists.
+void require_template_fields(const IngestionEvent& e) {
+  static const std::regex tag(R"(\{\{[#^/]?([a-z_]+)\}\})");
+  const std::string& t = e.default_template;
+  for (auto it = std::sregex_iterator(t.begin(), t.end(), tag); it != std::sregex_iterator(); ++it) {
+    const std::string name = (*it)[1];
+    bool found = e.fields.contains(name);
+    for (const auto& [key, value] : e.fields.items())
+      if (key != "raw" && value.is_array() && !value.empty() && value[0].is_object() && value[0].contains(name))
+        found = true;
+    INFO(e.topic << ": {{" << name << "}}");
+    CHECK(found);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("gitlab: every go-gitlab fixture is mapped or skipped", "[gitlab]") {
+  // file → X-Gitlab-Event as GitLab sends it, topic ("" = skipped)
+  const std::map<std::string, std::pair<std::string, std::string>> expected{
+      {"push.json", {"Push Hook", "gitlab/push"}},
+      {"tag_push.json", {"Tag Push Hook", "gitlab/tag_push"}},
+      {"merge_request.json", {"Merge Request Hook", "gitlab/merge_request"}},
+      {"pipeline.json", {"Pipeline Hook", "gitlab/pipeline"}},
+      {"build.json", {"Job Hook", "gitlab/job"}},
+      {"job.json", {"Job Hook", "gitlab/job"}},
+      {"issue.json", {"Issue Hook", "gitlab/issue"}},
+      {"note_commit.json", {"Note Hook", "gitlab/note"}},
+      {"note_issue.json", {"Note Hook", "gitlab/note"}},
+      {"note_merge_request.json", {"Note Hook", "gitlab/note"}},
+      {"note_snippet.json", {"Note Hook", "gitlab/note"}},
+      {"release.json", {"Release Hook", "gitlab/release"}},
+      {"deployment.json", {"Deployment Hook", "gitlab/deployment"}},
+      {"wiki_page.json", {"Wiki Page Hook", ""}},
+  };
+  std::size_t seen = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(kDir)) {
+    if (entry.path().extension() != ".json") continue;
+    const std::string file = entry.path().filename();
+    INFO(file);
+    REQUIRE(expected.contains(file));  // a new fixture needs an expectation here
+    ++seen;
+    const auto& [header, topic] = expected.at(file);
+    auto r = request(slurp(entry.path()), {{"X-Gitlab-Event", header}, {"X-Gitlab-Event-UUID", "uuid-" + file}});
+    REQUIRE_FALSE(provider().authenticate(r).has_value());
+    auto parsed = provider().parse(r);
+    REQUIRE(parsed.has_value());
+    if (topic.empty()) {
+      CHECK(parsed->events.empty());
+      CHECK(parsed->skip_reason == "unmapped GitLab event wiki_page");
+      continue;
+    }
+    REQUIRE(parsed->events.size() == 1);
+    const auto& e = parsed->events[0];
+    CHECK(e.topic == topic);
+    CHECK(e.dedupe_key == "gitlab:uuid-" + file);
+    CHECK(e.fields["raw"] == json::parse(r.body));
+    CHECK_FALSE(e.fields["project"].get<std::string>().empty());
+    CHECK_FALSE(e.fields["url"].get<std::string>().empty());
+    CHECK_FALSE(e.default_template.empty());
+    require_template_fields(e);
+  }
+  CHECK(seen == expected.size());
+}
+
+TEST_CASE("gitlab: push and tag push fields", "[gitlab]") {
+  auto push = fixture("push.json", "Push Hook");
+  const auto& f = push.fields;
+  CHECK(f["project"] == "mike/diaspora");
+  CHECK(f["project_url"] == "http://example.com/mike/diaspora");
+  CHECK(f["user"] == "jsmith");
+  CHECK(f["user_name"] == "John Smith");
+  CHECK(f["branch"] == "master");
+  CHECK(f["commit_count"] == 4);  // total_commits_count, though only two are listed
+  REQUIRE(f["commits"].size() == 2);
+  CHECK(f["commits_shown"][1]["short_id"] == "da156088");
+  CHECK(f["commits_shown"][1]["title"] == "fixed readme");
+  CHECK(f["commits_shown"][1]["author"] == "GitLab dev user");
+  CHECK(f["more_commits"] == json::parse(R"([{"count": 2}])"));
+  CHECK(f["created"] == false);
+  CHECK(f["deleted"] == false);
+  CHECK(f["url"] == "http://example.com/mike/diaspora/-/compare/"
+                    "95790bf891e76fee5e1747ab589903a6a1f80f22...da1560886d4f094c3e6c9ef40349f7d38b5d27d7");
+  CHECK(push.severity == Severity::Info);
+
+  auto tag = fixture("tag_push.json", "Tag Push Hook");
+  CHECK(tag.fields["tag"] == "v1.0.0");
+  CHECK(tag.fields["created"] == true);
+  CHECK(tag.fields["short_sha"] == "82b3d5ae");
+  CHECK(tag.fields["url"] == "http://example.com/jsmith/example/-/tags/v1.0.0");
+
+  SECTION("a deleted branch") {
+    auto body = json::parse(slurp(kDir + "push.json"));
+    body["after"] = std::string(40, '0');
+    body["commits"] = json::array();
+    body["total_commits_count"] = 0;
+    auto e = one(request(body.dump()));
+    CHECK(e.fields["deleted"] == true);
+    CHECK(e.fields["more_commits"].empty());
+    CHECK(e.fields["url"] == "http://example.com/mike/diaspora");
+  }
+}
+
+TEST_CASE("gitlab: merge request, issue and notes", "[gitlab]") {
+  auto mr = fixture("merge_request.json", "Merge Request Hook");
+  CHECK(mr.fields["iid"] == 1);
+  CHECK(mr.fields["title"] == "MS-Viewport");
+  CHECK(mr.fields["action"] == "open");
+  CHECK(mr.fields["action_text"] == "opened");
+  CHECK(mr.fields["source_branch"] == "ms-viewport");
+  CHECK(mr.fields["target_branch"] == "master");
+  CHECK(mr.fields["user"] == "user1");
+  CHECK(mr.fields["assignees"] == "user1");
+  CHECK(mr.fields["url"] == "http://example.com/diaspora/merge_requests/1");
+
+  SECTION("merge and close are said as such") {
+    auto body = json::parse(slurp(kDir + "merge_request.json"));
+    const std::vector<std::pair<std::string, std::string>> actions{
+        {"merge", "merged"}, {"close", "closed"}, {"update", "updated"}};
+    for (const auto& [action, text] : actions) {
+      body["object_attributes"]["action"] = action;
+      CHECK(one(request(body.dump())).fields["action_text"] == text);
+    }
+  }
+
+  auto issue = fixture("issue.json", "Issue Hook");
+  CHECK(issue.fields["iid"] == 23);
+  CHECK(issue.fields["title"] == "New API: create/update/delete file");
+  CHECK(issue.fields["action_text"] == "opened");
+  CHECK(issue.fields["labels"] == "API");
+  CHECK(issue.fields["assignees"] == "user1");
+  CHECK(issue.fields["user"] == "root");
+  CHECK(issue.fields["confidential"] == false);
+
+  const std::map<std::string, std::pair<std::string, std::string>> notes{
+      {"note_commit.json", {"commit cfe32cf6", "Add submodule"}},
+      {"note_issue.json", {"issue #17", "test_issue"}},
+      {"note_merge_request.json", {"merge request !1", "Tempora et eos debitis quae laborum et."}},
+      {"note_snippet.json", {"snippet $53", "test"}},
+  };
+  for (const auto& [file, target] : notes) {
+    INFO(file);
+    auto note = fixture(file, "Note Hook");
+    CHECK(note.fields["target"] == target.first);
+    CHECK(note.fields["target_title"] == target.second);
+    CHECK_FALSE(note.fields["excerpt"].get<std::string>().empty());
+  }
+  CHECK(fixture("note_merge_request.json", "Note Hook").fields["excerpt"] == "This MR needs work.");
+}
+
+TEST_CASE("gitlab: pipeline, job, deployment and release statuses", "[gitlab]") {
+  auto pipeline = fixture("pipeline.json", "Pipeline Hook");
+  CHECK(pipeline.fields["id"] == 31);
+  CHECK(pipeline.fields["status"] == "success");
+  CHECK(pipeline.fields["is_success"] == true);
+  CHECK(pipeline.fields["is_failure"] == false);
+  CHECK(pipeline.fields["ref"] == "master");
+  CHECK(pipeline.fields["short_sha"] == "bcbb5ec3");
+  CHECK(pipeline.fields["commit_title"] == "test");
+  CHECK(pipeline.fields["failed_jobs"].is_null());
+  CHECK(pipeline.fields["merge_request_iid"] == 1);
+  CHECK(pipeline.fields["url"] == "http://192.168.64.1:3005/gitlab-org/gitlab-test/-/pipelines/31");
+  CHECK(pipeline.severity == Severity::Info);
+
+  SECTION("a failed pipeline is red and names its failed jobs") {
+    auto body = json::parse(slurp(kDir + "pipeline.json"));
+    body["object_attributes"]["status"] = "failed";
+    body["builds"][1]["status"] = "failed";
+    auto e = one(request(body.dump()));
+    CHECK(e.fields["is_failure"] == true);
+    CHECK(e.fields["failed_jobs"] == "test-image");
+    CHECK(e.severity == Severity::Error);
+  }
+
+  auto build = fixture("build.json", "Job Hook");
+  CHECK(build.fields["name"] == "test");
+  CHECK(build.fields["status"] == "created");
+  CHECK(build.fields["is_pending"] == true);
+  CHECK(build.fields["failure_reason"].is_null());  // GitLab sends one on jobs that did not fail
+  CHECK(build.fields["project"] == "gitlab-org/gitlab-test");
+  CHECK(build.fields["url"] == "http://192.168.64.1:3005/gitlab-org/gitlab-test/-/jobs/1977");
+
+  auto job = fixture("job.json", "Job Hook");
+  CHECK(job.fields["id"] == 3580121225LL);
+  CHECK(job.fields["name"] == "auto_deploy:start");
+  CHECK(job.fields["stage"] == "coordinated:tag");
+  CHECK(job.fields["is_success"] == true);
+  CHECK(job.fields["environment"] == "production");
+  CHECK(job.fields["user"] == "jsmithy2");
+  CHECK(job.fields["url"] == "https://gitlab.com/jsmithy2/release-tools-fake/-/jobs/3580121225");
+
+  SECTION("a failed job keeps its failure reason") {
+    auto body = json::parse(slurp(kDir + "job.json"));
+    body["build_status"] = "failed";
+    auto e = one(request(body.dump()));
+    CHECK(e.fields["failure_reason"] == "unknown_failure");
+    CHECK(e.severity == Severity::Warning);
+  }
+
+  auto deployment = fixture("deployment.json", "Deployment Hook");
+  CHECK(deployment.fields["environment"] == "staging");
+  CHECK(deployment.fields["status"] == "success");
+  CHECK(deployment.fields["is_success"] == true);
+  CHECK(deployment.fields["short_sha"] == "279484c0");
+  CHECK(deployment.fields["commit_title"] == "Add new file");
+  CHECK(deployment.fields["url"] == "http://10.126.0.2:3000/root/test-deployment-webhooks/-/jobs/796");
+
+  auto release = fixture("release.json", "Release Hook");
+  CHECK(release.fields["name"] == "1.0.0");
+  CHECK(release.fields["tag"] == "1.0.0");
+  CHECK(release.fields["action_text"] == "created");
+  CHECK(release.fields["url"] == "http://example.com/exm-namespace/example-project/-/releases/1.0.0");
+  CHECK(release.fields["project"] == "exm-namespace/example-project");
+}
+
+TEST_CASE("gitlab: object_kind decides the topic, X-Gitlab-Event only when it is missing", "[gitlab]") {
+  auto body = json::parse(slurp(kDir + "build.json"));
+  CHECK(one(request(body.dump(), {{"X-Gitlab-Event", "Pipeline Hook"}})).topic == "gitlab/job");
+  body.erase("object_kind");
+  CHECK(one(request(body.dump(), {{"X-Gitlab-Event", "Job Hook"}})).topic == "gitlab/job");
+  auto none = provider().parse(request(body.dump()));
+  REQUIRE_FALSE(none.has_value());
+  CHECK(none.error().status == 400);
+}
+
+TEST_CASE("gitlab: dedupe key from Idempotency-Key, else the webhook UUID, else the event UUID", "[gitlab]") {
+  const std::string body = slurp(kDir + "push.json");
+  CHECK(one(request(body, {{"X-Gitlab-Event-UUID", "e"}, {"X-Gitlab-Webhook-UUID", "w"}, {"Idempotency-Key", "i"}}))
+            .dedupe_key == "gitlab:i");
+  CHECK(one(request(body, {{"X-Gitlab-Event-UUID", "e"}, {"X-Gitlab-Webhook-UUID", "w"}})).dedupe_key == "gitlab:w");
+  CHECK(one(request(body, {{"X-Gitlab-Event-UUID", "e"}})).dedupe_key == "gitlab:e");
+  CHECK(one(request(body)).dedupe_key.empty());
+}
+
+TEST_CASE("gitlab: the token is required and must match", "[gitlab]") {
+  auto r = request(slurp(kDir + "push.json"));
+  r.headers.erase(r.headers.begin() + 1);
+  auto missing = provider().authenticate(r);
+  REQUIRE(missing.has_value());
+  CHECK(missing->status == 401);
+  CHECK(missing->cause == "missing_token");
+
+  r.headers.emplace_back("X-Gitlab-Token", "s3cre7");
+  auto wrong = provider().authenticate(r);
+  REQUIRE(wrong.has_value());
+  CHECK(wrong->status == 401);
+  CHECK(wrong->reason.find("s3cre") == std::string::npos);
+}
+
+TEST_CASE("gitlab: malformed and unexpected payloads are 400 without echoing the body", "[gitlab]") {
+  for (const std::string body : {"{\"object_kind\": \"push\", oops", "[1, 2]", R"({"object_kind": "merge_request"})",
+                                 R"({"object_kind": "push", "commits": []})"}) {
+    INFO(body);
+    auto parsed = provider().parse(request(body));
+    REQUIRE_FALSE(parsed.has_value());
+    CHECK(parsed.error().status == 400);
+    CHECK(parsed.error().reason.find(body) == std::string::npos);
+  }
+}
+
+TEST_CASE("gitlab: confidential issues and notes are skipped unless include_confidential", "[gitlab]") {
+  auto issue = json::parse(slurp(kDir + "issue.json"));
+  issue["object_attributes"]["confidential"] = true;
+  auto note = json::parse(slurp(kDir + "note_issue.json"));
+  note["issue"]["confidential"] = true;
+  for (const auto& body : {issue, note}) {
+    auto skipped = provider().parse(request(body.dump()));
+    REQUIRE(skipped.has_value());
+    CHECK(skipped->events.empty());
+    CHECK(skipped->skip_reason.find("confidential") != std::string::npos);
+    auto open = make_gitlab({.token = "s3cret", .include_confidential = true});
+    CHECK(one(request(body.dump()), *open).fields["confidential"] == true);
+  }
+}
+
+TEST_CASE("gitlab: default templates say who did what where, coloured by status", "[gitlab]") {
+  auto push = fixture("push.json", "Push Hook").default_template;
+  for (const char* part : {"{{project}}", "{{user}}", "{{commit_count}}", "{{branch}}", "{{#commits_shown}}\n",
+                           "{{title}}", "… and {{count}} more", "{{url}}"})
+    CHECK_THAT(push, Catch::Contains(part));
+  auto pipeline = fixture("pipeline.json", "Pipeline Hook").default_template;
+  for (const char* part : {"{{#is_failure}}[COLOR=RED]", "{{#is_success}}[COLOR=GREEN]", "{{#is_pending}}[COLOR=YELLOW]",
+                           "{{ref}}", "{{#failed_jobs}}"})
+    CHECK_THAT(pipeline, Catch::Contains(part));
+  CHECK_THAT(fixture("merge_request.json", "Merge Request Hook").default_template,
+             Catch::Contains("{{action_text}} merge request [B]!{{iid}}[/B] {{title}}"));
+  CHECK_THAT(fixture("note_issue.json", "Note Hook").default_template, Catch::Contains("commented on {{target}}"));
+}
+
+TEST_CASE("gitlab: the spec reads token from config and refuses an empty one", "[gitlab]") {
+  const auto spec = gitlab_spec();
+  CHECK(spec.name == "gitlab");
+  auto load = [&](const std::string& yaml) {
+    auto node = config::load_string(yaml, "test.yml");
+    REQUIRE(node.has_value());
+    return config::validate(spec.schema(), *node);
+  };
+  auto good = load("token: s3cret\n");
+  REQUIRE(good.has_value());
+  auto made = spec.make(*good);
+  REQUIRE(made.has_value());
+  CHECK_FALSE((*made)->authenticate(request("{}")).has_value());
+  CHECK_FALSE(load("{}\n").has_value());  // token is required
+  auto empty = load("token: \"\"\n");
+  REQUIRE(empty.has_value());
+  CHECK_FALSE(spec.make(*empty).has_value());
+}

@@ -1,0 +1,222 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "core/config/node.hpp"
+#include "core/crypto.hpp"
+#include "ingestion/webhook/jenkins.hpp"
+
+using namespace chatops;
+using namespace chatops::ingestion;
+using namespace chatops::ingestion::webhook;
+using nlohmann::json;
+
+namespace {
+
+const std::string kDir = std::string(CHATOPS_FIXTURES_DIR) + "/webhooks/jenkins/";
+const std::vector<std::string> kAllPhases{"QUEUED", "STARTED", "COMPLETED", "FINALIZED"};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+Request request(std::string body, std::optional<std::string> token = "t0ken") {
+  Request r;
+  r.method = "POST";
+  r.path = "/hooks/jenkins";
+  r.headers = {{"Content-Type", "application/json;charset=UTF-8"}};  // as the plugin sends it
+  if (token) r.headers.emplace_back("X-Jenkins-Token", *token);
+  r.body = std::move(body);
+  return r;
+}
+
+std::unique_ptr<Provider> make(std::vector<std::string> phases = kAllPhases) {
+  AuthChecks auth;
+  auth.add(TokenCheck("X-Jenkins-Token", "t0ken"));
+  return make_jenkins(std::move(auth), std::move(phases));
+}
+
+IngestionEvent one(const Request& r, const Provider& p) {
+  REQUIRE_FALSE(p.authenticate(r).has_value());
+  auto parsed = p.parse(r);
+  REQUIRE(parsed.has_value());
+  REQUIRE(parsed->events.size() == 1);
+  return parsed->events[0];
+}
+
+IngestionEvent fixture(const std::string& file) { return one(request(slurp(kDir + file)), *make()); }
+
+}  // namespace
+
+TEST_CASE("jenkins: every fixture maps to jenkins/<phase> with its outcome", "[jenkins]") {
+  struct Expected {
+    std::string topic, outcome, flag;
+    Severity severity;
+  };
+  const std::map<std::string, Expected> expected{
+      {"completed.success.json", {"jenkins/completed", "succeeded", "is_success", Severity::Info}},
+      {"completed.failure.json", {"jenkins/completed", "failed", "is_failure", Severity::Error}},
+      {"completed.unstable.json", {"jenkins/completed", "unstable", "is_unstable", Severity::Warning}},
+      {"completed.aborted.json", {"jenkins/completed", "aborted", "is_other", Severity::Notice}},
+      {"started.json", {"jenkins/started", "started", "is_pending", Severity::Info}},
+      {"queued.json", {"jenkins/queued", "queued", "is_pending", Severity::Info}},
+      {"finalized.success.json", {"jenkins/finalized", "succeeded", "is_success", Severity::Info}},
+  };
+  std::size_t seen = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(kDir)) {
+    if (entry.path().extension() != ".json") continue;
+    const std::string file = entry.path().filename();
+    INFO(file);
+    REQUIRE(expected.contains(file));  // a new fixture needs an expectation here
+    ++seen;
+    const auto& want = expected.at(file);
+    const auto e = fixture(file);
+    CHECK(e.topic == want.topic);
+    CHECK(e.fields["outcome"] == want.outcome);
+    for (const char* flag : {"is_success", "is_failure", "is_unstable", "is_pending", "is_other"})
+      CHECK(e.fields[flag] == (flag == want.flag));
+    CHECK(e.severity == want.severity);
+    CHECK(e.fields["raw"] == json::parse(slurp(entry.path())));
+    CHECK(e.fields["name"] == e.fields["raw"]["name"]);
+    CHECK(e.fields["number"] == e.fields["raw"]["build"]["number"]);
+    CHECK_FALSE(e.fields["url"].get<std::string>().empty());
+    CHECK(e.dedupe_key.starts_with("jenkins:"));
+  }
+  CHECK(seen == expected.size());
+}
+
+TEST_CASE("jenkins: build fields", "[jenkins]") {
+  auto success = fixture("completed.success.json");
+  const auto& f = success.fields;
+  CHECK(f["job"] == "payments-api");
+  CHECK(f["job_url"] == "https://ci.example.org/job/payments-api/");
+  CHECK(f["number"] == 412);
+  CHECK(f["phase"] == "COMPLETED");
+  CHECK(f["status"] == "SUCCESS");
+  CHECK(f["url"] == "https://ci.example.org/job/payments-api/412/");
+  CHECK(f["branch"] == "origin/main");
+  CHECK(f["commit"] == "4e1c0a9d2b7f6e5d4c3b2a1908f7e6d5c4b3a291");
+  CHECK(f["short_commit"] == "4e1c0a9");
+  CHECK(f["scm_url"] == "https://git.example.org/shop/payments-api.git");
+  CHECK(f["duration_ms"] == 203512);
+  CHECK(f["duration"] == "3m 23s");
+  CHECK(f["tests_total"] == 318);
+  CHECK(f["tests_failed"].is_null());
+  CHECK(f["parameters"] == json{{"DEPLOY", "false"}});
+  CHECK(success.dedupe_key == "jenkins:payments-api#412@1763900000000:COMPLETED");
+
+  auto failure = fixture("completed.failure.json");
+  CHECK(failure.fields["job"] == "Payments API");  // display_name when there is one
+  CHECK(failure.fields["name"] == "payments-api");
+  CHECK(failure.fields["duration"] == "1h 2m");
+  CHECK(failure.fields["tests_failed"] == 4);
+  CHECK(failure.fields["tests_total"] == 320);
+  CHECK(failure.fields["failed_tests"] ==
+        "refund.TestPartialRefund, refund.TestRefundTwice, refund.TestRefundCurrency, …");
+  CHECK(failure.fields["culprits"] == "Grace Hopper, Alan Turing");
+
+  auto started = fixture("started.json");
+  CHECK(started.fields["status"] == "");
+  CHECK(started.fields["duration"].is_null());
+
+  auto queued = fixture("queued.json");
+  CHECK(queued.fields["url"] == "job/payments-api/415/");  // no root URL configured in Jenkins
+  CHECK(queued.fields["branch"].is_null());
+  CHECK(queued.dedupe_key == "jenkins:payments-api#415:QUEUED");
+
+  // COMPLETED and FINALIZED of one build are two notifications.
+  CHECK(fixture("finalized.success.json").dedupe_key != success.dedupe_key);
+}
+
+TEST_CASE("jenkins: phases outside the configured ones are skipped", "[jenkins]") {
+  const auto p = make({"COMPLETED"});
+  for (const char* file : {"started.json", "queued.json", "finalized.success.json"}) {
+    INFO(file);
+    auto r = request(slurp(kDir + file));
+    REQUIRE_FALSE(p->authenticate(r).has_value());
+    auto parsed = p->parse(r);
+    REQUIRE(parsed.has_value());
+    CHECK(parsed->events.empty());
+    CHECK(parsed->skip_reason.find("is not in phases") != std::string::npos);
+  }
+  CHECK(one(request(slurp(kDir + "completed.failure.json")), *p).topic == "jenkins/completed");
+}
+
+TEST_CASE("jenkins: requests without the configured credentials are refused", "[jenkins]") {
+  const auto p = make();
+  const std::string body = slurp(kDir + "completed.success.json");
+  for (const auto& token : {std::optional<std::string>{}, std::optional<std::string>{"wrong"}}) {
+    auto refused = p->authenticate(request(body, token));
+    REQUIRE(refused.has_value());
+    CHECK(refused->status == 401);
+  }
+
+  SECTION("or an HMAC of the body") {
+    AuthChecks auth;
+    auth.add(HmacCheck({.header = "X-Signature", .secret = "k", .prefix = "sha256="}));
+    const auto signed_provider = make_jenkins(std::move(auth), kAllPhases);
+    auto r = request(body, std::nullopt);
+    r.headers.emplace_back("X-Signature", "sha256=" + crypto::to_hex(crypto::hmac(crypto::Digest::Sha256, "k", body)));
+    CHECK_FALSE(signed_provider->authenticate(r).has_value());
+    r.body += " ";
+    CHECK(signed_provider->authenticate(r).has_value());
+  }
+}
+
+TEST_CASE("jenkins: payloads that are not Notification plugin JSON are 400", "[jenkins]") {
+  const auto p = make();
+  for (const std::string body : {"{\"name\":", "[]", R"({"name": "x"})", R"({"name": "x", "build": {"number": 1}})",
+                                 R"({"build": {"number": 1, "phase": "STARTED"}})",
+                                 R"({"name": "x", "build": {"phase": "STARTED"}})"}) {
+    INFO(body);
+    auto parsed = p->parse(request(body));
+    REQUIRE_FALSE(parsed.has_value());
+    CHECK(parsed.error().status == 400);
+    CHECK(parsed.error().reason.find(body) == std::string::npos);
+  }
+}
+
+TEST_CASE("jenkins: the default template", "[jenkins]") {
+  const auto t = fixture("completed.failure.json").default_template;
+  for (const char* part : {"[B]{{job}}[/B] #{{number}}", "{{#is_failure}}[COLOR=RED]", "{{#is_success}}[COLOR=GREEN]",
+                           "{{#is_pending}}[COLOR=YELLOW]", "{{#is_unstable}}[COLOR=YELLOW]", "{{branch}}",
+                           "{{short_commit}}", "{{duration}}", "{{tests_failed}}/{{tests_total}} tests failed", "{{url}}",
+                           "\n  failed: {{failed_tests}}"})
+    CHECK_THAT(t, Catch::Contains(part));
+}
+
+TEST_CASE("jenkins: the spec needs credentials and reads phases", "[jenkins]") {
+  const auto spec = jenkins_spec();
+  auto make_from = [&](const std::string& yaml) -> Result<std::unique_ptr<Provider>> {
+    auto node = config::load_string(yaml, "test.yml");
+    REQUIRE(node.has_value());
+    auto validated = config::validate(spec.schema(), *node);
+    if (!validated) return std::unexpected(validated.error());
+    return spec.make(*validated);
+  };
+  auto none = make_from("{}\n");
+  REQUIRE_FALSE(none.has_value());
+  CHECK_THAT(none.error().message, Catch::Contains("token, hmac or basic_auth"));
+  CHECK_FALSE(make_from("phases: [DONE]\ntoken: t\n").has_value());
+
+  auto basic = make_from("basic_auth: {username: jenkins, password: pw}\nphases: [STARTED, COMPLETED]\n");
+  REQUIRE(basic.has_value());
+  auto r = request(slurp(kDir + "started.json"), std::nullopt);
+  r.headers.emplace_back("Authorization", "Basic " + crypto::to_base64("jenkins:pw"));
+  CHECK_FALSE((*basic)->authenticate(r).has_value());
+  auto parsed = (*basic)->parse(r);
+  REQUIRE(parsed.has_value());
+  CHECK(parsed->events.size() == 1);
+
+  auto by_default = make_from("token: t0ken\n");
+  REQUIRE(by_default.has_value());
+  auto skipped = (*by_default)->parse(request(slurp(kDir + "started.json")));
+  REQUIRE(skipped.has_value());
+  CHECK(skipped->events.empty());  // phases defaults to [COMPLETED]
+}

@@ -1,0 +1,273 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "core/config/node.hpp"
+#include "core/crypto.hpp"
+#include "ingestion/webhook/pagerduty.hpp"
+
+using namespace chatops;
+using namespace chatops::ingestion;
+using namespace chatops::ingestion::webhook;
+using nlohmann::json;
+
+namespace {
+
+const std::string kDir = std::string(CHATOPS_FIXTURES_DIR) + "/webhooks/pagerduty/";
+// SIGNATURE-VECTORS.md, vector 1 (go-pagerduty's test suite).
+const std::string kVectorSecret = "lDQHScfUeXUKaQRNF+8XIiDKZ7XX3itBAYzwU0TARw8lJqRnkKl2iB1anSb0Z+IK";
+const std::string kVectorBody = "signed/v3.incident.priority_updated.go-pagerduty.body.json";
+const std::string kVectorSignature = "v1=0c0b9495b893a39e70d1fea2fe11fbe0a825f88b9f67846f6cc07dd2bc5476cd";
+const std::string kVectorMismatch = "v1=7020c8a7ec668a9b7012bc3dd82e483394b038f4230acc6785efbf2a7d8bcaf5";
+const std::string kSecret = "test-secret";
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+std::string sign(const std::string& secret, const std::string& body) {
+  return "v1=" + crypto::to_hex(crypto::hmac(crypto::Digest::Sha256, secret, body));
+}
+
+Request request(std::string body, std::optional<std::string> signature = std::nullopt) {
+  Request r;
+  r.method = "POST";
+  r.path = "/hooks/pagerduty";
+  r.headers = {{"Content-Type", "application/json"},
+               {"X-PagerDuty-Signature", signature ? *signature : sign(kSecret, body)}};
+  r.body = std::move(body);
+  return r;
+}
+
+const Provider& provider() {
+  static const auto p = make_pagerduty({kSecret});
+  return *p;
+}
+
+IngestionEvent one(const Request& r) {
+  REQUIRE_FALSE(provider().authenticate(r).has_value());
+  auto parsed = provider().parse(r);
+  REQUIRE(parsed.has_value());
+  REQUIRE(parsed->events.size() == 1);
+  return parsed->events[0];
+}
+
+IngestionEvent fixture(const std::string& file) { return one(request(slurp(kDir + file))); }
+
+}  // namespace
+
+TEST_CASE("pagerduty: signature vector from go-pagerduty", "[pagerduty]") {
+  const std::string body = slurp(kDir + kVectorBody);
+  REQUIRE(body.size() == 1655);
+  const auto p = make_pagerduty({kVectorSecret});
+  CHECK_FALSE(p->authenticate(request(body, kVectorSignature)).has_value());
+
+  auto mismatch = p->authenticate(request(body, kVectorMismatch));
+  REQUIRE(mismatch.has_value());
+  CHECK(mismatch->status == 401);
+  CHECK(mismatch->cause == "bad_signature");
+
+  SECTION("one matching signature among several is enough") {
+    // The docs' two-signature header (secrets unpublished) with the vector's signature added.
+    const std::string docs = "v1=f03de6f61df6e454f3620c4d6aca17ad072d3f8bbb2760eac3b2ad391b5e8073,"
+                             "v1=130dcacb53a94d983a37cf2acba98e805a1c37185309ba56fdcccbcf00d6dd8b";
+    CHECK(p->authenticate(request(body, docs)).has_value());
+    CHECK_FALSE(p->authenticate(request(body, docs + ", " + kVectorSignature)).has_value());
+    CHECK_FALSE(p->authenticate(request(body, kVectorSignature + "," + kVectorMismatch)).has_value());
+  }
+  SECTION("the body is signed as received: one byte more fails") {
+    CHECK(p->authenticate(request(body + "\n", kVectorSignature)).has_value());
+  }
+  SECTION("missing, empty, unversioned or malformed headers are refused") {
+    auto r = request(body, kVectorSignature);
+    r.headers.pop_back();
+    auto missing = p->authenticate(r);
+    REQUIRE(missing.has_value());
+    CHECK(missing->cause == "missing_signature");
+    const std::vector<std::string> headers{"", " ", kVectorSignature.substr(3), "v0=" + kVectorSignature.substr(3),
+                                           "v1=zz"};
+    for (const auto& header : headers) {
+      auto refused = p->authenticate(request(body, header));
+      REQUIRE(refused.has_value());
+      CHECK(refused->status == 401);
+    }
+  }
+  SECTION("a valid signature over an empty body authenticates, then is a 400") {
+    auto r = request("", sign(kVectorSecret, ""));
+    CHECK_FALSE(p->authenticate(r).has_value());
+    auto parsed = p->parse(r);
+    REQUIRE_FALSE(parsed.has_value());
+    CHECK(parsed.error().status == 400);
+  }
+  SECTION("the signed body maps to incident.priority_updated") {
+    auto parsed = p->parse(request(body, kVectorSignature));
+    REQUIRE(parsed.has_value());
+    REQUIRE(parsed->events.size() == 1);
+    const auto& e = parsed->events[0];
+    CHECK(e.topic == "pagerduty/incident.priority_updated");
+    CHECK(e.fields["number"] == 2);
+    CHECK(e.fields["title"] == "A little bump in the road");
+    CHECK(e.fields["priority"] == "P1");
+    CHECK(e.fields["agent"] == "Tenex Engineer");
+    CHECK(e.dedupe_key == "pagerduty:01BWDWL3NYY7LUFPZCC28QUCMK");
+  }
+}
+
+TEST_CASE("pagerduty: secret rotation accepts a signature by any configured secret", "[pagerduty]") {
+  const std::string body = slurp(kDir + "incident.triggered.json");
+  const auto p = make_pagerduty({"old-secret", "new-secret"});
+  CHECK_FALSE(p->authenticate(request(body, sign("old-secret", body))).has_value());
+  CHECK_FALSE(p->authenticate(request(body, sign("new-secret", body))).has_value());
+  CHECK_FALSE(p->authenticate(request(body, sign("other", body) + "," + sign("new-secret", body))).has_value());
+  auto wrong = p->authenticate(request(body, sign("other", body) + "," + sign("another", body)));
+  REQUIRE(wrong.has_value());
+  CHECK(wrong->status == 401);
+}
+
+TEST_CASE("pagerduty: every fixture maps to its topic or is skipped", "[pagerduty]") {
+  // file → topic ("" = skipped); the signed vector body is covered above.
+  const std::map<std::string, std::string> expected{
+      {"incident.triggered.json", "pagerduty/incident.triggered"},
+      {"incident.triggered.low-urgency.json", "pagerduty/incident.triggered"},
+      {"incident.acknowledged.json", "pagerduty/incident.acknowledged"},
+      {"incident.unacknowledged.json", "pagerduty/incident.unacknowledged"},
+      {"incident.resolved.json", "pagerduty/incident.resolved"},
+      {"incident.reassigned.json", "pagerduty/incident.reassigned"},
+      {"incident.escalated.json", "pagerduty/incident.escalated"},
+      {"incident.annotated.json", "pagerduty/incident.annotated"},
+      {"incident.priority_updated.json", "pagerduty/incident.priority_updated"},
+      {"service.updated.json", ""},
+      {kVectorBody, "pagerduty/incident.priority_updated"},
+  };
+  std::size_t seen = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(kDir)) {
+    if (entry.path().extension() != ".json") continue;
+    const std::string file = std::filesystem::relative(entry.path(), kDir).string();
+    INFO(file);
+    REQUIRE(expected.contains(file));  // a new fixture needs an expectation here
+    ++seen;
+    auto r = request(slurp(entry.path()));
+    REQUIRE_FALSE(provider().authenticate(r).has_value());
+    auto parsed = provider().parse(r);
+    REQUIRE(parsed.has_value());
+    if (expected.at(file).empty()) {
+      CHECK(parsed->events.empty());
+      CHECK(parsed->skip_reason == "unmapped PagerDuty event service.updated");
+      continue;
+    }
+    REQUIRE(parsed->events.size() == 1);
+    const auto& e = parsed->events[0];
+    CHECK(e.topic == expected.at(file));
+    CHECK(e.fields["raw"] == json::parse(r.body));
+    CHECK(e.fields["incident_id"] != "");
+    CHECK(e.fields["title"] != "");
+    CHECK(e.fields["url"] != "");
+    CHECK(e.dedupe_key == "pagerduty:" + e.fields["raw"]["event"]["id"].get<std::string>());
+    CHECK_THAT(e.default_template, Catch::Contains("{{url}}"));
+  }
+  CHECK(seen == expected.size());
+}
+
+TEST_CASE("pagerduty: incident fields", "[pagerduty]") {
+  auto triggered = fixture("incident.triggered.json");
+  const auto& f = triggered.fields;
+  CHECK(f["event_type"] == "incident.triggered");
+  CHECK(f["action"] == "triggered");
+  CHECK(f["number"] == 1287);
+  CHECK(f["title"] == "Checkout 5xx rate above 5% for 10 minutes");
+  CHECK(f["status"] == "triggered");
+  CHECK(f["urgency"] == "high");
+  CHECK(f["priority"] == "P2");
+  CHECK(f["service"] == "Checkout Service");
+  CHECK(f["assignees"] == "Alice Oncall");
+  CHECK(f["teams"] == "Payments");
+  CHECK(f["escalation_policy"] == "Checkout Escalation");
+  CHECK(f["url"] == "https://example-org.pagerduty.com/incidents/Q1CHK0UT7X");
+  CHECK(f["agent"].is_null());
+  CHECK(triggered.severity == Severity::Critical);
+
+  auto low = fixture("incident.triggered.low-urgency.json");
+  CHECK(low.fields["priority"].is_null());
+  CHECK(low.severity == Severity::Warning);
+
+  auto acknowledged = fixture("incident.acknowledged.json");
+  CHECK(acknowledged.fields["agent"] == "Alice Oncall");
+  CHECK(acknowledged.severity == Severity::Notice);
+
+  CHECK(fixture("incident.reassigned.json").fields["assignees"] == "Alice Oncall, Bob Backup");
+  CHECK(fixture("incident.escalated.json").fields["assignees"] == "Bob Backup");
+  CHECK(fixture("incident.priority_updated.json").fields["priority"] == "P1");
+
+  auto resolved = fixture("incident.resolved.json");
+  CHECK(resolved.fields["status"] == "resolved");
+  CHECK(resolved.fields["assignees"].is_null());
+  CHECK(resolved.severity == Severity::Info);
+
+  auto annotated = fixture("incident.annotated.json");
+  CHECK(annotated.fields["incident_id"] == "Q1CHK0UT7X");
+  CHECK(annotated.fields["title"] == "Checkout 5xx rate above 5% for 10 minutes");
+  CHECK(annotated.fields["note"] == "Rolled back checkout to v2.31.4.\nError rate is dropping.");
+  CHECK(annotated.fields["note_excerpt"] == "Rolled back checkout to v2.31.4.");
+  CHECK(annotated.fields["number"].is_null());
+  CHECK(annotated.fields["agent"] == "Alice Oncall");
+}
+
+TEST_CASE("pagerduty: X-Webhook-Id is the dedupe key when present", "[pagerduty]") {
+  auto r = request(slurp(kDir + "incident.resolved.json"));
+  r.headers.emplace_back("X-Webhook-Id", "delivery-77");
+  CHECK(one(r).dedupe_key == "pagerduty:delivery-77");
+}
+
+TEST_CASE("pagerduty: malformed and unexpected payloads are 400", "[pagerduty]") {
+  for (const std::string body : {"{\"event\": ", "[]", R"({"messages": []})", R"({"event": {"id": "x"}})",
+                                 R"({"event": {"event_type": "incident.triggered"}})"}) {
+    INFO(body);
+    auto parsed = provider().parse(request(body));
+    REQUIRE_FALSE(parsed.has_value());
+    CHECK(parsed.error().status == 400);
+    CHECK(parsed.error().reason.find(body) == std::string::npos);
+  }
+}
+
+TEST_CASE("pagerduty: default templates", "[pagerduty]") {
+  const std::map<std::string, std::vector<std::string>> parts{
+      {"incident.triggered.json", {"[COLOR=RED][B]TRIGGERED[/B][/COLOR]", "#{{number}} {{title}} [{{service}}]",
+                                   "{{urgency}}", "{{priority}}", "{{assignees}}", "{{url}}"}},
+      {"incident.acknowledged.json", {"[COLOR=YELLOW]", "by {{agent}}"}},
+      {"incident.unacknowledged.json", {"[COLOR=RED]", "UNACKNOWLEDGED"}},
+      {"incident.resolved.json", {"[COLOR=GREEN][B]RESOLVED[/B][/COLOR]", "by {{agent}}"}},
+      {"incident.reassigned.json", {"REASSIGNED", "→ {{assignees}}"}},
+      {"incident.escalated.json", {"[COLOR=RED][B]ESCALATED", "→ {{assignees}}"}},
+      {"incident.annotated.json", {"NOTE", "{{title}}", "{{note_excerpt}}"}},
+      {"incident.priority_updated.json", {"PRIORITY", "{{priority}}"}},
+  };
+  for (const auto& [file, expected] : parts) {
+    INFO(file);
+    const auto e = fixture(file);
+    for (const auto& part : expected) CHECK_THAT(e.default_template, Catch::Contains(part));
+  }
+}
+
+TEST_CASE("pagerduty: the spec takes secret and/or secrets and needs one", "[pagerduty]") {
+  const auto spec = pagerduty_spec();
+  auto make = [&](const std::string& yaml) -> Result<std::unique_ptr<Provider>> {
+    auto node = config::load_string(yaml, "test.yml");
+    REQUIRE(node.has_value());
+    auto validated = config::validate(spec.schema(), *node);
+    if (!validated) return std::unexpected(validated.error());
+    return spec.make(*validated);
+  };
+  const std::string body = slurp(kDir + "incident.triggered.json");
+  auto rotated = make("secret: a\nsecrets: [b, c]\n");
+  REQUIRE(rotated.has_value());
+  for (const char* secret : {"a", "b", "c"}) CHECK_FALSE((*rotated)->authenticate(request(body, sign(secret, body))).has_value());
+  CHECK((*rotated)->authenticate(request(body, sign("d", body))).has_value());
+  CHECK_FALSE(make("{}\n").has_value());
+  CHECK_FALSE(make("secret: \"\"\n").has_value());
+}
