@@ -1,0 +1,226 @@
+#include "bindings/config_binds.hpp"
+
+#include <chrono>
+#include <ctime>
+#include <memory>
+#include <unordered_map>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace chatops::bindings {
+namespace {
+
+std::string joined(const std::vector<std::string>& problems) {
+  std::string out;
+  for (const auto& p : problems) out += (out.empty() ? "" : "\n") + p;
+  return out;
+}
+
+std::string choices_text() {
+  std::string out;
+  for (const auto name : bind_type_names()) out += (out.empty() ? "" : ", ") + std::string(name);
+  return out;
+}
+
+config::Schema say_schema() {
+  config::Schema s("say", "Say a rendered template to channels or nicks.");
+  s.field("to", config::Kind::List, "Targets (channels or nicks). Default for IRC binds: where the trigger came from.")
+      .items(config::Kind::String)
+      .fallback("[]")
+      .example("[\"#ops\", \"#dev\"]");
+  s.field("template", config::Kind::String,
+          "Mustache template with [B]/[U]/[I]/[COLOR=…]/[RESET] markup (docs/bindings.md). "
+          "Default: the event's own template, from its provider.")
+      .example("\"[B]{{repo}}[/B]: {{pusher}} pushed {{commit_count}} commit(s)\"");
+  s.field("notice", config::Kind::Boolean, "Send NOTICE instead of PRIVMSG.").fallback("false");
+  return s;
+}
+
+// Per say-handler: the provider templates met so far, compiled once (nullopt: does not compile).
+using TemplateCache = std::unordered_map<std::string, std::optional<Template>>;
+
+const Template* default_template(TemplateCache& cache, const std::string& text) {
+  if (text.empty()) return nullptr;
+  auto found = cache.find(text);
+  if (found == cache.end()) {
+    auto compiled = Template::compile(text);
+    if (!compiled) spdlog::warn("provider template does not compile: {}", compiled.error().message);
+    found = cache.emplace(text, compiled ? std::optional(*compiled) : std::nullopt).first;
+  }
+  return found->second ? &*found->second : nullptr;
+}
+
+const Template& generic_template() {
+  static const Template fallback = *Template::compile("[{{_event.source}}] {{_event.topic}}");
+  return fallback;
+}
+
+std::string reply_target(const IrcContext& irc) { return irc.channel.empty() ? irc.nick : irc.channel; }
+
+std::string utc_text(std::chrono::system_clock::time_point time) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+bool blank(const std::string& text) { return text.find_first_not_of(" \t\r\n") == std::string::npos; }
+
+// A filter entry's value: one pattern or a list of them.
+Result<std::vector<std::string>> filter_patterns(const config::Node& value) {
+  if (value.is_scalar()) return std::vector<std::string>{value.scalar()};
+  if (!value.is_sequence()) return fail("expected a value or a list of values");
+  std::vector<std::string> patterns;
+  for (const auto& item : value.items()) {
+    if (!item.is_scalar()) return fail("expected a value or a list of values");
+    patterns.push_back(item.scalar());
+  }
+  return patterns;
+}
+
+Result<ConfigBind> parse_one(const config::Node& item, std::size_t index) {
+  std::vector<std::string> problems;
+  ConfigBind bind;
+  bind.index = index;
+  bind.origin.where = item.where();
+  const auto type = parse_bind_type(item.str("type"));
+  if (!type) return std::unexpected(item["type"].error("unknown bind type (one of " + choices_text() + ")"));
+  bind.type = *type;
+  bind.flags = item.str("flags");
+  if (auto flags = FlagMask::parse(bind.flags); !flags) problems.push_back(item["flags"].error(flags.error().message).message);
+  bind.mask = item.str("mask");
+  if (bind.type == BindType::Cron)
+    if (auto spec = CronSpec::parse(bind.mask); !spec) problems.push_back(item["mask"].error(spec.error().message).message);
+
+  if (item.has("source")) {
+    bind.source = item.str("source");
+    if (!is_ingestion(bind.type)) problems.push_back(item["source"].error("source applies to ingestion binds only").message);
+  }
+  const auto filter = item.map("filter");
+  for (const auto& path : filter.keys()) {
+    const auto value = filter[path];
+    auto patterns = filter_patterns(value);
+    if (!patterns) {
+      problems.push_back(value.error(patterns.error().message).message);
+      continue;
+    }
+    auto parsed = FieldFilter::parse(path, std::move(*patterns));
+    if (parsed) bind.filters.push_back(std::move(*parsed));
+    else problems.push_back(value.error(parsed.error().message).message);
+  }
+
+  const auto say = item.map("say");
+  bind.targets = say.strings("to");
+  bind.notice = say.boolean("notice");
+  if (bind.targets.empty() && !is_irc(bind.type))
+    problems.push_back(say.error("`to` is required: only IRC binds have somewhere to reply").message);
+  if (say.has("template")) {
+    auto compiled = Template::compile(say.str("template"));
+    if (compiled) bind.message = std::move(*compiled);
+    else problems.push_back(say["template"].error("template does not compile: " + compiled.error().message).message);
+  } else if (!is_ingestion(bind.type)) {
+    problems.push_back(say.error("`template` is required: only ingestion events bring their own").message);
+  }
+  if (!problems.empty()) return fail(joined(problems));
+  return bind;
+}
+
+// The handler behind a config bind: filters, then renders and says.
+Handler say_handler(const ConfigBind& bind, Speaker& speaker) {
+  auto cache = std::make_shared<TemplateCache>();
+  return [bind, &speaker, cache](const BindContext& context) {
+    const auto* event = context.event();
+    if (event && !bind.source.empty() && event->source != bind.source) return BindResult::Skip;
+    const auto data = template_data(context);
+    for (const auto& filter : bind.filters)
+      if (!filter.matches(data)) return BindResult::Skip;
+
+    const Template* message = bind.message ? &*bind.message : nullptr;
+    if (!message && event) message = default_template(*cache, event->default_template);
+    const auto text = (message ? *message : generic_template()).render(data);
+    if (blank(text)) return BindResult::Continue;  // e.g. a template that is all conditional
+
+    const Delivery delivery{event ? event->id : 0, bind.index};
+    if (bind.targets.empty()) {
+      if (const auto* irc = context.irc()) speaker.say(reply_target(*irc), text, bind.notice, delivery);
+    }
+    for (const auto& target : bind.targets) speaker.say(target, text, bind.notice, delivery);
+    return BindResult::Continue;
+  };
+}
+
+}  // namespace
+
+config::Schema bind_schema() {
+  config::Schema s("bind", "A handler: when a bind of this type and mask triggers, say a template.");
+  std::vector<std::string> types;
+  for (const auto name : bind_type_names()) types.emplace_back(name);
+  s.field("type", config::Kind::String, "Bind type: what triggers it (docs/bindings.md).")
+      .required()
+      .one_of(types);
+  s.field("flags", config::Kind::String, "Who may trigger it: `global|channel` user flags (`-|-` anyone, `o|o`, `n`).")
+      .fallback("\"-|-\"");
+  s.field("mask", config::Kind::String,
+          "What triggers it: a command word (pub, msg), a wildcard mask (`github/*`, `#ops *deploy*`) or a cron spec.")
+      .required()
+      .example("\"github/push\"");
+  s.field("source", config::Kind::String, "Only events from the source with this name (ingestion binds).");
+  s.field("filter", config::Kind::Map,
+          "Field conditions, all required: field path (`a.b` or `/a/b`) to a wildcard or a list of them.")
+      .fallback("{}")
+      .example("{action: [opened, closed], \"repository.full_name\": \"org/*\"}");
+  s.field("say", config::Kind::Map, "What to say.").schema(say_schema()).required();
+  return s;
+}
+
+Result<std::vector<ConfigBind>> parse_binds(const config::Node& binds) {
+  std::vector<ConfigBind> out;
+  std::vector<std::string> problems;
+  if (!binds.defined()) return out;
+  const auto items = binds.items();
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    auto bind = parse_one(items[i], i);
+    if (bind) out.push_back(std::move(*bind));
+    else problems.push_back(bind.error().message);
+  }
+  if (!problems.empty()) return fail(joined(problems));
+  return out;
+}
+
+Result<std::vector<BindId>> install_binds(BindTable& table, const std::vector<ConfigBind>& binds, Speaker& speaker) {
+  std::vector<BindId> ids;
+  for (const auto& bind : binds) {
+    auto id = table.bind(bind.type, bind.flags, bind.mask, say_handler(bind, speaker), bind.origin);
+    if (!id) return fail(bind.origin.where + ": " + id.error().message);
+    ids.push_back(*id);
+  }
+  return ids;
+}
+
+nlohmann::json template_data(const BindContext& context) {
+  if (const auto* event = context.event()) {
+    nlohmann::json data = event->fields.is_object() ? event->fields : nlohmann::json::object();
+    data["_event"] = {
+        {"id", event->id},
+        {"source", event->source},
+        {"kind", event->kind},
+        {"topic", event->topic},
+        {"severity", ingestion::to_string(event->severity)},
+        {"time", utc_text(event->time)},
+    };
+    return data;
+  }
+  if (const auto* irc = context.irc()) {
+    return {{"nick", irc->nick},       {"user", irc->user},   {"host", irc->host},
+            {"account", irc->account}, {"handle", irc->handle()}, {"channel", irc->channel},
+            {"text", irc->text},       {"args", irc->args},   {"command", irc->command}};
+  }
+  const auto& local = context.tick()->local;
+  return {{"time", fmt::format("{:02}:{:02}", local.tm_hour, local.tm_min)},
+          {"date", fmt::format("{:04}-{:02}-{:02}", local.tm_year + 1900, local.tm_mon + 1, local.tm_mday)}};
+}
+
+}  // namespace chatops::bindings

@@ -1,0 +1,54 @@
+#pragma once
+// Handlers declared in config.yml's `binds:` list:
+//
+//   binds:
+//     - type: webhook
+//       mask: "github/pull_request"
+//       source: github                                   # only events from this source
+//       filter: {action: [opened, closed], "repository.full_name": "org/*"}
+//       say: {to: ["#dev"], template: "[{{repo}}] PR #{{number}} {{action}}", notice: false}
+//     - {type: pub, mask: "!ping", say: {template: "pong, {{nick}}"}}   # replies where asked
+//
+// Everything is checked at start-up (flags, cron specs, templates, filter paths), and every
+// problem is reported with its file:line:column.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bindings/bind_table.hpp"
+#include "bindings/field_filter.hpp"
+#include "bindings/speaker.hpp"
+#include "bindings/template.hpp"
+#include "core/config/node.hpp"
+#include "core/config/schema.hpp"
+
+namespace chatops::bindings {
+
+// One item of the `binds:` list.
+config::Schema bind_schema();
+
+struct ConfigBind {
+  std::size_t index = 0;  // position in `binds:` (Delivery::bind_index)
+  BindType type = BindType::Webhook;
+  std::string flags;
+  std::string mask;
+  std::string source;  // "" = any source
+  std::vector<FieldFilter> filters;
+  std::vector<std::string> targets;  // "" / empty: the channel (or nick) of an IRC bind
+  std::optional<Template> message;   // nullopt: the event's default template
+  bool notice = false;
+  Origin origin;
+};
+
+// From the validated `binds:` list (undefined: none). All problems, one per line.
+Result<std::vector<ConfigBind>> parse_binds(const config::Node& binds);
+
+// Adds the binds to `table`, saying through `speaker` (which must outlive the table's use).
+Result<std::vector<BindId>> install_binds(BindTable& table, const std::vector<ConfigBind>& binds, Speaker& speaker);
+
+// What templates and filters of a bind see: an event's fields plus `_event` (id, source, kind,
+// topic, severity, time); for IRC binds nick, user, host, account, handle, channel, text, args,
+// command; for clock binds time ("HH:MM") and date ("YYYY-MM-DD").
+nlohmann::json template_data(const BindContext& context);
+
+}  // namespace chatops::bindings

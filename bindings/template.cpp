@@ -1,0 +1,128 @@
+#include "bindings/template.hpp"
+
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+
+#include <kainjow/mustache.hpp>
+#include <libircclient.h>
+
+namespace chatops::bindings {
+namespace {
+
+namespace mustache = kainjow::mustache;
+
+// libircclient returns malloc()ed strings (or null when out of memory).
+std::string take_c_string(char* owned, const std::string& fallback) {
+  if (!owned) return fallback;
+  std::string out(owned);
+  std::free(owned);
+  return out;
+}
+
+std::string replace_all(std::string text, std::string_view from, std::string_view to) {
+  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+  return text;
+}
+
+mustache::data to_mustache(const nlohmann::json& value) {
+  switch (value.type()) {
+    case nlohmann::json::value_t::object: {
+      mustache::data object{mustache::data::type::object};
+      for (const auto& [key, item] : value.items()) object.set(key, to_mustache(item));
+      return object;
+    }
+    case nlohmann::json::value_t::array: {
+      mustache::data list{mustache::data::type::list};
+      for (const auto& item : value) list.push_back(to_mustache(item));
+      return list;
+    }
+    case nlohmann::json::value_t::string:
+      return mustache::data{inert_text(value.get_ref<const std::string&>())};
+    case nlohmann::json::value_t::boolean:
+      return mustache::data{value.get<bool>()};
+    case nlohmann::json::value_t::null:
+    case nlohmann::json::value_t::discarded:
+      return mustache::data{false};
+    default:
+      return mustache::data{field_text(value)};
+  }
+}
+
+std::string markup_to_mirc(const std::string& markup) {
+  const auto with_reset = replace_all(markup, "[RESET]", "[/COLOR]");
+  const auto converted = take_c_string(irc_color_convert_to_mirc(with_reset.c_str()), with_reset);
+  // A foreground-only colour (\x03NN) right before a {{value}} would take a value starting
+  // with ",NN" as its background; a bold on/off pair (a no-op) closes the colour code.
+  std::string out;
+  out.reserve(converted.size());
+  for (std::size_t i = 0; i < converted.size(); ++i) {
+    out += converted[i];
+    const bool foreground_only = converted[i] == '\x03' && i + 3 < converted.size() &&
+                                 std::isdigit(static_cast<unsigned char>(converted[i + 1])) &&
+                                 std::isdigit(static_cast<unsigned char>(converted[i + 2])) &&
+                                 converted[i + 3] == '{';
+    if (foreground_only) {
+      out.append(converted, i + 1, 2);
+      out += "\x02\x02";
+      i += 2;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string field_text(const nlohmann::json& scalar) {
+  if (scalar.is_string()) return inert_text(scalar.get_ref<const std::string&>());
+  if (scalar.is_null()) return "";
+  if (scalar.is_number_float()) {
+    const double value = scalar.get<double>();
+    // 3.0 → "3"; beyond 2^53 doubles are not exact integers, keep the JSON form.
+    if (std::isfinite(value) && std::trunc(value) == value && std::fabs(value) < 9007199254740992.0)
+      return std::to_string(static_cast<long long>(value));
+  }
+  return scalar.dump();
+}
+
+struct Template::Compiled {
+  // kainjow's render() is non-const only to record errors from partials and lambdas, which
+  // compiled templates never use (partials are refused, data has no lambdas).
+  mutable mustache::mustache engine;
+};
+
+std::string inert_text(std::string_view value) {
+  // Drop the colour digits along with the codes, then whatever control characters remain
+  // (italics, strike-through, hex colours…); libircclient stops at NUL, so cut there first.
+  const std::string until_nul(value.substr(0, value.find('\0')));
+  const auto stripped = take_c_string(irc_color_strip_from_mirc(until_nul.c_str()), until_nul);
+  std::string out;
+  out.reserve(stripped.size());
+  for (const char c : stripped) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '\n' || c == '\r' || c == '\t')
+      out += ' ';
+    else if (byte >= 0x20 && byte != 0x7f)
+      out += c;
+  }
+  return out;
+}
+
+Result<Template> Template::compile(const std::string& text) {
+  // A partial ({{>name}}) would look the name up in the event's fields and run the value as a
+  // template: field values must never be interpreted.
+  if (text.find("{{>") != std::string::npos || text.find("{{ >") != std::string::npos)
+    return fail("partials ({{>name}}) are not supported in templates");
+  Template out;
+  out.compiled_ = std::make_shared<Compiled>(Compiled{mustache::mustache{markup_to_mirc(text)}});
+  if (!out.compiled_->engine.is_valid()) return fail(out.compiled_->engine.error_message());
+  out.compiled_->engine.set_custom_escape([](const std::string& s) { return s; });
+  return out;
+}
+
+std::string Template::render(const nlohmann::json& data) const {
+  return compiled_->engine.render(to_mustache(data));
+}
+
+}  // namespace chatops::bindings

@@ -1,0 +1,82 @@
+#include "bindings/users.hpp"
+
+#include "bindings/mask.hpp"
+
+namespace chatops::bindings {
+
+FlagSet User::flags_on(std::string_view channel, text::CaseMapping mapping) const {
+  if (channel.empty()) return {};
+  for (const auto& [name, flags] : channel_flags)
+    if (text::equal_folded(name, channel, mapping)) return flags;
+  return {};
+}
+
+void UserList::add(User user) {
+  user.global_flags = user.global_flags.with_implied();
+  for (auto& [channel, flags] : user.channel_flags) flags = flags.with_implied();
+  users_.push_back(std::move(user));
+}
+
+const User* UserList::find(const IrcIdentity& who, text::CaseMapping mapping) const {
+  const bool logged_in = !who.account.empty() && who.account != "*" && who.account != "0";
+  if (logged_in)
+    for (const auto& user : users_)
+      if (!user.account.empty() && text::equal_folded(user.account, who.account, mapping)) return &user;
+  std::string hostmask;
+  hostmask.append(who.nick).append("!").append(who.user).append("@").append(who.host);
+  const auto rules = hostmask_rules(mapping);
+  for (const auto& user : users_)
+    for (const auto& mask : user.hostmasks)
+      if (mask_matches(mask, hostmask, rules)) return &user;
+  return nullptr;
+}
+
+const User* UserList::by_handle(std::string_view handle, text::CaseMapping mapping) const {
+  for (const auto& user : users_)
+    if (text::equal_folded(user.handle, handle, mapping)) return &user;
+  return nullptr;
+}
+
+Result<UserList> UserList::from(const config::Node& users) {
+  UserList list;
+  if (!users.defined()) return list;
+  for (const auto& item : users.items()) {
+    User user;
+    user.handle = item.str("handle");
+    user.hostmasks = item.strings("hostmasks");
+    user.account = item.str("account");
+    auto global = FlagSet::parse(item.str("flags"));
+    if (!global) return std::unexpected(item["flags"].error(global.error().message));
+    user.global_flags = *global;
+    const auto channels = item.map("channels");
+    for (const auto& channel : channels.keys()) {
+      auto flags = FlagSet::parse(channels[channel].scalar());
+      if (!flags) return std::unexpected(channels[channel].error(flags.error().message));
+      user.channel_flags.emplace_back(channel, *flags);
+    }
+    if (list.by_handle(user.handle, text::CaseMapping::Ascii))
+      return std::unexpected(item["handle"].error("duplicate handle \"" + user.handle + "\""));
+    list.add(std::move(user));
+  }
+  return list;
+}
+
+config::Schema user_schema() {
+  config::Schema s("user", "A known user: recognised by services account or hostmask, and given flags.");
+  s.field("handle", config::Kind::String, "The user's name in the bot (shown to handlers).").required();
+  s.field("hostmasks", config::Kind::List, "nick!user@host masks (`*`, `?`), case-insensitive.")
+      .items(config::Kind::String)
+      .fallback("[]")
+      .example("[\"*!alice@example.org\"]");
+  s.field("account", config::Kind::String, "IRC services account (account-tag, extended-join); trusted before hostmasks.")
+      .fallback("\"\"");
+  s.field("flags", config::Kind::String, "Global flags, letters (n owner, m master, o op…; n implies m implies o).")
+      .fallback("\"\"")
+      .example("n");
+  s.field("channels", config::Kind::Map, "Per-channel flags: channel name to letters.")
+      .fallback("{}")
+      .example("{\"#ops\": o}");
+  return s;
+}
+
+}  // namespace chatops::bindings

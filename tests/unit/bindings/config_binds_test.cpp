@@ -1,0 +1,257 @@
+// Handlers declared in config.yml: validation with positions, filters, source, say.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "bindings/config_binds.hpp"
+#include "bindings/users.hpp"
+
+using namespace chatops;
+using namespace chatops::bindings;
+
+namespace {
+
+struct Said {
+  std::string target, text;
+  bool notice;
+  Delivery delivery;
+};
+
+class RecordingSpeaker : public Speaker {
+ public:
+  void say(const std::string& target, const std::string& text, bool notice, const Delivery& d) override {
+    said.push_back({target, text, notice, d});
+  }
+  std::vector<Said> said;
+};
+
+config::Schema root_schema() {
+  config::Schema root("root", "test document");
+  root.field("binds", config::Kind::List, "binds").items(bind_schema()).fallback("[]");
+  root.field("users", config::Kind::List, "users").items(user_schema()).fallback("[]");
+  return root;
+}
+
+Result<config::Node> load(const std::string& yaml) {
+  auto doc = config::load_string(yaml, "config.yml");
+  if (!doc) return doc;
+  return config::validate(root_schema(), *doc);
+}
+
+Result<std::vector<ConfigBind>> binds_of(const std::string& yaml) {
+  auto doc = load(yaml);
+  if (!doc) return std::unexpected(doc.error());
+  return parse_binds((*doc)["binds"]);
+}
+
+// A table with the binds of `yaml` installed, speaking to `speaker`.
+BindTable table_of(const std::string& yaml, Speaker& speaker) {
+  auto binds = binds_of(yaml);
+  INFO((binds ? "" : binds.error().message));
+  REQUIRE(binds);
+  BindTable table;
+  REQUIRE(install_binds(table, *binds, speaker));
+  return table;
+}
+
+ingestion::IngestionEvent github(std::string topic, nlohmann::json fields, std::string source = "github") {
+  ingestion::IngestionEvent event;
+  event.id = 42;
+  event.source = std::move(source);
+  event.kind = "webhook";
+  event.topic = std::move(topic);
+  event.fields = std::move(fields);
+  return event;
+}
+
+}  // namespace
+
+TEST_CASE("a config bind says its template to its channels") {
+  RecordingSpeaker speaker;
+  auto table = table_of(R"yaml(
+binds:
+  - type: webhook
+    mask: "github/push"
+    say: {to: ["#dev", "#ops"], template: "[B]{{repo}}[/B]: {{pusher}} pushed {{commit_count}} commit(s)"}
+)yaml", speaker);
+  CHECK(table.dispatch(github("github/push", {{"repo", "org/app"}, {"pusher", "ann"}, {"commit_count", 2}})) == 1);
+  REQUIRE(speaker.said.size() == 2);
+  CHECK(speaker.said[0].target == "#dev");
+  CHECK(speaker.said[1].target == "#ops");
+  CHECK(speaker.said[0].text == "\x02org/app\x02: ann pushed 2 commit(s)");
+  CHECK_FALSE(speaker.said[0].notice);
+  CHECK(speaker.said[0].delivery.event_id == 42);
+  CHECK(speaker.said[0].delivery.bind_index == 0);
+  const auto listing = table.binds();
+  REQUIRE(listing.size() == 1);
+  CHECK(listing[0].flags == "-|-");  // the default
+  CHECK(listing[0].origin == "config.yml:3:5");
+}
+
+TEST_CASE("filters pick events by field values, lists and wildcards") {
+  RecordingSpeaker speaker;
+  auto table = table_of(R"yaml(
+binds:
+  - type: webhook
+    mask: "github/*"
+    filter: {action: [opened, closed], "repository.full_name": "org/*"}
+    say: {to: ["#dev"], template: "{{action}}"}
+)yaml", speaker);
+  const auto pr = [](std::string action, std::string repo) {
+    return github("github/pull_request", {{"action", action}, {"repository", {{"full_name", repo}}}});
+  };
+  CHECK(table.dispatch(pr("opened", "org/app")) == 1);
+  CHECK(table.dispatch(pr("CLOSED", "org/lib")) == 1);  // values compare case-insensitively
+  CHECK(table.dispatch(pr("labeled", "org/app")) == 0);
+  CHECK(table.dispatch(pr("opened", "other/app")) == 0);
+  CHECK(table.dispatch(github("github/pull_request", {{"action", "opened"}})) == 0);  // field missing
+  CHECK(speaker.said.size() == 2);
+  CHECK(table.binds()[0].hits == 2);  // filtered-out events are not hits
+}
+
+TEST_CASE("filter paths may be JSON pointers, reach into arrays and match any element") {
+  RecordingSpeaker speaker;
+  auto table = table_of(R"yaml(
+binds:
+  - {type: webhook, mask: "*", filter: {/labels: bug}, say: {to: ["#a"], template: "bug"}}
+  - {type: webhook, mask: "*", filter: {commits.0.id: "abc*"}, say: {to: ["#b"], template: "first commit"}}
+  - {type: webhook, mask: "*", filter: {/merged: "true", count: 3}, say: {to: ["#c"], template: "merged"}}
+)yaml", speaker);
+  CHECK(table.dispatch(github("github/x", {{"labels", {"ui", "bug"}}})) == 1);
+  CHECK(table.dispatch(github("github/x", {{"commits", {{{"id", "abcdef"}}}}})) == 1);
+  CHECK(table.dispatch(github("github/x", {{"merged", true}, {"count", 3}})) == 1);
+  CHECK(table.dispatch(github("github/x", {{"labels", "feature"}, {"commits", "nope"}})) == 0);
+  REQUIRE(speaker.said.size() == 3);
+  CHECK(speaker.said[0].target == "#a");
+  CHECK(speaker.said[1].target == "#b");
+  CHECK(speaker.said[2].target == "#c");
+}
+
+TEST_CASE("source restricts a bind to one source's events") {
+  RecordingSpeaker speaker;
+  auto table = table_of(R"yaml(
+binds:
+  - {type: webhook, mask: "*", source: github-enterprise, say: {to: ["#ghe"], template: "ghe"}}
+)yaml", speaker);
+  CHECK(table.dispatch(github("github/push", {}, "github")) == 0);
+  CHECK(table.dispatch(github("github/push", {}, "github-enterprise")) == 1);
+}
+
+TEST_CASE("without a template the event's default template is used, with _event metadata") {
+  RecordingSpeaker speaker;
+  auto table = table_of(R"yaml(
+binds:
+  - {type: webhook, mask: "alertmanager/*", say: {to: ["#ops"], notice: true}}
+)yaml", speaker);
+  auto event = github("alertmanager/firing", {{"alertname", "DiskFull"}}, "alerts");
+  event.default_template = "[COLOR=RED]FIRING[/COLOR] {{alertname}} ({{_event.source}})";
+  CHECK(table.dispatch(event) == 1);
+  event.default_template.clear();
+  CHECK(table.dispatch(event) == 1);
+  REQUIRE(speaker.said.size() == 2);
+  CHECK(speaker.said[0].text == "\x03" "04FIRING\x0f DiskFull (alerts)");
+  CHECK(speaker.said[0].notice);
+  CHECK(speaker.said[1].text == "[alerts] alertmanager/firing");
+}
+
+TEST_CASE("IRC binds from config reply where they were triggered, with flags") {
+  RecordingSpeaker speaker;
+  auto table = table_of(R"yaml(
+binds:
+  - {type: pub, mask: "!ping", say: {template: "pong, {{nick}} ({{#args}}{{.}} {{/args}})"}}
+  - {type: msg, flags: "n", mask: "secret", say: {template: "hello {{handle}}"}}
+)yaml", speaker);
+  IrcContext irc;
+  irc.nick = "dan";
+  irc.channel = "#ops";
+  irc.args = {"a", "b"};
+  CHECK(table.dispatch(BindType::Pub, "!ping a b", BindContext(irc), text::CaseMapping::Rfc1459) == 1);
+  UserList users;
+  users.add(User{"root", {"dan!*@*"}, "", *FlagSet::parse("n"), {}});
+  IrcContext query;
+  query.nick = "dan";
+  CHECK(table.dispatch(BindType::Msg, "secret", BindContext(query), text::CaseMapping::Rfc1459) == 0);
+  query.known_user = users.find({"dan", "x", "y", ""}, text::CaseMapping::Rfc1459);
+  CHECK(table.dispatch(BindType::Msg, "secret", BindContext(query), text::CaseMapping::Rfc1459) == 1);
+  REQUIRE(speaker.said.size() == 2);
+  CHECK(speaker.said[0].target == "#ops");
+  CHECK(speaker.said[0].text == "pong, dan (a b )");
+  CHECK(speaker.said[0].delivery.event_id == 0);
+  CHECK(speaker.said[1].target == "dan");
+  CHECK(speaker.said[1].text == "hello root");
+  CHECK(speaker.said[1].delivery.bind_index == 1);
+}
+
+TEST_CASE("config bind errors name file:line:column, all at once") {
+  auto binds = binds_of(R"yaml(
+binds:
+  - {type: webhook, flags: "o|o|o", mask: "x", say: {to: ["#a"]}}
+  - type: webhook
+    mask: "x"
+    say:
+      to: ["#a"]
+      template: "{{#open}} never closed"
+  - {type: cron, mask: "99 * * * *", say: {to: ["#a"], template: "tick"}}
+  - {type: time, mask: "00 * * * *", say: {template: "no target"}}
+  - {type: pub, mask: "!x", source: github, say: {template: "x"}}
+)yaml");
+  REQUIRE_FALSE(binds);
+  const auto& message = binds.error().message;
+  CHECK_THAT(message, Catch::Contains("config.yml:3:") && Catch::Contains("flags"));
+  CHECK_THAT(message, Catch::Contains("config.yml:8:17") && Catch::Contains("template does not compile"));
+  CHECK_THAT(message, Catch::Contains("config.yml:9:") && Catch::Contains("minute"));
+  CHECK_THAT(message, Catch::Contains("config.yml:10:") && Catch::Contains("`to` is required"));
+  CHECK_THAT(message, Catch::Contains("config.yml:11:") && Catch::Contains("ingestion binds only"));
+}
+
+TEST_CASE("unknown bind types are refused by the schema with their position") {
+  auto doc = load(R"yaml(
+binds:
+  - {type: webhok, mask: "x", say: {to: ["#a"]}}
+)yaml");
+  REQUIRE_FALSE(doc);
+  CHECK_THAT(doc.error().message, Catch::Contains("config.yml:3:") && Catch::Contains("webhok"));
+}
+
+TEST_CASE("the users section gives handles, hostmasks, accounts and flags") {
+  auto doc = load(R"yaml(
+users:
+  - {handle: alice, hostmasks: ["*!alice@example.org"], account: alice, flags: n}
+  - {handle: bob, hostmasks: ["bob!*@*"], channels: {"#ops": o}}
+)yaml");
+  REQUIRE(doc);
+  auto users = UserList::from((*doc)["users"]);
+  REQUIRE(users);
+  REQUIRE(users->users().size() == 2);
+  const auto* bob = users->find({"bob", "b", "h", ""}, text::CaseMapping::Rfc1459);
+  REQUIRE(bob);
+  CHECK(bob->flags_on("#ops", text::CaseMapping::Rfc1459).has('o'));
+  CHECK(users->find({"x", "y", "z", "alice"}, text::CaseMapping::Rfc1459)->global_flags.has('n'));
+}
+
+TEST_CASE("bad user flags and duplicate handles are reported with their position") {
+  auto doc = load(R"yaml(
+users:
+  - {handle: alice, flags: "o+"}
+)yaml");
+  REQUIRE(doc);
+  auto users = UserList::from((*doc)["users"]);
+  REQUIRE_FALSE(users);
+  CHECK_THAT(users.error().message, Catch::Contains("config.yml:3:") && Catch::Contains("'+'"));
+  auto twice = load("users:\n  - {handle: a}\n  - {handle: a}\n");
+  REQUIRE(twice);
+  CHECK_FALSE(UserList::from((*twice)["users"]));
+}
+
+TEST_CASE("filter values must be a value or a list of values") {
+  auto binds = binds_of(R"yaml(
+binds:
+  - {type: webhook, mask: "*", filter: {action: {nested: map}, labels: [], "/a/~2": x}, say: {to: ["#a"]}}
+)yaml");
+  REQUIRE_FALSE(binds);
+  const auto& message = binds.error().message;
+  CHECK_THAT(message, Catch::Contains("filter.action") && Catch::Contains("a value or a list of values"));
+  CHECK_THAT(message, Catch::Contains("filter.labels") && Catch::Contains("lists no values"));
+  CHECK_THAT(message, Catch::Contains("invalid field path \"/a/~2\""));
+}
