@@ -1,6 +1,42 @@
+// chatops-bot: command line and start-up. Everything else lives in App.
 #include <cstdio>
+#include <iostream>
 
-int main() {
-  std::puts("chatops-bot: not wired yet");
-  return 0;
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "bot/app.hpp"
+#include "bot/app_config.hpp"
+#include "core/log.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App cli{"chatops-bot: says what happens in your systems in your IRC channels"};
+  std::string config_path = "config.yml";
+  bool check_only = false;
+  bool reference = false;
+  cli.add_option("-c,--config", config_path, "Configuration file")->capture_default_str();
+  cli.add_flag("--check", check_only, "Validate the configuration and exit (0: valid)");
+  cli.add_flag("--config-reference", reference, "Print the configuration reference (Markdown) and exit");
+  CLI11_PARSE(cli, argc, argv);
+
+  if (reference) {
+    std::cout << chatops::bot::config_reference();
+    return 0;
+  }
+  auto config = chatops::bot::load_app_config(config_path);
+  if (!config) {
+    std::cerr << config.error().message << "\n";
+    return 2;
+  }
+  if (check_only) {
+    std::cout << config_path << ": valid\n";
+    return 0;
+  }
+  chatops::log::init(config->root.map("log").str("level"));
+  auto app = chatops::bot::App::create(*config);
+  if (!app) {
+    spdlog::critical("{}", app.error().message);
+    return 1;
+  }
+  return (*app)->run();
 }

@@ -1,0 +1,150 @@
+#include "bot/app.hpp"
+
+#include <csignal>
+#include <ctime>
+#include <future>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "bindings/config_binds.hpp"
+#include "bot/delivery_config.hpp"
+#include "bot/irc_events.hpp"
+#include "ingestion/journal/journal_config.hpp"
+
+namespace chatops::bot {
+
+using namespace std::chrono_literals;
+
+Result<std::unique_ptr<App>> App::create(const AppConfig& config) {
+  std::unique_ptr<App> app(new App(config));
+  if (auto built = app->build(); !built) return std::unexpected(built.error());
+  return app;
+}
+
+App::App(const AppConfig& config) : config_(config) {}
+
+App::~App() {
+  if (manager_) manager_->stop();
+  if (receiver_) receiver_->stop();
+}
+
+Result<void> App::build() {
+  const auto& root = config_.root;
+  auto journal = ingestion::Journal::open(ingestion::journal_options(root.map("storage")));
+  if (!journal) return std::unexpected(journal.error());
+  journal_ = std::move(*journal);
+
+  auto http = ingestion::webhook::http_options(root.map("http"));
+  if (!http) return std::unexpected(http.error());
+  receiver_ = std::make_unique<ingestion::webhook::WebhookReceiver>(*http);
+
+  manager_ = std::make_unique<ingestion::IngestionManager>(*journal_, ingestion::SourceContext{receiver_.get()});
+  if (auto configured = manager_->configure(root["sources"]); !configured) return configured;
+
+  auto users = bindings::UserList::from(root["users"]);
+  if (!users) return std::unexpected(users.error());
+  users_ = std::move(*users);
+
+  auto irc_config = irc::ClientConfig::from(root.map("irc"));
+  if (!irc_config) return std::unexpected(irc_config.error());
+  for (const auto& channel : irc_config->channels) channels_.push_back(channel.name);
+  irc_ = std::make_unique<irc::Client>(io_, *irc_config);
+  port_ = std::make_unique<ClientPort>(*irc_);
+
+  planner_ = std::make_unique<Planner>(*irc_);
+  auto binds = bindings::parse_binds(root["binds"]);
+  if (!binds) return std::unexpected(binds.error());
+  if (auto installed = bindings::install_binds(binds_, *binds, *planner_); !installed)
+    return std::unexpected(installed.error());
+
+  register_metrics();
+  auto options = dispatcher_options(root.map("delivery"), irc_config->flood_burst, irc_config->flood_rate);
+  options.on_latency = [this](std::chrono::duration<double> d) { latency_->observe(d.count()); };
+  dispatcher_ = std::make_unique<Dispatcher>(
+      *journal_, [this](const ingestion::IngestionEvent& e) { return planner_->plan(binds_, e); }, *port_, options);
+
+  receiver_->add_get("/healthz", [this] { return health(); });
+  receiver_->add_get("/metrics", [this] { return metrics(); });
+  journal_->set_on_new_events([this](std::int64_t) { asio::post(io_, [this] { dispatcher_->pump(); }); });
+  wire_irc();
+  return {};
+}
+
+void App::wire_irc() {
+  irc_->on_joined = [this](const std::string& channel) { dispatcher_->target_ready(channel); };
+  irc_->on_registered = [this] { dispatcher_->pump(); };  // private-message targets are ready now
+  irc_->on_disconnected = [this](const std::string&) { dispatcher_->connection_lost(); };
+  irc_->on_join_failed = [](const std::string& channel, const std::string& reason) {
+    spdlog::error("cannot join {}: {}; its events are kept in the journal", channel, reason);
+  };
+  irc_->on_message = [this](const irc::Message& m) { on_irc_message(m); };
+}
+
+void App::on_irc_message(const irc::Message& m) {
+  const auto mapping = irc_->isupport().casemapping();
+  for (const auto& d : irc_binds(m, irc_->status().nick, users_, irc_->isupport()))
+    binds_.dispatch(d.type, d.match_text, bindings::BindContext(d.context), mapping);
+}
+
+void App::arm_minute_timer() {
+  // time and cron binds run at the start of every minute.
+  const auto now = std::chrono::system_clock::now();
+  const auto next = std::chrono::ceil<std::chrono::minutes>(now + 1ms);
+  minute_timer_.expires_after(next - now);
+  minute_timer_.async_wait([this](const asio::error_code& ec) {
+    if (ec) return;
+    const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm local{};
+    localtime_r(&t, &local);
+    binds_.dispatch_minute(local);
+    arm_minute_timer();
+  });
+}
+
+void App::arm_prune_timer() {
+  prune_timer_.expires_after(1h);
+  prune_timer_.async_wait([this](const asio::error_code& ec) {
+    if (ec) return;
+    if (auto pruned = journal_->prune(std::chrono::system_clock::now()); !pruned)
+      spdlog::error("journal: pruning failed: {}", pruned.error().message);
+    else if (pruned->events || pruned->dedupe_keys)
+      spdlog::info("journal: pruned {} done events and {} dedupe keys", pruned->events, pruned->dedupe_keys);
+    arm_prune_timer();
+  });
+}
+
+int App::run() {
+  if (auto started = receiver_->start(); !started) {
+    spdlog::critical("{}", started.error().message);
+    return 1;
+  }
+  spdlog::info("listening for webhooks on port {}", receiver_->port());
+  manager_->start();
+  irc_->start();
+  asio::post(io_, [this] { dispatcher_->pump(); });  // replay what a previous run left undone
+  arm_minute_timer();
+  arm_prune_timer();
+  signals_.add(SIGINT);
+  signals_.add(SIGTERM);
+  signals_.async_wait([this](const asio::error_code& ec, int sig) {
+    if (ec) return;
+    spdlog::info("signal {}: shutting down", sig);
+    shutdown();
+  });
+  io_.run();
+  return 0;
+}
+
+void App::shutdown() {
+  if (stopping_) return;
+  stopping_ = true;
+  // Stop taking events first; whatever is journaled but unsaid waits for the next start.
+  manager_->stop();
+  receiver_->stop();
+  minute_timer_.cancel();
+  prune_timer_.cancel();
+  irc_->stop("shutting down", [this] { io_.stop(); });
+}
+
+}  // namespace chatops::bot

@@ -1,0 +1,25 @@
+#pragma once
+// config.yml as a whole: every component's section, assembled from their declarations.
+#include <string>
+
+#include "core/config/node.hpp"
+#include "core/config/schema.hpp"
+#include "core/error.hpp"
+
+namespace chatops::bot {
+
+struct AppConfig {
+  config::Node root;  // validated, defaults filled in; sources and binds checked too
+  std::string path;
+};
+
+config::Schema app_schema();
+
+// Loads, substitutes ${ENV}, validates every section, every source (by its kind and provider)
+// and every bind (templates compiled). All problems are reported together, with file:line:column.
+Result<AppConfig> load_app_config(const std::string& path);
+
+// docs/configuration.md: every section, every source kind and provider.
+std::string config_reference();
+
+}  // namespace chatops::bot

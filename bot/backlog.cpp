@@ -1,0 +1,126 @@
+#include "bot/backlog.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+namespace chatops::bot {
+
+namespace {
+// The first line of a rendered output without mIRC formatting, shortened for the digest.
+std::string summary_of(const std::string& text) {
+  std::string line = text.substr(0, text.find('\n'));
+  std::string plain;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(line[i]);
+    if (c == 0x03) {  // colour: \x03[fg[,bg]]
+      std::size_t digits = 0;
+      while (digits < 2 && i + 1 < line.size() && std::isdigit(static_cast<unsigned char>(line[i + 1]))) ++i, ++digits;
+      if (digits && i + 2 < line.size() && line[i + 1] == ',' && std::isdigit(static_cast<unsigned char>(line[i + 2]))) {
+        i += 2;
+        if (i + 1 < line.size() && std::isdigit(static_cast<unsigned char>(line[i + 1]))) ++i;
+      }
+      continue;
+    }
+    if (c < 0x20) continue;
+    plain.push_back(line[i]);
+  }
+  constexpr std::size_t kMax = 120;
+  if (plain.size() > kMax) {
+    std::size_t cut = kMax;
+    while (cut > 0 && (static_cast<unsigned char>(plain[cut]) & 0xC0) == 0x80) --cut;  // UTF-8 boundary
+    plain = plain.substr(0, cut) + "…";
+  }
+  return plain;
+}
+}  // namespace
+
+std::size_t Send::lines() const { return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1; }
+
+std::string digest_line(std::size_t count, const std::string& topic, const std::string& scope,
+                        const std::string& latest) {
+  std::string line = "… and " + std::to_string(count) + " more " + topic;
+  if (!scope.empty()) line += " in " + scope;
+  if (!latest.empty()) line += " (latest: " + summary_of(latest) + ")";
+  return line;
+}
+
+std::size_t Backlog::line_count(const std::string& text) {
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
+}
+
+std::size_t Backlog::entry_lines(const Entry& e) const {
+  return (e.digest_pending ? 0 : line_count(e.first.text)) + (e.digested.empty() ? 0 : 1);
+}
+
+void Backlog::push(Output output) {
+  Entry e{std::move(output), {}, {}, false};
+  lines_ += entry_lines(e);
+  entries_.push_back(std::move(e));
+}
+
+std::size_t Backlog::coalesce(std::size_t capacity) {
+  if (lines_ <= capacity) return 0;
+  std::size_t coalesced = 0;
+  std::map<std::string, std::size_t> head;  // digest group → index of its first entry in `kept`
+  std::deque<Entry> kept;
+  for (auto& e : entries_) {
+    auto it = head.find(e.first.digest_group);
+    if (e.first.digest_group.empty() || it == head.end()) {
+      if (!e.first.digest_group.empty()) head[e.first.digest_group] = kept.size();
+      kept.push_back(std::move(e));
+      continue;
+    }
+    Entry& into = kept[it->second];
+    // The coalesced entry's own digest (from an earlier coalescing) folds in too.
+    if (!e.digest_pending) {
+      into.digested.push_back(e.first.key);
+      into.latest = e.first.text;
+      ++coalesced;
+    }
+    into.digested.insert(into.digested.end(), e.digested.begin(), e.digested.end());
+    if (!e.latest.empty()) into.latest = e.latest;
+  }
+  entries_ = std::move(kept);
+  lines_ = 0;
+  for (const auto& e : entries_) lines_ += entry_lines(e);
+  return coalesced;
+}
+
+Send Backlog::pop() {
+  Entry& e = entries_.front();
+  Send s;
+  s.target = e.first.target;
+  s.notice = e.first.notice;
+  if (!e.digest_pending) {
+    s.text = e.first.text;
+    s.sent.push_back(e.first.key);
+    if (e.digested.empty()) {
+      lines_ -= entry_lines(e);
+      entries_.pop_front();
+      return s;
+    }
+    // Said in full now; its digest goes out as the next send so each line keeps its own delivery.
+    lines_ -= line_count(e.first.text);
+    e.digest_pending = true;
+    return s;
+  }
+  s.text = digest_line(e.digested.size(), e.first.topic, e.first.scope, e.latest);
+  s.digested = std::move(e.digested);
+  lines_ -= 1;
+  entries_.pop_front();
+  return s;
+}
+
+std::vector<DeliveryKey> Backlog::drain() {
+  std::vector<DeliveryKey> keys;
+  for (auto& e : entries_) {
+    if (!e.digest_pending) keys.push_back(e.first.key);
+    keys.insert(keys.end(), e.digested.begin(), e.digested.end());
+  }
+  entries_.clear();
+  lines_ = 0;
+  return keys;
+}
+
+}  // namespace chatops::bot

@@ -1,0 +1,71 @@
+#pragma once
+// What waits to be said to one target (channel or nick), and the coalescing of bursts: when more
+// lines wait than flood control can send within the allowed delay, the outputs of each digest
+// group (bind + topic + scope, e.g. a repository or an alert group) collapse into the first one
+// said in full and one digest line "… and 37 more github/push in org/repo (latest: …)".
+// Nothing disappears: every output is either sent or counted in a digest that is sent.
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+namespace chatops::bot {
+
+// One handler output of one event: the unit the journal tracks.
+struct DeliveryKey {
+  std::int64_t event_id = 0;
+  std::string handler;  // e.g. "3:#ops" (bind index, target)
+  bool operator==(const DeliveryKey&) const = default;
+};
+
+struct Output {
+  DeliveryKey key;
+  std::string target;
+  std::string text;          // rendered; may hold several lines
+  bool notice = false;
+  std::string digest_group;  // outputs with the same group may be coalesced
+  std::string topic;         // for the digest line
+  std::string scope;         // e.g. "org/repo"; "" when none
+};
+
+// A line (or several) to hand to the IRC client, and what its delivery completes.
+struct Send {
+  std::string target;
+  std::string text;
+  bool notice = false;
+  std::vector<DeliveryKey> sent;      // marked sent when delivered
+  std::vector<DeliveryKey> digested;  // marked digested when delivered
+  std::size_t lines() const;
+};
+
+class Backlog {
+ public:
+  void push(Output output);
+  // Lines waiting (a multi-line output counts each line).
+  std::size_t lines() const { return lines_; }
+  bool empty() const { return entries_.empty(); }
+  // Coalesces when more than `capacity` lines wait; returns how many outputs went into digests.
+  std::size_t coalesce(std::size_t capacity);
+  // The next send, in order; the backlog must not be empty.
+  Send pop();
+  // Every key waiting, for when the target is given up on (e.g. parted): they stay in the journal.
+  std::vector<DeliveryKey> drain();
+
+ private:
+  struct Entry {
+    Output first;                       // said in full
+    std::vector<DeliveryKey> digested;  // coalesced into the digest line after it
+    std::string latest;                 // text of the latest coalesced output
+    bool digest_pending = false;        // the full line was sent; only the digest remains
+  };
+  static std::size_t line_count(const std::string& text);
+  std::size_t entry_lines(const Entry& e) const;
+  std::deque<Entry> entries_;
+  std::size_t lines_ = 0;
+};
+
+// "… and 37 more github/push in org/repo (latest: alice pushed 2 commits to main)"
+std::string digest_line(std::size_t count, const std::string& topic, const std::string& scope,
+                        const std::string& latest);
+
+}  // namespace chatops::bot

@@ -1,0 +1,191 @@
+#include "bot/dispatcher.hpp"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+namespace chatops::bot {
+
+namespace {
+constexpr std::size_t kPlanChunk = 256;
+}
+
+Dispatcher::Dispatcher(ingestion::Journal& journal, Planner planner, IrcPort& irc, DispatcherOptions options)
+    : journal_(journal), planner_(std::move(planner)), irc_(irc), options_(options) {}
+
+void Dispatcher::pump() {
+  plan();
+  send_some();
+}
+
+void Dispatcher::target_ready(const std::string& target) {
+  auto it = starved_.find(target);
+  if (it != starved_.end()) {
+    // Walk again from the first event this target missed; outputs already delivered or in
+    // memory are skipped, so the others' order and deliveries are untouched.
+    walked_to_ = std::min(walked_to_, it->second - 1);
+    starved_.erase(it);
+  }
+  pump();
+}
+
+void Dispatcher::connection_lost() {
+  ++generation_;
+  std::int64_t first = walked_to_ + 1;
+  for (auto& [target, backlog] : backlogs_) {
+    for (const auto& key : backlog.drain()) first = std::min(first, key.event_id);
+  }
+  for (const auto& [event_id, handler] : loaded_) first = std::min(first, event_id);
+  for (const auto& [event_id, handler] : loaded_) {
+    auto target = handler.substr(handler.find(':') + 1);
+    auto [it, inserted] = starved_.emplace(target, event_id);
+    if (!inserted) it->second = std::min(it->second, event_id);
+  }
+  backlogs_.clear();
+  loaded_.clear();
+  outstanding_.clear();
+  waiting_lines_ = 0;
+  in_flight_ = 0;
+  walked_to_ = std::min(walked_to_, first - 1);
+}
+
+void Dispatcher::plan() {
+  while (waiting_lines_ < options_.max_waiting_lines) {
+    auto events = journal_.pending_events(walked_to_, kPlanChunk);
+    if (!events) {
+      spdlog::error("dispatcher: reading the journal failed: {}", events.error().message);
+      return;
+    }
+    if (events->empty()) return;
+    ingestion::Journal::Batch batch(journal_);  // one transaction for the chunk's records
+    for (const auto& event : *events) {
+      plan_event(event);
+      walked_to_ = event.id;
+      if (waiting_lines_ >= options_.max_waiting_lines) break;
+    }
+    if (auto committed = batch.commit(); !committed)
+      spdlog::error("dispatcher: recording outputs failed: {}", committed.error().message);
+    for (auto& [target, backlog] : backlogs_) {
+      auto before = backlog.lines();
+      stats_.outputs_digested += backlog.coalesce(options_.coalesce_capacity);
+      waiting_lines_ -= before - backlog.lines();
+    }
+  }
+}
+
+void Dispatcher::plan_event(const ingestion::IngestionEvent& event) {
+  ++stats_.events_planned;
+  auto outputs = planner_(event);
+  std::vector<std::string> handlers;
+  handlers.reserve(outputs.size());
+  for (const auto& o : outputs) handlers.push_back(o.key.handler);
+  if (auto recorded = journal_.record_outputs(event.id, handlers); !recorded) {
+    spdlog::error("dispatcher: event {}: {}", event.id, recorded.error().message);
+    return;
+  }
+  auto deliveries = journal_.deliveries(event.id);
+  if (!deliveries) {
+    spdlog::error("dispatcher: event {}: {}", event.id, deliveries.error().message);
+    return;
+  }
+  std::set<std::string> done;  // said (or digested) before, e.g. before a restart
+  for (const auto& d : *deliveries)
+    if (d.state != ingestion::DeliveryState::Pending) done.insert(d.handler_key);
+  std::size_t outstanding = 0;
+  bool left_in_journal = false;
+  for (auto& o : outputs) {
+    if (done.contains(o.key.handler)) continue;
+    ++outstanding;
+    auto loaded_key = std::make_pair(event.id, o.key.handler);
+    if (loaded_.contains(loaded_key)) continue;
+    if (!irc_.can_speak_to(o.target)) {
+      starved_.emplace(o.target, event.id);  // keeps the first id
+      left_in_journal = true;
+      continue;
+    }
+    loaded_.insert(loaded_key);
+    auto& backlog = backlogs_[o.target];
+    auto before = backlog.lines();
+    backlog.push(std::move(o));
+    waiting_lines_ += backlog.lines() - before;
+  }
+  if (outstanding == 0) {
+    settle(event.id);  // nothing to say, or everything already said before a restart
+  } else if (left_in_journal) {
+    outstanding_.erase(event.id);  // completed by a later walk, when its target is ready
+  } else {
+    outstanding_[event.id] = {outstanding, event.time};
+  }
+}
+
+void Dispatcher::send_some() {
+  while (in_flight_ < options_.in_flight_lines && waiting_lines_ > 0) {
+    // Round-robin over targets: the first target after the one served last.
+    auto it = backlogs_.upper_bound(next_target_);
+    for (std::size_t tries = 0; tries <= backlogs_.size(); ++tries) {
+      if (it == backlogs_.end()) it = backlogs_.begin();
+      if (!it->second.empty()) break;
+      ++it;
+    }
+    if (it == backlogs_.end() || it->second.empty()) return;
+    next_target_ = it->first;
+    auto before = it->second.lines();
+    Send send = it->second.pop();
+    waiting_lines_ -= before - it->second.lines();
+    if (it->second.empty()) backlogs_.erase(it);
+    in_flight_ += send.lines();
+    if (!send.digested.empty()) ++stats_.digest_lines;
+    auto generation = generation_;
+    irc_.say(send, [this, send, generation](bool ok) {
+      if (generation != generation_) return;  // already handed back to the journal
+      delivered(send, ok);
+    });
+  }
+}
+
+void Dispatcher::delivered(const Send& send, bool ok) {
+  in_flight_ -= std::min(in_flight_, send.lines());
+  if (!ok) {
+    // The link dropped: connection_lost() gives everything back to the journal.
+    return;
+  }
+  stats_.lines_sent += send.lines();
+  auto finish = [&](const DeliveryKey& key, bool digested) {
+    auto marked = digested ? journal_.mark_digested(key.event_id, key.handler)
+                           : journal_.mark_sent(key.event_id, key.handler, static_cast<std::int64_t>(send.lines()));
+    if (!marked) spdlog::error("dispatcher: event {}: {}", key.event_id, marked.error().message);
+    loaded_.erase({key.event_id, key.handler});
+    auto it = outstanding_.find(key.event_id);
+    if (it != outstanding_.end() && --it->second.outputs == 0) {
+      auto received = it->second.received;
+      outstanding_.erase(it);
+      if (settle(key.event_id) && options_.on_latency) options_.on_latency(std::chrono::system_clock::now() - received);
+    }
+  };
+  {
+    ingestion::Journal::Batch batch(journal_);  // a digest marks many outputs at once
+    for (const auto& key : send.sent) finish(key, false);
+    for (const auto& key : send.digested) finish(key, true);
+    if (auto committed = batch.commit(); !committed)
+      spdlog::error("dispatcher: recording deliveries failed: {}", committed.error().message);
+  }
+  pump();
+}
+
+bool Dispatcher::settle(std::int64_t event_id) {
+  if (auto done = journal_.mark_done(event_id); !done) {
+    spdlog::error("dispatcher: event {}: {}", event_id, done.error().message);
+    return false;
+  }
+  ++stats_.events_done;
+  return true;
+}
+
+DispatcherStats Dispatcher::stats() const {
+  DispatcherStats s = stats_;
+  s.waiting_lines = waiting_lines_;
+  for (const auto& [target, first] : starved_) s.starved_targets.push_back(target);
+  return s;
+}
+
+}  // namespace chatops::bot

@@ -1,0 +1,25 @@
+#pragma once
+// Which binds an inbound IRC line triggers, and with what: Eggdrop's mapping of IRC traffic to
+// bind types and the text their masks are matched against (see bindings/bind_table.hpp).
+#include <string>
+#include <vector>
+
+#include "bindings/bind_type.hpp"
+#include "bindings/context.hpp"
+#include "bindings/users.hpp"
+#include "bot/irc/isupport.hpp"
+#include "bot/irc/message.hpp"
+
+namespace chatops::bot {
+
+struct IrcDispatch {
+  bindings::BindType type;
+  std::string match_text;
+  bindings::IrcContext context;
+};
+
+// `own_nick`: lines from ourselves (echo-message) trigger no binds but raw.
+std::vector<IrcDispatch> irc_binds(const irc::Message& m, const std::string& own_nick, const bindings::UserList& users,
+                                   const irc::ISupport& isupport);
+
+}  // namespace chatops::bot

@@ -1,0 +1,29 @@
+#pragma once
+// The dispatcher's view of the IRC client: channels must be joined, nicks are always reachable
+// while registered.
+#include "bot/dispatcher.hpp"
+#include "bot/irc/client.hpp"
+
+namespace chatops::bot {
+
+class ClientPort final : public IrcPort {
+ public:
+  explicit ClientPort(irc::Client& client) : client_(client) {}
+
+  bool can_speak_to(const std::string& target) const override {
+    if (client_.status().state != irc::ClientState::Registered) return false;
+    return client_.isupport().is_channel(target) ? client_.in_channel(target) : true;
+  }
+
+  void say(const Send& send, std::function<void(bool)> on_done) override {
+    if (send.notice)
+      client_.notice(send.target, send.text, std::move(on_done));
+    else
+      client_.say(send.target, send.text, std::move(on_done));
+  }
+
+ private:
+  irc::Client& client_;
+};
+
+}  // namespace chatops::bot

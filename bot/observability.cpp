@@ -1,0 +1,143 @@
+// GET /healthz and GET /metrics. They run on HTTP threads: what the io thread owns (the
+// dispatcher) is read through a task posted to it; the rest is thread-safe by design.
+#include <future>
+
+#include <nlohmann/json.hpp>
+
+#include "bot/app.hpp"
+#include "core/text/casemap.hpp"
+
+namespace chatops::bot {
+
+namespace {
+// Runs `f` on the io thread and waits for its answer; nullopt when the io thread does not
+// answer in time (shutting down, or stuck — which the health check should then show).
+template <class F>
+auto on_io(asio::io_context& io, F f) -> std::optional<decltype(f())> {
+  auto task = std::make_shared<std::packaged_task<decltype(f())()>>(std::move(f));
+  auto answer = task->get_future();
+  asio::post(io, [task] { (*task)(); });
+  if (answer.wait_for(std::chrono::seconds(2)) != std::future_status::ready) return std::nullopt;
+  return answer.get();
+}
+
+bool contains_folded(const std::vector<std::string>& list, const std::string& item) {
+  for (const auto& x : list)
+    if (text::equal_folded(x, item, text::CaseMapping::Rfc1459)) return true;
+  return false;
+}
+}  // namespace
+
+ingestion::webhook::Reply App::health() {
+  nlohmann::json body;
+  bool healthy = true;
+
+  const auto irc = irc_->status();
+  const bool registered = irc.state == irc::ClientState::Registered;
+  nlohmann::json channels = nlohmann::json::object();
+  for (const auto& channel : channels_) {
+    const bool joined = contains_folded(irc.joined, channel);
+    channels[channel] = joined ? "joined" : "not joined";
+    healthy &= joined;
+  }
+  healthy &= registered;
+  body["irc"] = {{"state", irc::to_string(irc.state)}, {"server", irc.server}, {"nick", irc.nick},
+                 {"channels", channels}, {"sasl", irc.sasl}, {"last_error", irc.last_error}};
+
+  auto writable = journal_->check_writable();
+  healthy &= writable.has_value();
+  body["journal"] = {{"writable", writable.has_value()}};
+  if (!writable) body["journal"]["error"] = writable.error().message;
+  if (auto backlog = journal_->backlog()) body["journal"]["backlog"] = *backlog;
+
+  nlohmann::json sources = nlohmann::json::object();
+  for (const auto& r : manager_->reports()) {
+    const bool running = r.status.state == ingestion::SourceState::Running;
+    healthy &= running;
+    sources[r.name] = {{"kind", r.kind}, {"state", ingestion::to_string(r.status.state)}};
+    if (!r.status.last_error.empty()) sources[r.name]["last_error"] = r.status.last_error;
+  }
+  body["sources"] = sources;
+
+  if (auto stats = on_io(io_, [this] { return dispatcher_->stats(); })) {
+    body["delivery"] = {{"waiting_lines", stats->waiting_lines}, {"waiting_for_targets", stats->starved_targets}};
+  } else {
+    healthy = false;
+    body["delivery"] = {{"error", "the io thread did not answer within 2 s"}};
+  }
+  body["status"] = healthy ? "ok" : "unavailable";
+  return {healthy ? 200 : 503, "application/json", body.dump() + "\n"};
+}
+
+void App::register_metrics() {
+  latency_ = &registry_.histogram("chatops_delivery_latency_seconds",
+                                  "Time from ingestion to the last line of an event accepted by the IRC server.",
+                                  {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300});
+
+  registry_.add_collector([this](metrics::MetricWriter& w) {
+    for (const auto& r : manager_->reports()) {
+      const metrics::LabelPairs source{{"source", r.name}};
+      w.gauge("chatops_source_up", "1 when the source is running.",
+              r.status.state == ingestion::SourceState::Running ? 1 : 0, source);
+      const std::pair<const char*, std::uint64_t> counts[] = {{"consumed", r.status.consumed},
+                                                              {"processed", r.status.processed},
+                                                              {"skipped", r.status.skipped},
+                                                              {"failed", r.status.failed},
+                                                              {"committed", r.status.committed}};
+      for (const auto& [what, n] : counts)
+        w.counter("chatops_source_items_total", "Items a source handled, by outcome.", static_cast<double>(n),
+                  {{"source", r.name}, {"outcome", what}});
+      w.counter("chatops_events_accepted_total", "Events journaled.", static_cast<double>(r.accepted), source);
+      w.counter("chatops_events_duplicate_total", "Events suppressed as duplicates (dedupe key seen).",
+                static_cast<double>(r.duplicates), source);
+      w.counter("chatops_events_refused_total", "Events the journal could not store (not acknowledged).",
+                static_cast<double>(r.refused), source);
+      w.counter("chatops_source_restarts_total", "Restarts of a failed source.", static_cast<double>(r.restarts),
+                source);
+    }
+    for (const auto& [key, n] : receiver_->rejections())
+      w.counter("chatops_events_rejected_total", "Requests refused, by source and reason.", static_cast<double>(n),
+                {{"source", key.first}, {"reason", key.second}});
+
+    if (auto backlog = journal_->backlog())
+      w.gauge("chatops_journal_backlog", "Events journaled and not yet done.", static_cast<double>(*backlog));
+    if (auto age = journal_->oldest_pending_age())
+      w.gauge("chatops_journal_oldest_pending_seconds", "Age of the oldest event not yet done.",
+              std::chrono::duration<double>(*age).count());
+    w.counter("chatops_journal_commits_total", "Write transactions of the journal writer.",
+              static_cast<double>(journal_->stats().commits));
+
+    const auto irc = irc_->status();
+    w.gauge("chatops_irc_connected", "1 when registered on an IRC server.",
+            irc.state == irc::ClientState::Registered ? 1 : 0);
+    w.counter("chatops_irc_reconnects_total", "Reconnections to IRC.", static_cast<double>(irc.reconnects));
+    w.counter("chatops_irc_lines_sent_total", "Lines written to the IRC server.", static_cast<double>(irc.lines_sent));
+    w.gauge("chatops_irc_lines_queued", "Lines in the IRC output queue.", static_cast<double>(irc.lines_queued));
+    w.gauge("chatops_irc_sasl", "SASL outcome of the current connection (1 for the current one).", 1,
+            {{"outcome", irc.sasl}});
+    for (const auto& channel : channels_)
+      w.gauge("chatops_irc_channel_joined", "1 when the bot is in the configured channel.",
+              contains_folded(irc.joined, channel) ? 1 : 0, {{"channel", channel}});
+
+    if (auto stats = on_io(io_, [this] { return dispatcher_->stats(); })) {
+      w.counter("chatops_events_planned_total", "Events routed through the bind table.",
+                static_cast<double>(stats->events_planned));
+      w.counter("chatops_events_done_total", "Events whose every output was delivered.",
+                static_cast<double>(stats->events_done));
+      w.counter("chatops_lines_said_total", "Lines accepted by the IRC server for events.",
+                static_cast<double>(stats->lines_sent));
+      w.counter("chatops_digest_lines_total", "Digest lines said instead of bursts.",
+                static_cast<double>(stats->digest_lines));
+      w.counter("chatops_lines_coalesced_total", "Event outputs counted in a digest instead of said.",
+                static_cast<double>(stats->outputs_digested));
+      w.gauge("chatops_dispatch_waiting_lines", "Lines planned and waiting for flood control.",
+              static_cast<double>(stats->waiting_lines));
+    }
+  });
+}
+
+ingestion::webhook::Reply App::metrics() {
+  return {200, "text/plain; version=0.0.4; charset=utf-8", registry_.render()};
+}
+
+}  // namespace chatops::bot

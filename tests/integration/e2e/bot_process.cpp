@@ -1,0 +1,101 @@
+#include "tests/integration/e2e/bot_process.hpp"
+
+#include <stdexcept>
+
+#include <httplib.h>
+
+#include "core/crypto.hpp"
+
+namespace chatops::test {
+
+namespace {
+std::string fill(std::string text, const std::string& key, const std::string& value) {
+  for (auto pos = text.find(key); pos != std::string::npos; pos = text.find(key, pos + value.size()))
+    text.replace(pos, key.size(), value);
+  return text;
+}
+}  // namespace
+
+BotProcess::BotProcess(const TempDir& dir, std::string config_yaml) : dir_(dir), http_port_(free_port()) {
+  config_yaml = fill(std::move(config_yaml), "{{http_port}}", std::to_string(http_port_));
+  config_yaml = fill(std::move(config_yaml), "{{dir}}", dir.path().string());
+  config_path_ = dir.write("config.yml", config_yaml);
+  start();
+}
+
+BotProcess::~BotProcess() { stop(); }
+
+void BotProcess::start() {
+  ProcessOptions options;
+  options.argv = {CHATOPS_BOT_BINARY, "--config", config_path_.string()};
+  options.log_dir = dir_.path();
+  options.name = "bot";
+  options.env = {{"LOG_LEVEL", "debug"}};
+  process_ = std::make_unique<Process>(options);
+  ++starts_;
+  for (int i = 0; i < 150; ++i) {
+    if (wait_for_port(http_port_, 100ms)) return;
+    if (!process_->running()) break;  // e.g. refused its config: say why at once
+  }
+  throw std::runtime_error("chatops-bot did not open its HTTP port; its output:\n" + process_->output());
+}
+
+void BotProcess::kill9() {
+  if (process_) process_->kill9();
+}
+
+void BotProcess::stop() {
+  if (process_) process_->stop(10s);
+}
+
+bool BotProcess::running() { return process_ && process_->running(); }
+
+std::string BotProcess::log() const { return process_ ? process_->output() : ""; }
+
+long BotProcess::peak_rss_kib() const {
+  auto status = read_file("/proc/" + std::to_string(pid()) + "/status");
+  auto at = status.find("VmHWM:");
+  return at == std::string::npos ? 0 : std::stol(status.substr(at + 6));
+}
+
+std::optional<double> BotProcess::metric(const std::string& sample) const {
+  auto body = get("/metrics").body;
+  for (std::size_t pos = 0; pos < body.size();) {
+    auto end = body.find('\n', pos);
+    if (end == std::string::npos) end = body.size();
+    std::string_view line(body.data() + pos, end - pos);
+    if (line.starts_with(sample + " ")) return std::stod(std::string(line.substr(sample.size() + 1)));
+    pos = end + 1;
+  }
+  return std::nullopt;
+}
+
+HttpReply BotProcess::post(const std::string& path, const std::string& body,
+                           const std::map<std::string, std::string>& headers) const {
+  httplib::Client client("127.0.0.1", http_port_);
+  client.set_read_timeout(10, 0);
+  httplib::Headers h(headers.begin(), headers.end());
+  std::string content_type = "application/json";
+  if (auto it = headers.find("Content-Type"); it != headers.end()) content_type = it->second;
+  h.erase("Content-Type");
+  auto res = client.Post(path, h, body, content_type);
+  if (!res) return {};
+  return {res->status, res->body};
+}
+
+HttpReply BotProcess::get(const std::string& path) const {
+  httplib::Client client("127.0.0.1", http_port_);
+  client.set_read_timeout(10, 0);
+  auto res = client.Get(path);
+  if (!res) return {};
+  return {res->status, res->body};
+}
+
+HttpReply BotProcess::post_github(const std::string& path, const std::string& secret, const std::string& event,
+                                  const std::string& delivery, const std::string& body) const {
+  auto signature = "sha256=" + crypto::to_hex(crypto::hmac(crypto::Digest::Sha256, secret, body));
+  return post(path, body,
+              {{"X-GitHub-Event", event}, {"X-GitHub-Delivery", delivery}, {"X-Hub-Signature-256", signature}});
+}
+
+}  // namespace chatops::test

@@ -1,0 +1,51 @@
+#pragma once
+// Runs the built chatops-bot binary on a config written for the test, and talks to its HTTP side.
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "tests/integration/support/process.hpp"
+
+namespace chatops::test {
+
+struct HttpReply {
+  int status = 0;  // 0: no answer (connection refused, timeout)
+  std::string body;
+};
+
+class BotProcess {
+ public:
+  // `config_yaml` may use {{http_port}} and {{dir}} (the temp dir), filled in here.
+  BotProcess(const TempDir& dir, std::string config_yaml);
+  ~BotProcess();
+
+  int http_port() const { return http_port_; }
+  // Starts (or starts again after kill9/stop) and waits for the HTTP listener.
+  void start();
+  void kill9();
+  void stop();
+  bool running();
+  pid_t pid() const { return process_ ? process_->pid() : -1; }
+  // Peak resident set size (VmHWM) of the running bot, in KiB; 0 when unknown.
+  long peak_rss_kib() const;
+  // A sample's value from /metrics ("name" or "name{labels}"), nullopt when absent.
+  std::optional<double> metric(const std::string& sample) const;
+  std::string log() const;
+
+  HttpReply post(const std::string& path, const std::string& body,
+                 const std::map<std::string, std::string>& headers) const;
+  HttpReply get(const std::string& path) const;
+  // Posts a GitHub delivery signed with `secret`.
+  HttpReply post_github(const std::string& path, const std::string& secret, const std::string& event,
+                        const std::string& delivery, const std::string& body) const;
+
+ private:
+  const TempDir& dir_;
+  int http_port_;
+  std::filesystem::path config_path_;
+  std::unique_ptr<Process> process_;
+  int starts_ = 0;
+};
+
+}  // namespace chatops::test

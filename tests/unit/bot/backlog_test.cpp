@@ -1,0 +1,100 @@
+#include <catch2/catch.hpp>
+
+#include "bot/backlog.hpp"
+
+using namespace chatops::bot;
+
+namespace {
+Output output(std::int64_t id, std::string group, std::string text = "") {
+  Output o;
+  o.key = {id, "0:#ops"};
+  o.target = "#ops";
+  o.text = text.empty() ? "event " + std::to_string(id) : text;
+  o.digest_group = std::move(group);
+  o.topic = "github/push";
+  o.scope = "org/repo";
+  return o;
+}
+
+std::vector<Send> pop_all(Backlog& b) {
+  std::vector<Send> sends;
+  while (!b.empty()) sends.push_back(b.pop());
+  return sends;
+}
+}  // namespace
+
+TEST_CASE("a backlog within capacity is said in order, line by line", "[backlog]") {
+  Backlog b;
+  for (int i = 1; i <= 3; ++i) b.push(output(i, "g"));
+  REQUIRE(b.coalesce(10) == 0);
+  auto sends = pop_all(b);
+  REQUIRE(sends.size() == 3);
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(sends[i].text == "event " + std::to_string(i + 1));
+    REQUIRE(sends[i].sent == std::vector<DeliveryKey>{{i + 1, "0:#ops"}});
+  }
+}
+
+TEST_CASE("a burst over capacity becomes the first line and one digest per group", "[backlog]") {
+  Backlog b;
+  for (int i = 1; i <= 40; ++i) b.push(output(i, "push org/repo", "alice pushed " + std::to_string(i)));
+  b.push(output(41, "pr org/repo", "pull request"));
+  REQUIRE(b.lines() == 41);
+  REQUIRE(b.coalesce(10) == 39);
+  REQUIRE(b.lines() == 3);
+  auto sends = pop_all(b);
+  REQUIRE(sends.size() == 3);
+  REQUIRE(sends[0].text == "alice pushed 1");
+  REQUIRE(sends[1].text == "… and 39 more github/push in org/repo (latest: alice pushed 40)");
+  REQUIRE(sends[1].digested.size() == 39);
+  REQUIRE(sends[1].sent.empty());
+  REQUIRE(sends[2].text == "pull request");
+}
+
+TEST_CASE("every output is either sent or digested exactly once", "[backlog]") {
+  Backlog b;
+  std::vector<Send> sends;
+  std::int64_t next = 1;
+  // Interleave arrivals, coalescing and sending, as the dispatcher does under a burst.
+  for (int round = 0; round < 50; ++round) {
+    for (int k = 0; k < 7; ++k, ++next) b.push(output(next, next % 3 ? "a" : "b"));
+    b.coalesce(5);
+    for (int k = 0; k < 2 && !b.empty(); ++k) sends.push_back(b.pop());
+  }
+  auto rest = pop_all(b);
+  sends.insert(sends.end(), rest.begin(), rest.end());
+  std::vector<int> seen(static_cast<std::size_t>(next), 0);
+  for (const auto& s : sends) {
+    for (const auto& k : s.sent) ++seen[static_cast<std::size_t>(k.event_id)];
+    for (const auto& k : s.digested) ++seen[static_cast<std::size_t>(k.event_id)];
+  }
+  for (std::int64_t id = 1; id < next; ++id) REQUIRE(seen[static_cast<std::size_t>(id)] == 1);
+  REQUIRE(b.lines() == 0);
+}
+
+TEST_CASE("outputs without a digest group are never coalesced", "[backlog]") {
+  Backlog b;
+  for (int i = 1; i <= 5; ++i) b.push(output(i, ""));
+  REQUIRE(b.coalesce(1) == 0);
+  REQUIRE(pop_all(b).size() == 5);
+}
+
+TEST_CASE("a multi-line output counts each of its lines", "[backlog]") {
+  Backlog b;
+  b.push(output(1, "g", "one\ntwo\nthree"));
+  REQUIRE(b.lines() == 3);
+}
+
+TEST_CASE("the digest line strips formatting and shortens the latest text", "[backlog]") {
+  auto line = digest_line(2, "alertmanager/firing", "", "\x02\x03" "04FIRING\x0f " + std::string(200, 'x'));
+  REQUIRE(line.rfind("… and 2 more alertmanager/firing (latest: FIRING xxx", 0) == 0);
+  REQUIRE(line.size() < 200);
+}
+
+TEST_CASE("drain gives back every waiting key", "[backlog]") {
+  Backlog b;
+  for (int i = 1; i <= 6; ++i) b.push(output(i, "g"));
+  b.coalesce(2);
+  REQUIRE(b.drain().size() == 6);
+  REQUIRE(b.empty());
+}

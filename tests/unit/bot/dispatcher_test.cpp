@@ -1,0 +1,197 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "bot/dispatcher.hpp"
+#include "ingestion/journal/journal.hpp"
+
+using namespace chatops;
+using namespace chatops::bot;
+
+namespace {
+// The IRC side, scripted: which targets are ready, and what was handed over, confirmed on demand.
+class ScriptedIrc final : public IrcPort {
+ public:
+  std::set<std::string> ready;
+  std::vector<std::pair<Send, std::function<void(bool)>>> pending;
+  std::vector<Send> delivered;
+
+  bool can_speak_to(const std::string& target) const override { return ready.contains(target); }
+  void say(const Send& send, std::function<void(bool)> on_done) override { pending.emplace_back(send, std::move(on_done)); }
+
+  // Confirms everything handed over so far (and what that pulls in), like a server accepting lines.
+  void accept_all() {
+    while (!pending.empty()) {
+      auto [send, done] = std::move(pending.front());
+      pending.erase(pending.begin());
+      delivered.push_back(send);
+      done(true);
+    }
+  }
+  void drop_all() {
+    auto dropped = std::move(pending);
+    pending.clear();
+    for (auto& [send, done] : dropped) done(false);
+  }
+  std::vector<std::string> texts() const {
+    std::vector<std::string> out;
+    for (const auto& s : delivered) out.push_back(s.text);
+    return out;
+  }
+};
+
+struct Fixture {
+  std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                              ("chatops-dispatcher-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
+  std::unique_ptr<ingestion::Journal> journal;
+  ScriptedIrc irc;
+  static inline int counter = 0;
+
+  Fixture() { open(); }
+  ~Fixture() {
+    journal.reset();
+    std::filesystem::remove_all(dir);
+  }
+  void open() {
+    journal.reset();
+    ingestion::JournalOptions options;
+    options.path = (dir / "journal.db").string();
+    journal = std::move(*ingestion::Journal::open(options));
+  }
+  void add(const std::string& text, const std::string& topic = "test/event") {
+    ingestion::IngestionEvent e;
+    e.source = "test";
+    e.kind = "webhook";
+    e.topic = topic;
+    e.fields = {{"text", text}, {"repo", "org/repo"}};
+    REQUIRE(journal->submit(e) == ingestion::Submission::Accepted);
+  }
+};
+
+// Every event says its text to each of `targets`, one output per target.
+Dispatcher::Planner say_to(std::vector<std::string> targets) {
+  return [targets](const ingestion::IngestionEvent& e) {
+    std::vector<Output> outputs;
+    for (const auto& t : targets) {
+      Output o;
+      o.key = {e.id, "0:" + t};
+      o.target = t;
+      o.text = e.fields["text"].get<std::string>();
+      o.topic = e.topic;
+      o.scope = "org/repo";
+      o.digest_group = "0|" + e.topic;
+      outputs.push_back(o);
+    }
+    return outputs;
+  };
+}
+}  // namespace
+
+TEST_CASE("events are said in order and marked done once the server accepted them", "[dispatcher]") {
+  Fixture f;
+  f.irc.ready = {"#ops"};
+  for (int i = 1; i <= 20; ++i) f.add("event " + std::to_string(i));
+  Dispatcher d(*f.journal, say_to({"#ops"}), f.irc, {});
+  d.pump();
+  REQUIRE(f.irc.pending.size() == 8);  // in_flight_lines: the rest waits
+  f.irc.accept_all();
+  REQUIRE(f.irc.delivered.size() == 20);
+  for (int i = 0; i < 20; ++i) REQUIRE(f.irc.delivered[i].text == "event " + std::to_string(i + 1));
+  REQUIRE(*f.journal->backlog() == 0);
+}
+
+TEST_CASE("a channel not joined keeps its events in the journal until it is", "[dispatcher]") {
+  Fixture f;
+  for (int i = 1; i <= 5; ++i) f.add("event " + std::to_string(i));
+  Dispatcher d(*f.journal, say_to({"#ops", "#dev"}), f.irc, {});
+  f.irc.ready = {"#dev"};
+  d.pump();
+  f.irc.accept_all();
+  REQUIRE(f.irc.delivered.size() == 5);  // #dev only
+  REQUIRE(d.stats().waiting_lines == 0);  // nothing for #ops held in memory
+  REQUIRE(d.stats().starved_targets == std::vector<std::string>{"#ops"});
+  REQUIRE(*f.journal->backlog() == 5);
+  f.irc.ready.insert("#ops");
+  d.target_ready("#ops");
+  f.irc.accept_all();
+  REQUIRE(f.irc.delivered.size() == 10);
+  for (int i = 5; i < 10; ++i) REQUIRE(f.irc.delivered[i].target == "#ops");
+  REQUIRE(*f.journal->backlog() == 0);
+}
+
+TEST_CASE("lines lost with the connection are said after rejoin, none twice", "[dispatcher]") {
+  Fixture f;
+  f.irc.ready = {"#ops"};
+  for (int i = 1; i <= 12; ++i) f.add("event " + std::to_string(i));
+  Dispatcher d(*f.journal, say_to({"#ops"}), f.irc, {});
+  d.pump();
+  // The first three are accepted, then the link drops with the rest in flight.
+  for (int i = 0; i < 3; ++i) {
+    auto [send, done] = std::move(f.irc.pending.front());
+    f.irc.pending.erase(f.irc.pending.begin());
+    f.irc.delivered.push_back(send);
+    done(true);
+  }
+  f.irc.ready.clear();
+  f.irc.drop_all();
+  d.connection_lost();
+  f.irc.ready = {"#ops"};
+  d.target_ready("#ops");
+  f.irc.accept_all();
+  auto texts = f.irc.texts();
+  REQUIRE(texts.size() == 12);
+  for (int i = 0; i < 12; ++i) REQUIRE(texts[i] == "event " + std::to_string(i + 1));
+  REQUIRE(*f.journal->backlog() == 0);
+}
+
+TEST_CASE("after a restart only what was not said before is said", "[dispatcher]") {
+  Fixture f;
+  f.irc.ready = {"#ops"};
+  for (int i = 1; i <= 4; ++i) f.add("event " + std::to_string(i));
+  {
+    Dispatcher d(*f.journal, say_to({"#ops"}), f.irc, {});
+    d.pump();
+    auto [send, done] = std::move(f.irc.pending.front());
+    f.irc.pending.clear();  // the process dies with the rest in flight
+    f.irc.delivered.push_back(send);
+    done(true);
+  }
+  f.open();  // a new process on the same journal
+  ScriptedIrc irc2;
+  irc2.ready = {"#ops"};
+  Dispatcher d(*f.journal, say_to({"#ops"}), irc2, {});
+  d.pump();
+  irc2.accept_all();
+  REQUIRE(irc2.texts() == std::vector<std::string>{"event 2", "event 3", "event 4"});
+  REQUIRE(*f.journal->backlog() == 0);
+}
+
+TEST_CASE("a burst beyond flood capacity is coalesced and every event still completes", "[dispatcher]") {
+  Fixture f;
+  f.irc.ready = {"#ops"};
+  for (int i = 1; i <= 300; ++i) f.add("push " + std::to_string(i), "github/push");
+  DispatcherOptions options;
+  options.coalesce_capacity = 20;
+  options.in_flight_lines = 2;
+  Dispatcher d(*f.journal, say_to({"#ops"}), f.irc, options);
+  d.pump();
+  f.irc.accept_all();
+  auto texts = f.irc.texts();
+  REQUIRE(texts.size() < 30);
+  std::size_t counted = 0;
+  for (const auto& s : f.irc.delivered) counted += s.sent.size() + s.digested.size();
+  REQUIRE(counted == 300);
+  REQUIRE(std::any_of(texts.begin(), texts.end(),
+                      [](const std::string& t) { return t.starts_with("… and ") && t.find("github/push in org/repo") != std::string::npos; }));
+  REQUIRE(*f.journal->backlog() == 0);
+  REQUIRE(d.stats().outputs_digested > 0);
+}
+
+TEST_CASE("an event no bind wants is done at once", "[dispatcher]") {
+  Fixture f;
+  f.add("ignored");
+  Dispatcher d(*f.journal, say_to({}), f.irc, {});
+  d.pump();
+  REQUIRE(f.irc.pending.empty());
+  REQUIRE(*f.journal->backlog() == 0);
+}
