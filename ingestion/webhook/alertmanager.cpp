@@ -14,8 +14,6 @@ namespace {
 
 constexpr std::size_t kShownAlerts = 3;
 
-// Empty text as null, which templates treat as false in {{#section}}s.
-json or_null(std::string s) { return s.empty() ? json() : json(std::move(s)); }
 
 // Alertmanager writes the receiver name through Go's regexp.QuoteMeta ("web\.hook"); undo that.
 std::string unquote_meta(std::string_view s) {

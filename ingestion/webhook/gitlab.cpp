@@ -24,8 +24,6 @@ constexpr std::size_t kShownCommits = 3;
 
 std::string short_sha(std::string_view sha) { return std::string(sha.substr(0, 8)); }
 
-// Empty text as null, which templates treat as false in {{#section}}s.
-json or_null(std::string s) { return s.empty() ? json() : json(std::move(s)); }
 
 // A number as it is in the payload (ids, durations), or null.
 json number_at(const json& j, std::string_view pointer) {

@@ -11,8 +11,6 @@ namespace chatops::ingestion::webhook {
 
 namespace {
 
-// Empty text as null, which templates treat as false in {{#section}}s.
-json or_null(std::string s) { return s.empty() ? json() : json(std::move(s)); }
 
 std::string lower(std::string s) {
   std::ranges::transform(s, s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });

@@ -166,4 +166,6 @@ bool is_token(std::string_view s) {
   return !s.empty() && std::ranges::all_of(s, [](char c) { return c > ' ' && c < 0x7f; });
 }
 
+nlohmann::json or_null(std::string text) { return text.empty() ? nlohmann::json() : nlohmann::json(std::move(text)); }
+
 }  // namespace chatops::ingestion::webhook

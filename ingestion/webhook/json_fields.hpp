@@ -44,6 +44,9 @@ bool bool_at(const json& j, std::string_view pointer, bool fallback = false);
 // The first line of `text`, cut to at most `max` characters (UTF-8 aware) ending with "…".
 std::string first_line(std::string_view text, std::size_t max = 70);
 
+// Empty text as null, which templates treat as false in {{#section}}s.
+nlohmann::json or_null(std::string text);
+
 std::string ascii_lower(std::string_view s);
 
 // Printable ASCII without spaces (for values taken from headers into topics and keys).

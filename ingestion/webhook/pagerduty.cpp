@@ -18,8 +18,6 @@ std::string_view trim(std::string_view s) {
   return s.substr(first, s.find_last_not_of(" \t") - first + 1);
 }
 
-// Empty text as null, which templates treat as false in {{#section}}s.
-json or_null(std::string s) { return s.empty() ? json() : json(std::move(s)); }
 
 // The `summary` of each reference in the array at `pointer`, comma-separated.
 std::string summaries_at(const json& j, std::string_view pointer) {
