@@ -10,18 +10,22 @@ namespace chatops::ingestion {
 
 using namespace std::chrono_literals;
 
+namespace {
+constexpr std::chrono::milliseconds kFirstRestart = 200ms;  // then doubling, up to a minute
+}
+
 struct IngestionManager::Managed {
   std::string name;
   std::string kind;
   std::unique_ptr<IngestionSource> source;
-  Backoff backoff{1s, 60s, 2.0, 0.2, std::random_device{}()};
+  Backoff backoff{kFirstRestart, 60s, 2.0, 0.2, std::random_device{}()};
   std::chrono::steady_clock::time_point next_attempt{};
   bool started = false;
   std::atomic<std::uint64_t> accepted{0}, duplicates{0}, refused{0}, restarts{0};
 };
 
-IngestionManager::IngestionManager(EventSink& journal, SourceContext context)
-    : journal_(journal), context_(context) {}
+IngestionManager::IngestionManager(EventSink& journal, SourceContext context, const std::vector<SourceKind>& kinds)
+    : journal_(journal), context_(context), kinds_(kinds) {}
 
 IngestionManager::~IngestionManager() { stop(); }
 
@@ -30,7 +34,7 @@ Result<void> IngestionManager::configure(const config::Node& sources) {
   auto note = [&](const std::string& message) { errors += (errors.empty() ? "" : "\n") + message; };
   if (sources.defined() && !sources.is_sequence()) return std::unexpected(sources.error("expected a list of sources"));
   for (const auto& entry : sources.items()) {
-    auto validated = validate_source(entry);
+    auto validated = validate_source(entry, kinds_);
     if (!validated) {
       note(validated.error().message);
       continue;

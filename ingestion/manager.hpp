@@ -28,7 +28,9 @@ struct SourceReport {
 
 class IngestionManager : public EventSink {
  public:
-  IngestionManager(EventSink& journal, SourceContext context);
+  // `kinds`: what `kind:` may name (the registry; tests pass their own).
+  IngestionManager(EventSink& journal, SourceContext context,
+                   const std::vector<SourceKind>& kinds = source_kinds());
   ~IngestionManager() override;
 
   // Validates and builds every entry of the `sources:` list; all problems are reported together.
@@ -49,6 +51,7 @@ class IngestionManager : public EventSink {
   void try_start(Managed& m);
   EventSink& journal_;
   SourceContext context_;
+  const std::vector<SourceKind>& kinds_;
   std::vector<std::unique_ptr<Managed>> sources_;
   std::map<std::string, Managed*, std::less<>> by_name_;
   std::thread supervisor_;

@@ -20,24 +20,16 @@ const std::vector<SourceKind>& source_kinds() {
   return kinds;
 }
 
-const SourceKind* find_source_kind(std::string_view name) {
-  for (const auto& k : source_kinds())
-    if (k.name == name) return &k;
-  return nullptr;
-}
-
-}  // namespace chatops::ingestion
-
-namespace chatops::ingestion {
-
-Result<ValidatedSource> validate_source(const config::Node& entry) {
+Result<ValidatedSource> validate_source(const config::Node& entry, const std::vector<SourceKind>& kinds) {
   auto common = config::validate(common_source_schema().open(), entry);
   if (!common) return std::unexpected(common.error());
   const auto kind_name = common->str("kind");
-  const SourceKind* kind = find_source_kind(kind_name);
+  const SourceKind* kind = nullptr;
+  for (const auto& k : kinds)
+    if (k.name == kind_name) kind = &k;
   if (!kind) {
     std::string known;
-    for (const auto& k : source_kinds()) known += (known.empty() ? "" : ", ") + k.name;
+    for (const auto& k : kinds) known += (known.empty() ? "" : ", ") + k.name;
     return std::unexpected(entry["kind"].error("unknown source kind '" + kind_name + "' (known: " + known + ")"));
   }
   auto validated = kind->validate(entry);

@@ -30,7 +30,6 @@ struct SourceKind {
 };
 
 const std::vector<SourceKind>& source_kinds();
-const SourceKind* find_source_kind(std::string_view name);
 
 // The keys every source has.
 config::Schema common_source_schema();
@@ -40,6 +39,7 @@ struct ValidatedSource {
   config::Node node;  // validated against the kind's keys, defaults filled in
 };
 // Checks one `sources:` entry: the common keys, a known kind, then the kind's own keys.
-Result<ValidatedSource> validate_source(const config::Node& entry);
+Result<ValidatedSource> validate_source(const config::Node& entry,
+                                       const std::vector<SourceKind>& kinds = source_kinds());
 
 }  // namespace chatops::ingestion
