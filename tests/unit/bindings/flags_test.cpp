@@ -18,7 +18,7 @@ bool allows(std::string_view mask, std::string_view global, std::string_view cha
 
 }  // namespace
 
-TEST_CASE("-|-, - and * let anyone through, including users without flags") {
+TEST_CASE("the masks -|-, - and * let anyone through, including users without flags") {
   for (const auto* mask : {"-|-", "-", "*", "", "*|*"}) {
     CAPTURE(mask);
     CHECK(allows(mask, "", ""));
