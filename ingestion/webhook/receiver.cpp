@@ -105,6 +105,7 @@ Result<void> WebhookReceiver::start() {
   s.set_payload_max_length(options_.max_body);
   s.set_read_timeout(std::chrono::duration_cast<std::chrono::microseconds>(options_.read_timeout));
   s.set_keep_alive_max_count(100);
+  s.set_tcp_nodelay(true);  // else each keep-alive answer waits ~40 ms for the client's delayed ACK
   const httplib::Server::Handler other = [this](const httplib::Request& req, httplib::Response& res) {
     handle_other(req, res);
   };
