@@ -21,11 +21,11 @@ struct IngestionEvent {
   std::chrono::system_clock::time_point time = std::chrono::system_clock::now();
   Severity severity = Severity::Info;
   std::string dedupe_key;      // empty: never a duplicate
-  nlohmann::json fields = nlohmann::json::object();  // normalised fields; "raw" holds the payload
+  nlohmann::json fields = nlohmann::json::object();  // normalised fields
+  // The payload as JSON text, as received ("" when none). Journaled as it is, not re-serialised;
+  // events read back from the journal also have it parsed in fields["raw"] for templates and filters.
+  std::string raw;
   std::string default_template;  // the provider's template for this topic ("" when none)
 };
-
-nlohmann::json to_json(const IngestionEvent& e);
-IngestionEvent event_from_json(const nlohmann::json& j);
 
 }  // namespace chatops::ingestion

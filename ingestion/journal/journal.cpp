@@ -3,18 +3,59 @@
 
 #include <spdlog/spdlog.h>
 
+#include "ingestion/journal/checkpointer.hpp"
+#include "ingestion/journal/compression.hpp"
 #include "ingestion/journal/journal_db.hpp"
 
 namespace chatops::ingestion {
 
-// One submission (an event) or one writability probe (no event), shared between the waiting
-// caller and the writer so a probe that times out leaves nothing dangling.
+// An event as it goes into its row: serialised by the submitting thread, so that the one writer
+// thread, which every submission waits for, does no more than SQLite's part.
+struct Row {
+  std::string source, kind, topic, severity, dedupe_key, fields_json, default_template, raw_zstd;
+  std::int64_t time_ms = 0;
+};
+
+// One submission (a row) or one writability probe (no row), shared between the waiting caller and
+// the writer so a probe that times out leaves nothing dangling. Each job has its own condition so
+// that a commit wakes exactly its callers. (Not a std::binary_semaphore: libstdc++ spins with
+// sched_yield before sleeping, which costs the writer its CPU on two cores.)
 struct Journal::Job {
-  std::optional<IngestionEvent> event;
+  std::optional<Row> row;
   Receipt receipt;
   std::string error;  // why it failed
   bool done = false;  // guarded by queue_mutex_
+  std::condition_variable answered;
 };
+
+// The writer's statements, prepared on first use and kept: re-preparing them cost more than a
+// small batch's inserts.
+struct Journal::WriterStatements {
+  explicit WriterStatements(SQLite::Database& db)
+      : find_key(db, "SELECT seen_ms FROM dedupe WHERE key = ?"),
+        put_key(db, "INSERT OR REPLACE INTO dedupe(key, seen_ms) VALUES (?, ?)"),
+        insert(db,
+               "INSERT INTO events(source, kind, topic, time_ms, severity, dedupe_key, fields_json, "
+               "default_template, received_ms, raw_zstd) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") {}
+  SQLite::Statement find_key, put_key, insert;
+};
+
+namespace {
+
+Row row_of(IngestionEvent&& e) {
+  return Row{.source = std::move(e.source),
+             .kind = std::move(e.kind),
+             .topic = std::move(e.topic),
+             .severity = std::string(to_string(e.severity)),
+             .dedupe_key = std::move(e.dedupe_key),
+             // Replacing invalid UTF-8 rather than throwing: payloads are untrusted.
+             .fields_json = e.fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+             .default_template = std::move(e.default_template),
+             .raw_zstd = compression::compress(e.raw),
+             .time_ms = journal_db::to_ms(e.time)};
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Journal>> Journal::open(JournalOptions options, Clock clock) {
   if (options.batch_max == 0) options.batch_max = 1;
@@ -22,13 +63,19 @@ Result<std::unique_ptr<Journal>> Journal::open(JournalOptions options, Clock clo
   if (!writer) return std::unexpected(writer.error());
   auto reader = journal_db::open(options, false);
   if (!reader) return std::unexpected(reader.error());
-  return std::unique_ptr<Journal>(new Journal(std::move(options), std::move(clock), std::move(*writer), std::move(*reader)));
+  auto checkpointer = Checkpointer::open(options);
+  if (!checkpointer) return std::unexpected(checkpointer.error());
+  (*checkpointer)->watch(**writer);
+  (*checkpointer)->watch(**reader);
+  return std::unique_ptr<Journal>(new Journal(std::move(options), std::move(clock), std::move(*checkpointer),
+                                              std::move(*writer), std::move(*reader)));
 }
 
-Journal::Journal(JournalOptions options, Clock clock, std::unique_ptr<SQLite::Database> writer,
-                 std::unique_ptr<SQLite::Database> reader)
+Journal::Journal(JournalOptions options, Clock clock, std::unique_ptr<Checkpointer> checkpointer,
+                 std::unique_ptr<SQLite::Database> writer, std::unique_ptr<SQLite::Database> reader)
     : options_(std::move(options)),
       clock_(std::move(clock)),
+      checkpointer_(std::move(checkpointer)),
       writer_db_(std::move(writer)),
       reader_db_(std::move(reader)),
       writer_thread_([this] { run_writer(); }) {}
@@ -61,13 +108,13 @@ Submission Journal::submit(IngestionEvent event) { return append(std::move(event
 
 Receipt Journal::append(IngestionEvent event) {
   auto job = std::make_shared<Job>();
-  job->event = std::move(event);
+  job->row = row_of(std::move(event));
   std::unique_lock lock(queue_mutex_);
   if (!push(job)) {
     ++failed_;
     return {};
   }
-  done_cv_.wait(lock, [&] { return job->done; });
+  job->answered.wait(lock, [&] { return job->done; });
   return job->receipt;
 }
 
@@ -76,7 +123,7 @@ Result<void> Journal::check_writable() {
   auto job = std::make_shared<Job>();
   std::unique_lock lock(queue_mutex_);
   if (!push(job)) return fail("journal: shutting down");
-  if (!done_cv_.wait_for(lock, kTimeout, [&] { return job->done; }))
+  if (!job->answered.wait_for(lock, kTimeout, [&] { return job->done; }))
     return fail("journal: the writer has not answered for 5s");
   if (job->receipt.result != Submission::Accepted) return fail(job->error);
   return {};
@@ -115,7 +162,7 @@ void Journal::run_writer() {
       std::lock_guard lock(queue_mutex_);
       for (auto& job : batch) job->done = true;
     }
-    done_cv_.notify_all();
+    for (auto& job : batch) job->answered.notify_one();  // `batch` keeps each job alive meanwhile
     batch.clear();
     if (max_id > 0 && notify) notify(max_id);
   }
@@ -131,13 +178,10 @@ std::int64_t Journal::write_batch(const std::vector<std::shared_ptr<Job>>& batch
     // IMMEDIATE takes the write lock up front (waiting on the reader connection if needed)
     // instead of failing on a lock upgrade; an all-probe batch thus checks writability too.
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement find_key(db, "SELECT seen_ms FROM dedupe WHERE key = ?");
-    SQLite::Statement put_key(db, "INSERT OR REPLACE INTO dedupe(key, seen_ms) VALUES (?, ?)");
-    SQLite::Statement insert(db,
-                             "INSERT INTO events(source, kind, topic, time_ms, severity, dedupe_key, fields_json, "
-                             "default_template, received_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!writer_statements_) writer_statements_ = std::make_unique<WriterStatements>(db);
+    auto& [find_key, put_key, insert] = *writer_statements_;
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      const auto& e = batch[i]->event;
+      const auto& e = batch[i]->row;
       receipts[i].result = Submission::Accepted;
       if (!e) continue;  // a probe
       ++events;
@@ -154,16 +198,17 @@ std::int64_t Journal::write_batch(const std::vector<std::shared_ptr<Job>>& batch
         put_key.exec();
         put_key.reset();
       }
-      insert.bind(1, e->source);
-      insert.bind(2, e->kind);
-      insert.bind(3, e->topic);
-      insert.bind(4, journal_db::to_ms(e->time));
-      insert.bind(5, std::string(to_string(e->severity)));
-      insert.bind(6, e->dedupe_key);
-      // Replacing invalid UTF-8 rather than throwing: payloads are untrusted.
-      insert.bind(7, e->fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-      insert.bind(8, e->default_template);
+      // bindNoCopy: the rows outlive the statement's execution, so SQLite reads them in place.
+      insert.bindNoCopy(1, e->source);
+      insert.bindNoCopy(2, e->kind);
+      insert.bindNoCopy(3, e->topic);
+      insert.bind(4, e->time_ms);
+      insert.bindNoCopy(5, e->severity);
+      insert.bindNoCopy(6, e->dedupe_key);
+      insert.bindNoCopy(7, e->fields_json);
+      insert.bindNoCopy(8, e->default_template);
       insert.bind(9, now);
+      insert.bindNoCopy(10, e->raw_zstd.data(), static_cast<int>(e->raw_zstd.size()));
       insert.exec();
       insert.reset();
       receipts[i].id = db.getLastInsertRowid();
@@ -173,6 +218,7 @@ std::int64_t Journal::write_batch(const std::vector<std::shared_ptr<Job>>& batch
 
   std::int64_t max_id = 0;
   if (!written) {
+    writer_statements_.reset();  // a statement may have stopped mid-step: prepare afresh
     spdlog::error("{} ({} events not journaled)", written.error().message, events);
     failed_ += events;
   } else if (events > 0) {
@@ -185,7 +231,7 @@ std::int64_t Journal::write_batch(const std::vector<std::shared_ptr<Job>>& batch
       continue;  // receipt stays Failed
     }
     job.receipt = receipts[i];
-    if (!job.event) continue;
+    if (!job.row) continue;
     if (job.receipt.result == Submission::Duplicate) ++duplicates_;
     else ++accepted_;
     max_id = std::max(max_id, job.receipt.id);

@@ -34,6 +34,8 @@ class Database;
 
 namespace chatops::ingestion {
 
+class Checkpointer;
+
 enum class Synchronous { Full, Normal };
 
 struct JournalOptions {
@@ -125,8 +127,9 @@ class Journal final : public EventSink {
 
  private:
   struct Job;
-  Journal(JournalOptions options, Clock clock, std::unique_ptr<SQLite::Database> writer,
-          std::unique_ptr<SQLite::Database> reader);
+  struct WriterStatements;
+  Journal(JournalOptions options, Clock clock, std::unique_ptr<Checkpointer> checkpointer,
+          std::unique_ptr<SQLite::Database> writer, std::unique_ptr<SQLite::Database> reader);
   bool push(const std::shared_ptr<Job>& job);  // false when stopping
   void run_writer();
   std::int64_t write_batch(const std::vector<std::shared_ptr<Job>>& batch);  // the highest id accepted
@@ -136,10 +139,12 @@ class Journal final : public EventSink {
 
   const JournalOptions options_;
   const Clock clock_;
+  std::unique_ptr<Checkpointer> checkpointer_;  // outlives both connections below
 
   std::unique_ptr<SQLite::Database> writer_db_;  // writer thread only
+  std::unique_ptr<WriterStatements> writer_statements_;  // writer thread only; prepared once
   mutable std::mutex queue_mutex_;
-  std::condition_variable work_cv_, done_cv_;
+  std::condition_variable work_cv_;
   std::deque<std::shared_ptr<Job>> queue_;
   bool stopping_ = false;
   std::function<void(std::int64_t)> on_new_events_;

@@ -38,6 +38,13 @@ CREATE INDEX dedupe_seen ON dedupe(seen_ms);
 PRAGMA user_version = 1;
 )sql";
 
+// Version 2: the payload as the JSON text received, zstd-compressed (compression.hpp), apart from
+// the normalised fields (which used to hold it as fields.raw): no re-serialising on the write path.
+constexpr const char* kSchemaV2 = R"sql(
+ALTER TABLE events ADD COLUMN raw_zstd BLOB NOT NULL DEFAULT x'';
+PRAGMA user_version = 2;
+)sql";
+
 Result<void> create_parent(const std::string& path) {
   auto parent = std::filesystem::path(path).parent_path();
   if (parent.empty()) return {};
@@ -56,9 +63,10 @@ Result<void> migrate_schema(SQLite::Database& db, const std::string& path) {
                             kSchemaVersion));
   if (*version == kSchemaVersion) return {};
   // Version 0: a new file (or one that is not ours: CREATE TABLE then fails on a name clash).
-  return guarded("creating the schema in " + path, [&] {
+  return guarded((*version == 0 ? "creating the schema in " : "upgrading the schema of ") + path, [&] {
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
-    db.exec(kSchemaV1);
+    if (*version < 1) db.exec(kSchemaV1);
+    db.exec(kSchemaV2);
     tx.commit();
   });
 }
@@ -87,6 +95,8 @@ Result<std::unique_ptr<SQLite::Database>> open(const JournalOptions& options, bo
   auto set = guarded("configuring " + options.path, [&] {
     (*db)->exec(options.synchronous == Synchronous::Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
     (*db)->exec("PRAGMA foreign_keys = ON");
+    // After a burst, a WAL emptied by a checkpoint is cut back to this size.
+    (*db)->exec("PRAGMA journal_size_limit = 67108864");
   });
   if (!set) return std::unexpected(set.error());
   if (migrate) {

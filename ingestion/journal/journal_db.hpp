@@ -15,7 +15,7 @@
 
 namespace chatops::ingestion::journal_db {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 // Opens `options.path` in WAL mode with the configured synchronous level; with `migrate`, also
 // creates the parent directories and brings the schema to kSchemaVersion.

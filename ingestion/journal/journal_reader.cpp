@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ingestion/journal/journal.hpp"
+#include "ingestion/journal/compression.hpp"
 #include "ingestion/journal/journal_db.hpp"
 
 namespace chatops::ingestion {
@@ -13,7 +14,7 @@ namespace {
 constexpr std::array<std::string_view, 3> kStateNames{"pending", "sent", "digested"};
 
 constexpr const char* kEventColumns =
-    "id, source, kind, topic, time_ms, severity, dedupe_key, fields_json, default_template";
+    "id, source, kind, topic, time_ms, severity, dedupe_key, fields_json, default_template, raw_zstd";
 
 IngestionEvent event_from_row(SQLite::Statement& row) {
   IngestionEvent e;
@@ -27,6 +28,17 @@ IngestionEvent event_from_row(SQLite::Statement& row) {
   e.fields = nlohmann::json::parse(row.getColumn(7).getString(), nullptr, false);
   if (e.fields.is_discarded()) e.fields = nlohmann::json::object();  // only if edited by hand
   e.default_template = row.getColumn(8).getString();
+  const auto frame = row.getColumn(9);
+  if (auto raw = compression::decompress({static_cast<const char*>(frame.getBlob()), static_cast<std::size_t>(frame.getBytes())}))
+    e.raw = std::move(*raw);
+  else
+    spdlog::error("journal: event {}: its payload does not decompress; it is said without it", e.id);
+  // Templates and field filters reach the payload as fields.raw. (Events of schema version 1 have
+  // it there already, and no raw_zstd.)
+  if (!e.raw.empty() && e.fields.is_object()) {
+    auto raw = nlohmann::json::parse(e.raw, nullptr, false);
+    if (!raw.is_discarded()) e.fields["raw"] = std::move(raw);
+  }
   return e;
 }
 

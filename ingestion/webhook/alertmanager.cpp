@@ -26,16 +26,18 @@ std::string unquote_meta(std::string_view s) {
 }
 
 // "k=v, k=v" of a label map (in key order).
-std::string label_text(const json* labels) {
+std::string label_text(const json& labels) {
   std::string out;
-  if (labels && labels->is_object())
-    for (const auto& [key, value] : labels->items())
+  if (labels.is_object())
+    for (const auto& [key, value] : labels.items())
       if (value.is_string()) out += (out.empty() ? "" : ", ") + key + "=" + value.get<std::string>();
   return out;
 }
 
+std::string label_text(std::optional<Value> labels) { return labels ? label_text(to_json(*labels)) : ""; }
+
 // The summary annotation, else the description.
-std::string summary_of(const json& annotations) {
+std::string summary_of(Value annotations) {
   return first_line(text_at(annotations, "/summary", text_at(annotations, "/description")), 200);
 }
 
@@ -56,16 +58,18 @@ Severity severity_of(std::string_view status, std::string_view label) {
 
 // One alert of the notification. `line` tells it apart from its group: instance (or the labels it
 // does not share with the group) and its summary.
-json alert_fields(const json& a, const json* common_labels) {
+json alert_fields(Value a, const json& common_labels) {
   const std::string instance = text_at(a, "/labels/instance");
+  const auto found_labels = find(a, "/labels");
+  const json labels = found_labels ? to_json(*found_labels) : json::object();
   std::string label = instance;
-  if (label.empty() && find(a, "/labels") && find(a, "/labels")->is_object()) {
+  if (label.empty() && labels.is_object()) {
     json own = json::object();
-    for (const auto& [key, value] : find(a, "/labels")->items())
-      if (!common_labels || !common_labels->is_object() || !common_labels->contains(key)) own[key] = value;
-    label = label_text(&own);
+    for (const auto& [key, value] : labels.items())
+      if (!common_labels.contains(key)) own[key] = value;
+    label = label_text(own);
   }
-  const json* annotations = find(a, "/annotations");
+  const auto annotations = find(a, "/annotations");
   const std::string summary = annotations ? summary_of(*annotations) : "";
   std::string line = label.empty() ? text_at(a, "/labels/alertname") : label;
   if (!summary.empty()) line += (line.empty() ? "" : ": ") + summary;
@@ -79,8 +83,8 @@ json alert_fields(const json& a, const json* common_labels) {
           {"fingerprint", text_at(a, "/fingerprint")},
           {"starts_at", text_at(a, "/startsAt")},
           {"ends_at", text_at(a, "/endsAt")},
-          {"labels", a.contains("labels") ? a["labels"] : json::object()},
-          {"annotations", annotations ? *annotations : json::object()}};
+          {"labels", labels},
+          {"annotations", annotations ? to_json(*annotations) : json::object()}};
 }
 
 // Same group, same status and the same alerts (by fingerprint) → the same key, so a repeat
@@ -117,23 +121,25 @@ class AlertmanagerProvider final : public Provider {
   std::optional<Rejection> authenticate(const Request& request) const override { return auth_.verify(request); }
 
   std::expected<Parsed, Rejection> parse(const Request& request) const override {
-    auto payload = parse_json_body(request);
-    if (!payload) return std::unexpected(payload.error());
-    const json& p = *payload;
+    auto body = parse_json_body(request);
+    if (!body) return std::unexpected(body.error());
+    const Value p = body->root();
     if (const std::string version = text_at(p, "/version", "4"); version != "4")
       return std::unexpected(bad_request("unsupported_version", "Alertmanager webhook version " +
                                                                     first_line(version, 10) + " (expected 4)"));
     const std::string status = text_at(p, "/status");
     if (status != "firing" && status != "resolved")
       return std::unexpected(bad_request("missing_field", "Alertmanager status must be firing or resolved"));
-    const json* all = find(p, "/alerts");
+    const auto all = find(p, "/alerts");
     if (!all || !all->is_array()) return std::unexpected(bad_request("missing_field", "Alertmanager alerts is not a list"));
 
-    const json* common_labels = find(p, "/commonLabels");
+    const auto found_common = find(p, "/commonLabels");
+    const json common_labels = found_common && found_common->is_object() ? to_json(*found_common) : json::object();
     json alerts = json::array();
-    std::size_t firing = 0;
+    std::size_t listed = 0, firing = 0;
     std::string worst;
-    for (const auto& a : *all) {
+    for (Value a : all->get_array()) {
+      ++listed;
       if (!a.is_object()) continue;
       const std::string alert_status = text_at(a, "/status");
       firing += alert_status == "firing";
@@ -169,17 +175,17 @@ class AlertmanagerProvider final : public Provider {
                 {"summary", or_null(first_line(summary, 200))},
                 {"count", count},
                 {"firing_count", firing},
-                {"resolved_count", all->size() - firing},
+                {"resolved_count", listed - firing},
                 {"truncated", truncated > 0 ? json(truncated) : json()},
                 {"link", or_null(link)},
                 {"external_url", external_url},
                 {"notification_reason", text_at(p, "/notification_reason")},
-                {"common_labels", common_labels && common_labels->is_object() ? *common_labels : json::object()},
+                {"common_labels", common_labels},
                 {"alerts_shown", count > 1 ? json(alerts.begin(), alerts.begin() + static_cast<std::ptrdiff_t>(std::min(count, kShownAlerts)))
                                            : json::array()},
                 {"more_alerts", count > kShownAlerts ? json::array({{{"count", count - kShownAlerts}}}) : json::array()}};
     e.fields["alerts"] = std::move(alerts);
-    e.fields["raw"] = std::move(*payload);
+    e.raw = body->text();
     e.default_template = std::string(status == "firing" ? kFiringTemplate : kResolvedTemplate);
     e.time = request.received;
     return Parsed{{std::move(e)}, {}};

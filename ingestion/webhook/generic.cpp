@@ -11,22 +11,22 @@ namespace {
 
 struct NamedPointer {
   std::string name;  // the pointer's text, for messages; or the field's name
-  json::json_pointer pointer;
+  std::string pointer;
 };
 
 struct GenericOptions {
   AuthChecks auth;
   enum class TopicFrom { Fixed, Pointer, Header } topic_from = TopicFrom::Fixed;
   std::string topic;  // the fixed topic, the pointer's text or the header name
-  json::json_pointer topic_pointer;
+  std::string topic_pointer;
   std::string topic_prefix;
-  std::optional<json::json_pointer> dedupe, severity;
+  std::optional<std::string> dedupe, severity;
   std::vector<NamedPointer> required, fields;
   std::string default_template;
 };
 
 // Text usable in a topic: a string or number, not empty, no control characters.
-std::optional<std::string> topic_text(const json* value) {
+std::optional<std::string> topic_text(std::optional<Value> value) {
   std::string s = as_text(value);
   if (s.empty() || std::ranges::any_of(s, [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
     return std::nullopt;
@@ -40,35 +40,36 @@ class GenericProvider final : public Provider {
   std::optional<Rejection> authenticate(const Request& request) const override { return o_.auth.verify(request); }
 
   std::expected<Parsed, Rejection> parse(const Request& request) const override {
-    auto payload = parse_json_body(request);
-    if (!payload) return std::unexpected(payload.error());
+    auto body = parse_json_body(request);
+    if (!body) return std::unexpected(body.error());
+    const Value payload = body->root();
     for (const auto& r : o_.required)
-      if (!find(*payload, r.pointer))
+      if (!find(payload, r.pointer))
         return std::unexpected(bad_request("missing_field", "missing required field " + r.name));
 
     IngestionEvent e;
-    auto topic = topic_of(request, *payload);
+    auto topic = topic_of(request, payload);
     if (!topic) return std::unexpected(topic.error());
     e.topic = o_.topic_prefix + *topic;
 
     if (o_.dedupe) {
-      e.dedupe_key = as_text(find(*payload, *o_.dedupe));
+      e.dedupe_key = as_text(find(payload, *o_.dedupe));
     } else if (const auto id = request.header("webhook-id"); id && is_token(*id) && o_.auth.has_standard_webhooks()) {
       e.dedupe_key = *id;  // Standard Webhooks ids are unique per message and kept across retries
     }
-    if (o_.severity) e.severity = severity_from_string(ascii_lower(as_text(find(*payload, *o_.severity))));
+    if (o_.severity) e.severity = severity_from_string(ascii_lower(as_text(find(payload, *o_.severity))));
 
-    if (payload->is_object()) e.fields = *payload;  // top-level fields as they are
+    if (payload.is_object()) e.fields = to_json(payload);  // top-level fields as they are
     for (const auto& f : o_.fields)
-      if (const json* v = find(*payload, f.pointer)) e.fields[f.name] = *v;
-    e.fields["raw"] = std::move(*payload);
+      if (const auto v = find(payload, f.pointer)) e.fields[f.name] = to_json(*v);
+    e.raw = body->text();
     e.default_template = o_.default_template;
     e.time = request.received;
     return Parsed{{std::move(e)}, {}};
   }
 
  private:
-  std::expected<std::string, Rejection> topic_of(const Request& request, const json& payload) const {
+  std::expected<std::string, Rejection> topic_of(const Request& request, Value payload) const {
     switch (o_.topic_from) {
       case GenericOptions::TopicFrom::Fixed: return o_.topic;
       case GenericOptions::TopicFrom::Pointer:
@@ -106,7 +107,7 @@ config::Schema generic_schema() {
   return s;
 }
 
-Result<json::json_pointer> pointer_at(const config::Node& node, std::string_view key) {
+Result<std::string> pointer_at(const config::Node& node, std::string_view key) {
   auto p = compile_pointer(node.str(key));
   if (!p) return std::unexpected(node[key].error(p.error().message));
   return p;

@@ -46,7 +46,7 @@ Severity set_outcome(json& f, const std::string& status, const std::string& conc
 
 constexpr std::size_t kShownCommits = 3;
 
-Severity map_push(const json& p, json& f) {
+Severity map_push(Value p, json& f) {
   const std::string ref = text_at(p, "/ref");
   const bool is_tag = ref.starts_with("refs/tags/");
   const std::string name = ref.substr(ref.starts_with("refs/heads/") ? 11 : is_tag ? 10 : 0);
@@ -62,8 +62,8 @@ Severity map_push(const json& p, json& f) {
   f["head"] = short_sha(text_at(p, "/after"));
 
   json commits = json::array();
-  if (const json* list = find(p, "/commits"); list && list->is_array())
-    for (const auto& c : *list)
+  if (const auto list = find(p, "/commits"); list && list->is_array())
+    for (Value c : list->get_array())
       commits.push_back({{"id", text_at(c, "/id")},
                          {"id_short", short_sha(text_at(c, "/id"))},
                          {"title", first_line(text_at(c, "/message"))},
@@ -84,7 +84,7 @@ Severity map_push(const json& p, json& f) {
   return Severity::Info;
 }
 
-Severity map_pull_request(const json& p, json& f) {
+Severity map_pull_request(Value p, json& f) {
   const bool merged = bool_at(p, "/pull_request/merged");
   const std::string action = text_at(p, "/action");
   f["number"] = int_at(p, "/pull_request/number", int_at(p, "/number"));
@@ -105,7 +105,7 @@ Severity map_pull_request(const json& p, json& f) {
   return Severity::Info;
 }
 
-Severity map_issues(const json& p, json& f) {
+Severity map_issues(Value p, json& f) {
   f["number"] = int_at(p, "/issue/number");
   f["title"] = first_line(text_at(p, "/issue/title"), 120);
   f["author"] = text_at(p, "/issue/user/login");
@@ -117,19 +117,19 @@ Severity map_issues(const json& p, json& f) {
   return Severity::Info;
 }
 
-Severity map_issue_comment(const json& p, json& f) {
+Severity map_issue_comment(Value p, json& f) {
   const std::string action = text_at(p, "/action");
   f["number"] = int_at(p, "/issue/number");
   f["title"] = first_line(text_at(p, "/issue/title"), 120);
   f["author"] = text_at(p, "/comment/user/login");
   f["url"] = text_at(p, "/comment/html_url");
   f["comment"] = first_line(text_at(p, "/comment/body"), 120);
-  f["is_pull_request"] = find(p, "/issue/pull_request") != nullptr;
+  f["is_pull_request"] = find(p, "/issue/pull_request").has_value();
   f["verb"] = action == "created" ? "commented on" : action + " a comment on";
   return Severity::Info;
 }
 
-Severity map_release(const json& p, json& f) {
+Severity map_release(Value p, json& f) {
   const std::string tag = text_at(p, "/release/tag_name");
   const std::string name = text_at(p, "/release/name");
   f["tag"] = tag;
@@ -143,7 +143,7 @@ Severity map_release(const json& p, json& f) {
   return Severity::Info;
 }
 
-Severity map_workflow_run(const json& p, json& f) {
+Severity map_workflow_run(Value p, json& f) {
   std::string name = text_at(p, "/workflow_run/name");
   if (name.empty()) name = text_at(p, "/workflow/name", text_at(p, "/workflow_run/path"));
   f["name"] = name;
@@ -157,7 +157,7 @@ Severity map_workflow_run(const json& p, json& f) {
   return set_outcome(f, text_at(p, "/workflow_run/status"), text_at(p, "/workflow_run/conclusion"));
 }
 
-Severity map_workflow_job(const json& p, json& f) {
+Severity map_workflow_job(Value p, json& f) {
   f["name"] = text_at(p, "/workflow_job/name");
   f["workflow"] = text_at(p, "/workflow_job/workflow_name");
   f["branch"] = text_at(p, "/workflow_job/head_branch");
@@ -167,7 +167,7 @@ Severity map_workflow_job(const json& p, json& f) {
   return set_outcome(f, text_at(p, "/workflow_job/status"), text_at(p, "/workflow_job/conclusion"));
 }
 
-Severity map_check_run(const json& p, json& f) {
+Severity map_check_run(Value p, json& f) {
   f["name"] = text_at(p, "/check_run/name");
   f["branch"] = text_at(p, "/check_run/check_suite/head_branch");
   f["url"] = text_at(p, "/check_run/html_url");
@@ -176,7 +176,7 @@ Severity map_check_run(const json& p, json& f) {
   return set_outcome(f, text_at(p, "/check_run/status"), text_at(p, "/check_run/conclusion"));
 }
 
-Severity map_check_suite(const json& p, json& f) {
+Severity map_check_suite(Value p, json& f) {
   const std::string sha = text_at(p, "/check_suite/head_sha");
   f["branch"] = text_at(p, "/check_suite/head_branch");
   f["app"] = text_at(p, "/check_suite/app/name");
@@ -185,7 +185,7 @@ Severity map_check_suite(const json& p, json& f) {
   return set_outcome(f, text_at(p, "/check_suite/status"), text_at(p, "/check_suite/conclusion"));
 }
 
-Severity map_ref_event(const json& p, json& f) {
+Severity map_ref_event(Value p, json& f) {
   const std::string ref = text_at(p, "/ref");
   const std::string type = text_at(p, "/ref_type");
   f["ref"] = ref;
@@ -195,13 +195,13 @@ Severity map_ref_event(const json& p, json& f) {
   return Severity::Info;
 }
 
-Severity map_star(const json& p, json& f) {
+Severity map_star(Value p, json& f) {
   f["stars"] = int_at(p, "/repository/stargazers_count");
   f["verb"] = text_at(p, "/action") == "deleted" ? "unstarred" : "starred";
   return Severity::Info;
 }
 
-Severity map_ping(const json& p, json& f) {
+Severity map_ping(Value p, json& f) {
   f["zen"] = text_at(p, "/zen");
   f["hook_id"] = int_at(p, "/hook_id");
   return Severity::Info;
@@ -209,7 +209,7 @@ Severity map_ping(const json& p, json& f) {
 
 struct EventMapping {
   std::string_view event;  // X-GitHub-Event
-  Severity (*map)(const json& payload, json& fields);
+  Severity (*map)(Value payload, json& fields);
   std::string_view default_template;
 };
 
@@ -260,19 +260,20 @@ class GitHubProvider final : public Provider {
     const auto mapping = std::ranges::find(kEvents, *event, &EventMapping::event);
     if (mapping == kEvents.end()) return Parsed{{}, "unmapped GitHub event " + *event};
 
-    auto payload = parse_json_body(request);
-    if (!payload) return std::unexpected(payload.error());
-    if (!payload->is_object()) return std::unexpected(bad_request("malformed_json", "payload is not a JSON object"));
+    auto body = parse_json_body(request);
+    if (!body) return std::unexpected(body.error());
+    const Value payload = body->root();
+    if (!payload.is_object()) return std::unexpected(bad_request("malformed_json", "payload is not a JSON object"));
 
     IngestionEvent e;
     e.topic = "github/" + *event;
     e.fields = {{"event", *event},
-                {"action", text_at(*payload, "/action")},
-                {"repo", text_at(*payload, "/repository/full_name", text_at(*payload, "/organization/login"))},
-                {"sender", text_at(*payload, "/sender/login")},
-                {"url", text_at(*payload, "/repository/html_url")}};
-    e.severity = mapping->map(*payload, e.fields);
-    e.fields["raw"] = std::move(*payload);
+                {"action", text_at(payload, "/action")},
+                {"repo", text_at(payload, "/repository/full_name", text_at(payload, "/organization/login"))},
+                {"sender", text_at(payload, "/sender/login")},
+                {"url", text_at(payload, "/repository/html_url")}};
+    e.severity = mapping->map(payload, e.fields);
+    e.raw = body->text();
     e.default_template = std::string(mapping->default_template);
     if (const auto delivery = request.header("X-GitHub-Delivery"); delivery && is_token(*delivery))
       e.dedupe_key = *delivery;

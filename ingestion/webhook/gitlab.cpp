@@ -26,16 +26,16 @@ std::string short_sha(std::string_view sha) { return std::string(sha.substr(0, 8
 
 
 // A number as it is in the payload (ids, durations), or null.
-json number_at(const json& j, std::string_view pointer) {
-  const json* v = find(j, pointer);
-  return v && v->is_number() ? *v : json();
+json number_at(Value j, std::string_view pointer) {
+  const auto v = find(j, pointer);
+  return v && v->is_number() ? to_json(*v) : json();
 }
 
 // The `key` of each object in the array at `pointer`, comma-separated.
-std::string names_at(const json& j, std::string_view pointer, std::string_view key) {
+std::string names_at(Value j, std::string_view pointer, std::string_view key) {
   std::string out;
-  if (const json* list = find(j, pointer); list && list->is_array())
-    for (const auto& item : *list)
+  if (const auto list = find(j, pointer); list && list->is_array())
+    for (Value item : list->get_array())
       if (auto name = text_at(item, key); !name.empty()) out += (out.empty() ? "" : ", ") + name;
   return out;
 }
@@ -64,7 +64,7 @@ Severity set_outcome(json& f, const std::string& status, Severity on_failure) {
   return failure ? on_failure : Severity::Info;
 }
 
-Severity map_push(const json& p, json& f) {
+Severity map_push(Value p, json& f) {
   const std::string ref = text_at(p, "/ref"), before = text_at(p, "/before"), after = text_at(p, "/after");
   const std::string project_url = f["project_url"];
   f["branch"] = ref.starts_with("refs/heads/") ? ref.substr(11) : ref;
@@ -76,8 +76,8 @@ Severity map_push(const json& p, json& f) {
   f["deleted"] = after == kZeroSha;
 
   json commits = json::array();
-  if (const json* list = find(p, "/commits"); list && list->is_array())
-    for (const auto& c : *list)
+  if (const auto list = find(p, "/commits"); list && list->is_array())
+    for (Value c : list->get_array())
       commits.push_back({{"id", text_at(c, "/id")},
                          {"short_id", short_sha(text_at(c, "/id"))},
                          {"title", first_line(text_at(c, "/title", text_at(c, "/message")), 120)},
@@ -98,7 +98,7 @@ Severity map_push(const json& p, json& f) {
   return Severity::Info;
 }
 
-Severity map_tag_push(const json& p, json& f) {
+Severity map_tag_push(Value p, json& f) {
   const std::string ref = text_at(p, "/ref");
   const std::string tag = ref.starts_with("refs/tags/") ? ref.substr(10) : ref;
   f["tag"] = tag;
@@ -110,7 +110,7 @@ Severity map_tag_push(const json& p, json& f) {
   return Severity::Info;
 }
 
-Severity map_merge_request(const json& p, json& f) {
+Severity map_merge_request(Value p, json& f) {
   const std::string action = text_at(p, "/object_attributes/action");
   f["iid"] = int_at(p, "/object_attributes/iid");
   f["title"] = first_line(text_at(p, "/object_attributes/title"), 120);
@@ -125,7 +125,7 @@ Severity map_merge_request(const json& p, json& f) {
   return Severity::Info;
 }
 
-Severity map_pipeline(const json& p, json& f) {
+Severity map_pipeline(Value p, json& f) {
   const std::string id = text_at(p, "/object_attributes/id");
   f["id"] = int_at(p, "/object_attributes/id");
   f["iid"] = int_at(p, "/object_attributes/iid");
@@ -138,8 +138,8 @@ Severity map_pipeline(const json& p, json& f) {
   f["commit_title"] = first_line(text_at(p, "/commit/title", text_at(p, "/commit/message")), 120);
   f["url"] = f["project_url"].get<std::string>() + "/-/pipelines/" + id;
   std::string failed;
-  if (const json* builds = find(p, "/builds"); builds && builds->is_array())
-    for (const auto& job : *builds)
+  if (const auto builds = find(p, "/builds"); builds && builds->is_array())
+    for (Value job : builds->get_array())
       if (text_at(job, "/status") == "failed") failed += (failed.empty() ? "" : ", ") + text_at(job, "/name");
   f["failed_jobs"] = or_null(failed);
   f["merge_request_iid"] = int_at(p, "/merge_request/iid");
@@ -147,7 +147,7 @@ Severity map_pipeline(const json& p, json& f) {
   return set_outcome(f, text_at(p, "/object_attributes/status"), Severity::Error);
 }
 
-Severity map_job(const json& p, json& f) {
+Severity map_job(Value p, json& f) {
   const std::string status = text_at(p, "/build_status");
   f["id"] = int_at(p, "/build_id");
   f["name"] = text_at(p, "/build_name");
@@ -165,7 +165,7 @@ Severity map_job(const json& p, json& f) {
   return set_outcome(f, status, f["allow_failure"] ? Severity::Notice : Severity::Warning);
 }
 
-Severity map_issue(const json& p, json& f) {
+Severity map_issue(Value p, json& f) {
   const std::string action = text_at(p, "/object_attributes/action");
   f["iid"] = int_at(p, "/object_attributes/iid");
   f["title"] = first_line(text_at(p, "/object_attributes/title"), 120);
@@ -179,7 +179,7 @@ Severity map_issue(const json& p, json& f) {
   return Severity::Info;
 }
 
-Severity map_note(const json& p, json& f) {
+Severity map_note(Value p, json& f) {
   const std::string type = text_at(p, "/object_attributes/noteable_type");
   f["noteable_type"] = type;
   f["action"] = text_at(p, "/object_attributes/action");
@@ -208,7 +208,7 @@ Severity map_note(const json& p, json& f) {
   return Severity::Info;
 }
 
-Severity map_release(const json& p, json& f) {
+Severity map_release(Value p, json& f) {
   const std::string action = text_at(p, "/action");
   f["tag"] = text_at(p, "/tag");
   f["name"] = first_line(text_at(p, "/name", text_at(p, "/tag")), 120);
@@ -218,7 +218,7 @@ Severity map_release(const json& p, json& f) {
   return Severity::Info;
 }
 
-Severity map_deployment(const json& p, json& f) {
+Severity map_deployment(Value p, json& f) {
   f["id"] = int_at(p, "/deployment_id");
   f["environment"] = text_at(p, "/environment");
   f["environment_url"] = text_at(p, "/environment_external_url");
@@ -234,7 +234,7 @@ struct EventMapping {
   std::string_view object_kind;  // in the body
   std::string_view topic;
   std::string_view required;  // a JSON pointer the event cannot do without
-  Severity (*map)(const json& payload, json& fields);
+  Severity (*map)(Value payload, json& fields);
   std::string_view default_template;
 };
 
@@ -284,7 +284,7 @@ std::string_view kind_from_header(std::string_view event) {
 }
 
 // project / project_url / user / user_name, from whichever of GitLab's layouts the event has.
-json common_fields(const json& p, std::string_view kind) {
+json common_fields(Value p, std::string_view kind) {
   const std::string user_name = text_at(p, "/user/name", text_at(p, "/user_name"));
   return {{"object_kind", kind},
           {"project", text_at(p, "/project/path_with_namespace", text_at(p, "/project_name"))},
@@ -301,12 +301,13 @@ class GitLabProvider final : public Provider {
   std::optional<Rejection> authenticate(const Request& request) const override { return check_.verify(request); }
 
   std::expected<Parsed, Rejection> parse(const Request& request) const override {
-    auto payload = parse_json_body(request);
-    if (!payload) return std::unexpected(payload.error());
-    if (!payload->is_object()) return std::unexpected(bad_request("malformed_json", "payload is not a JSON object"));
+    auto body = parse_json_body(request);
+    if (!body) return std::unexpected(body.error());
+    const Value payload = body->root();
+    if (!payload.is_object()) return std::unexpected(bad_request("malformed_json", "payload is not a JSON object"));
 
     // object_kind is the authority; the header only names bodies that lack it.
-    std::string kind = text_at(*payload, "/object_kind");
+    std::string kind = text_at(payload, "/object_kind");
     if (const auto header = request.header("X-Gitlab-Event"); kind.empty() && header)
       kind = kind_from_header(*header);
     if (kind.empty())
@@ -314,17 +315,17 @@ class GitLabProvider final : public Provider {
     const auto mapping = std::ranges::find(kEvents, kind, &EventMapping::object_kind);
     if (mapping == kEvents.end())
       return Parsed{{}, "unmapped GitLab event " + (is_token(kind) ? first_line(kind, 40) : "(unnamed)")};
-    if (!find(*payload, mapping->required))
+    if (!find(payload, mapping->required))
       return std::unexpected(bad_request("missing_field", "GitLab " + kind + " event without " +
                                                               std::string(mapping->required.substr(1))));
 
     IngestionEvent e;
     e.topic = std::string(mapping->topic);
-    e.fields = common_fields(*payload, kind);
-    e.severity = mapping->map(*payload, e.fields);
+    e.fields = common_fields(payload, kind);
+    e.severity = mapping->map(payload, e.fields);
     if (e.fields.value("confidential", false) && !include_confidential_)
       return Parsed{{}, "confidential GitLab " + kind + " (include_confidential is off)"};
-    e.fields["raw"] = std::move(*payload);
+    e.raw = body->text();
     e.default_template = std::string(mapping->default_template);
     e.dedupe_key = dedupe_key(request);
     e.time = request.received;

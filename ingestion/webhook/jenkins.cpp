@@ -26,14 +26,14 @@ std::string duration_text(std::int64_t ms) {
 }
 
 // Items of the string list at `pointer`, comma-separated, at most `max` of them ("…" after).
-std::string list_at(const json& j, std::string_view pointer, std::size_t max) {
+std::string list_at(Value j, std::string_view pointer, std::size_t max) {
   std::string out;
   std::size_t n = 0;
-  if (const json* list = find(j, pointer); list && list->is_array())
-    for (const auto& item : *list) {
+  if (const auto list = find(j, pointer); list && list->is_array())
+    for (Value item : list->get_array()) {
       if (!item.is_string()) continue;
       if (n++ == max) return out + ", …";
-      out += (out.empty() ? "" : ", ") + first_line(item.get<std::string>(), 80);
+      out += (out.empty() ? "" : ", ") + first_line(as_text(item), 80);
     }
   return out;
 }
@@ -79,24 +79,24 @@ class JenkinsProvider final : public Provider {
   std::optional<Rejection> authenticate(const Request& request) const override { return auth_.verify(request); }
 
   std::expected<Parsed, Rejection> parse(const Request& request) const override {
-    auto payload = parse_json_body(request);
-    if (!payload) return std::unexpected(payload.error());
-    const std::string job = text_at(*payload, "/name");
-    const std::string phase = text_at(*payload, "/build/phase");
-    if (job.empty() || phase.empty() || !find(*payload, "/build/number"))
+    auto body = parse_json_body(request);
+    if (!body) return std::unexpected(body.error());
+    const Value p = body->root();
+    const std::string job = text_at(p, "/name");
+    const std::string phase = text_at(p, "/build/phase");
+    if (job.empty() || phase.empty() || !find(p, "/build/number"))
       return std::unexpected(bad_request("missing_field", "not a Notification plugin payload (name, build.number "
                                                           "and build.phase are required)"));
     if (std::ranges::find(phases_, phase) == phases_.end())
       return Parsed{{}, "Jenkins phase " + (is_token(phase) ? first_line(phase, 20) : "(unnamed)") +
                             " is not in phases"};
 
-    const json& p = *payload;
     const std::string status = text_at(p, "/build/status");
     const std::string build_url = text_at(p, "/build/url");
     const std::string full_url = text_at(p, "/build/full_url");
     const std::string commit = text_at(p, "/build/scm/commit");
     const std::int64_t duration = int_at(p, "/build/duration");
-    const json* parameters = find(p, "/build/parameters");
+    const auto parameters = find(p, "/build/parameters");
     // The plugin has no delivery id; a build's phase is announced once, so this names the notification.
     std::string dedupe_key = "jenkins:" + job + "#" + text_at(p, "/build/number");
     if (const std::string started = text_at(p, "/build/timestamp"); !started.empty()) dedupe_key += "@" + started;
@@ -124,9 +124,9 @@ class JenkinsProvider final : public Provider {
                 {"tests_failed", int_at(p, "/build/test_summary/failed") > 0
                                      ? json(int_at(p, "/build/test_summary/failed")) : json()},
                 {"failed_tests", or_null(list_at(p, "/build/test_summary/failed_tests", 3))},
-                {"parameters", parameters && parameters->is_object() ? *parameters : json::object()}};
+                {"parameters", parameters && parameters->is_object() ? to_json(*parameters) : json::object()}};
     e.severity = set_outcome(e.fields, status, phase);
-    e.fields["raw"] = std::move(*payload);
+    e.raw = body->text();
     e.default_template = std::string(kTemplate);
     e.dedupe_key = dedupe_key + ":" + phase;
     e.time = request.received;

@@ -10,26 +10,6 @@ namespace chatops::ingestion::webhook {
 
 namespace {
 
-// Nesting depth of a JSON text, counting brackets outside strings (a linear scan, no recursion).
-bool nests_deeper_than(std::string_view text, std::size_t limit) {
-  std::size_t depth = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > limit) return true;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return false;
-}
-
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -68,79 +48,116 @@ std::optional<std::string> form_field(std::string_view body, std::string_view na
 
 Rejection unsupported(std::string reason) { return Rejection{415, "unsupported_media_type", std::move(reason)}; }
 
+// Why simdjson refused a text, with the line and column that nlohmann's parser reports for it (only
+// on this error path).
+std::string malformed_reason(const std::string& text, simdjson::error_code error) {
+  try {
+    const json parsed = json::parse(text);
+    (void)parsed;
+  } catch (const json::parse_error& e) {
+    return std::string("malformed JSON: ") + e.what();
+  }
+  // Valid JSON that simdjson cannot represent, e.g. an integer beyond 64 bits.
+  return std::string("unsupported JSON: ") + simdjson::error_message(error);
+}
+
 }  // namespace
 
 Rejection bad_request(std::string_view cause, std::string reason) {
   return Rejection{400, std::string(cause), std::move(reason)};
 }
 
-std::expected<json, Rejection> parse_json_body(const Request& request) {
+std::expected<JsonBody, Rejection> parse_json_body(const Request& request) {
   const auto content_type = request.header("Content-Type");
   if (!content_type) return std::unexpected(unsupported("missing Content-Type (expected application/json)"));
   std::string media = ascii_lower(content_type->substr(0, content_type->find(';')));
   media.erase(0, media.find_first_not_of(" \t"));
   media.erase(media.find_last_not_of(" \t") + 1);
 
-  std::string form_payload;
-  std::string_view text = request.body;
+  JsonBody body;
   if (media == "application/x-www-form-urlencoded") {
     auto payload = form_field(request.body, "payload");
     if (!payload) return std::unexpected(unsupported("form body without a payload field"));
-    form_payload = std::move(*payload);
-    text = form_payload;
+    body.text_ = std::move(*payload);
   } else if (media != "application/json" && !media.ends_with("+json")) {
     return std::unexpected(unsupported("Content-Type " + media + " is not JSON"));
+  } else {
+    body.text_ = request.body;
   }
 
-  if (nests_deeper_than(text, kMaxJsonDepth))
+  body.parser_ = std::make_unique<simdjson::dom::parser>();
+  auto error = body.parser_->allocate(std::max<std::size_t>(body.text_.size(), 64), kMaxJsonDepth);
+  if (!error) error = body.parser_->parse(body.text_).get(body.root_);
+  if (error == simdjson::DEPTH_ERROR)
     return std::unexpected(bad_request("malformed_json", "JSON nested deeper than " + std::to_string(kMaxJsonDepth)));
-  try {
-    return json::parse(text);
-  } catch (const json::parse_error& e) {
-    return std::unexpected(bad_request("malformed_json", std::string("malformed JSON: ") + e.what()));
-  }
+  if (error) return std::unexpected(bad_request("malformed_json", malformed_reason(body.text_, error)));
+  return body;
 }
 
-Result<json::json_pointer> compile_pointer(const std::string& pointer) {
+Result<std::string> compile_pointer(const std::string& pointer) {
   try {
-    return json::json_pointer(pointer);
+    (void)json::json_pointer(pointer);  // the syntax check only; lookups go through simdjson
+    return pointer;
   } catch (const json::exception&) {
     return fail("\"" + pointer + "\" is not a JSON pointer (RFC 6901, e.g. /event/id)");
   }
 }
 
-const json* find(const json& j, const json::json_pointer& pointer) {
-  try {
-    return j.contains(pointer) ? &j.at(pointer) : nullptr;
-  } catch (const json::exception&) {  // e.g. "/items/x" on an array
-    return nullptr;
+std::optional<Value> find(Value v, std::string_view pointer) {
+  Value found;
+  if (v.at_pointer(pointer).get(found)) return std::nullopt;
+  return found;
+}
+
+std::string as_text(std::optional<Value> value, std::string_view fallback) {
+  if (!value) return std::string(fallback);
+  switch (value->type()) {
+    case simdjson::dom::element_type::STRING: return std::string(value->get_string().value_unsafe());
+    case simdjson::dom::element_type::INT64: return std::to_string(value->get_int64().value_unsafe());
+    case simdjson::dom::element_type::UINT64: return std::to_string(value->get_uint64().value_unsafe());
+    case simdjson::dom::element_type::DOUBLE: return json(value->get_double().value_unsafe()).dump();
+    case simdjson::dom::element_type::BOOL: return value->get_bool().value_unsafe() ? "true" : "false";
+    default: return std::string(fallback);
   }
 }
 
-const json* find(const json& j, std::string_view pointer) {
-  auto p = compile_pointer(std::string(pointer));
-  return p ? find(j, *p) : nullptr;
+std::string text_at(Value v, std::string_view pointer, std::string_view fallback) {
+  return as_text(find(v, pointer), fallback);
 }
 
-std::string as_text(const json* value, std::string_view fallback) {
-  if (!value) return std::string(fallback);
-  if (value->is_string()) return value->get<std::string>();
-  if (value->is_number() || value->is_boolean()) return value->dump();
-  return std::string(fallback);
+std::int64_t int_at(Value v, std::string_view pointer, std::int64_t fallback) {
+  const auto found = find(v, pointer);
+  std::int64_t n;
+  return found && found->is_int64() && !found->get_int64().get(n) ? n : fallback;
 }
 
-std::string text_at(const json& j, std::string_view pointer, std::string_view fallback) {
-  return as_text(find(j, pointer), fallback);
+bool bool_at(Value v, std::string_view pointer, bool fallback) {
+  const auto found = find(v, pointer);
+  bool b;
+  return found && found->is_bool() && !found->get_bool().get(b) ? b : fallback;
 }
 
-std::int64_t int_at(const json& j, std::string_view pointer, std::int64_t fallback) {
-  const json* v = find(j, pointer);
-  return v && v->is_number_integer() ? v->get<std::int64_t>() : fallback;
-}
-
-bool bool_at(const json& j, std::string_view pointer, bool fallback) {
-  const json* v = find(j, pointer);
-  return v && v->is_boolean() ? v->get<bool>() : fallback;
+json to_json(Value v) {
+  using Type = simdjson::dom::element_type;
+  switch (v.type()) {
+    case Type::ARRAY: {
+      json out = json::array();
+      for (Value item : v.get_array()) out.push_back(to_json(item));
+      return out;
+    }
+    case Type::OBJECT: {
+      json out = json::object();
+      for (auto [key, value] : v.get_object()) out[std::string(key)] = to_json(value);
+      return out;
+    }
+    case Type::STRING: return std::string(v.get_string().value_unsafe());
+    case Type::INT64: return v.get_int64().value_unsafe();
+    case Type::UINT64: return v.get_uint64().value_unsafe();
+    case Type::DOUBLE: return v.get_double().value_unsafe();
+    case Type::BOOL: return v.get_bool().value_unsafe();
+    case Type::NULL_VALUE: return nullptr;
+  }
+  return nullptr;
 }
 
 std::string first_line(std::string_view text, std::size_t max) {

@@ -20,10 +20,10 @@ std::string_view trim(std::string_view s) {
 
 
 // The `summary` of each reference in the array at `pointer`, comma-separated.
-std::string summaries_at(const json& j, std::string_view pointer) {
+std::string summaries_at(Value j, std::string_view pointer) {
   std::string out;
-  if (const json* list = find(j, pointer); list && list->is_array())
-    for (const auto& item : *list)
+  if (const auto list = find(j, pointer); list && list->is_array())
+    for (Value item : list->get_array())
       if (auto name = text_at(item, "/summary"); !name.empty()) out += (out.empty() ? "" : ", ") + name;
   return out;
 }
@@ -67,10 +67,9 @@ Severity severity_of(std::string_view action, std::string_view urgency) {
 }
 
 // The incident the event is about: the data itself, or data.incident for an incident_note.
-void incident_fields(const json& data, json& f) {
+void incident_fields(Value data, json& f) {
   const bool note = text_at(data, "/type") == "incident_note";
-  const json* incident = note ? find(data, "/incident") : &data;
-  const json& i = incident ? *incident : data;
+  const Value i = note ? find(data, "/incident").value_or(data) : data;
   f["incident_id"] = text_at(i, "/id");
   f["title"] = first_line(text_at(i, "/title", text_at(i, "/summary")), 200);
   f["url"] = text_at(i, "/html_url");
@@ -113,9 +112,9 @@ class PagerDutyProvider final : public Provider {
   }
 
   std::expected<Parsed, Rejection> parse(const Request& request) const override {
-    auto payload = parse_json_body(request);
-    if (!payload) return std::unexpected(payload.error());
-    const json* event = find(*payload, "/event");
+    auto body = parse_json_body(request);
+    if (!body) return std::unexpected(body.error());
+    const auto event = find(body->root(), "/event");
     if (!event || !event->is_object())
       return std::unexpected(bad_request("missing_field", "not a PagerDuty v3 webhook (no event object)"));
     const std::string type = text_at(*event, "/event_type");
@@ -123,7 +122,7 @@ class PagerDutyProvider final : public Provider {
     const auto mapping = std::ranges::find(kEvents, type, &EventMapping::event_type);
     if (mapping == kEvents.end())
       return Parsed{{}, "unmapped PagerDuty event " + (is_token(type) ? first_line(type, 60) : "(unnamed)")};
-    const json* data = find(*event, "/data");
+    const auto data = find(*event, "/data");
     if (!data || !data->is_object())
       return std::unexpected(bad_request("missing_field", "PagerDuty " + type + " event without data"));
 
@@ -138,7 +137,7 @@ class PagerDutyProvider final : public Provider {
                 {"agent_url", text_at(*event, "/agent/html_url")}};
     incident_fields(*data, e.fields);
     e.severity = severity_of(action, e.fields["urgency"].get<std::string>());
-    e.fields["raw"] = std::move(*payload);
+    e.raw = body->text();
     e.default_template = std::string(mapping->default_template);
     // X-Webhook-Id is the same on every retry of one delivery; event.id names the event itself.
     if (const auto id = request.header("X-Webhook-Id"); id && is_token(*id))

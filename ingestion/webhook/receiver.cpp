@@ -60,7 +60,11 @@ config::Schema http_schema() {
   s.field("read_timeout", config::Kind::Duration, "How long a client may take to send its request.")
       .fallback("10s")
       .range(1, 300);
-  s.field("threads", config::Kind::Integer, "Worker threads answering requests.").fallback("8").range(1, 256);
+  s.field("threads", config::Kind::Integer,
+          "Worker threads answering requests. A keep-alive connection holds one while it is open, and a "
+          "request holds one until its event is committed, so this bounds the senders served at once.")
+      .fallback("32")
+      .range(1, 256);
   s.field("tls", config::Kind::Map, "TLS certificate and key; plain HTTP when absent.").schema(tls);
   return s;
 }

@@ -37,7 +37,9 @@ struct HttpOptions {
   std::uint64_t max_body = 25 * 1024 * 1024;
   std::chrono::milliseconds read_timeout{10'000};
   std::optional<std::pair<std::string, std::string>> tls{};  // certificate and key files (PEM)
-  int threads = 8;
+  // Each keep-alive connection holds a worker while it is open, and a request holds it while its
+  // event is committed: more workers, more senders served at once and bigger group commits.
+  int threads = 32;
 };
 
 // The `http:` section.

@@ -1,6 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <fstream>
+#include <random>
+#include <thread>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -21,7 +24,7 @@ TEST_CASE("opening creates parent directories and a versioned schema, reopening 
   }
   {
     SQLite::Database db(path);
-    REQUIRE(db.execAndGet("PRAGMA user_version").getInt() == 1);
+    REQUIRE(db.execAndGet("PRAGMA user_version").getInt() == 2);
     REQUIRE(db.execAndGet("PRAGMA journal_mode").getString() == "wal");
   }
   auto journal = open_journal(path);
@@ -37,7 +40,72 @@ TEST_CASE("a database from a newer version is refused", "[journal]") {
   o.path = path;
   auto journal = Journal::open(o);
   REQUIRE_FALSE(journal);
-  REQUIRE_THAT(journal.error().message, Catch::Contains("schema version 99, newer than this build's 1"));
+  REQUIRE_THAT(journal.error().message, Catch::Contains("schema version 99, newer than this build's 2"));
+}
+
+TEST_CASE("a version 1 journal is upgraded in place and its events keep their payload", "[journal]") {
+  TempDir dir;
+  const auto path = dir.file("j.db");
+  {
+    // What version 1 wrote: the payload inside fields_json, as fields.raw.
+    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec(R"sql(
+      CREATE TABLE events(id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, kind TEXT NOT NULL,
+        topic TEXT NOT NULL, time_ms INTEGER NOT NULL, severity TEXT NOT NULL, dedupe_key TEXT NOT NULL,
+        fields_json TEXT NOT NULL, default_template TEXT NOT NULL, received_ms INTEGER NOT NULL, done_ms INTEGER);
+      CREATE INDEX events_pending ON events(id) WHERE done_ms IS NULL;
+      CREATE INDEX events_done ON events(done_ms) WHERE done_ms IS NOT NULL;
+      CREATE TABLE deliveries(event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+        handler_key TEXT NOT NULL, state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'digested')),
+        lines INTEGER NOT NULL DEFAULT 0, sent_ms INTEGER, PRIMARY KEY (event_id, handler_key));
+      CREATE TABLE dedupe(key TEXT PRIMARY KEY, seen_ms INTEGER NOT NULL);
+      CREATE INDEX dedupe_seen ON dedupe(seen_ms);
+      INSERT INTO events(source, kind, topic, time_ms, severity, dedupe_key, fields_json, default_template, received_ms)
+        VALUES ('gh', 'webhook', 'github/push', 1, 'info', 'd-1', '{"repo":"a/b","raw":{"x":1}}', '', 1);
+      INSERT INTO dedupe(key, seen_ms) VALUES ('d-1', CAST(unixepoch('now') AS INTEGER) * 1000);
+      PRAGMA user_version = 1;
+    )sql");
+  }
+  auto journal = open_journal(path);
+  auto old = journal->pending_events(0, 10).value();
+  REQUIRE(old.size() == 1);
+  CHECK(old[0].fields["repo"] == "a/b");
+  CHECK(old[0].fields["raw"]["x"] == 1);
+  CHECK(old[0].raw.empty());
+
+  auto e = make_event("github/push", "d-2");
+  e.raw = R"({"y": 2})";
+  REQUIRE(journal->submit(e) == Submission::Accepted);
+  REQUIRE(journal->submit(make_event("github/push", "d-1")) == Submission::Duplicate);  // remembered across
+  auto all = journal->pending_events(0, 10).value();
+  REQUIRE(all.size() == 2);
+  CHECK(all[1].fields["raw"]["y"] == 2);
+  journal.reset();
+  CHECK(SQLite::Database(path).execAndGet("PRAGMA user_version").getInt() == 2);
+}
+
+TEST_CASE("committed events reach the database file while the journal runs", "[journal]") {
+  // Checkpoints run on their own thread, not in the commits: the WAL is copied back meanwhile.
+  TempDir dir;
+  const auto path = dir.file("j.db");
+  auto journal = open_journal(path);
+  const auto before = std::filesystem::file_size(path);
+  std::mt19937 random(42);
+  for (int i = 0; i < 200; ++i) {
+    auto e = make_event("github/push", "d-" + std::to_string(i));
+    // Random letters: payloads are compressed, and these barely compress (6 bits a byte).
+    std::string text(8000, ' ');
+    for (char& c : text) c = static_cast<char>('0' + random() % 64);
+    e.raw = "\"" + text + "\"";
+    REQUIRE(journal->submit(std::move(e)) == Submission::Accepted);
+  }
+  constexpr std::uintmax_t kWritten = 200 * 5000;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::filesystem::file_size(path) < before + kWritten && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(std::filesystem::file_size(path) >= before + kWritten);
+  CHECK(journal->backlog().value() == 200);
 }
 
 TEST_CASE("a corrupt file or an unusable path gives a clear error", "[journal]") {

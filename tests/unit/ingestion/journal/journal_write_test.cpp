@@ -154,7 +154,8 @@ TEST_CASE("events round-trip through the journal, untrusted bytes included", "[j
   auto journal = open_journal(dir.file("j.db"));
   auto e = make_event("github/push", "gh-1");
   e.severity = Severity::Warning;
-  e.fields = {{"repo", "octo/hello"}, {"bad", std::string("\xff\xfe", 2)}, {"raw", {{"x", 1}}}};
+  e.fields = {{"repo", "octo/hello"}, {"bad", std::string("\xff\xfe", 2)}};
+  e.raw = R"({"x": 1})";
   e.default_template = "[{{repo}}] push";
   e.time = std::chrono::system_clock::time_point(std::chrono::milliseconds(1700000000123));
   auto receipt = journal->append(e);
@@ -171,7 +172,8 @@ TEST_CASE("events round-trip through the journal, untrusted bytes included", "[j
   REQUIRE(got[0].time == e.time);
   REQUIRE(got[0].default_template == "[{{repo}}] push");
   REQUIRE(got[0].fields["repo"] == "octo/hello");
-  REQUIRE(got[0].fields["raw"]["x"] == 1);
+  REQUIRE(got[0].raw == R"({"x": 1})");      // the payload's text, as received
+  REQUIRE(got[0].fields["raw"]["x"] == 1);  // and parsed, for templates and filters
   REQUIRE(got[0].fields["bad"] == "\xEF\xBF\xBD\xEF\xBF\xBD");  // replaced, not rejected
 }
 

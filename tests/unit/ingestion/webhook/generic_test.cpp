@@ -115,7 +115,7 @@ TEST_CASE("generic: required fields, dedupe, severity and fields", "[webhook][ge
   CHECK(e.fields["version"] == "1.2.3");
   CHECK_FALSE(e.fields.contains("nothing"));
   CHECK(e.fields["status"] == "ok");        // top-level fields copied as they are
-  CHECK(e.fields["raw"]["id"] == "d-42");
+  CHECK(nlohmann::json::parse(e.raw)["id"] == "d-42");
   CHECK(e.default_template == "{{env}} {{version}}");
 
   auto missing = p->parse(json_request(R"({"id":"x","deployment":{}})", {{"X-Webhook-Token", "t"}}));

@@ -164,11 +164,11 @@ TEST_CASE("pagerduty: every fixture maps to its topic or is skipped", "[pagerdut
     REQUIRE(parsed->events.size() == 1);
     const auto& e = parsed->events[0];
     CHECK(e.topic == expected.at(file));
-    CHECK(e.fields["raw"] == json::parse(r.body));
+    CHECK(nlohmann::json::parse(e.raw) == json::parse(r.body));
     CHECK(e.fields["incident_id"] != "");
     CHECK(e.fields["title"] != "");
     CHECK(e.fields["url"] != "");
-    CHECK(e.dedupe_key == "pagerduty:" + e.fields["raw"]["event"]["id"].get<std::string>());
+    CHECK(e.dedupe_key == "pagerduty:" + nlohmann::json::parse(e.raw)["event"]["id"].get<std::string>());
     CHECK_THAT(e.default_template, Catch::Contains("{{url}}"));
   }
   CHECK(seen == expected.size());

@@ -245,7 +245,7 @@ TEST_CASE("receiver: the http: section", "[webhook][receiver]") {
   CHECK(defaults->port == 8080);
   CHECK(defaults->max_body == 25u * 1024 * 1024);
   CHECK(defaults->read_timeout == std::chrono::seconds(10));
-  CHECK(defaults->threads == 8);
+  CHECK(defaults->threads == 32);
   CHECK_FALSE(defaults->tls);
 
   auto v6 = options("{listen: '[::1]:9000', max_body: 1MiB, tls: {cert: c.pem, key: k.pem}}");
