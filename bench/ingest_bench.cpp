@@ -3,7 +3,7 @@
 // ratio of what a bare cpp-httplib server that answers 202 without any work answers on the same
 // machine in the same run. Target: receiver ≥ 50 % of bare with the journal on.
 //
-//   ingest_bench [--smoke] [--seconds S] [--clients N]
+//   ingest_bench [--smoke] [--seconds S] [--clients N[,N...]] [--only bare|full|normal]
 //
 // The load generator runs N threads, each with its own keep-alive httplib::Client, posting as fast
 // as answers come back, for the same duration against each server. Every delivery id is unique,
@@ -41,12 +41,13 @@ namespace {
 
 constexpr auto kSecret = "bench-secret";
 constexpr auto kPath = "/hooks/github";
-constexpr int kServerThreads = 8;  // the receiver's default http.threads, for both servers
+constexpr int kServerThreads = webhook::HttpOptions{}.threads;  // the receiver's default http.threads, for both servers
 
 struct Options {
   bool smoke = false;
   double seconds = 10;
-  int clients = 8;
+  std::vector<int> clients{8, 32};  // one round of runs per count
+  std::string only;  // "bare", "full" or "normal": run just that one (for profiling)
 };
 
 // The GitHub push fixture, compact, with commits appended until the body is at least 7 KiB.
@@ -73,12 +74,12 @@ struct LoadResult {
 };
 
 // Posts `body` from `clients` keep-alive connections for `seconds`; counts 2xx answers.
-LoadResult load(int port, const std::string& body, const std::string& label, const Options& o) {
+LoadResult load(int port, const std::string& body, const std::string& label, int clients, const Options& o) {
   const std::string signature = "sha256=" + crypto::to_hex(crypto::hmac(crypto::Digest::Sha256, kSecret, body));
   std::atomic<bool> go{false}, stop{false};
   std::atomic<std::uint64_t> ok{0}, errors{0};
   std::vector<std::thread> threads;
-  for (int t = 0; t < o.clients; ++t)
+  for (int t = 0; t < clients; ++t)
     threads.emplace_back([&, t] {
       httplib::Client client("127.0.0.1", port);
       client.set_keep_alive(true);
@@ -115,7 +116,7 @@ LoadResult load(int port, const std::string& body, const std::string& label, con
 // With TCP_NODELAY, as a server answering keep-alive clients must be: httplib writes the status
 // line and headers, then the body, and without it Nagle holds the body back until the client's
 // delayed ACK (about 40 ms on Linux). Run once more without it to show that effect in the same run.
-LoadResult run_bare(const std::string& body, const Options& o, bool nodelay) {
+LoadResult run_bare(const std::string& body, int clients, const Options& o, bool nodelay) {
   httplib::Server server;
   server.new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
   server.set_keep_alive_max_count(100);  // as the receiver
@@ -128,17 +129,18 @@ LoadResult run_bare(const std::string& body, const Options& o, bool nodelay) {
   if (port <= 0) throw std::runtime_error("bare server: cannot bind");
   std::thread thread([&] { server.listen_after_bind(); });
   while (!server.is_running()) std::this_thread::sleep_for(1ms);
-  auto r = load(port, body, nodelay ? "bare httplib, TCP_NODELAY (baseline)" : "bare httplib, no TCP_NODELAY", o);
+  auto r = load(port, body, nodelay ? "bare httplib, TCP_NODELAY (baseline)" : "bare httplib, no TCP_NODELAY", clients, o);
   server.stop();
   thread.join();
   return r;
 }
 
 // (2)/(3) The real receiver, GitHub provider and SQLite journal.
-LoadResult run_receiver(const std::string& body, const Options& o, const std::filesystem::path& dir,
+LoadResult run_receiver(const std::string& body, int clients, const Options& o, const std::filesystem::path& dir,
                         Synchronous sync) {
   const bool full = sync == Synchronous::Full;
-  auto journal = Journal::open({.path = (dir / (full ? "full.db" : "normal.db")).string(), .synchronous = sync});
+  const auto file = dir / ((full ? "full-" : "normal-") + std::to_string(clients) + ".db");
+  auto journal = Journal::open({.path = file.string(), .synchronous = sync});
   if (!journal) throw std::runtime_error("journal: " + journal.error().message);
 
   auto raw = config::load_string(std::string("{name: github, kind: webhook, provider: github, path: ") + kPath +
@@ -159,7 +161,7 @@ LoadResult run_receiver(const std::string& body, const Options& o, const std::fi
     throw std::runtime_error(added.error().message);
 
   auto r = load(receiver.port(), body,
-                std::string("receiver + journal (synchronous=") + (full ? "full)" : "normal)"), o);
+                std::string("receiver + journal (synchronous=") + (full ? "full)" : "normal)"), clients, o);
   receiver.stop();
   const auto stats = (*journal)->stats();
   std::printf("  %-40s %llu events journaled in %llu commits (%.1f per commit)\n", "",
@@ -178,13 +180,17 @@ Options parse(int argc, char** argv) {
     if (a == "--smoke") {
       o.smoke = true;
       o.seconds = 0.5;
-      o.clients = 2;
+      o.clients = {2};
     } else if (a == "--seconds" && i + 1 < argc) {
       o.seconds = std::stod(argv[++i]);
     } else if (a == "--clients" && i + 1 < argc) {
-      o.clients = std::stoi(argv[++i]);
+      o.clients.clear();
+      std::stringstream list(argv[++i]);
+      for (std::string n; std::getline(list, n, ',');) o.clients.push_back(std::stoi(n));
+    } else if (a == "--only" && i + 1 < argc) {
+      o.only = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: %s [--smoke] [--seconds S] [--clients N]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--smoke] [--seconds S] [--clients N[,N...]] [--only bare|full|normal]\n", argv[0]);
       std::exit(2);
     }
   }
@@ -201,23 +207,39 @@ int main(int argc, char** argv) {
   const std::filesystem::path dir = dir_template;
   try {
     const std::string body = push_payload();
-    std::printf("ingest_bench: signed GitHub push of %zu bytes (%zu commits), %d keep-alive clients, "
-                "%d server threads, %.1f s per run%s\n",
-                body.size(), nlohmann::json::parse(body)["commits"].size(), o.clients, kServerThreads, o.seconds,
+    std::printf("ingest_bench: signed GitHub push of %zu bytes (%zu commits), %d server threads (the receiver's "
+                "default), %.1f s per run%s\n",
+                body.size(), nlohmann::json::parse(body)["commits"].size(), kServerThreads, o.seconds,
                 o.smoke ? " (smoke)" : "");
-    const auto bare = run_bare(body, o, true);
-    const auto bare_nagle = run_bare(body, o, false);
-    const auto full = run_receiver(body, o, dir, Synchronous::Full);
-    const auto normal = run_receiver(body, o, dir, Synchronous::Normal);
-    const double ratio_full = bare.rate() > 0 ? full.rate() / bare.rate() : 0;
-    const double ratio_normal = bare.rate() > 0 ? normal.rate() / bare.rate() : 0;
-    std::printf("ratio receiver/bare: synchronous=full %.2f, synchronous=normal %.2f\n", ratio_full, ratio_normal);
-    if (bare_nagle.rate() > 0)
-      std::printf("ratio receiver/bare without TCP_NODELAY: synchronous=full %.2f, synchronous=normal %.2f\n",
-                  full.rate() / bare_nagle.rate(), normal.rate() / bare_nagle.rate());
-    std::printf("target receiver >= 0.50 x bare with the journal on (synchronous=full): %s\n",
-                ratio_full >= 0.5 ? "met" : "NOT met");
-    const bool ran = bare.ok > 0 && full.ok > 0 && normal.ok > 0;
+    if (!o.only.empty()) {
+      for (int clients : o.clients) {
+        if (o.only == "bare") run_bare(body, clients, o, true);
+        else if (o.only == "full") run_receiver(body, clients, o, dir, Synchronous::Full);
+        else if (o.only == "normal") run_receiver(body, clients, o, dir, Synchronous::Normal);
+        else throw std::runtime_error("--only: expected bare, full or normal");
+      }
+      std::filesystem::remove_all(dir);
+      return 0;
+    }
+    bool ran = true;
+    for (int clients : o.clients) {
+      std::printf("\n%d keep-alive clients\n", clients);
+      const auto bare = run_bare(body, clients, o, true);
+      // Once: what the receiver answered before it set TCP_NODELAY.
+      const auto bare_nagle = clients == o.clients.front() ? run_bare(body, clients, o, false) : LoadResult{};
+      const auto full = run_receiver(body, clients, o, dir, Synchronous::Full);
+      const auto normal = run_receiver(body, clients, o, dir, Synchronous::Normal);
+      const double ratio_full = bare.rate() > 0 ? full.rate() / bare.rate() : 0;
+      const double ratio_normal = bare.rate() > 0 ? normal.rate() / bare.rate() : 0;
+      std::printf("ratio receiver/bare at %d clients: synchronous=full %.2f, synchronous=normal %.2f\n", clients,
+                  ratio_full, ratio_normal);
+      if (bare_nagle.rate() > 0)
+        std::printf("ratio receiver/bare without TCP_NODELAY: synchronous=full %.2f, synchronous=normal %.2f\n",
+                    full.rate() / bare_nagle.rate(), normal.rate() / bare_nagle.rate());
+      std::printf("target receiver >= 0.50 x bare with the journal on (synchronous=full) at %d clients: %s\n",
+                  clients, ratio_full >= 0.5 ? "met" : "NOT met");
+      ran = ran && bare.ok > 0 && full.ok > 0 && normal.ok > 0;
+    }
     std::filesystem::remove_all(dir);
     return ran ? 0 : 1;
   } catch (const std::exception& e) {
