@@ -89,8 +89,12 @@ std::vector<Clock::time_point> paced(std::size_t n, double rate, int threads,
 std::vector<double> latencies(IrcTestClient& watcher, const std::string& nick, const std::string& prefix,
                               const std::vector<Clock::time_point>& sent, Clock::duration timeout) {
   const std::regex re("^" + prefix + "([0-9]+)$");
-  watcher.wait_for([&](const Privmsg& m) { return m.nick == nick && std::regex_search(m.text, re); },
-                   std::chrono::duration_cast<std::chrono::milliseconds>(timeout), sent.size());
+  // Only lines of this run count (not a warm-up line with a larger number).
+  auto of_this_run = [&](const Privmsg& m) {
+    std::smatch match;
+    return m.nick == nick && std::regex_search(m.text, match, re) && std::stoul(match[1]) < sent.size();
+  };
+  watcher.wait_for(of_this_run, std::chrono::duration_cast<std::chrono::milliseconds>(timeout), sent.size());
   std::vector<double> ms;
   std::smatch match;
   for (const auto& m : watcher.messages()) {
@@ -189,6 +193,24 @@ int run(const Options& o) {
   print("server alone (client -> ngircd -> client)", server);
   print("bot (POST -> journal -> bot -> ngircd)", botstats);
   if (refused) std::printf("  %d POSTs were not answered 202\n", refused.load());
+  if (botstats.missing > 0) {
+    // Which ones, and what the bot said instead (a digest line?), to tell a loss from a late line.
+    std::vector<bool> seen(n);
+    const std::regex line_re("^bench ([0-9]+)$");
+    std::smatch match;
+    for (const auto& m : watcher.messages()) {
+      if (m.nick != config.nick) continue;
+      if (std::regex_search(m.text, match, line_re)) {
+        if (const auto i = std::stoul(match[1]); i < n) seen[i] = true;
+      } else {
+        std::printf("  the bot also said: %s\n", m.text.c_str());
+      }
+    }
+    std::printf("  missing:");
+    for (std::size_t i = 0; i < n; ++i)
+      if (!seen[i]) std::printf(" %zu", i);
+    std::printf("\n");
+  }
   std::printf("ratio bot/server: p50 %.1f   p99 %.1f\n", server.p50 > 0 ? botstats.p50 / server.p50 : 0,
               server.p99 > 0 ? botstats.p99 / server.p99 : 0);
   std::printf("bot memory: idle VmRSS %ld KiB (VmHWM %ld KiB); after the load VmRSS %ld KiB (VmHWM %ld KiB)\n",
