@@ -92,10 +92,13 @@ LoadResult load(int port, const std::string& body, const std::string& label, int
         httplib::Headers headers{{"X-GitHub-Event", "push"}, {"X-GitHub-Delivery", delivery},
                                  {"X-Hub-Signature-256", signature}};
         auto res = client.Post(kPath, headers, body, "application/json");
-        if (res && res->status >= 200 && res->status < 300)
+        if (res && res->status >= 200 && res->status < 300) {
           ++mine_ok;
-        else
-          ++mine_errors;
+        } else {
+          if (mine_errors++ == 0)
+            std::fprintf(stderr, "  client %d: %s\n", t,
+                         res ? ("HTTP " + std::to_string(res->status)).c_str() : httplib::to_string(res.error()).c_str());
+        }
       }
       ok += mine_ok;
       errors += mine_errors;
