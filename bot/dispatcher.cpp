@@ -35,8 +35,8 @@ void Dispatcher::connection_lost() {
   for (auto& [target, backlog] : backlogs_) {
     for (const auto& key : backlog.drain()) first = std::min(first, key.event_id);
   }
-  for (const auto& [event_id, handler] : loaded_) first = std::min(first, event_id);
   for (const auto& [event_id, handler] : loaded_) {
+    first = std::min(first, event_id);
     auto target = handler.substr(handler.find(':') + 1);
     auto [it, inserted] = starved_.emplace(target, event_id);
     if (!inserted) it->second = std::min(it->second, event_id);

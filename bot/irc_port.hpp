@@ -11,7 +11,7 @@ class ClientPort final : public IrcPort {
   explicit ClientPort(irc::Client& client) : client_(client) {}
 
   bool can_speak_to(const std::string& target) const override {
-    if (client_.status().state != irc::ClientState::Registered) return false;
+    if (!client_.registered()) return false;
     return client_.isupport().is_channel(target) ? client_.in_channel(target) : true;
   }
 

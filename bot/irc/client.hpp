@@ -68,7 +68,8 @@ class Client {
   double send_rate() const { return config_.flood_rate; }
   std::size_t burst() const { return config_.flood_burst; }
   bool in_channel(std::string_view channel) const;  // casemapping-aware
-  ClientStatus status() const;                      // thread-safe
+  bool registered() const { return state_ == ClientState::Registered; }
+  ClientStatus status() const;                      // thread-safe (a locked copy, for other threads)
   const ISupport& isupport() const { return isupport_; }
   // "nick!user@host" as the server shows us (a worst-case guess until learnt).
   std::string own_prefix() const;

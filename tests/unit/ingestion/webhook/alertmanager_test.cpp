@@ -8,22 +8,17 @@
 #include "core/config/node.hpp"
 #include "core/crypto.hpp"
 #include "ingestion/webhook/alertmanager.hpp"
+#include "webhook_test_support.hpp"
 
 using namespace chatops;
 using namespace chatops::ingestion;
 using namespace chatops::ingestion::webhook;
 using nlohmann::json;
+using chatops::ingestion::webhook::test::slurp;
 
 namespace {
 
 const std::string kDir = std::string(CHATOPS_FIXTURES_DIR) + "/webhooks/alertmanager/";
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 Request request(std::string body, std::optional<std::string> authorization = "Bearer am-token") {
   Request r;

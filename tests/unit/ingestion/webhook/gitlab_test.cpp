@@ -8,22 +8,17 @@
 
 #include "core/config/node.hpp"
 #include "ingestion/webhook/gitlab.hpp"
+#include "webhook_test_support.hpp"
 
 using namespace chatops;
 using namespace chatops::ingestion;
 using namespace chatops::ingestion::webhook;
 using nlohmann::json;
+using chatops::ingestion::webhook::test::slurp;
 
 namespace {
 
 const std::string kDir = std::string(CHATOPS_FIXTURES_DIR) + "/webhooks/gitlab/go-gitlab/";
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 Request request(std::string body, std::vector<std::pair<std::string, std::string>> extra = {}) {
   Request r;

@@ -8,23 +8,18 @@
 #include "core/config/node.hpp"
 #include "core/crypto.hpp"
 #include "ingestion/webhook/jenkins.hpp"
+#include "webhook_test_support.hpp"
 
 using namespace chatops;
 using namespace chatops::ingestion;
 using namespace chatops::ingestion::webhook;
 using nlohmann::json;
+using chatops::ingestion::webhook::test::slurp;
 
 namespace {
 
 const std::string kDir = std::string(CHATOPS_FIXTURES_DIR) + "/webhooks/jenkins/";
 const std::vector<std::string> kAllPhases{"QUEUED", "STARTED", "COMPLETED", "FINALIZED"};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 Request request(std::string body, std::optional<std::string> token = "t0ken") {
   Request r;

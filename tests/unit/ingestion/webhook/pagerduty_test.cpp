@@ -8,11 +8,13 @@
 #include "core/config/node.hpp"
 #include "core/crypto.hpp"
 #include "ingestion/webhook/pagerduty.hpp"
+#include "webhook_test_support.hpp"
 
 using namespace chatops;
 using namespace chatops::ingestion;
 using namespace chatops::ingestion::webhook;
 using nlohmann::json;
+using chatops::ingestion::webhook::test::slurp;
 
 namespace {
 
@@ -23,13 +25,6 @@ const std::string kVectorBody = "signed/v3.incident.priority_updated.go-pagerdut
 const std::string kVectorSignature = "v1=0c0b9495b893a39e70d1fea2fe11fbe0a825f88b9f67846f6cc07dd2bc5476cd";
 const std::string kVectorMismatch = "v1=7020c8a7ec668a9b7012bc3dd82e483394b038f4230acc6785efbf2a7d8bcaf5";
 const std::string kSecret = "test-secret";
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 std::string sign(const std::string& secret, const std::string& body) {
   return "v1=" + crypto::to_hex(crypto::hmac(crypto::Digest::Sha256, secret, body));

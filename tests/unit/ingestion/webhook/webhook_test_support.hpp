@@ -27,12 +27,18 @@ inline Request json_request(std::string body, std::vector<std::pair<std::string,
   return r;
 }
 
-inline std::string read_fixture(const std::string& relative) {
-  std::ifstream in(std::string(CHATOPS_FIXTURES_DIR) + "/" + relative, std::ios::binary);
+// A file's bytes; the test fails if it cannot be read.
+inline std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  INFO(path);
   REQUIRE(in);
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+inline std::string read_fixture(const std::string& relative) {
+  return slurp(std::string(CHATOPS_FIXTURES_DIR) + "/" + relative);
 }
 
 inline std::string github_signature(std::string_view secret, std::string_view body) {
