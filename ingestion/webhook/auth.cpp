@@ -7,14 +7,6 @@
 
 namespace chatops::ingestion::webhook {
 
-namespace {
-std::string_view trim(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  return s.substr(first, s.find_last_not_of(" \t") - first + 1);
-}
-}  // namespace
-
 Rejection unauthorized(std::string_view cause, std::string reason) {
   return Rejection{401, std::string(cause), std::move(reason)};
 }

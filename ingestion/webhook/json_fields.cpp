@@ -70,9 +70,7 @@ Rejection bad_request(std::string_view cause, std::string reason) {
 std::expected<JsonBody, Rejection> parse_json_body(const Request& request) {
   const auto content_type = request.header("Content-Type");
   if (!content_type) return std::unexpected(unsupported("missing Content-Type (expected application/json)"));
-  std::string media = ascii_lower(content_type->substr(0, content_type->find(';')));
-  media.erase(0, media.find_first_not_of(" \t"));
-  media.erase(media.find_last_not_of(" \t") + 1);
+  const std::string media = ascii_lower(trim(std::string_view(*content_type).substr(0, content_type->find(';'))));
 
   JsonBody body;
   if (media == "application/x-www-form-urlencoded") {

@@ -12,13 +12,6 @@ namespace chatops::ingestion::webhook {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  return s.substr(first, s.find_last_not_of(" \t") - first + 1);
-}
-
-
 // The `summary` of each reference in the array at `pointer`, comma-separated.
 std::string summaries_at(Value j, std::string_view pointer) {
   std::string out;

@@ -29,6 +29,9 @@ struct Request {
   std::optional<std::string> header(std::string_view name) const;
 };
 
+// `s` without leading and trailing spaces and tabs (header values and the items in them).
+std::string_view trim(std::string_view s);
+
 // Why a request is refused. `status` is the HTTP status (400, 401, 415…), `reason` goes into the
 // response body and the log (it must never contain a secret), `cause` is a short stable label for
 // metrics and once-per-cause logging ("bad_signature", "missing_signature", "malformed_json"…).

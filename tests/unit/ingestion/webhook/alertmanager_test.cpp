@@ -21,13 +21,8 @@ namespace {
 const std::string kDir = std::string(CHATOPS_FIXTURES_DIR) + "/webhooks/alertmanager/";
 
 Request request(std::string body, std::optional<std::string> authorization = "Bearer am-token") {
-  Request r;
-  r.method = "POST";
-  r.path = "/hooks/alertmanager";
-  r.headers = {{"Content-Type", "application/json"}};
-  if (authorization) r.headers.emplace_back("Authorization", *authorization);
-  r.body = std::move(body);
-  return r;
+  if (!authorization) return test::json_request(std::move(body));
+  return test::json_request(std::move(body), {{"Authorization", *authorization}});
 }
 
 const Provider& provider() {
@@ -88,7 +83,7 @@ TEST_CASE("alertmanager: every fixture maps to its status topic", "[alertmanager
     ++seen;
     const auto e = one(json::parse(slurp(entry.path())));
     CHECK(e.topic == expected.at(file));
-    CHECK(nlohmann::json::parse(e.raw) == json::parse(slurp(entry.path())));
+    CHECK(json::parse(e.raw) == json::parse(slurp(entry.path())));
     CHECK(e.fields["count"] == 1);
     CHECK(e.fields["alerts"].size() == 1);
     CHECK(e.fields["alerts_shown"].empty());  // one alert: the headline says it all

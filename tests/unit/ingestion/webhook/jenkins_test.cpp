@@ -77,7 +77,7 @@ TEST_CASE("jenkins: every fixture maps to jenkins/<phase> with its outcome", "[j
     for (const char* flag : {"is_success", "is_failure", "is_unstable", "is_pending", "is_other"})
       CHECK(e.fields[flag] == (flag == want.flag));
     CHECK(e.severity == want.severity);
-    const auto raw = nlohmann::json::parse(e.raw);
+    const auto raw = json::parse(e.raw);
     CHECK(raw == json::parse(slurp(entry.path())));
     CHECK(e.fields["name"] == raw["name"]);
     CHECK(e.fields["number"] == raw["build"]["number"]);

@@ -31,13 +31,8 @@ std::string sign(const std::string& secret, const std::string& body) {
 }
 
 Request request(std::string body, std::optional<std::string> signature = std::nullopt) {
-  Request r;
-  r.method = "POST";
-  r.path = "/hooks/pagerduty";
-  r.headers = {{"Content-Type", "application/json"},
-               {"X-PagerDuty-Signature", signature ? *signature : sign(kSecret, body)}};
-  r.body = std::move(body);
-  return r;
+  auto header = signature ? *signature : sign(kSecret, body);
+  return test::json_request(std::move(body), {{"X-PagerDuty-Signature", std::move(header)}});
 }
 
 const Provider& provider() {
@@ -81,7 +76,7 @@ TEST_CASE("pagerduty: signature vector from go-pagerduty", "[pagerduty]") {
   }
   SECTION("missing, empty, unversioned or malformed headers are refused") {
     auto r = request(body, kVectorSignature);
-    r.headers.pop_back();
+    std::erase_if(r.headers, [](const auto& h) { return h.first == "X-PagerDuty-Signature"; });
     auto missing = p->authenticate(r);
     REQUIRE(missing.has_value());
     CHECK(missing->cause == "missing_signature");
@@ -159,11 +154,12 @@ TEST_CASE("pagerduty: every fixture maps to its topic or is skipped", "[pagerdut
     REQUIRE(parsed->events.size() == 1);
     const auto& e = parsed->events[0];
     CHECK(e.topic == expected.at(file));
-    CHECK(nlohmann::json::parse(e.raw) == json::parse(r.body));
+    const auto raw = json::parse(e.raw);
+    CHECK(raw == json::parse(r.body));
     CHECK(e.fields["incident_id"] != "");
     CHECK(e.fields["title"] != "");
     CHECK(e.fields["url"] != "");
-    CHECK(e.dedupe_key == "pagerduty:" + nlohmann::json::parse(e.raw)["event"]["id"].get<std::string>());
+    CHECK(e.dedupe_key == "pagerduty:" + raw["event"]["id"].get<std::string>());
     CHECK_THAT(e.default_template, Catch::Contains("{{url}}"));
   }
   CHECK(seen == expected.size());
