@@ -11,17 +11,11 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "tests/integration/support/process.hpp"
+
 namespace chatops::test {
 
 namespace {
-
-sockaddr_in loopback(int port) {
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return addr;
-}
 
 void set_timeouts(int fd, std::chrono::milliseconds timeout) {
   timeval tv{static_cast<time_t>(timeout.count() / 1000),

@@ -2,6 +2,7 @@
 // test itself starts and stops (RAII). Used by every server launcher in this folder.
 #pragma once
 
+#include <netinet/in.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -17,6 +18,9 @@ namespace chatops::test {
 
 using namespace std::chrono_literals;
 using Duration = std::chrono::milliseconds;
+
+// The IPv4 address 127.0.0.1:port (port 0: any), for bind() and connect().
+sockaddr_in loopback(int port);
 
 // A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it, close).
 // Never returns the same port twice within one test process.

@@ -1,6 +1,7 @@
 #pragma once
 // Runs a chatops::irc::Client on its own io thread for an integration test, with blocking
 // helpers for the test thread (the client itself is only touched on the io thread).
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <future>
@@ -28,6 +29,11 @@ inline irc::ClientConfig bot_config(std::string host, int port, bool tls, std::v
   c.reconnect_initial = std::chrono::milliseconds(200);
   c.reconnect_max = std::chrono::seconds(1);
   return c;
+}
+
+// Registered and in `channel`, as a status snapshot says.
+inline bool registered_in(const irc::ClientStatus& s, const std::string& channel) {
+  return s.state == irc::ClientState::Registered && std::ranges::find(s.joined, channel) != s.joined.end();
 }
 
 class BotRunner {

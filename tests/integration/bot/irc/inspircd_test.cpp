@@ -12,10 +12,6 @@ using irc::ClientState;
 
 namespace {
 
-bool registered_in(const irc::ClientStatus& s, const std::string& channel) {
-  return s.state == ClientState::Registered && std::ranges::find(s.joined, channel) != s.joined.end();
-}
-
 IrcClientOptions observer_options(int port) {
   IrcClientOptions o;
   o.port = port;

@@ -16,10 +16,6 @@ using irc::ClientState;
 
 namespace {
 
-bool registered_in(const irc::ClientStatus& s, const std::string& channel) {
-  return s.state == ClientState::Registered && std::ranges::find(s.joined, channel) != s.joined.end();
-}
-
 std::size_t joins_by(const IrcTestClient& client, const std::string& nick, const std::string& channel) {
   std::size_t n = 0;
   for (const auto& line : client.lines())
