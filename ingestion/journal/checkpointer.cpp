@@ -34,17 +34,37 @@ Checkpointer::~Checkpointer() {
 void Checkpointer::watch(SQLite::Database& db) {
   sqlite3_wal_hook(
       db.getHandle(),
-      [](void* self, sqlite3*, const char*, int) {
-        static_cast<Checkpointer*>(self)->nudge();
+      [](void* self, sqlite3*, const char*, int wal_frames) {
+        static_cast<Checkpointer*>(self)->nudge(wal_frames);
         return SQLITE_OK;
       },
       this);
 }
 
-void Checkpointer::nudge() {
+void Checkpointer::nudge(int wal_frames) {
+  wal_frames_ = wal_frames;
   if (pending_.exchange(true)) return;
   std::lock_guard lock(mutex_);
   cv_.notify_one();
+}
+
+void Checkpointer::bound_wal(SQLite::Database& writer) {
+  const int frames = wal_frames_;
+  if (frames < kRestartFrames) next_restart_at_ = kRestartFrames;  // the WAL started over by itself
+  if (frames < next_restart_at_) return;
+  // Waits for readers to leave the WAL, but briefly: every webhook waits for the writer meanwhile.
+  // A reader that stays (an online backup, a sqlite3 shell) only postpones the restart.
+  constexpr int kReaderWaitMs = 100;
+  sqlite3_busy_timeout(writer.getHandle(), kReaderWaitMs);
+  const int rc = sqlite3_wal_checkpoint_v2(writer.getHandle(), nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
+  sqlite3_busy_timeout(writer.getHandle(), journal_db::kBusyTimeoutMs);
+  if (rc == SQLITE_OK) {
+    next_restart_at_ = kRestartFrames;
+    return;
+  }
+  // Busy: a passive checkpoint was running (its lock is never waited for) or a reader stayed.
+  next_restart_at_ = frames + kRetryFrames;
+  if (rc != SQLITE_BUSY) spdlog::warn("journal: restarting the WAL: {} (retrying later)", sqlite3_errstr(rc));
 }
 
 void Checkpointer::run() {

@@ -165,6 +165,7 @@ void Journal::run_writer() {
     for (auto& job : batch) job->answered.notify_one();  // `batch` keeps each job alive meanwhile
     batch.clear();
     if (max_id > 0 && notify) notify(max_id);
+    checkpointer_->bound_wal(*writer_db_);
   }
 }
 

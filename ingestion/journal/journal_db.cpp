@@ -77,8 +77,6 @@ Result<std::unique_ptr<SQLite::Database>> open(const JournalOptions& options, bo
   if (migrate) {
     if (auto made = create_parent(options.path); !made) return std::unexpected(made.error());
   }
-  // Waits this long for the other connection's write transaction instead of failing at once.
-  constexpr int kBusyTimeoutMs = 5000;
   auto db = guarded("opening " + options.path, [&] {
     return std::make_unique<SQLite::Database>(options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
                                               kBusyTimeoutMs);

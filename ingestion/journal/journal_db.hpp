@@ -16,6 +16,8 @@
 namespace chatops::ingestion::journal_db {
 
 inline constexpr int kSchemaVersion = 2;
+// How long a connection waits for another one's write transaction instead of failing at once.
+inline constexpr int kBusyTimeoutMs = 5000;
 
 // Opens `options.path` in WAL mode with the configured synchronous level; with `migrate`, also
 // creates the parent directories and brings the schema to kSchemaVersion.

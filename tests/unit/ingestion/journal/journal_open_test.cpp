@@ -1,13 +1,17 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <thread>
+#include <vector>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "core/config/node.hpp"
+#include "ingestion/journal/checkpointer.hpp"
 #include "ingestion/journal/journal_config.hpp"
 #include "tests/unit/ingestion/journal/temp_journal.hpp"
 
@@ -106,6 +110,77 @@ TEST_CASE("committed events reach the database file while the journal runs", "[j
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   CHECK(std::filesystem::file_size(path) >= before + kWritten);
   CHECK(journal->backlog().value() == 200);
+}
+
+// `threads` writers submitting `per_thread` events each, back to back: commits that never pause.
+// Each payload is barely compressible, two 4 KiB pages an event. Returns how many were accepted.
+int stream_events(Journal& journal, int threads, int per_thread) {
+  std::vector<std::thread> writers;
+  std::atomic<int> accepted{0};
+  for (int t = 0; t < threads; ++t)
+    writers.emplace_back([&, t] {
+      std::mt19937 random(static_cast<unsigned>(t));
+      for (int i = 0; i < per_thread; ++i) {
+        auto e = make_event("github/push");
+        std::string text(8000, ' ');
+        for (char& c : text) c = static_cast<char>('0' + random() % 64);
+        e.raw = "\"" + text + "\"";
+        accepted += journal.submit(std::move(e)) == Submission::Accepted;
+      }
+    });
+  for (auto& w : writers) w.join();
+  return accepted;
+}
+
+// Frames in the WAL now, as a passive checkpoint on another connection reports them.
+int wal_frames(const std::string& path) {
+  SQLite::Database db(path, SQLite::OPEN_READWRITE);
+  SQLite::Statement checkpoint(db, "PRAGMA wal_checkpoint(PASSIVE)");
+  REQUIRE(checkpoint.executeStep());
+  return checkpoint.getColumn(1).getInt();
+}
+
+TEST_CASE("a steady stream of commits keeps the WAL bounded", "[journal]") {
+  // A passive checkpoint never catches up with commits that never pause, so SQLite alone would let
+  // this WAL grow to the whole stream (~64 MiB here); the writer restarts it at 16 MiB.
+  TempDir dir;
+  const auto path = dir.file("j.db");
+  auto journal = open_journal(path);
+  std::atomic<bool> writing{true};
+  std::uintmax_t largest_wal = 0;
+  std::thread watcher([&] {
+    std::error_code ec;
+    while (writing) {
+      largest_wal = std::max(largest_wal, std::filesystem::file_size(path + "-wal", ec));
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  });
+  const int accepted = stream_events(*journal, 8, 1000);
+  writing = false;
+  watcher.join();
+  REQUIRE(accepted == 8000);
+  INFO("largest WAL: " << largest_wal << " bytes");
+  CHECK(largest_wal > 0);
+  CHECK(largest_wal < 32u * 1024 * 1024);
+  CHECK(journal->backlog().value() == 8000);
+}
+
+TEST_CASE("a reader that stays in the WAL postpones its restart and fails no commit", "[journal]") {
+  TempDir dir;
+  const auto path = dir.file("j.db");
+  auto journal = open_journal(path);
+  {
+    // An online backup or a sqlite3 shell in a transaction: its snapshot must stay readable.
+    SQLite::Database reader(path, SQLite::OPEN_READONLY);
+    SQLite::Transaction snapshot(reader, SQLite::TransactionBehavior::DEFERRED);
+    REQUIRE(reader.execAndGet("SELECT count(*) FROM events").getInt() == 0);
+    REQUIRE(stream_events(*journal, 4, 750) == 3000);  // ~6000 frames: past the restart point
+    CHECK(reader.execAndGet("SELECT count(*) FROM events").getInt() == 0);
+    CHECK(wal_frames(path) > Checkpointer::kRestartFrames);  // not restarted under the reader
+  }
+  REQUIRE(stream_events(*journal, 4, 750) == 3000);  // reader gone: restarted on the way
+  CHECK(wal_frames(path) < Checkpointer::kRestartFrames + 64);  // 12,000 frames had it not
+  CHECK(journal->backlog().value() == 6000);
 }
 
 TEST_CASE("a corrupt file or an unusable path gives a clear error", "[journal]") {
