@@ -8,8 +8,11 @@
 // The load generator runs N threads, each with its own keep-alive httplib::Client, posting as fast
 // as answers come back, for the same duration against each server. Every delivery id is unique,
 // so the journal accepts every event (no dedupe shortcut).
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -138,6 +141,29 @@ LoadResult run_bare(const std::string& body, int clients, const Options& o, bool
   return r;
 }
 
+// The disk's own share of a synchronous=full commit, measured now: this VM's fsync latency varies
+// several-fold within an hour, and the 8-client rate follows it. Median of 200 overwrites of one
+// 16 KiB block, each followed by fdatasync, in the journal's directory.
+double fdatasync_median_us(const std::filesystem::path& dir) {
+  const auto file = (dir / "fsync-probe").string();
+  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) throw std::runtime_error("cannot create " + file);
+  const std::string block(16384, 'x');
+  std::vector<double> us;
+  for (int i = 0; i < 201; ++i) {
+    const auto start = Clock::now();
+    const bool ok = ::pwrite(fd, block.data(), block.size(), 0) == static_cast<ssize_t>(block.size()) &&
+                    ::fdatasync(fd) == 0;
+    if (!ok) break;
+    if (i > 0) us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());  // 0 allocates
+  }
+  ::close(fd);
+  std::filesystem::remove(file);
+  if (us.empty()) throw std::runtime_error("fdatasync failed in " + dir.string());
+  std::nth_element(us.begin(), us.begin() + static_cast<std::ptrdiff_t>(us.size() / 2), us.end());
+  return us[us.size() / 2];
+}
+
 // (2)/(3) The real receiver, GitHub provider and SQLite journal.
 LoadResult run_receiver(const std::string& body, int clients, const Options& o, const std::filesystem::path& dir,
                         Synchronous sync) {
@@ -226,7 +252,8 @@ int main(int argc, char** argv) {
     }
     bool ran = true;
     for (int clients : o.clients) {
-      std::printf("\n%d keep-alive clients\n", clients);
+      std::printf("\n%d keep-alive clients (fdatasync on this disk now: median %.0f us)\n", clients,
+                  fdatasync_median_us(dir));
       const auto bare = run_bare(body, clients, o, true);
       // Once: what the receiver answered before it set TCP_NODELAY.
       const auto bare_nagle = clients == o.clients.front() ? run_bare(body, clients, o, false) : LoadResult{};

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include <pthread.h>
+
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
@@ -68,6 +70,7 @@ void Checkpointer::bound_wal(SQLite::Database& writer) {
 }
 
 void Checkpointer::run() {
+  pthread_setname_np(pthread_self(), "journal-ckpt");
   bool failing = false;
   std::unique_lock lock(mutex_);
   for (;;) {

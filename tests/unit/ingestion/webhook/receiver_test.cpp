@@ -2,8 +2,12 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include <catch2/catch.hpp>
 #include <httplib.h>
@@ -165,6 +169,13 @@ TEST_CASE("receiver: a refusing journal gives 503 so that the sender retries", "
   auto retry = f.post(kPing);
   REQUIRE(retry);
   CHECK(retry->status == 202);
+}
+
+TEST_CASE("receiver: named worker threads serve requests, nicer than the journal writer and IRC", "[webhook][receiver]") {
+  Fixture f;
+  REQUIRE(f.post(kPing)->status == 202);
+  CHECK(f.sink.submitter_thread == "http-worker");
+  CHECK(f.sink.submitter_niceness == std::min(getpriority(PRIO_PROCESS, 0) + kWorkerNiceness, 19));
 }
 
 TEST_CASE("receiver: requests share one keep-alive connection", "[webhook][receiver]") {
