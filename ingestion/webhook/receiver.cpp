@@ -3,10 +3,6 @@
 #include <charconv>
 
 #include <pthread.h>
-#include <sys/resource.h>
-#include <unistd.h>
-
-#include <cerrno>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -25,23 +21,14 @@ namespace {
 
 using nlohmann::json;
 
-// httplib's pool, its threads named and kWorkerNiceness steps nicer than the rest of the process.
-// Each request they serve waits for the journal writer (one thread for all of them), and the IRC
-// connection must keep answering PINGs through a flood of webhooks: under CPU contention those two
-// go first. In the ingest bench (2 CPUs) this served 8-30 % more webhooks with 8 senders, the same
-// with 32. Raising one's niceness needs no privilege.
+// httplib's pool with its threads named, for top -H, perf and gdb.
 class WorkerPool final : public httplib::TaskQueue {
  public:
   explicit WorkerPool(std::size_t threads) : pool_(threads) {}
   void enqueue(std::function<void()> connection) override {
     pool_.enqueue([connection = std::move(connection)] {
-      thread_local const bool prepared = [] {
-        pthread_setname_np(pthread_self(), "http-worker");
-        errno = 0;
-        const int niceness = getpriority(PRIO_PROCESS, 0);
-        return errno == 0 && setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), niceness + kWorkerNiceness) == 0;
-      }();
-      (void)prepared;  // a worker that could not be reniced still works
+      thread_local const int named = pthread_setname_np(pthread_self(), "http-worker");
+      (void)named;
       connection();
     });
   }

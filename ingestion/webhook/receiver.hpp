@@ -42,9 +42,6 @@ struct HttpOptions {
   int threads = 32;
 };
 
-// HTTP worker threads run this many steps of niceness above the rest of the process (receiver.cpp).
-inline constexpr int kWorkerNiceness = 5;
-
 // The `http:` section.
 config::Schema http_schema();
 Result<HttpOptions> http_options(const config::Node& validated_http);

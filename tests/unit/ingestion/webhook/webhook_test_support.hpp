@@ -1,8 +1,6 @@
 #pragma once
 // Shared by the webhook unit tests: requests, config nodes, fixtures and a fake journal.
 #include <pthread.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <mutex>
@@ -76,7 +74,6 @@ class FakeSink : public EventSink {
     char name[16] = {};
     pthread_getname_np(pthread_self(), name, sizeof name);
     submitter_thread = name;
-    submitter_niceness = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
     if (fail) return Submission::Failed;
     if (!event.dedupe_key.empty() && !keys_.insert(event.dedupe_key).second) return Submission::Duplicate;
     events.push_back(std::move(event));
@@ -85,7 +82,6 @@ class FakeSink : public EventSink {
   std::vector<IngestionEvent> events;
   bool fail = false;
   std::string submitter_thread;  // the name of the thread that submitted last
-  int submitter_niceness = 0;    // and its niceness
 
  private:
   std::mutex mutex_;
