@@ -89,6 +89,14 @@ TEST_CASE("a version 1 journal is upgraded in place and its events keep their pa
   CHECK(SQLite::Database(path).execAndGet("PRAGMA user_version").getInt() == 2);
 }
 
+// A JSON string of 8000 random letters: payloads are journaled compressed, and these barely
+// compress (6 bits a byte), so each takes ~6 KB of the journal.
+std::string barely_compressible_payload(std::mt19937& random) {
+  std::string text(8000, ' ');
+  for (char& c : text) c = static_cast<char>('0' + random() % 64);
+  return "\"" + text + "\"";
+}
+
 TEST_CASE("committed events reach the database file while the journal runs", "[journal]") {
   // Checkpoints run on their own thread, not in the commits: the WAL is copied back meanwhile.
   TempDir dir;
@@ -98,10 +106,7 @@ TEST_CASE("committed events reach the database file while the journal runs", "[j
   std::mt19937 random(42);
   for (int i = 0; i < 200; ++i) {
     auto e = make_event("github/push", "d-" + std::to_string(i));
-    // Random letters: payloads are compressed, and these barely compress (6 bits a byte).
-    std::string text(8000, ' ');
-    for (char& c : text) c = static_cast<char>('0' + random() % 64);
-    e.raw = "\"" + text + "\"";
+    e.raw = barely_compressible_payload(random);
     REQUIRE(journal->submit(std::move(e)) == Submission::Accepted);
   }
   constexpr std::uintmax_t kWritten = 200 * 5000;
@@ -113,7 +118,7 @@ TEST_CASE("committed events reach the database file while the journal runs", "[j
 }
 
 // `threads` writers submitting `per_thread` events each, back to back: commits that never pause.
-// Each payload is barely compressible, two 4 KiB pages an event. Returns how many were accepted.
+// Two 4 KiB pages an event. Returns how many were accepted.
 int stream_events(Journal& journal, int threads, int per_thread) {
   std::vector<std::thread> writers;
   std::atomic<int> accepted{0};
@@ -122,9 +127,7 @@ int stream_events(Journal& journal, int threads, int per_thread) {
       std::mt19937 random(static_cast<unsigned>(t));
       for (int i = 0; i < per_thread; ++i) {
         auto e = make_event("github/push");
-        std::string text(8000, ' ');
-        for (char& c : text) c = static_cast<char>('0' + random() % 64);
-        e.raw = "\"" + text + "\"";
+        e.raw = barely_compressible_payload(random);
         accepted += journal.submit(std::move(e)) == Submission::Accepted;
       }
     });
