@@ -153,8 +153,9 @@ class AlertmanagerProvider final : public Provider {
     const std::int64_t truncated = int_at(p, "/truncatedAlerts");
     const std::string external_url = text_at(p, "/externalURL");
     const std::string group_key = text_at(p, "/groupKey");
+    const std::string group = label_text(find(p, "/groupLabels"));
     std::string alertname = text_at(p, "/commonLabels/alertname");
-    if (alertname.empty()) alertname = label_text(find(p, "/groupLabels"));
+    if (alertname.empty()) alertname = group;
     std::string summary = text_at(p, "/commonAnnotations/summary", text_at(p, "/commonAnnotations/description"));
     if (summary.empty() && count == 1) summary = alerts[0]["summary"].get<std::string>();
     // One alert: its own graph; a group: the Alertmanager that holds them all.
@@ -168,7 +169,7 @@ class AlertmanagerProvider final : public Provider {
     e.fields = {{"status", status},
                 {"receiver", unquote_meta(text_at(p, "/receiver"))},
                 {"group_key", group_key},
-                {"group", label_text(find(p, "/groupLabels"))},
+                {"group", group},
                 {"alertname", alertname.empty() ? "alerts" : alertname},
                 {"severity", or_null(worst.empty() ? text_at(p, "/commonLabels/severity") : worst)},
                 {"instance", or_null(text_at(p, "/commonLabels/instance"))},
