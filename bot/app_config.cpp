@@ -107,7 +107,9 @@ std::string config_reference() {
       "# Configuration reference\n\n"
       "Generated from the declarations in the code by `chatops-bot --config-reference`; "
       "a test keeps this page in sync. Values may use `${NAME}` or `${NAME:-default}` to read "
-      "the environment; durations are written `250ms`, `30s`, `5m`, `2h`, `1d`, sizes `64KiB`, `25MiB`.\n\n";
+      "the environment; durations are written `250ms`, `30s`, `5m`, `2h`, `1d`, sizes `64KiB`, `25MiB`. "
+      "Values of type secret, and every value read from the environment, are never printed: error "
+      "messages and `--check` quote them as written in the file (`\"${GITHUB_SECRET}\"`).\n\n";
   out += config::to_markdown(app_schema(), 2);
   out += "\n## Sources\n\nEvery entry of `sources:` has the keys below; `kind` selects the rest.\n\n";
   out += config::to_markdown(ingestion::common_source_schema(), 3);

@@ -17,18 +17,24 @@ bool is_variable_name(std::string_view name) {
   return !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0])) && std::ranges::all_of(name, is_word);
 }
 
+struct Resolved {
+  std::string text;
+  bool from_environment = false;  // false: the default written in the file
+};
+
 // One ${...} reference (without the braces). Never includes a variable's value in an error.
-Result<std::string> resolve(std::string_view reference) {
+Result<Resolved> resolve(std::string_view reference) {
   const auto split = reference.find(":-");
   const std::string name(reference.substr(0, split));
   if (!is_variable_name(name)) return fail("invalid variable name \"" + name + "\" in ${...}");
   const char* value = std::getenv(name.c_str());
-  if (split != std::string_view::npos && (!value || !*value)) return std::string(reference.substr(split + 2));
+  if (split != std::string_view::npos && (!value || !*value)) return Resolved{std::string(reference.substr(split + 2))};
   if (!value) return fail("environment variable " + name + " is not set (write ${" + name + ":-default} for a default)");
-  return std::string(value);
+  return Resolved{value, true};
 }
 
-Result<std::string> substitute(std::string_view text) {
+// The text with its references replaced; `substitution` records what came from the environment.
+Result<std::string> substitute(std::string_view text, detail::Substitution& substitution) {
   std::string out;
   for (std::size_t i = 0; i < text.size();) {
     if (text.substr(i).starts_with("$${")) {
@@ -38,8 +44,9 @@ Result<std::string> substitute(std::string_view text) {
       const auto close = text.find('}', i + 2);
       if (close == std::string_view::npos) return fail("unterminated ${ (write $${ for a literal ${)");
       auto value = resolve(text.substr(i + 2, close - i - 2));
-      if (!value) return value;
-      out += *value;
+      if (!value) return std::unexpected(value.error());
+      out += value->text;
+      if (value->from_environment) substitution.values.emplace_back(text.substr(i, close + 1 - i), value->text);
       i = close + 1;
     } else {
       out += text[i++];
@@ -48,24 +55,44 @@ Result<std::string> substitute(std::string_view text) {
   return out;
 }
 
-// Rewrites scalar values in place (keeping their marks); keys are left alone.
-void substitute_all(const Node& node, std::vector<std::string>& errors) {
-  if (node.is_scalar()) {
+struct Substituting {
+  std::vector<std::string> errors;
+  detail::Substitutions substitutions;
+  std::vector<std::pair<YAML::Node, std::string>> done;  // scalars rewritten, and their paths
+
+  // Rewrites scalar values in place (keeping their marks); keys are left alone.
+  void all(const Node& node) {
+    if (node.is_map()) {
+      for (const std::string& key : node.keys()) all(node[key]);
+    } else if (node.is_sequence()) {
+      for (const Node& item : node.items()) all(item);
+    } else if (node.is_scalar()) {
+      scalar(node);
+    }
+  }
+
+  void scalar(const Node& node) {
+    // A YAML alias (*name) is the anchored node itself: rewritten once, remembered at each path.
+    for (const auto& [yaml, path] : done)
+      if (yaml.is(node.yaml())) {
+        if (auto found = substitutions.find(path); found != substitutions.end())
+          substitutions[node.path()] = detail::Substitution(found->second);
+        return;
+      }
     const std::string text = node.scalar();
     if (text.find("${") == std::string::npos) return;
-    auto value = substitute(text);
+    detail::Substitution substitution{text, {}};
+    auto value = substitute(text, substitution);
     if (!value) {
       errors.push_back(node.error(value.error().message).message);
       return;
     }
     YAML::Node shared = node.yaml();
     shared = *value;
-  } else if (node.is_map()) {
-    for (const std::string& key : node.keys()) substitute_all(node[key], errors);
-  } else {
-    for (const Node& item : node.items()) substitute_all(item, errors);
+    done.emplace_back(node.yaml(), node.path());
+    if (!substitution.values.empty()) substitutions[node.path()] = std::move(substitution);
   }
-}
+};
 
 }  // namespace
 
@@ -77,13 +104,14 @@ Result<Node> load_string(const std::string& text, const std::string& file_name) 
     return fail(file_name + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": " + e.msg);
   }
   Node root(yaml, std::make_shared<const std::string>(file_name), "");
-  std::vector<std::string> errors;
-  substitute_all(root, errors);
-  if (!errors.empty()) {
+  Substituting substituting;
+  substituting.all(root);
+  if (!substituting.errors.empty()) {
     std::string message;
-    for (const std::string& line : errors) message += (message.empty() ? "" : "\n") + line;
+    for (const std::string& line : substituting.errors) message += (message.empty() ? "" : "\n") + line;
     return fail(std::move(message));
   }
+  root.substitutions_ = std::make_shared<const detail::Substitutions>(std::move(substituting.substitutions));
   return root;
 }
 

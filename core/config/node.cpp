@@ -43,6 +43,7 @@ Node Node::child(YAML::Node yaml, std::string path) const {
   out.file_ = file_;
   out.path_ = std::move(path);
   out.positions_ = positions_;
+  out.substitutions_ = substitutions_;
   return out;
 }
 
@@ -67,7 +68,39 @@ std::string Node::where() const {
 }
 
 Error Node::error(std::string_view what) const {
-  return Error{where() + ": " + (path_.empty() ? "" : path_ + ": ") + std::string(what)};
+  return Error{where() + ": " + (path_.empty() ? "" : path_ + ": ") + redacted(std::string(what))};
+}
+
+const detail::Substitution* Node::substitution() const {
+  if (!substitutions_) return nullptr;
+  for (std::string_view path = path_;; path = parent_path(path)) {
+    auto found = substitutions_->find(std::string(path));
+    if (found != substitutions_->end()) return &found->second;
+    if (path.empty()) return nullptr;
+  }
+}
+
+std::string Node::quoted() const {
+  const detail::Substitution* from_environment = substitution();
+  return "\"" + (from_environment ? from_environment->written : scalar()) + "\"";
+}
+
+std::string Node::redacted(std::string text) const {
+  if (!substitutions_) return text;
+  // Paths on one line of descent: "a.b" and "a.b[0].c", "a.b" and "a" (a shorthand's expansion).
+  auto descends = [](std::string_view from, std::string_view path) {
+    return from.empty() || path == from ||
+           (path.starts_with(from) && (path[from.size()] == '.' || path[from.size()] == '['));
+  };
+  for (const auto& [path, substitution] : *substitutions_) {
+    if (!descends(path_, path) && !descends(path, path_)) continue;
+    for (const auto& [reference, value] : substitution.values) {
+      if (value.empty()) continue;
+      for (auto at = text.find(value); at != std::string::npos; at = text.find(value, at + reference.size()))
+        text.replace(at, value.size(), reference);
+    }
+  }
+  return text;
 }
 
 bool Node::has(std::string_view key) const {

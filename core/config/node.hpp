@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <yaml-cpp/yaml.h>
@@ -21,6 +22,14 @@ struct Position {
   YAML::Mark value;  // the key's mark again when the value is null (a null has no useful mark)
 };
 using Positions = std::unordered_map<std::string, Position>;  // by path
+
+// A scalar whose text came (partly) from the environment: as written in the file, and each
+// variable's value with the reference that inserted it.
+struct Substitution {
+  std::string written;                                       // "Bearer ${TOKEN}"
+  std::vector<std::pair<std::string, std::string>> values;   // {"${TOKEN}", its value}
+};
+using Substitutions = std::unordered_map<std::string, Substitution>;  // by path
 }  // namespace detail
 
 // A node of a loaded document, remembering the file it came from so that every message about
@@ -39,8 +48,13 @@ class Node {
   std::string where() const;
   // Dotted path from the root, e.g. "irc.servers[0].port".
   const std::string& path() const { return path_; }
-  // "config.yml:12:5: irc.servers[0].port: <what>"
+  // "config.yml:12:5: irc.servers[0].port: <what>". A value this node (or a node above or below
+  // it) took from the environment is replaced in `what` by its ${NAME}: messages about a value
+  // may quote it, and it may be a secret even where the schema does not say so.
   Error error(std::string_view what) const;
+  // The scalar as messages may quote it: "text", or as written in the file ("${TOKEN}") when it
+  // came from the environment.
+  std::string quoted() const;
 
   bool has(std::string_view key) const;  // present and not null
   Node operator[](std::string_view key) const;  // child (may be undefined: check has())
@@ -83,15 +97,21 @@ class Node {
   std::shared_ptr<const std::string> file_;
   std::string path_;
   std::shared_ptr<const detail::Positions> positions_;
+  std::shared_ptr<const detail::Substitutions> substitutions_;  // set by load_string
   // After validation: the schema of this map, or of the items of this sequence.
   std::shared_ptr<const Schema> schema_;
+  const detail::Substitution* substitution() const;  // this path's, or an ancestor's (shorthands)
+  std::string redacted(std::string text) const;
+
   friend struct Validator;
   friend Result<Node> validate(const Schema&, const Node&);
+  friend Result<Node> load_string(const std::string&, const std::string&);
 };
 
 // Reads YAML from a file, substitutes ${NAME} and ${NAME:-default} in scalar values from the
 // environment ($${ for a literal "${"), and reports syntax errors or an unset variable with
-// file:line:column.
+// file:line:column. Values taken from the environment are remembered: messages never quote them
+// (see Node::error, Node::quoted).
 Result<Node> load_file(const std::string& path);
 Result<Node> load_string(const std::string& text, const std::string& file_name);
 

@@ -190,7 +190,7 @@ struct Validator {
       return YAML::Clone(value.yaml());
     }
     const std::string text = value.scalar();
-    const std::string shown = kind == Kind::Secret ? "(secret)" : "\"" + text + "\"";
+    const std::string shown = kind == Kind::Secret ? "(secret)" : value.quoted();
     auto amount = measure(kind, text);
     if (!amount) {
       report(value, amount.error().message + ", got " + shown);

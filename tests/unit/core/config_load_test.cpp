@@ -81,6 +81,36 @@ TEST_CASE("an unset variable without default is an error naming it at its positi
   REQUIRE(error.find("opsbot") == std::string::npos);
 }
 
+TEST_CASE("a value from the environment is quoted as written, never as its value", "[config]") {
+  ::setenv("CHATOPS_TEST_TOKEN", "ghp_s3cr3tV4lue", 1);
+  ::unsetenv("CHATOPS_TEST_UNSET");
+  const Node root = load("a: \"Bearer ${CHATOPS_TEST_TOKEN}\"\n"
+                         "b: plain\n"
+                         "c: ${CHATOPS_TEST_UNSET:-from the file}\n"
+                         "d: {e: [\"${CHATOPS_TEST_TOKEN}\"]}\n");
+  CHECK(root["a"].scalar() == "Bearer ghp_s3cr3tV4lue");
+  CHECK(root["a"].quoted() == "\"Bearer ${CHATOPS_TEST_TOKEN}\"");
+  CHECK(root["b"].quoted() == "\"plain\"");
+  CHECK(root["c"].quoted() == "\"from the file\"");  // a default is written in the file
+  // Messages about the value, about what contains it, or about what it expands to.
+  CHECK(root["a"].error("bad value \"" + root["a"].scalar() + "\"").message ==
+        "config.yml:1:4: a: bad value \"Bearer ${CHATOPS_TEST_TOKEN}\"");
+  const auto item = root["d"]["e"].items()[0];
+  CHECK(item.error("bad: " + item.scalar()).message == "config.yml:4:9: d.e[0]: bad: ${CHATOPS_TEST_TOKEN}");
+  CHECK(root["d"].error("bad: " + item.scalar()).message.find("ghp_") == std::string::npos);
+  CHECK(root.error("bad: " + item.scalar()).message.find("ghp_") == std::string::npos);
+  // A node elsewhere is not rewritten.
+  CHECK(root["b"].error("ghp_s3cr3tV4lue").message == "config.yml:2:4: b: ghp_s3cr3tV4lue");
+}
+
+TEST_CASE("a YAML alias of a value from the environment is remembered at both places", "[config]") {
+  ::setenv("CHATOPS_TEST_TOKEN", "ghp_s3cr3tV4lue", 1);
+  const Node root = load("a: &token \"${CHATOPS_TEST_TOKEN}\"\nb: *token\n");
+  CHECK(root["b"].scalar() == "ghp_s3cr3tV4lue");
+  CHECK(root["b"].quoted() == "\"${CHATOPS_TEST_TOKEN}\"");
+  CHECK(root["b"].error(root["b"].scalar()).message.find("ghp_") == std::string::npos);
+}
+
 TEST_CASE("a malformed reference is an error", "[config]") {
   REQUIRE(load_error("a: x${OOPS\n") == "config.yml:1:4: a: unterminated ${ (write $${ for a literal ${)");
   REQUIRE(load_error("a: ${1X}\n") == "config.yml:1:4: a: invalid variable name \"1X\" in ${...}");

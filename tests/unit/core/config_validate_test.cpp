@@ -156,6 +156,36 @@ TEST_CASE("a secret's value never appears in a message", "[config]") {
   REQUIRE(error.find("letmein") == std::string::npos);
 }
 
+TEST_CASE("a value from the environment is never shown, even in a field that is not a secret", "[config]") {
+  ::setenv("CHATOPS_TEST_SECRET", "xoxb-1234-s3cr3t", 1);
+  const std::string error = invalid("irc:\n  nick: opsbot\n"
+                                    "  ping: \"${CHATOPS_TEST_SECRET}\"\n"
+                                    "  flood: {burst: \"${CHATOPS_TEST_SECRET}\"}\n"
+                                    "  sasl: {mechanism: \"x-${CHATOPS_TEST_SECRET}\"}\n"
+                                    "  servers: [\"${CHATOPS_TEST_SECRET}\", {host: h, port: \"${CHATOPS_TEST_SECRET}\"}]\n");
+  INFO(error);
+  CHECK(error.find("s3cr3t") == std::string::npos);
+  CHECK(error.find("irc.ping: expected a duration such as 250ms, 30s, 5m, 2h, 1d, got \"${CHATOPS_TEST_SECRET}\"") !=
+        std::string::npos);
+  CHECK(error.find("irc.flood.burst: expected an integer, got \"${CHATOPS_TEST_SECRET}\"") != std::string::npos);
+  CHECK(error.find("irc.sasl.mechanism: expected one of PLAIN, EXTERNAL, got \"x-${CHATOPS_TEST_SECRET}\"") !=
+        std::string::npos);
+  CHECK(error.find("irc.servers[1].port: expected an integer, got \"${CHATOPS_TEST_SECRET}\"") != std::string::npos);
+  // The validated copy still knows: a shorthand's expansion too.
+  auto node = validate(root_schema(), load(minimal + "  extra: {a: \"${CHATOPS_TEST_SECRET}\"}\n"
+                                                        "  alt_nicks: [\"${CHATOPS_TEST_SECRET}\"]\n"));
+  REQUIRE(node);
+  const auto irc = node->map("irc");
+  CHECK(irc["extra"]["a"].quoted() == "\"${CHATOPS_TEST_SECRET}\"");
+  CHECK(irc["alt_nicks"].items()[0].error("bad nick " + irc.strings("alt_nicks")[0]).message.find("s3cr3t") ==
+        std::string::npos);
+  auto shorthand = validate(root_schema(), load("irc:\n  nick: n\n  servers: [\"${CHATOPS_TEST_SECRET}\"]\n"));
+  REQUIRE(shorthand);
+  const auto server = shorthand->map("irc").list("servers")[0];
+  CHECK(server["host"].quoted() == "\"${CHATOPS_TEST_SECRET}\"");
+  CHECK(server.error("unreachable " + server.str("host")).message.find("s3cr3t") == std::string::npos);
+}
+
 TEST_CASE("a problem in a list of maps points at the right item", "[config]") {
   REQUIRE(invalid("irc:\n"
                   "  nick: opsbot\n"
