@@ -72,6 +72,47 @@ std::string markup_to_mirc(const std::string& markup) {
   return out;
 }
 
+// Walks the tags kainjow parses in `text` (its own parser, so every spelling it accepts is seen as
+// it sees it: "{{>x}}", "{{ \t>x}}", a partial behind custom delimiters) and refuses those
+// templates do not support. A partial would look its name up in the event's fields and run the
+// value as a template; a set-delimiter tag changes what the rest of the text means. Field values
+// must stay data.
+Result<void> check_tags(const std::string& text) {
+  mustache::context<std::string> no_data;
+  mustache::context_internal<std::string> context{no_data};
+  mustache::component<std::string> root;
+  std::string error;
+  mustache::parser<std::string> parse{text, context, root, error};
+  if (!error.empty()) return fail(error);
+  std::string refused;
+  using Walk = mustache::component<std::string>::walk_control;
+  root.walk_children([&refused](mustache::component<std::string>& c) {
+    switch (c.tag.type) {
+      case mustache::tag_type::text:
+      case mustache::tag_type::variable:
+      case mustache::tag_type::unescaped_variable:
+      case mustache::tag_type::section_begin:
+      case mustache::tag_type::section_begin_inverted:
+      case mustache::tag_type::section_end:
+      case mustache::tag_type::comment:
+        return Walk::walk;
+      case mustache::tag_type::partial:
+        refused = "partials ({{>name}}) are not supported in templates";
+        break;
+      case mustache::tag_type::set_delimiter:
+        refused = "set-delimiter tags ({{=<% %>=}}) are not supported in templates";
+        break;
+      default:
+        refused = "this kind of tag is not supported in templates";
+        break;
+    }
+    refused += " (tag at " + std::to_string(c.position) + ")";
+    return Walk::stop;
+  });
+  if (!refused.empty()) return fail(refused);
+  return {};
+}
+
 }  // namespace
 
 std::string field_text(const nlohmann::json& scalar) {
@@ -88,7 +129,7 @@ std::string field_text(const nlohmann::json& scalar) {
 
 struct Template::Compiled {
   // kainjow's render() is non-const only to record errors from partials and lambdas, which
-  // compiled templates never use (partials are refused, data has no lambdas).
+  // compiled templates never use (check_tags refuses partials, data has no lambdas).
   mutable mustache::mustache engine;
 };
 
@@ -110,12 +151,10 @@ std::string inert_text(std::string_view value) {
 }
 
 Result<Template> Template::compile(const std::string& text) {
-  // A partial ({{>name}}) would look the name up in the event's fields and run the value as a
-  // template: field values must never be interpreted.
-  if (text.find("{{>") != std::string::npos || text.find("{{ >") != std::string::npos)
-    return fail("partials ({{>name}}) are not supported in templates");
+  const std::string mustache_text = markup_to_mirc(text);
+  if (auto supported = check_tags(mustache_text); !supported) return std::unexpected(supported.error());
   Template out;
-  out.compiled_ = std::make_shared<Compiled>(Compiled{mustache::mustache{markup_to_mirc(text)}});
+  out.compiled_ = std::make_shared<Compiled>(Compiled{mustache::mustache{mustache_text}});
   if (!out.compiled_->engine.is_valid()) return fail(out.compiled_->engine.error_message());
   out.compiled_->engine.set_custom_escape([](const std::string& s) { return s; });
   return out;

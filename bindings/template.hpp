@@ -23,13 +23,15 @@ namespace chatops::bindings {
 class Template {
  public:
   // Errors say what kainjow reported (e.g. "Unclosed section \"x\" at 5") for the caller to
-  // prefix with the template's config position.
+  // prefix with the template's config position. Only values ({{x}}, {{{x}}}, {{&x}}), sections,
+  // inverted sections and comments are accepted: partials ({{>x}}) and set-delimiter tags
+  // ({{=<% %>=}}) are refused in every spelling kainjow's parser accepts.
   static Result<Template> compile(const std::string& text);
 
   // Renders with `data`: objects give {{a.b}} names and sections, arrays give list sections
   // ({{#commits}}{{id}}{{/commits}}, {{.}} for scalars), booleans and null give conditionals,
   // numbers render as text (integers without ".0"). Missing names render empty. The text may
-  // hold several lines.
+  // hold several lines. Values are data: nothing in them is read as a template.
   std::string render(const nlohmann::json& data) const;
 
  private:

@@ -84,9 +84,15 @@ Result<AppConfig> load_app_config(const std::string& path) {
     auto source = ingestion::validate_source(entry);
     if (!source) {
       problems.add(source.error());
-    } else if (!names.insert(source->node.str("name")).second) {
-      problems.add(entry["name"].error("duplicate source name '" + source->node.str("name") + "'"));
+      continue;
     }
+    if (!names.insert(source->node.str("name")).second)
+      problems.add(entry["name"].error("duplicate source name '" + source->node.str("name") + "'"));
+    // A source's own template (the generic provider's `template:`) travels with its events to
+    // the binds that give none: it is checked like theirs.
+    if (source->node.has("template"))
+      if (auto compiled = bindings::Template::compile(source->node.str("template")); !compiled)
+        problems.add(source->node["template"].error("template does not compile: " + compiled.error().message));
   }
   config::Schema binds_only("config.yml", "");
   binds_only.open().field("binds", config::Kind::List, "").items(bindings::bind_schema()).fallback("[]");

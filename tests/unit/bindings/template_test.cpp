@@ -93,6 +93,42 @@ TEST_CASE("partials are refused: a field value is never run as a template") {
   CHECK_THAT(partial.error().message, Catch::Contains("partials"));
 }
 
+TEST_CASE("partials are refused in every spelling kainjow's parser accepts") {
+  // kainjow trims the tag's contents with isspace before looking at its first character, and
+  // runs a partial's field value as a template ("R {{  >msg}}" recursed until the stack ran out).
+  for (const std::string text : {"{{>msg}}", "{{ >msg}}", "{{  >msg}}", "{{\t>msg}}", "{{\n>msg}}", "{{\r\n>msg}}",
+                                 "{{\v>msg}}", "{{\f>msg}}", "{{ > msg }}", "R {{  >msg}}", "{{#list}}{{>msg}}{{/list}}",
+                                 "{{^none}}{{ >msg}}{{/none}}", "[B]{{>msg}}[/B]", "{{! a comment }}{{>msg}}"}) {
+    INFO(text);
+    auto compiled = Template::compile(text);
+    REQUIRE_FALSE(compiled);
+    CHECK_THAT(compiled.error().message, Catch::Contains("partials"));
+  }
+}
+
+TEST_CASE("set-delimiter tags are refused, and with them partials behind other delimiters") {
+  for (const std::string text : {"{{=<% %>=}}<%>msg%>", "{{=<% %>=}}<%msg%>", "{{ =<% %>= }}", "{{\t=| |=}}|> msg|",
+                                 "{{=[[ ]]=}}[[={{ }}=]]{{msg}}", "x {{#a}}{{=<< >>=}}<</a>>"}) {
+    INFO(text);
+    auto compiled = Template::compile(text);
+    REQUIRE_FALSE(compiled);
+    CHECK_THAT(compiled.error().message, Catch::Contains("set-delimiter"));
+  }
+  CHECK_FALSE(Template::compile("{{=<%=}}"));  // malformed: kainjow's own error
+}
+
+TEST_CASE("values, triple mustaches, {{&}} and comments are accepted, and values stay data") {
+  // "{{{>msg}}}" and "{{&>msg}}" are kainjow's unescaped variables named ">msg": a lookup of that
+  // field, never a partial.
+  const json data = {{"msg", "R {{  >msg}} {{=<% %>=}}"}, {">msg", "{{>msg}}"}};
+  CHECK(render("{{msg}}", data) == "R {{  >msg}} {{=<% %>=}}");
+  CHECK(render("{{{msg}}}|{{& msg}}|{{{ msg }}}", data) ==
+        "R {{  >msg}} {{=<% %>=}}|R {{  >msg}} {{=<% %>=}}|R {{  >msg}} {{=<% %>=}}");
+  CHECK(render("{{{>msg}}}|{{&>msg}}", data) == "{{>msg}}|{{>msg}}");
+  CHECK(render("a{{! >msg is only a comment }}b", data) == "ab");
+  CHECK(render("{{#msg}}[{{.}}]{{/msg}}", data) == "[R {{  >msg}} {{=<% %>=}}]");
+}
+
 TEST_CASE("field_text is how filters and templates see scalars") {
   CHECK(field_text(json(42)) == "42");
   CHECK(field_text(json(1.0)) == "1");

@@ -69,3 +69,26 @@ TEST_CASE("an unset environment variable in the config stops start-up with its p
   CHECK(config.error().message.find(path + ":3:") != std::string::npos);
   CHECK(config.error().message.find("CHATOPS_TEST_UNSET_VARIABLE") != std::string::npos);
 }
+
+TEST_CASE("templates with partials or set-delimiter tags stop start-up, in binds and in sources", "[config]") {
+  auto path = write_temp("partials.yml",
+                         "irc:\n"
+                         "  servers: [{host: irc.example.org}]\n"
+                         "  nick: bot\n"
+                         "sources:\n"
+                         "  - {name: hooks, kind: webhook, provider: generic, path: /x, topic: t/x,\n"
+                         "     allow_unauthenticated: true, template: \"R {{  >msg}}\"}\n"
+                         "binds:\n"
+                         "  - {type: webhook, mask: \"t/*\", say: {to: [\"#ops\"], template: \"{{\\t>msg}}\"}}\n"
+                         "  - {type: webhook, mask: \"t/*\", say: {to: [\"#ops\"], template: \"{{=<% %>=}}<%>msg%>\"}}\n");
+  auto config = bot::load_app_config(path);
+  REQUIRE_FALSE(config.has_value());
+  const auto& message = config.error().message;
+  INFO(message);
+  CHECK(message.find(path + ":6:") != std::string::npos);  // the source's template
+  CHECK(message.find("sources[0].template: template does not compile: partials") != std::string::npos);
+  CHECK(message.find(path + ":8:") != std::string::npos);
+  CHECK(message.find("binds[0].say.template: template does not compile: partials") != std::string::npos);
+  CHECK(message.find(path + ":9:") != std::string::npos);
+  CHECK(message.find("binds[1].say.template: template does not compile: set-delimiter") != std::string::npos);
+}
