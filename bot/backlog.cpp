@@ -4,12 +4,15 @@
 #include <cctype>
 #include <map>
 
+#include "bindings/template.hpp"
+#include "core/text/utf8.hpp"
+
 namespace chatops::bot {
 
 namespace {
 // The first line of a rendered output without mIRC formatting, shortened for the digest.
-std::string summary_of(const std::string& text) {
-  std::string line = text.substr(0, text.find('\n'));
+std::string summary_of(const std::string& rendered) {
+  std::string line = rendered.substr(0, rendered.find('\n'));
   std::string plain;
   for (std::size_t i = 0; i < line.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(line[i]);
@@ -25,22 +28,20 @@ std::string summary_of(const std::string& text) {
     if (c < 0x20) continue;
     plain.push_back(line[i]);
   }
-  constexpr std::size_t kMax = 120;
-  if (plain.size() > kMax) {
-    std::size_t cut = kMax;
-    while (cut > 0 && (static_cast<unsigned char>(plain[cut]) & 0xC0) == 0x80) --cut;  // UTF-8 boundary
-    plain = plain.substr(0, cut) + "…";
-  }
-  return plain;
+  return text::shortened(plain, 120);
 }
+
+// Scopes and topics come from payloads and headers: the same inert text as template values (no
+// formatting, no line breaks), short enough that the digest stays one line.
+std::string inert_name(const std::string& name) { return text::shortened(bindings::inert_text(name), 100); }
 }  // namespace
 
 std::size_t Send::lines() const { return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1; }
 
 std::string digest_line(std::size_t count, const std::string& topic, const std::string& scope,
                         const std::string& latest) {
-  std::string line = "… and " + std::to_string(count) + " more " + topic;
-  if (!scope.empty()) line += " in " + scope;
+  std::string line = "… and " + std::to_string(count) + " more " + inert_name(topic);
+  if (const auto place = inert_name(scope); !place.empty()) line += " in " + place;
   if (!latest.empty()) line += " (latest: " + summary_of(latest) + ")";
   return line;
 }

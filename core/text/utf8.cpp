@@ -30,4 +30,11 @@ Utf8Sequence next_sequence(std::string_view s) {
   return {need + 1, true};
 }
 
+std::string shortened(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  std::size_t cut = max_bytes;
+  while (cut > 0 && is_continuation_byte(text[cut])) --cut;
+  return std::string(text.substr(0, cut)) + "…";
+}
+
 }  // namespace chatops::text

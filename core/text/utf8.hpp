@@ -1,6 +1,7 @@
 #pragma once
 // UTF-8 well-formedness (Unicode 15, table 3-7): no overlongs, no surrogates, nothing above U+10FFFF.
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace chatops::text {
@@ -17,5 +18,8 @@ Utf8Sequence next_sequence(std::string_view s);
 constexpr bool is_continuation_byte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
 inline constexpr std::string_view replacement_character = "\xEF\xBF\xBD";  // U+FFFD
+
+// `text` cut to at most `max_bytes` bytes at a code point boundary, with "…" appended when cut.
+std::string shortened(std::string_view text, std::size_t max_bytes);
 
 }  // namespace chatops::text

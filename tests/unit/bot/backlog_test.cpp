@@ -91,6 +91,18 @@ TEST_CASE("the digest line strips formatting and shortens the latest text", "[ba
   REQUIRE(line.size() < 200);
 }
 
+TEST_CASE("a digest's scope and topic cannot inject lines or formatting", "[backlog]") {
+  // A `repo` field holding CR/LF and colour codes once made one digest three channel lines.
+  auto line = digest_line(5, "deploy/\x03" "04done\r\nQUIT", "org/repo\r\nPRIVMSG #ops :injected\n\x02\x03" "04,01red\x1d",
+                          "latest\r\nPRIVMSG #x :y");
+  INFO(line);
+  CHECK(line.find_first_of("\r\n\x02\x03\x1d") == std::string::npos);
+  CHECK(line == "… and 5 more deploy/done  QUIT in org/repo  PRIVMSG #ops :injected red (latest: latest)");
+  // A 300 KB scope is shortened: the digest stays one line.
+  auto long_scope = digest_line(2, "generic/x", std::string(300'000, 'r'), "");
+  CHECK(long_scope.size() < 200);
+}
+
 TEST_CASE("drain gives back every waiting key", "[backlog]") {
   Backlog b;
   for (int i = 1; i <= 6; ++i) b.push(output(i, "g"));
