@@ -141,6 +141,11 @@ std::size_t BindTable::dispatch(BindType type, std::string_view match_text, cons
     } catch (const std::exception& e) {
       // A failing handler must not take the dispatcher (and the bot) down with it.
       spdlog::error("bind {} #{} (matching \"{}\"): handler failed: {}", to_string(type), id, text, e.what());
+      if (on_handler_failure) {
+        const auto still_bound = entries_.find(id);  // the handler may have unbound itself
+        on_handler_failure(still_bound != entries_.end() ? still_bound->second.origin : Origin{"an unbound bind"},
+                           e.what());
+      }
     }
     if (result == BindResult::Skip) continue;
     ++triggered;

@@ -84,6 +84,10 @@ class BindTable {
   std::vector<BindInfo> binds() const;
   std::size_t size() const { return entries_.size(); }
 
+  // Told (after the log line) when a handler throws, with where the bind was declared; the
+  // chain goes on either way.
+  std::function<void(const Origin& origin, const std::string& what)> on_handler_failure;
+
  private:
   struct Entry {
     BindType type;

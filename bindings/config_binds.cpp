@@ -6,7 +6,6 @@
 #include <unordered_map>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 namespace chatops::bindings {
 namespace {
@@ -34,21 +33,23 @@ config::Schema say_schema() {
           "Default: the event's own template, from its provider.")
       .example("\"[B]{{repo}}[/B]: {{pusher}} pushed {{commit_count}} commit(s)\"");
   s.field("notice", config::Kind::Boolean, "Send NOTICE instead of PRIVMSG.").fallback("false");
+  s.field("max_lines", config::Kind::Integer,
+          "IRC lines one output may take, counted after splitting long lines; the rest is summarised "
+          "in one line (\"… 629 more lines not said\"), so that one event cannot hold a channel.")
+      .fallback("10")
+      .range(1, 1000);
   return s;
 }
 
-// Per say-handler: the provider templates met so far, compiled once (nullopt: does not compile).
-using TemplateCache = std::unordered_map<std::string, std::optional<Template>>;
+// Per say-handler: the provider templates met so far, compiled once (or why they do not compile).
+// Events carry their provider's template into the journal, so one journaled by an older version
+// may bring a template this version refuses.
+using TemplateCache = std::unordered_map<std::string, Result<Template>>;
 
-const Template* default_template(TemplateCache& cache, const std::string& text) {
-  if (text.empty()) return nullptr;
+const Result<Template>& default_template(TemplateCache& cache, const std::string& text) {
   auto found = cache.find(text);
-  if (found == cache.end()) {
-    auto compiled = Template::compile(text);
-    if (!compiled) spdlog::warn("provider template does not compile: {}", compiled.error().message);
-    found = cache.emplace(text, compiled ? std::optional(*compiled) : std::nullopt).first;
-  }
-  return found->second ? &*found->second : nullptr;
+  if (found == cache.end()) found = cache.emplace(text, Template::compile(text)).first;
+  return found->second;
 }
 
 const Template& generic_template() {
@@ -68,6 +69,22 @@ std::string utc_text(std::chrono::system_clock::time_point time) {
 }
 
 bool blank(const std::string& text) { return text.find_first_not_of(" \t\r\n") == std::string::npos; }
+
+// The bind's template, else the event's own, else "[source] topic", rendered with `data`.
+Result<std::string> render(const ConfigBind& bind, TemplateCache& cache, const ingestion::IngestionEvent* event,
+                           const nlohmann::json& data) {
+  const Template* message = bind.message ? &*bind.message : nullptr;
+  if (!message && event && !event->default_template.empty()) {
+    const auto& compiled = default_template(cache, event->default_template);
+    if (!compiled) return fail("the event's template does not compile: " + compiled.error().message);
+    message = &*compiled;
+  }
+  try {
+    return (message ? *message : generic_template()).render(data);
+  } catch (const std::exception& e) {  // e.g. out of memory on a huge payload: this event only
+    return fail(std::string("rendering failed: ") + e.what());
+  }
+}
 
 // A filter entry's value: one pattern or a list of them.
 Result<std::vector<std::string>> filter_patterns(const config::Node& value) {
@@ -115,6 +132,7 @@ Result<ConfigBind> parse_one(const config::Node& item, std::size_t index) {
   const auto say = item.map("say");
   bind.targets = say.strings("to");
   bind.notice = say.boolean("notice");
+  bind.max_lines = static_cast<std::size_t>(say.integer("max_lines"));
   if (bind.targets.empty() && !is_irc(bind.type))
     problems.push_back(say.error("`to` is required: only IRC binds have somewhere to reply").message);
   if (say.has("template")) {
@@ -138,16 +156,16 @@ Handler say_handler(const ConfigBind& bind, Speaker& speaker) {
     for (const auto& filter : bind.filters)
       if (!filter.matches(data)) return BindResult::Skip;
 
-    const Template* message = bind.message ? &*bind.message : nullptr;
-    if (!message && event) message = default_template(*cache, event->default_template);
-    const auto text = (message ? *message : generic_template()).render(data);
-    if (blank(text)) return BindResult::Continue;  // e.g. a template that is all conditional
-
+    auto targets = bind.targets;
+    if (const auto* irc = context.irc(); irc && targets.empty()) targets.push_back(reply_target(*irc));
     const Delivery delivery{event ? event->id : 0, bind.index};
-    if (bind.targets.empty()) {
-      if (const auto* irc = context.irc()) speaker.say(reply_target(*irc), text, bind.notice, delivery);
+    const auto text = render(bind, *cache, event, data);
+    if (!text) {
+      speaker.cannot_say(targets, text.error().message, delivery);
+      return BindResult::Continue;
     }
-    for (const auto& target : bind.targets) speaker.say(target, text, bind.notice, delivery);
+    if (blank(*text)) return BindResult::Continue;  // e.g. a template that is all conditional
+    for (const auto& target : targets) speaker.say({target, *text, bind.notice, bind.max_lines, delivery});
     return BindResult::Continue;
   };
 }

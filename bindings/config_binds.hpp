@@ -37,6 +37,7 @@ struct ConfigBind {
   std::vector<std::string> targets;  // "" / empty: the channel (or nick) of an IRC bind
   std::optional<Template> message;   // nullopt: the event's default template
   bool notice = false;
+  std::size_t max_lines = 10;        // IRC lines per output before the rest is summarised
   Origin origin;
 };
 

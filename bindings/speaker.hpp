@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace chatops::bindings {
 
@@ -14,12 +15,24 @@ struct Delivery {
   std::size_t bind_index = 0;  // position in the `binds:` list, stable across restarts
 };
 
+// One rendered text for one target.
+struct Utterance {
+  std::string target;
+  std::string text;            // may hold several lines
+  bool notice = false;         // NOTICE instead of PRIVMSG
+  std::size_t max_lines = 10;  // IRC lines (after splitting) said; the rest is summarised in one line
+  Delivery delivery;
+};
+
 class Speaker {
  public:
   virtual ~Speaker() = default;
-  // `text` may hold several lines; the IRC side splits, sanitises and flood-controls it.
-  // `notice`: NOTICE instead of PRIVMSG.
-  virtual void say(const std::string& target, const std::string& text, bool notice, const Delivery& delivery) = 0;
+  // Splitting, sanitising, capping and flood control are the IRC side's job.
+  virtual void say(const Utterance& utterance) = 0;
+  // A handler could not say what it should have: its template does not compile (an event's
+  // provider template) or rendering failed. `targets` are where it would have spoken.
+  virtual void cannot_say(const std::vector<std::string>& targets, const std::string& reason,
+                          const Delivery& delivery) = 0;
 };
 
 }  // namespace chatops::bindings

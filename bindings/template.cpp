@@ -160,8 +160,10 @@ Result<Template> Template::compile(const std::string& text) {
   return out;
 }
 
-std::string Template::render(const nlohmann::json& data) const {
-  return compiled_->engine.render(to_mustache(data));
+Result<std::string> Template::render(const nlohmann::json& data) const {
+  auto text = compiled_->engine.render(to_mustache(data));
+  if (!compiled_->engine.is_valid()) return fail("rendering failed: " + compiled_->engine.error_message());
+  return text;
 }
 
 }  // namespace chatops::bindings

@@ -32,7 +32,7 @@ class Template {
   // ({{#commits}}{{id}}{{/commits}}, {{.}} for scalars), booleans and null give conditionals,
   // numbers render as text (integers without ".0"). Missing names render empty. The text may
   // hold several lines. Values are data: nothing in them is read as a template.
-  std::string render(const nlohmann::json& data) const;
+  Result<std::string> render(const nlohmann::json& data) const;
 
  private:
   Template() = default;  // only compile() makes one

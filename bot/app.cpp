@@ -52,7 +52,10 @@ Result<void> App::build() {
   irc_ = std::make_unique<irc::Client>(io_, *irc_config);
   port_ = std::make_unique<ClientPort>(*irc_);
 
-  planner_ = std::make_unique<Planner>(*irc_);
+  planner_ = std::make_unique<Planner>(*port_);
+  binds_.on_handler_failure = [this](const bindings::Origin& origin, const std::string& what) {
+    planner_->handler_failed(origin, what);
+  };
   auto binds = bindings::parse_binds(root["binds"]);
   if (!binds) return std::unexpected(binds.error());
   if (auto installed = bindings::install_binds(binds_, *binds, *planner_); !installed)

@@ -4,11 +4,16 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bindings/template.hpp"
+#include "core/text/utf8.hpp"
+
 namespace chatops::bot {
 
 namespace {
 constexpr std::size_t kPlanChunk = 256;
-}
+constexpr std::size_t kMaxTopicBytes = 100;   // of a failure said on IRC
+constexpr std::size_t kMaxReasonBytes = 300;
+}  // namespace
 
 Dispatcher::Dispatcher(ingestion::Journal& journal, Planner planner, IrcPort& irc, DispatcherOptions options)
     : journal_(journal), planner_(std::move(planner)), irc_(irc), options_(options) {}
@@ -73,9 +78,36 @@ void Dispatcher::plan() {
   }
 }
 
+Plan Dispatcher::plan_safely(const ingestion::IngestionEvent& event) {
+  try {
+    return planner_(event);
+  } catch (const std::exception& e) {
+    return Plan{{}, {Failure{std::nullopt, {}, e.what()}}};
+  }
+}
+
+std::string Dispatcher::report(const ingestion::IngestionEvent& event, const Failure& failure) {
+  const auto handler = failure.bind_index ? "binds[" + std::to_string(*failure.bind_index) + "]" : "dispatch";
+  spdlog::error("dispatcher: event {} ({}): {} could not say it: {}", event.id, event.topic, handler, failure.reason);
+  if (failure.bind_index && !failure.targets.empty()) {
+    // Once per bind per interval: a stream of such events must not become a stream of errors.
+    const auto now = std::chrono::steady_clock::now();
+    auto [last, first] = failure_noticed_.try_emplace(*failure.bind_index, now);
+    if (first || now - last->second >= options_.failure_notice_interval) {
+      last->second = now;
+      // Topics may come from headers: inert, like every other outside text said on IRC.
+      const auto line = "[chatops] event " + std::to_string(event.id) + " (" +
+                        text::shortened(bindings::inert_text(event.topic), kMaxTopicBytes) +
+                        ") could not be said: " + text::shortened(bindings::inert_text(failure.reason), kMaxReasonBytes);
+      for (const auto& target : failure.targets) irc_.say(Send{target, line, false, {}, {}}, [](bool) {});
+    }
+  }
+  return handler + ": " + failure.reason;
+}
+
 void Dispatcher::plan_event(const ingestion::IngestionEvent& event) {
   ++stats_.events_planned;
-  auto outputs = planner_(event);
+  auto [outputs, failures] = plan_safely(event);
   std::vector<std::string> handlers;
   handlers.reserve(outputs.size());
   for (const auto& o : outputs) handlers.push_back(o.key.handler);
@@ -109,13 +141,23 @@ void Dispatcher::plan_event(const ingestion::IngestionEvent& event) {
     backlog.push(std::move(o));
     waiting_lines_ += backlog.lines() - before;
   }
-  if (outstanding == 0) {
-    settle(event.id);  // nothing to say, or everything already said before a restart
-  } else if (left_in_journal) {
-    outstanding_.erase(event.id);  // completed by a later walk, when its target is ready
-  } else {
-    outstanding_[event.id] = {outstanding, event.time};
+  // A failure is told where its handler would have spoken; until it can be, the event waits too.
+  for (const auto& f : failures)
+    for (const auto& target : f.targets)
+      if (!irc_.can_speak_to(target)) {
+        starved_.emplace(target, event.id);
+        left_in_journal = true;
+      }
+  if (left_in_journal) {
+    outstanding_.erase(event.id);  // completed by a later walk, when its targets are ready
+    return;
   }
+  std::string failure;
+  for (const auto& f : failures) failure += (failure.empty() ? "" : "; ") + report(event, f);
+  if (outstanding == 0)
+    settle(event.id, failure);  // nothing to say, or everything already said before a restart
+  else
+    outstanding_[event.id] = {outstanding, event.time, failure};
 }
 
 void Dispatcher::send_some() {
@@ -158,8 +200,10 @@ void Dispatcher::delivered(const Send& send, bool ok) {
     auto it = outstanding_.find(key.event_id);
     if (it != outstanding_.end() && --it->second.outputs == 0) {
       auto received = it->second.received;
+      auto failure = std::move(it->second.failure);
       outstanding_.erase(it);
-      if (settle(key.event_id) && options_.on_latency) options_.on_latency(std::chrono::system_clock::now() - received);
+      if (settle(key.event_id, failure) && options_.on_latency)
+        options_.on_latency(std::chrono::system_clock::now() - received);
     }
   };
   {
@@ -172,12 +216,12 @@ void Dispatcher::delivered(const Send& send, bool ok) {
   pump();
 }
 
-bool Dispatcher::settle(std::int64_t event_id) {
-  if (auto done = journal_.mark_done(event_id); !done) {
+bool Dispatcher::settle(std::int64_t event_id, const std::string& failure) {
+  if (auto done = failure.empty() ? journal_.mark_done(event_id) : journal_.mark_failed(event_id, failure); !done) {
     spdlog::error("dispatcher: event {}: {}", event_id, done.error().message);
     return false;
   }
-  ++stats_.events_done;
+  ++(failure.empty() ? stats_.events_done : stats_.events_failed);
   return true;
 }
 

@@ -7,10 +7,15 @@
 //
 // A target the bot cannot speak to yet (not joined, disconnected) holds nothing in memory: its
 // outputs are left in the journal and planned again when the target becomes ready.
+//
+// An event that a handler cannot say (its template does not compile, rendering threw) is marked
+// failed with the reason once its other outputs are delivered, never replayed, and never takes the
+// process down: a journaled event that crashed the bot would crash it again at every start.
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -21,13 +26,28 @@
 
 namespace chatops::bot {
 
-// The IRC side as the dispatcher sees it.
+// The IRC side as the dispatcher (and the planner) sees it.
 class IrcPort {
  public:
   virtual ~IrcPort() = default;
   virtual bool can_speak_to(const std::string& target) const = 0;
+  // Bytes of text one PRIVMSG (or NOTICE) line to `target` can carry right now.
+  virtual std::size_t line_width(const std::string& target, bool notice) const = 0;
   // on_done(true) once every line was accepted by the server, (false) if the link dropped first.
   virtual void say(const Send& send, std::function<void(bool delivered)> on_done) = 0;
+};
+
+// A handler that could not say an event (its template does not compile, rendering threw).
+struct Failure {
+  std::optional<std::size_t> bind_index;  // nullopt: the dispatch as a whole failed
+  std::vector<std::string> targets;       // where it would have spoken
+  std::string reason;
+};
+
+// What the bind table made of one event.
+struct Plan {
+  std::vector<Output> outputs;
+  std::vector<Failure> failures;
 };
 
 struct DispatcherOptions {
@@ -36,17 +56,21 @@ struct DispatcherOptions {
   std::size_t max_waiting_lines = 5000;  // planned but not yet handed to IRC, all targets
   std::size_t in_flight_lines = 8;       // handed to the IRC queue, not yet confirmed
   std::size_t coalesce_capacity = 64;    // per target: more lines waiting than this are coalesced
+  // A bind whose events cannot be said tells its channels so at most once per this interval.
+  std::chrono::steady_clock::duration failure_notice_interval = std::chrono::minutes(10);
 };
 
 struct DispatcherStats {
-  std::uint64_t events_planned = 0, events_done = 0, lines_sent = 0, digest_lines = 0, outputs_digested = 0;
+  std::uint64_t events_planned = 0, events_done = 0, events_failed = 0, lines_sent = 0, digest_lines = 0,
+                outputs_digested = 0;
   std::size_t waiting_lines = 0;
   std::vector<std::string> starved_targets;  // targets with outputs left in the journal
 };
 
 class Dispatcher {
  public:
-  using Planner = std::function<std::vector<Output>(const ingestion::IngestionEvent&)>;
+  // May throw: the event is then marked failed, like one whose handlers reported failures.
+  using Planner = std::function<Plan(const ingestion::IngestionEvent&)>;
   Dispatcher(ingestion::Journal& journal, Planner planner, IrcPort& irc, DispatcherOptions options);
 
   void pump();                                  // new events in the journal, or room in IRC
@@ -59,7 +83,11 @@ class Dispatcher {
   void plan_event(const ingestion::IngestionEvent& event);
   void send_some();
   void delivered(const Send& send, bool ok);
-  bool settle(std::int64_t event_id);
+  // Done, or failed when `failure` is not empty.
+  bool settle(std::int64_t event_id, const std::string& failure);
+  Plan plan_safely(const ingestion::IngestionEvent& event);
+  // Logs a failure and, rate-limited per bind, says it to the bind's targets; returns the reason.
+  std::string report(const ingestion::IngestionEvent& event, const Failure& failure);
 
   ingestion::Journal& journal_;
   Planner planner_;
@@ -71,6 +99,7 @@ class Dispatcher {
   struct Outstanding {
     std::size_t outputs = 0;  // not yet delivered; all of them are in memory
     std::chrono::system_clock::time_point received;
+    std::string failure;      // why some handler could not say it ("" when none)
   };
   std::map<std::int64_t, Outstanding> outstanding_;
   std::map<std::string, std::int64_t> starved_;      // target → first event id left in the journal
@@ -78,6 +107,7 @@ class Dispatcher {
   std::size_t in_flight_ = 0;
   std::uint64_t generation_ = 0;                     // bumped when the connection drops
   std::string next_target_;                          // round-robin position
+  std::map<std::size_t, std::chrono::steady_clock::time_point> failure_noticed_;  // bind → last notice
   DispatcherStats stats_;
 };
 

@@ -15,6 +15,10 @@ class ClientPort final : public IrcPort {
     return client_.isupport().is_channel(target) ? client_.in_channel(target) : true;
   }
 
+  std::size_t line_width(const std::string& target, bool notice) const override {
+    return client_.line_width(target, notice);
+  }
+
   void say(const Send& send, std::function<void(bool)> on_done) override {
     if (send.notice)
       client_.notice(send.target, send.text, std::move(on_done));

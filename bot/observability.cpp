@@ -146,6 +146,9 @@ void App::register_metrics() {
               static_cast<double>(stats.events_planned));
     w.counter("chatops_events_done_total", "Events whose every output was delivered.",
               static_cast<double>(stats.events_done));
+    w.counter("chatops_events_failed_total",
+              "Events a handler could not say (template or rendering failed): ended with the reason, never replayed.",
+              static_cast<double>(stats.events_failed));
     w.counter("chatops_lines_said_total", "Lines accepted by the IRC server for events.",
               static_cast<double>(stats.lines_sent));
     w.counter("chatops_digest_lines_total", "Digest lines said instead of bursts.",

@@ -1,5 +1,11 @@
 #include "bot/planner.hpp"
 
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "bot/irc/split.hpp"
+
 namespace chatops::bot {
 
 std::string scope_of(const nlohmann::json& fields) {
@@ -10,37 +16,61 @@ std::string scope_of(const nlohmann::json& fields) {
   return "";
 }
 
-std::vector<Output> Planner::plan(bindings::BindTable& binds, const ingestion::IngestionEvent& event) {
-  std::vector<Output> outputs;
-  event_ = &event;
-  outputs_ = &outputs;
-  binds.dispatch(event);
-  event_ = nullptr;
-  outputs_ = nullptr;
-  return outputs;
+std::string capped_text(const std::string& text, std::size_t width, std::size_t max_lines, std::int64_t event_id) {
+  // Below 4 bytes nothing fits (a target name too long): the IRC client refuses the target.
+  auto fitted = irc::fit_lines(text, std::max<std::size_t>(width, 4), max_lines);
+  std::string out;
+  for (const auto& line : fitted.lines) out += (out.empty() ? "" : "\n") + line;
+  if (fitted.left_out > 0) {
+    out += "\n… " + std::to_string(fitted.left_out) + (fitted.left_out == 1 ? " more line" : " more lines") +
+           " not said" + (event_id ? " (event " + std::to_string(event_id) + ")" : "");
+  }
+  return out;
 }
 
-void Planner::say(const std::string& target, const std::string& text, bool notice, const bindings::Delivery& d) {
-  if (!outputs_) {  // IRC- or clock-triggered: nothing to journal
-    if (notice)
-      irc_.notice(target, text);
-    else
-      irc_.say(target, text);
+Plan Planner::plan(bindings::BindTable& binds, const ingestion::IngestionEvent& event) {
+  Plan plan;
+  event_ = &event;
+  plan_ = &plan;
+  binds.dispatch(event);
+  event_ = nullptr;
+  plan_ = nullptr;
+  return plan;
+}
+
+void Planner::say(const bindings::Utterance& u) {
+  auto text = capped_text(u.text, irc_.line_width(u.target, u.notice), u.max_lines, u.delivery.event_id);
+  if (!plan_) {  // IRC- or clock-triggered: nothing to journal
+    irc_.say(Send{u.target, std::move(text), u.notice, {}, {}}, [](bool) {});
     return;
   }
   Output o;
-  const auto bind = std::to_string(d.bind_index);
-  o.key = {event_->id, bind + ":" + target};
-  o.target = target;
-  o.text = text;
-  o.notice = notice;
+  const auto bind = std::to_string(u.delivery.bind_index);
+  o.key = {event_->id, bind + ":" + u.target};
+  o.target = u.target;
+  o.text = std::move(text);
+  o.notice = u.notice;
   o.topic = event_->topic;
   o.scope = scope_of(event_->fields);
   // Alert groups collapse per group and status (the topic carries the status).
   auto group = event_->fields.find("group_key");
   o.digest_group = bind + "|" + event_->topic + "|" +
                    (group != event_->fields.end() && group->is_string() ? group->get<std::string>() : o.scope);
-  outputs_->push_back(std::move(o));
+  plan_->outputs.push_back(std::move(o));
+}
+
+void Planner::cannot_say(const std::vector<std::string>& targets, const std::string& reason,
+                         const bindings::Delivery& d) {
+  if (plan_) {
+    plan_->failures.push_back({d.bind_index, targets, reason});
+    return;
+  }
+  spdlog::error("binds[{}]: could not say anything: {}", d.bind_index, reason);
+}
+
+void Planner::handler_failed(const bindings::Origin& origin, const std::string& what) {
+  // Logged by the bind table already; an event is marked failed with it.
+  if (plan_) plan_->failures.push_back({std::nullopt, {}, "the handler declared at " + origin.where + " failed: " + what});
 }
 
 }  // namespace chatops::bot

@@ -1,6 +1,7 @@
 #include "bot/irc/client.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <random>
 #include <stdexcept>
 #include <fmt/ranges.h>
@@ -363,11 +364,9 @@ void Client::text(std::string_view command, std::string target, std::string text
   target = sanitize_param(target);
   if (target.empty()) return refuse("empty target");
   if (state_ != ClientState::Registered) return refuse("not connected");
-  std::vector<std::string> pieces;
   const auto budget = privmsg_budget(command, target, own_prefix());
   if (budget < 4) return refuse("target name too long");
-  for (const auto& l : to_lines(text))
-    for (auto& piece : split_message(l, budget)) pieces.push_back(std::move(piece));
+  auto pieces = fit_lines(text, budget, std::numeric_limits<std::size_t>::max()).lines;
   if (pieces.empty()) {
     if (on_done) asio::post(io_, [done = std::move(on_done)] { done(true); });
     return;
@@ -380,6 +379,10 @@ void Client::text(std::string_view command, std::string target, std::string text
     queue_.push(folded, {serialize(line(std::string(command), {target, std::move(piece)})), id, true});
   publish();
   pump();
+}
+
+std::size_t Client::line_width(std::string_view target, bool notice) const {
+  return privmsg_budget(notice ? "NOTICE" : "PRIVMSG", sanitize_param(target), own_prefix());
 }
 
 void Client::send(const Message& m) {

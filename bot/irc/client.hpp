@@ -64,6 +64,10 @@ class Client {
   void notice(std::string target, std::string text, std::function<void(bool)> on_done = {});
   void send(const Message& m);  // raw, normal lane; dropped (logged) unless registered
 
+  // Bytes of text one line of say() (notice: of notice()) to `target` carries, with our prefix as
+  // the server will show it; below 4 nothing can be sent there.
+  std::size_t line_width(std::string_view target, bool notice) const;
+
   std::size_t queued_lines() const { return queue_.size(); }
   double send_rate() const { return config_.flood_rate; }
   std::size_t burst() const { return config_.flood_burst; }

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "bot/irc/sanitize.hpp"
 #include "core/text/utf8.hpp"
 
 namespace chatops::irc {
@@ -28,6 +29,18 @@ std::vector<std::string> split_message(std::string_view line, std::size_t max_by
   }
   if (pos < line.size()) chunks.emplace_back(line.substr(pos));
   return chunks;
+}
+
+FittedLines fit_lines(std::string_view text, std::size_t width, std::size_t max_lines) {
+  FittedLines out;
+  for (const auto& line : to_lines(text))
+    for (auto& piece : split_message(line, width)) {
+      if (out.lines.size() < max_lines)
+        out.lines.push_back(std::move(piece));
+      else
+        ++out.left_out;
+    }
+  return out;
 }
 
 std::size_t privmsg_budget(std::string_view command, std::string_view target, std::string_view own_prefix) {

@@ -13,6 +13,14 @@ namespace chatops::irc {
 // line yields none. `max_bytes` below 4 (one code point may take 4) is a bug: std::invalid_argument.
 std::vector<std::string> split_message(std::string_view line, std::size_t max_bytes);
 
+// The IRC lines `text` becomes: sanitised (to_lines in sanitize.hpp), each split to `width` bytes
+// (at least 4), at most `max_lines` of them, and how many more there were.
+struct FittedLines {
+  std::vector<std::string> lines;
+  std::size_t left_out = 0;
+};
+FittedLines fit_lines(std::string_view text, std::size_t width, std::size_t max_lines);
+
 // Bytes left for the text of `COMMAND target :text` once the server has prepended
 // ":own_prefix " for the recipients: 512 − CR LF − ":" own_prefix " " − command " " target " :".
 // Returns 0 when nothing fits. `own_prefix` is "nick!user@host" as the server shows it (e.g. from

@@ -153,13 +153,17 @@ TEST_CASE("invalid flags or cron specs are refused at bind time") {
   CHECK(table.size() == 0);
 }
 
-TEST_CASE("a throwing handler does not stop the dispatcher") {
+TEST_CASE("a throwing handler does not stop the dispatcher, and its failure is told") {
   BindTable table;
   std::vector<std::string> log;
-  REQUIRE(table.bind(BindType::Webhook, "-|-", "*", [](const BindContext&) -> BindResult { throw std::runtime_error("boom"); }));
+  std::vector<std::string> failures;
+  table.on_handler_failure = [&](const Origin& origin, const std::string& what) { failures.push_back(origin.where + ": " + what); };
+  REQUIRE(table.bind(BindType::Webhook, "-|-", "*", [](const BindContext&) -> BindResult { throw std::runtime_error("boom"); },
+                     Origin{"deploy.cpp"}));
   REQUIRE(table.bind(BindType::Webhook, "-|-", "*", record(log, "after")));
   CHECK(table.dispatch(webhook("x")) == 2);
   CHECK(log == std::vector<std::string>{"after"});
+  CHECK(failures == std::vector<std::string>{"deploy.cpp: boom"});
 }
 
 TEST_CASE("ingestion events dispatch by kind and topic; unknown kinds do nothing") {

@@ -16,14 +16,23 @@ struct Said {
   std::string target, text;
   bool notice;
   Delivery delivery;
+  std::size_t max_lines;
+};
+
+struct NotSaid {
+  std::vector<std::string> targets;
+  std::string reason;
+  Delivery delivery;
 };
 
 class RecordingSpeaker : public Speaker {
  public:
-  void say(const std::string& target, const std::string& text, bool notice, const Delivery& d) override {
-    said.push_back({target, text, notice, d});
+  void say(const Utterance& u) override { said.push_back({u.target, u.text, u.notice, u.delivery, u.max_lines}); }
+  void cannot_say(const std::vector<std::string>& targets, const std::string& reason, const Delivery& d) override {
+    not_said.push_back({targets, reason, d});
   }
   std::vector<Said> said;
+  std::vector<NotSaid> not_said;
 };
 
 config::Schema root_schema() {
@@ -153,6 +162,38 @@ binds:
   CHECK(speaker.said[0].text == "\x03" "04FIRING\x0f DiskFull (alerts)");
   CHECK(speaker.said[0].notice);
   CHECK(speaker.said[1].text == "[alerts] alertmanager/firing");
+}
+
+TEST_CASE("an event whose own template does not compile is reported, not said") {
+  // Templates travel with events into the journal: one written by an older version may carry a
+  // partial that this version refuses.
+  RecordingSpeaker speaker;
+  auto table = table_of(R"yaml(
+binds:
+  - {type: webhook, mask: "generic/*", say: {to: ["#ops", "#dev"]}}
+)yaml", speaker);
+  auto event = github("generic/x", {{"msg", "R {{  >msg}}"}}, "hooks");
+  event.default_template = "R {{  >msg}}";
+  CHECK(table.dispatch(event) == 1);
+  CHECK(speaker.said.empty());
+  REQUIRE(speaker.not_said.size() == 1);
+  CHECK(speaker.not_said[0].targets == std::vector<std::string>{"#ops", "#dev"});
+  CHECK_THAT(speaker.not_said[0].reason, Catch::Contains("template does not compile") && Catch::Contains("partials"));
+  CHECK(speaker.not_said[0].delivery.event_id == 42);
+}
+
+TEST_CASE("say.max_lines travels with what a bind says (10 unless given)") {
+  RecordingSpeaker speaker;
+  auto table = table_of(R"yaml(
+binds:
+  - {type: webhook, mask: "a/*", say: {to: ["#ops"], template: "x"}}
+  - {type: webhook, mask: "a/*", say: {to: ["#ops"], template: "y", max_lines: 3}}
+)yaml", speaker);
+  table.dispatch(github("a/b", {}));
+  REQUIRE(speaker.said.size() == 2);
+  CHECK(speaker.said[0].max_lines == 10);
+  CHECK(speaker.said[1].max_lines == 3);
+  CHECK_FALSE(binds_of("binds: [{type: webhook, mask: x, say: {to: [\"#a\"], max_lines: 0}}]\n"));
 }
 
 TEST_CASE("IRC binds from config reply where they were triggered, with flags") {

@@ -11,7 +11,9 @@ namespace {
 std::string render(const std::string& text, const json& data) {
   auto compiled = Template::compile(text);
   REQUIRE(compiled);
-  return compiled->render(data);
+  auto rendered = compiled->render(data);
+  REQUIRE(rendered);
+  return *rendered;
 }
 
 }  // namespace

@@ -1,8 +1,16 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
+#include <limits>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "bindings/config_binds.hpp"
 #include "bot/dispatcher.hpp"
+#include "bot/irc/sanitize.hpp"
+#include "bot/irc/split.hpp"
+#include "bot/planner.hpp"
 #include "ingestion/journal/journal.hpp"
 
 using namespace chatops;
@@ -17,6 +25,7 @@ class ScriptedIrc final : public IrcPort {
   std::vector<Send> delivered;
 
   bool can_speak_to(const std::string& target) const override { return ready.contains(target); }
+  std::size_t line_width(const std::string&, bool) const override { return 400; }
   void say(const Send& send, std::function<void(bool)> on_done) override { pending.emplace_back(send, std::move(on_done)); }
 
   // Confirms everything handed over so far (and what that pulls in), like a server accepting lines.
@@ -66,12 +75,25 @@ struct Fixture {
     e.fields = {{"text", text}, {"repo", "org/repo"}};
     REQUIRE(journal->submit_one(e) == ingestion::Submission::Accepted);
   }
+  // The event's failed_reason in the journal ("" when none).
+  std::string failed_reason(std::int64_t event_id) {
+    SQLite::Database db((dir / "journal.db").string());
+    SQLite::Statement q(db, "SELECT coalesce(failed_reason, '') FROM events WHERE id = ?");
+    q.bind(1, event_id);
+    REQUIRE(q.executeStep());
+    return q.getColumn(0).getString();
+  }
 };
 
-// Every event says its text to each of `targets`, one output per target.
+// Every event says its text to each of `targets`, one output per target; an event whose text is
+// "bad" cannot be said by bind 0 (as if its template failed).
 Dispatcher::Planner say_to(std::vector<std::string> targets) {
   return [targets](const ingestion::IngestionEvent& e) {
-    std::vector<Output> outputs;
+    Plan plan;
+    if (e.fields["text"] == "bad") {
+      plan.failures.push_back({0, targets, "template boom"});
+      return plan;
+    }
     for (const auto& t : targets) {
       Output o;
       o.key = {e.id, "0:" + t};
@@ -80,10 +102,15 @@ Dispatcher::Planner say_to(std::vector<std::string> targets) {
       o.topic = e.topic;
       o.scope = "org/repo";
       o.digest_group = "0|" + e.topic;
-      outputs.push_back(o);
+      plan.outputs.push_back(o);
     }
-    return outputs;
+    return plan;
   };
+}
+
+std::size_t count_containing(const std::vector<std::string>& texts, const std::string& part) {
+  return static_cast<std::size_t>(
+      std::count_if(texts.begin(), texts.end(), [&](const std::string& t) { return t.find(part) != std::string::npos; }));
 }
 }  // namespace
 
@@ -194,4 +221,155 @@ TEST_CASE("an event no bind wants is done at once", "[dispatcher]") {
   d.pump();
   REQUIRE(f.irc.pending.empty());
   REQUIRE(*f.journal->backlog() == 0);
+}
+
+TEST_CASE("an event a handler cannot say is marked failed with its reason, told once, and the rest goes on",
+          "[dispatcher]") {
+  Fixture f;
+  f.irc.ready = {"#ops"};
+  for (const auto* text : {"event 1", "bad", "bad", "event 4"}) f.add(text);
+  {
+    Dispatcher d(*f.journal, say_to({"#ops"}), f.irc, {});
+    d.pump();
+    f.irc.accept_all();
+    auto texts = f.irc.texts();
+    CHECK(count_containing(texts, "event 1") == 1);
+    CHECK(count_containing(texts, "event 4") == 1);
+    // Two failing events of one bind: one line in the channel (rate-limited per bind).
+    REQUIRE(count_containing(texts, "could not be said") == 1);
+    CHECK(count_containing(texts, "[chatops] event 2 (test/event) could not be said: template boom") == 1);
+    CHECK(*f.journal->backlog() == 0);
+    CHECK(d.stats().events_failed == 2);
+    CHECK(d.stats().events_done == 2);
+    CHECK(f.failed_reason(2) == "binds[0]: template boom");
+    CHECK(f.failed_reason(3) == "binds[0]: template boom");
+    CHECK(f.failed_reason(1).empty());
+  }
+  f.open();  // a restart: failed events are not replayed, nothing is said again
+  ScriptedIrc irc2;
+  irc2.ready = {"#ops"};
+  Dispatcher d(*f.journal, say_to({"#ops"}), irc2, {});
+  d.pump();
+  irc2.accept_all();
+  CHECK(irc2.delivered.empty());
+  CHECK(d.stats().events_failed == 0);
+}
+
+TEST_CASE("failures are told again once the interval has passed", "[dispatcher]") {
+  Fixture f;
+  f.irc.ready = {"#ops"};
+  DispatcherOptions options;
+  options.failure_notice_interval = std::chrono::steady_clock::duration::zero();
+  Dispatcher d(*f.journal, say_to({"#ops"}), f.irc, options);
+  f.add("bad");
+  f.add("bad");
+  d.pump();
+  f.irc.accept_all();
+  CHECK(count_containing(f.irc.texts(), "could not be said") == 2);
+}
+
+TEST_CASE("a planner that throws fails that event only", "[dispatcher]") {
+  Fixture f;
+  f.irc.ready = {"#ops"};
+  for (const auto* text : {"event 1", "throw", "event 3"}) f.add(text);
+  auto planner = [inner = say_to({"#ops"})](const ingestion::IngestionEvent& e) {
+    if (e.fields["text"] == "throw") throw std::runtime_error("no memory left");
+    return inner(e);
+  };
+  Dispatcher d(*f.journal, planner, f.irc, {});
+  d.pump();
+  f.irc.accept_all();
+  CHECK(f.irc.texts() == std::vector<std::string>{"event 1", "event 3"});  // no target to tell
+  CHECK(f.failed_reason(2) == "dispatch: no memory left");
+  CHECK(*f.journal->backlog() == 0);
+}
+
+TEST_CASE("a failure waits for its channel like an output does", "[dispatcher]") {
+  Fixture f;
+  f.add("bad");
+  Dispatcher d(*f.journal, say_to({"#ops"}), f.irc, {});
+  d.pump();  // #ops not joined yet (e.g. just after start-up)
+  CHECK(f.irc.pending.empty());
+  CHECK(*f.journal->backlog() == 1);
+  f.irc.ready = {"#ops"};
+  d.target_ready("#ops");
+  f.irc.accept_all();
+  CHECK(count_containing(f.irc.texts(), "[chatops] event 1 (test/event) could not be said: template boom") == 1);
+  CHECK(*f.journal->backlog() == 0);
+  CHECK(f.failed_reason(1) == "binds[0]: template boom");
+}
+
+namespace {
+// The real planner on config binds, over the scripted IRC side.
+struct PlannedBinds {
+  bindings::BindTable table;
+  Planner planner;
+  PlannedBinds(IrcPort& irc, const std::string& binds_yaml) : planner(irc) {
+    config::Schema root("root", "");
+    root.field("binds", config::Kind::List, "").items(bindings::bind_schema()).fallback("[]");
+    auto doc = config::load_string(binds_yaml, "config.yml");
+    REQUIRE(doc);
+    auto valid = config::validate(root, *doc);
+    REQUIRE(valid);
+    auto binds = bindings::parse_binds((*valid)["binds"]);
+    REQUIRE(binds);
+    REQUIRE(bindings::install_binds(table, *binds, planner));
+  }
+  Dispatcher::Planner planner_fn() {
+    return [this](const ingestion::IngestionEvent& e) { return planner.plan(table, e); };
+  }
+};
+
+std::string words(std::size_t bytes) {
+  std::string text;
+  for (int i = 0; text.size() < bytes; ++i) text += "word" + std::to_string(i) + " ";
+  return text;
+}
+}  // namespace
+
+TEST_CASE("a 300 KB field is capped at the bind's lines and does not hold the next event", "[dispatcher]") {
+  Fixture f;
+  f.irc.ready = {"#ops"};
+  const auto huge = words(300'000);
+  f.add(huge);
+  f.add("ping");
+  PlannedBinds binds(f.irc, "binds: [{type: webhook, mask: \"test/*\", say: {to: [\"#ops\"], template: \"{{text}}\"}}]\n");
+  Dispatcher d(*f.journal, binds.planner_fn(), f.irc, {});
+  d.pump();
+  f.irc.accept_all();
+  REQUIRE(f.irc.delivered.size() == 2);
+  const auto& first = f.irc.delivered[0];
+  const auto total = irc::fit_lines(huge, 400, std::numeric_limits<std::size_t>::max()).lines.size();
+  REQUIRE(total > 600);
+  // 10 lines of the field, then the summary: the ping waits behind 11 lines, not 700.
+  REQUIRE(first.lines() == 11);
+  CHECK(first.text.ends_with("\n… " + std::to_string(total - 10) + " more lines not said (event 1)"));
+  for (const auto& line : irc::to_lines(first.text)) CHECK(line.size() <= 400);
+  CHECK(f.irc.delivered[1].text == "ping");
+  CHECK(*f.journal->backlog() == 0);
+}
+
+TEST_CASE("say.max_lines sets the cap per bind, and lines are counted after splitting", "[dispatcher]") {
+  Fixture f;
+  f.irc.ready = {"#ops"};
+  f.add(words(1000));  // three lines of 400 bytes
+  PlannedBinds binds(f.irc,
+                     "binds:\n"
+                     "  - {type: webhook, mask: \"test/*\", say: {to: [\"#ops\"], template: \"{{text}}\", max_lines: 2}}\n"
+                     "  - {type: webhook, mask: \"test/*\", say: {to: [\"#dev\"], template: \"{{text}}\", max_lines: 3}}\n");
+  f.irc.ready.insert("#dev");
+  Dispatcher d(*f.journal, binds.planner_fn(), f.irc, {});
+  d.pump();
+  f.irc.accept_all();
+  REQUIRE(f.irc.delivered.size() == 2);
+  for (const auto& send : f.irc.delivered) {
+    INFO(send.target);
+    if (send.target == "#ops") {
+      CHECK(send.lines() == 3);
+      CHECK(send.text.ends_with("\n… 1 more line not said (event 1)"));
+    } else {
+      CHECK(send.lines() == 3);
+      CHECK(send.text.find("not said") == std::string::npos);
+    }
+  }
 }
