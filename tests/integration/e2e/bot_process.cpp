@@ -16,7 +16,8 @@ std::string fill(std::string text, const std::string& key, const std::string& va
 }
 }  // namespace
 
-BotProcess::BotProcess(const TempDir& dir, std::string config_yaml) : dir_(dir), http_port_(free_port()) {
+BotProcess::BotProcess(const TempDir& dir, std::string config_yaml, std::vector<std::pair<std::string, std::string>> env)
+    : dir_(dir), http_port_(free_port()), env_(std::move(env)) {
   config_yaml = fill(std::move(config_yaml), "{{http_port}}", std::to_string(http_port_));
   config_yaml = fill(std::move(config_yaml), "{{dir}}", dir.path().string());
   config_path_ = dir.write("config.yml", config_yaml);
@@ -30,7 +31,8 @@ void BotProcess::start() {
   options.argv = {CHATOPS_BOT_BINARY, "--config", config_path_.string()};
   options.log_dir = dir_.path();
   options.name = "bot";
-  options.env = {{"LOG_LEVEL", "debug"}};
+  options.env = env_;
+  options.env.emplace_back("LOG_LEVEL", "debug");
   process_ = std::make_unique<Process>(options);
   ++starts_;
   for (int i = 0; i < 150; ++i) {

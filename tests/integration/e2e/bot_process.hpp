@@ -4,6 +4,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "tests/integration/support/process.hpp"
 
@@ -16,8 +18,9 @@ struct HttpReply {
 
 class BotProcess {
  public:
-  // `config_yaml` may use {{http_port}} and {{dir}} (the temp dir), filled in here.
-  BotProcess(const TempDir& dir, std::string config_yaml);
+  // `config_yaml` may use {{http_port}} and {{dir}} (the temp dir), filled in here; `env` is added
+  // to the bot's environment (for ${NAME} in the config).
+  BotProcess(const TempDir& dir, std::string config_yaml, std::vector<std::pair<std::string, std::string>> env = {});
   ~BotProcess();
 
   int http_port() const { return http_port_; }
@@ -44,6 +47,7 @@ class BotProcess {
   const TempDir& dir_;
   int http_port_;
   std::filesystem::path config_path_;
+  std::vector<std::pair<std::string, std::string>> env_;
   std::unique_ptr<Process> process_;
   int starts_ = 0;
 };
