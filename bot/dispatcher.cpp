@@ -62,14 +62,19 @@ void Dispatcher::plan() {
       return;
     }
     if (events->empty()) return;
-    ingestion::Journal::Batch batch(journal_);  // one transaction for the chunk's records
+    // No transaction is held while planning: it would hold off the commits of new events.
     for (const auto& event : *events) {
       plan_event(event);
       walked_to_ = event.id;
       if (waiting_lines_ >= options_.max_waiting_lines) break;
     }
-    if (auto committed = batch.commit(); !committed)
-      spdlog::error("dispatcher: recording outputs failed: {}", committed.error().message);
+    if (!finished_.empty()) {
+      ingestion::Journal::Batch batch(journal_);  // one transaction for the chunk's marks
+      for (const auto& [id, failure] : finished_) settle(id, failure);
+      finished_.clear();
+      if (auto committed = batch.commit(); !committed)
+        spdlog::error("dispatcher: marking events done failed: {}", committed.error().message);
+    }
     for (auto& [target, backlog] : backlogs_) {
       auto before = backlog.lines();
       stats_.outputs_digested += backlog.coalesce(options_.coalesce_capacity);
@@ -108,13 +113,6 @@ std::string Dispatcher::report(const ingestion::IngestionEvent& event, const Fai
 void Dispatcher::plan_event(const ingestion::IngestionEvent& event) {
   ++stats_.events_planned;
   auto [outputs, failures] = plan_safely(event);
-  std::vector<std::string> handlers;
-  handlers.reserve(outputs.size());
-  for (const auto& o : outputs) handlers.push_back(o.key.handler);
-  if (auto recorded = journal_.record_outputs(event.id, handlers); !recorded) {
-    spdlog::error("dispatcher: event {}: {}", event.id, recorded.error().message);
-    return;
-  }
   auto deliveries = journal_.deliveries(event.id);
   if (!deliveries) {
     spdlog::error("dispatcher: event {}: {}", event.id, deliveries.error().message);
@@ -155,9 +153,9 @@ void Dispatcher::plan_event(const ingestion::IngestionEvent& event) {
   std::string failure;
   for (const auto& f : failures) failure += (failure.empty() ? "" : "; ") + report(event, f);
   if (outstanding == 0)
-    settle(event.id, failure);  // nothing to say, or everything already said before a restart
+    finished_.emplace_back(event.id, std::move(failure));  // nothing to say, or all said before a restart
   else
-    outstanding_[event.id] = {outstanding, event.time, failure};
+    outstanding_[event.id] = {outstanding, event.time, std::move(failure)};
 }
 
 void Dispatcher::send_some() {

@@ -103,6 +103,8 @@ class Dispatcher {
   };
   std::map<std::int64_t, Outstanding> outstanding_;
   std::map<std::string, std::int64_t> starved_;      // target → first event id left in the journal
+  // Planned with nothing (more) to say: done, or failed with the reason, at the chunk's end.
+  std::vector<std::pair<std::int64_t, std::string>> finished_;
   std::size_t waiting_lines_ = 0;
   std::size_t in_flight_ = 0;
   std::uint64_t generation_ = 0;                     // bumped when the connection drops
