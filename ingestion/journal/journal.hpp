@@ -96,8 +96,8 @@ class Journal final : public EventSink {
   JournalStats stats() const;
 
   // --- reader side (the dispatcher)
-  // Events not done, in id order. Their payload is in `raw` (not parsed: most handlers never
-  // look at it; bindings parse it into fields.raw for those that do).
+  // Events not done, in id order. Their payload stays compressed (raw_compressed; payload_text()
+  // reads it): most handlers never look at it; bindings parse it into `raw` for those that do.
   Result<std::vector<IngestionEvent>> pending_events(std::int64_t after_id, std::size_t limit);
   // The outputs of an event already said (sent) or counted in a digest line (digested).
   Result<std::vector<Delivery>> deliveries(std::int64_t event_id);
