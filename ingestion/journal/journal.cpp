@@ -171,6 +171,7 @@ std::int64_t Journal::write_jobs(std::vector<std::unique_ptr<Job>>& jobs) {
   const auto seen_after = now - options_.dedupe_window.count();
   std::vector<BatchResult> results(jobs.size());
   std::size_t events = 0;
+  for (const auto& job : jobs) events += job->rows.size();
   auto written = journal_db::guarded("committing events", [&] {
     // IMMEDIATE takes the write lock up front (waiting on the reader connection if needed)
     // instead of failing on a lock upgrade; an all-probe batch thus checks writability too.
@@ -184,7 +185,6 @@ std::int64_t Journal::write_jobs(std::vector<std::unique_ptr<Job>>& jobs) {
       result.ids.assign(job.rows.size(), 0);
       for (std::size_t i = 0; i < job.rows.size(); ++i) {
         const auto& e = job.rows[i];
-        ++events;
         if (!e.dedupe_key.empty()) {
           find_key.bind(1, job.source);
           find_key.bind(2, e.dedupe_key);
