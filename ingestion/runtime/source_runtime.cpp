@@ -7,10 +7,11 @@
 namespace chatops::ingestion {
 
 SourceRuntime::SourceRuntime(std::string name, std::string family, SourceStore& store, metrics::Registry* registry)
-    : name_(std::move(name)), family_(std::move(family)), scope_("source/" + name_), store_(store),
+    : name_(std::move(name)), family_(std::move(family)), scope_(source_state_scope(name_)), store_(store),
       metrics_(registry, name_) {}
 
-void SourceRuntime::submit(std::vector<IngestionEvent> events, std::optional<std::string> cursor, Completion done) {
+void SourceRuntime::submit(std::vector<IngestionEvent> events, std::optional<std::string> cursor, Completion done,
+                           std::vector<StateChange> state) {
   if (!open_.load()) {
     ++late_;
     spdlog::error("source {}: submitted {} events after it was stopped; refused", name_, events.size());
@@ -20,7 +21,7 @@ void SourceRuntime::submit(std::vector<IngestionEvent> events, std::optional<std
     e.source = name_;
     e.family = family_;
   }
-  store_.submit(EventBatch{name_, std::move(events), std::move(cursor)},
+  store_.submit(EventBatch{name_, std::move(events), std::move(cursor), std::move(state)},
                 [this, done = std::move(done)](const BatchResult& result) {
                   accepted_ += result.count(Submission::Accepted);
                   duplicates_ += result.count(Submission::Duplicate);
@@ -29,10 +30,12 @@ void SourceRuntime::submit(std::vector<IngestionEvent> events, std::optional<std
                 });
 }
 
-BatchResult SourceRuntime::submit_and_wait(std::vector<IngestionEvent> events, std::optional<std::string> cursor) {
+BatchResult SourceRuntime::submit_and_wait(std::vector<IngestionEvent> events, std::optional<std::string> cursor,
+                                           std::vector<StateChange> state) {
   std::promise<BatchResult> answer;
   auto result = answer.get_future();
-  submit(std::move(events), std::move(cursor), [&answer](const BatchResult& r) { answer.set_value(r); });
+  submit(std::move(events), std::move(cursor), [&answer](const BatchResult& r) { answer.set_value(r); },
+         std::move(state));
   return result.get();
 }
 

@@ -27,13 +27,17 @@ class SourceRuntime {
   // Submits events with the source's position upstream after them, saved in the same transaction.
   // `done` runs once they are durable or refused (on the journal's writer thread: be quick). A
   // source acknowledges upstream only in `done`, and only when the batch was committed.
-  void submit(std::vector<IngestionEvent> events, std::optional<std::string> cursor, Completion done);
+  // `state` changes the source's own state (get_state/list_state) in that transaction too.
+  void submit(std::vector<IngestionEvent> events, std::optional<std::string> cursor, Completion done,
+              std::vector<StateChange> state = {});
   // The same, waiting: for a source's own thread.
-  BatchResult submit_and_wait(std::vector<IngestionEvent> events, std::optional<std::string> cursor = std::nullopt);
+  BatchResult submit_and_wait(std::vector<IngestionEvent> events, std::optional<std::string> cursor = std::nullopt,
+                              std::vector<StateChange> state = {});
 
   // Where the source left off: the cursor committed last (nullopt before the first).
   Result<std::optional<std::string>> cursor();
-  // Small state kept between runs (what a poller has seen), private to this source.
+  // Small state kept between runs (what a poller has seen), private to this source. Changes that
+  // must move with events go with them in submit(); these are for the rest.
   Result<void> put_state(std::string_view key, std::string_view value,
                          std::optional<std::chrono::system_clock::time_point> expires = std::nullopt);
   Result<std::optional<std::string>> get_state(std::string_view key);
