@@ -8,6 +8,7 @@
 #include "bindings/users.hpp"
 #include "bot/delivery_config.hpp"
 #include "bot/irc/client_config.hpp"
+#include "core/text/suggest.hpp"
 #include "ingestion/journal/journal_config.hpp"
 #include "ingestion/source_registry.hpp"
 #include "http/server_config.hpp"
@@ -80,6 +81,7 @@ Result<AppConfig> load_app_config(const std::string& path) {
   // filters. Checked even when a section has errors, so that one run reports everything.
   const config::Node& tree = root ? *root : *loaded;
   std::set<std::string> names;
+  std::vector<std::string> suggestible;  // names written in the file, not read from the environment
   for (const auto& entry : tree["sources"].is_sequence() ? tree["sources"].items() : std::vector<config::Node>{}) {
     auto source = ingestion::validate_source(entry);
     if (!source) {
@@ -88,6 +90,8 @@ Result<AppConfig> load_app_config(const std::string& path) {
     }
     if (!names.insert(source->node.str("name")).second)
       problems.add(entry["name"].error("duplicate source name '" + source->node.str("name") + "'"));
+    else if (!source->node["name"].from_environment())
+      suggestible.push_back(source->node.str("name"));
     // A source's own template (the generic provider's `template:`) travels with its events to
     // the binds that give none: it is checked like theirs.
     if (source->node.has("template"))
@@ -100,6 +104,13 @@ Result<AppConfig> load_app_config(const std::string& path) {
     problems.add(binds.error());
   } else if (auto parsed = bindings::parse_binds((*binds)["binds"]); !parsed) {
     problems.add(parsed.error());
+  } else {
+    // A bind restricted to a source that does not exist would never trigger.
+    const auto items = (*binds)["binds"].items();
+    for (const auto& bind : *parsed)
+      if (!bind.source.empty() && !names.contains(bind.source))
+        problems.add(items[bind.index]["source"].error("no source is named \"" + bind.source + "\"" +
+                                                       text::did_you_mean(bind.source, suggestible)));
   }
   if (root) {
     if (auto irc = irc::ClientConfig::from(root->map("irc")); !irc) problems.add(irc.error());

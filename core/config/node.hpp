@@ -55,6 +55,8 @@ class Node {
   // The scalar as messages may quote it: "text", or as written in the file ("${TOKEN}") when it
   // came from the environment.
   std::string quoted() const;
+  // Whether its text came (partly) from the environment: not to be offered in a "did you mean".
+  bool from_environment() const { return substitution() != nullptr; }
 
   bool has(std::string_view key) const;  // present and not null
   Node operator[](std::string_view key) const;  // child (may be undefined: check has())

@@ -70,6 +70,28 @@ TEST_CASE("an unset environment variable in the config stops start-up with its p
   CHECK(config.error().message.find("CHATOPS_TEST_UNSET_VARIABLE") != std::string::npos);
 }
 
+TEST_CASE("a bind's source must name a configured source", "[config]") {
+  auto path = write_temp("sources.yml",
+                         "irc:\n"
+                         "  servers: [{host: irc.example.org}]\n"
+                         "  nick: bot\n"
+                         "sources:\n"
+                         "  - {name: github, kind: webhook, provider: github, path: /h, secret: s}\n"
+                         "binds:\n"
+                         "  - {type: webhook, mask: \"*\", source: github, say: {to: [\"#ops\"]}}\n"
+                         "  - {type: webhook, mask: \"*\", source: githib, say: {to: [\"#ops\"]}}\n"
+                         "  - {type: webhook, mask: \"*\", source: nowhere, say: {to: [\"#ops\"]}}\n");
+  auto config = bot::load_app_config(path);
+  REQUIRE_FALSE(config.has_value());
+  const auto& message = config.error().message;
+  INFO(message);
+  CHECK(message.find(path + ":7:") == std::string::npos);  // github exists
+  CHECK(message.find(path + ":8:") != std::string::npos);
+  CHECK(message.find("no source is named \"githib\" (did you mean \"github\"?)") != std::string::npos);
+  CHECK(message.find(path + ":9:") != std::string::npos);
+  CHECK(message.find("no source is named \"nowhere\"") != std::string::npos);
+}
+
 TEST_CASE("templates with partials or set-delimiter tags stop start-up, in binds and in sources", "[config]") {
   auto path = write_temp("partials.yml",
                          "irc:\n"
@@ -91,4 +113,22 @@ TEST_CASE("templates with partials or set-delimiter tags stop start-up, in binds
   CHECK(message.find("binds[0].say.template: template does not compile: partials") != std::string::npos);
   CHECK(message.find(path + ":9:") != std::string::npos);
   CHECK(message.find("binds[1].say.template: template does not compile: set-delimiter") != std::string::npos);
+}
+
+TEST_CASE("a source name read from the environment is never offered as a \"did you mean\"", "[config]") {
+  ::setenv("CHATOPS_TEST_SOURCE_NAME", "github-SECRET-name", 1);
+  auto path = write_temp("env-sources.yml",
+                         "irc:\n"
+                         "  servers: [{host: irc.example.org}]\n"
+                         "  nick: bot\n"
+                         "sources:\n"
+                         "  - {name: \"${CHATOPS_TEST_SOURCE_NAME}\", kind: webhook, provider: github, path: /h, secret: s}\n"
+                         "binds:\n"
+                         "  - {type: webhook, mask: \"*\", source: github-secret-nam, say: {to: [\"#ops\"]}}\n");
+  auto config = bot::load_app_config(path);
+  REQUIRE_FALSE(config.has_value());
+  const auto& message = config.error().message;
+  INFO(message);
+  CHECK(message.find("SECRET") == std::string::npos);
+  CHECK(message.find("binds[0].source: no source is named \"github-secret-nam\"") != std::string::npos);
 }
