@@ -22,7 +22,7 @@ IrcClientOptions observer_options(int port) {
 
 irc::ClientConfig sasl_config(int port, std::string password, bool required) {
   auto c = bot_config("127.0.0.1", port, false, {"#ops"});
-  c.sasl = {irc::SaslMechanism::Plain, "opsbot", std::move(password)};
+  c.sasl = {{irc::SaslMechanism::Plain}, "opsbot", std::move(password), ""};
   c.sasl_required = required;
   return c;
 }
@@ -117,7 +117,7 @@ TEST_CASE("InspIRCd + Atheme: SASL EXTERNAL with a client certificate", "[irc][i
   auto config = bot_config("localhost", server.tls_port(), true, {"#ops"});
   config.tls.ca_file = server.ca_file().string();
   config.tls.client_cert = cert.combined.string();
-  config.sasl.mechanism = irc::SaslMechanism::External;
+  config.sasl.mechanisms = {irc::SaslMechanism::External};
   config.sasl_required = true;
   BotRunner bot(config);
   REQUIRE(bot.wait([](const auto& s) { return registered_in(s, "#ops"); }, 15s));
