@@ -18,6 +18,8 @@ struct ServerConfig {
   std::string host;
   std::uint16_t port = 6697;
   bool tls = true;
+
+  bool operator==(const ServerConfig&) const = default;
 };
 
 struct ChannelConfig {

@@ -85,8 +85,8 @@ Result<void> MemoryStsPolicyStore::remove(std::string_view host) {
 }
 
 ServerConfig StsPolicies::route(const ServerConfig& configured, WallClock::time_point now) {
-  const auto policy = find(lower(configured.host), now);
-  if (!policy) return configured;
+  const auto policy = find(lower(configured.host));
+  if (!policy || policy->expires <= now) return configured;
   return ServerConfig{configured.host, policy->port, true};
 }
 
@@ -108,7 +108,7 @@ std::optional<std::uint16_t> StsPolicies::offered(const ServerConfig& connected,
     return std::nullopt;
   }
   const StsPolicy policy{connected.port, *sts.duration, now + *sts.duration};
-  const auto before = find(host, now);
+  const auto before = find(host);
   if (!before || before->port != policy.port || before->duration != policy.duration)
     spdlog::info("irc: STS: {} is reached only with TLS on port {} for {} s", host, policy.port, policy.duration.count());
   save(host, policy);
@@ -118,20 +118,20 @@ std::optional<std::uint16_t> StsPolicies::offered(const ServerConfig& connected,
 void StsPolicies::closed(const ServerConfig& connected, WallClock::time_point now) {
   if (!connected.tls) return;
   const auto host = lower(connected.host);
-  auto policy = find(host, now);
+  // Even expired during a long connection: the server had the policy when we were connected.
+  auto policy = find(host);
   if (!policy || policy->port != connected.port) return;
   policy->expires = now + policy->duration;
   save(host, *policy);
 }
 
-std::optional<StsPolicy> StsPolicies::find(const std::string& host, WallClock::time_point now) {
+std::optional<StsPolicy> StsPolicies::find(const std::string& host) {
   auto it = known_.find(host);
   if (it == known_.end()) {
     auto loaded = store_.load(host);
     if (!loaded) spdlog::error("irc: STS: cannot read the policy of {}: {}", host, loaded.error().message);
     it = known_.emplace(host, loaded ? *loaded : std::nullopt).first;
   }
-  if (it->second && it->second->expires <= now) it->second.reset();
   return it->second;
 }
 

@@ -81,7 +81,7 @@ class StsPolicies {
   void closed(const ServerConfig& connected, WallClock::time_point now);
 
  private:
-  std::optional<StsPolicy> find(const std::string& host, WallClock::time_point now);
+  std::optional<StsPolicy> find(const std::string& host);  // expired ones too
   void save(const std::string& host, const StsPolicy& policy);
 
   StsPolicyStore& store_;
