@@ -221,7 +221,10 @@ void Client::handle(const Message& m) {
       if (!reg_) return;  // closed for an STS upgrade
     }
     for (const auto& reply : replies) priority(reply);
-    echo_message_ = reg_->has_cap("echo-message");
+    if (const bool echo = reg_->has_cap("echo-message"); echo != echo_message_) {  // CAP ACK, NEW or DEL
+      echo_message_ = echo;
+      publish();
+    }
     if (!was_registered && reg_->registered()) return on_welcome(m);
     if (!reg_->registered() && nick_ != reg_->nick()) {
       nick_ = reg_->nick();
