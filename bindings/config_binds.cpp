@@ -206,7 +206,8 @@ nlohmann::json template_data(const BindContext& context) {
     data["_event"] = {
         {"id", event->id},
         {"source", event->source},
-        {"kind", event->kind},
+        {"family", event->family},
+        {"kind", event->family},  // its name before families had one of their own
         {"topic", event->topic},
         {"severity", ingestion::to_string(event->severity)},
         {"time", utc_text(event->time)},

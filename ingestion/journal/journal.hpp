@@ -1,10 +1,11 @@
 #pragma once
 // The durable event journal (SQLite, WAL): what makes an acknowledged event survive kill -9.
 //
-// Writing: submit() from any thread hands the event to the writer thread, which commits every
-// event waiting at that moment in one transaction (group commit) and only then answers. The dedupe
-// check runs in that transaction, so of two concurrent submissions of one key exactly one is
-// Accepted. After each commit, on_new_events(max_id) is called on the writer thread.
+// Writing: submit() from any thread serialises a batch's rows and hands them to the writer thread,
+// which commits every batch waiting at that moment in one transaction (group commit), with each
+// batch's cursor, and only then runs the batches' completions. Dedupe keys are scoped by source
+// and checked in that transaction, so of two concurrent submissions of one key by one source
+// exactly one is Accepted. After each commit, on_new_events(max_id) is called on the writer thread.
 //
 // Reading: the dispatcher (the io thread) walks pending_events(), records which handler outputs
 // each event produced, marks them sent or digested as IRC confirms them, and marks the event done.
@@ -26,7 +27,7 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "ingestion/source.hpp"
+#include "ingestion/sink.hpp"
 
 namespace SQLite {
 class Database;
@@ -64,13 +65,8 @@ struct JournalStats {
   std::uint64_t queued = 0;        // submissions waiting for the writer right now
 };
 
-struct Receipt {
-  Submission result = Submission::Failed;
-  std::int64_t id = 0;  // the event's journal id when Accepted
-};
-
 struct PruneCounts {
-  std::int64_t events = 0, dedupe_keys = 0;
+  std::int64_t events = 0, dedupe_keys = 0, state = 0;
 };
 
 class Journal final : public EventSink {
@@ -85,8 +81,7 @@ class Journal final : public EventSink {
   Journal& operator=(const Journal&) = delete;
 
   // --- writer side (any thread)
-  Submission submit(IngestionEvent event) override;
-  Receipt append(IngestionEvent event);  // submit(), also giving the assigned id
+  void submit(EventBatch batch, Completion done) override;
   // Called on the writer thread after each commit that accepted events. Set before submitting.
   void set_on_new_events(std::function<void(std::int64_t max_id)> callback);
   // Goes through the writer: an empty write transaction, so a read-only file, a lock held
@@ -106,8 +101,23 @@ class Journal final : public EventSink {
   Result<std::chrono::milliseconds> oldest_pending_age();  // 0 when there is no backlog
   // Done events newest first; `topic_mask` is a case-insensitive wildcard (*, ?).
   Result<std::vector<IngestionEvent>> history(std::size_t limit, std::string_view topic_mask = "*");
-  // Deletes done events older than the retention and dedupe keys older than the window.
+  // Deletes done events older than the retention, dedupe keys older than the window and
+  // expired state.
   Result<PruneCounts> prune(std::chrono::system_clock::time_point now);
+  // Ends an event that cannot be said (its rendering or dispatch failed): done, with the reason
+  // kept for history, so that it is never replayed.
+  Result<void> mark_failed(std::int64_t event_id, std::string_view reason);
+
+  // --- cursors and component state
+  // The cursor last committed with a batch of `source` (nullopt before the first).
+  Result<std::optional<std::string>> cursor(std::string_view source);
+  // Small durable values a component keeps between runs (an STS policy, what a poller has seen),
+  // by scope (the component) and key. Expired entries read as absent and are pruned.
+  Result<void> put_state(std::string_view scope, std::string_view key, std::string_view value,
+                         std::optional<std::chrono::system_clock::time_point> expires = std::nullopt);
+  Result<std::optional<std::string>> get_state(std::string_view scope, std::string_view key);
+  Result<std::vector<std::pair<std::string, std::string>>> list_state(std::string_view scope);
+  Result<void> delete_state(std::string_view scope, std::string_view key);
 
   // Groups reader-side writes into one transaction (one fsync instead of one per mark). Commits
   // in commit(); rolls back if destroyed uncommitted. Not nestable.
@@ -130,9 +140,9 @@ class Journal final : public EventSink {
   struct WriterStatements;
   Journal(JournalOptions options, Clock clock, std::unique_ptr<Checkpointer> checkpointer,
           std::unique_ptr<SQLite::Database> writer, std::unique_ptr<SQLite::Database> reader);
-  bool push(const std::shared_ptr<Job>& job);  // false when stopping
+  void push(std::unique_ptr<Job> job);  // answers the job at once when stopping
   void run_writer();
-  std::int64_t write_batch(const std::vector<std::shared_ptr<Job>>& batch);  // the highest id accepted
+  std::int64_t write_jobs(std::vector<std::unique_ptr<Job>>& jobs);  // the highest id accepted
   Result<void> set_state(std::int64_t event_id, const std::string& handler_key, DeliveryState state,
                          std::int64_t lines);
   std::int64_t now_ms() const;
@@ -145,7 +155,8 @@ class Journal final : public EventSink {
   std::unique_ptr<WriterStatements> writer_statements_;  // writer thread only; prepared once
   mutable std::mutex queue_mutex_;
   std::condition_variable work_cv_;
-  std::deque<std::shared_ptr<Job>> queue_;
+  std::deque<std::unique_ptr<Job>> queue_;
+  std::size_t queued_events_ = 0;  // in queue_
   bool stopping_ = false;
   std::function<void(std::int64_t)> on_new_events_;
   std::atomic<std::uint64_t> accepted_{0}, duplicates_{0}, failed_{0}, commits_{0};

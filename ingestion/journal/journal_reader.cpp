@@ -14,13 +14,13 @@ namespace {
 constexpr std::array<std::string_view, 3> kStateNames{"pending", "sent", "digested"};
 
 constexpr const char* kEventColumns =
-    "id, source, kind, topic, time_ms, severity, dedupe_key, fields_json, default_template, raw_zstd";
+    "id, source, family, topic, time_ms, severity, dedupe_key, fields_json, default_template, raw_zstd";
 
 IngestionEvent event_from_row(SQLite::Statement& row) {
   IngestionEvent e;
   e.id = row.getColumn(0).getInt64();
   e.source = row.getColumn(1).getString();
-  e.kind = row.getColumn(2).getString();
+  e.family = row.getColumn(2).getString();
   e.topic = row.getColumn(3).getString();
   e.time = std::chrono::system_clock::time_point(std::chrono::milliseconds(row.getColumn(4).getInt64()));
   e.severity = severity_from_string(row.getColumn(5).getString());
@@ -227,9 +227,89 @@ Result<PruneCounts> Journal::prune(std::chrono::system_clock::time_point now) {
                               "AND done_ms < ? LIMIT ?)",
                               now_ms - options_.retention.count());
     n.dedupe_keys = delete_chunked(*reader_db_,
-                                   "DELETE FROM dedupe WHERE key IN (SELECT key FROM dedupe WHERE seen_ms < ? LIMIT ?)",
+                                   "DELETE FROM dedupe WHERE (source, key) IN (SELECT source, key FROM dedupe "
+                                   "WHERE seen_ms < ? LIMIT ?)",
                                    now_ms - options_.dedupe_window.count());
+    n.state = delete_chunked(*reader_db_,
+                             "DELETE FROM state WHERE (scope, key) IN (SELECT scope, key FROM state "
+                             "WHERE expires_ms <= ? LIMIT ?)",
+                             now_ms);
     return n;
+  });
+}
+
+Result<void> Journal::mark_failed(std::int64_t event_id, std::string_view reason) {
+  std::lock_guard lock(reader_mutex_);
+  return journal_db::guarded(fmt::format("marking event {} failed", event_id), [&] {
+    SQLite::Statement q(*reader_db_, "UPDATE events SET done_ms = ?, failed_reason = ? WHERE id = ?");
+    q.bind(1, now_ms());
+    q.bind(2, std::string(reason));
+    q.bind(3, event_id);
+    q.exec();
+  });
+}
+
+// --- cursors and state
+
+Result<std::optional<std::string>> Journal::cursor(std::string_view source) {
+  std::lock_guard lock(reader_mutex_);
+  return journal_db::guarded("reading the cursor of " + std::string(source), [&]() -> std::optional<std::string> {
+    SQLite::Statement q(*reader_db_, "SELECT cursor FROM cursors WHERE source = ?");
+    q.bind(1, std::string(source));
+    if (!q.executeStep()) return std::nullopt;
+    return q.getColumn(0).getString();
+  });
+}
+
+Result<void> Journal::put_state(std::string_view scope, std::string_view key, std::string_view value,
+                                std::optional<std::chrono::system_clock::time_point> expires) {
+  std::lock_guard lock(reader_mutex_);
+  return journal_db::guarded(fmt::format("saving state {}/{}", scope, key), [&] {
+    SQLite::Statement q(*reader_db_,
+                        "INSERT OR REPLACE INTO state(scope, key, value, expires_ms, updated_ms) VALUES (?, ?, ?, ?, ?)");
+    q.bind(1, std::string(scope));
+    q.bind(2, std::string(key));
+    q.bind(3, std::string(value));
+    if (expires) q.bind(4, journal_db::to_ms(*expires));
+    q.bind(5, now_ms());
+    q.exec();
+  });
+}
+
+Result<std::optional<std::string>> Journal::get_state(std::string_view scope, std::string_view key) {
+  std::lock_guard lock(reader_mutex_);
+  return journal_db::guarded(fmt::format("reading state {}/{}", scope, key), [&]() -> std::optional<std::string> {
+    SQLite::Statement q(*reader_db_,
+                        "SELECT value FROM state WHERE scope = ? AND key = ? AND (expires_ms IS NULL OR expires_ms > ?)");
+    q.bind(1, std::string(scope));
+    q.bind(2, std::string(key));
+    q.bind(3, now_ms());
+    if (!q.executeStep()) return std::nullopt;
+    return q.getColumn(0).getString();
+  });
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> Journal::list_state(std::string_view scope) {
+  std::lock_guard lock(reader_mutex_);
+  return journal_db::guarded(fmt::format("reading state {}", scope), [&] {
+    SQLite::Statement q(*reader_db_,
+                        "SELECT key, value FROM state WHERE scope = ? AND (expires_ms IS NULL OR expires_ms > ?) "
+                        "ORDER BY key");
+    q.bind(1, std::string(scope));
+    q.bind(2, now_ms());
+    std::vector<std::pair<std::string, std::string>> out;
+    while (q.executeStep()) out.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getString());
+    return out;
+  });
+}
+
+Result<void> Journal::delete_state(std::string_view scope, std::string_view key) {
+  std::lock_guard lock(reader_mutex_);
+  return journal_db::guarded(fmt::format("deleting state {}/{}", scope, key), [&] {
+    SQLite::Statement q(*reader_db_, "DELETE FROM state WHERE scope = ? AND key = ?");
+    q.bind(1, std::string(scope));
+    q.bind(2, std::string(key));
+    q.exec();
   });
 }
 

@@ -246,11 +246,11 @@ void WebhookReceiver::handle_post(const httplib::Request& req, httplib::Response
   std::uint64_t accepted = 0;
   for (auto& event : parsed->events) {
     event.source = r->source;
-    event.kind = "webhook";
-    switch (r->sink->submit(std::move(event))) {
+    event.family = "webhook";
+    switch (r->sink->submit_one(std::move(event))) {
       case Submission::Accepted: ++accepted; break;
       case Submission::Duplicate: break;
-      case Submission::Failed:
+      case Submission::Refused:
         // Not durable: answer 5xx so that the sender retries (dedupe keys absorb the repeat).
         r->counters->failed++;
         r->counters->set_error("the journal refused an event");

@@ -59,7 +59,7 @@ ingestion::IngestionEvent github(std::string topic, nlohmann::json fields, std::
   ingestion::IngestionEvent event;
   event.id = 42;
   event.source = std::move(source);
-  event.kind = "webhook";
+  event.family = "webhook";
   event.topic = std::move(topic);
   event.fields = std::move(fields);
   return event;

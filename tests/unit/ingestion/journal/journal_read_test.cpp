@@ -19,7 +19,7 @@ std::vector<std::int64_t> ids(const std::vector<IngestionEvent>& events) {
 }
 
 std::int64_t append_id(Journal& j, IngestionEvent e) {
-  auto r = j.append(std::move(e));
+  auto r = append(j, std::move(e));
   REQUIRE(r.result == Submission::Accepted);
   return r.id;
 }
@@ -110,7 +110,7 @@ TEST_CASE("an accepted event survives SIGKILL", "[journal]") {
     auto journal = Journal::open(o);
     if (!journal) _exit(2);
     for (int i = 0; i < 50; ++i)
-      if ((*journal)->submit(make_event("k", "key-" + std::to_string(i))) != Submission::Accepted) _exit(3);
+      if ((*journal)->submit_one(make_event("k", "key-" + std::to_string(i))) != Submission::Accepted) _exit(3);
     if (!(*journal)->record_outputs(1, {"k1"}) || !(*journal)->mark_sent(1, "k1")) _exit(4);
     kill(getpid(), SIGKILL);
   }
@@ -122,7 +122,7 @@ TEST_CASE("an accepted event survives SIGKILL", "[journal]") {
   auto journal = open_journal(path);
   REQUIRE(journal->pending_events(0, 100).value().size() == 50);
   REQUIRE(journal->deliveries(1).value().at(0).state == DeliveryState::Sent);
-  REQUIRE(journal->submit(make_event("k", "key-7")) == Submission::Duplicate);  // dedupe survived too
+  REQUIRE(journal->submit_one(make_event("k", "key-7")) == Submission::Duplicate);  // dedupe survived too
 }
 
 TEST_CASE("a batch groups reader writes and rolls back when not committed", "[journal]") {
@@ -135,8 +135,8 @@ TEST_CASE("a batch groups reader writes and rolls back when not committed", "[jo
     REQUIRE(journal->mark_sent(e1, "k1"));
     // The writer thread waits for the batch's lock, then commits.
     // (Catch's assertions are not thread-safe: the thread only records its result.)
-    Submission during = Submission::Failed;
-    std::thread submitter([&] { during = journal->submit(make_event("during")); });
+    Submission during = Submission::Refused;
+    std::thread submitter([&] { during = journal->submit_one(make_event("during")); });
     REQUIRE(journal->record_outputs(e1, {"k1", "k2", "k3"}));  // a savepoint nests in the batch
     REQUIRE(journal->mark_sent(e1, "k2"));
     REQUIRE(batch.commit());

@@ -62,7 +62,7 @@ TEST_CASE("receiver: an authenticated event is journaled before 202, a repeat is
   CHECK(body_of(r)["status"] == "accepted");
   REQUIRE(f.sink.events.size() == 1);
   CHECK(f.sink.events[0].source == "gh");
-  CHECK(f.sink.events[0].kind == "webhook");
+  CHECK(f.sink.events[0].family == "webhook");
   CHECK(f.sink.events[0].topic == "github/ping");
   CHECK(f.sink.events[0].dedupe_key == "d1");
 
