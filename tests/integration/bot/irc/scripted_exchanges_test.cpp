@@ -67,30 +67,30 @@ TEST_CASE("scripted: a pinned certificate is accepted self-signed and expired; a
   const auto expired = expired_self_signed(dir.path(), "expired");
   TestCa ca(dir / "ca");
   const auto valid = ca.issue_server("valid", {"localhost"}, {"127.0.0.1"});
+  const auto pinned = [](const ScriptedServer& server, const CertFiles& pin) {
+    auto config = bot_config("localhost", server.port(), true, {});
+    config.tls.fingerprints = {cert_fingerprint(pin.cert)};
+    return config;
+  };
 
   SECTION("pinned by the certificate's SHA-256: registers") {
     ScriptedServer server(expired);
-    auto config = bot_config("127.0.0.1", server.port(), true, {});
-    config.tls.fingerprints = {cert_fingerprint(expired.cert)};
-    BotRunner bot(config);
+    BotRunner bot(pinned(server, expired));
     REQUIRE(server.accept());
     register_client(server);
     CHECK(bot.wait([](const auto& s) { return s.state == ClientState::Registered; }));
   }
   SECTION("another pin: the client closes right after the handshake, before sending anything") {
     ScriptedServer server(expired);
-    auto config = bot_config("127.0.0.1", server.port(), true, {});
-    config.tls.fingerprints = {cert_fingerprint(valid.cert)};
-    BotRunner bot(config);
+    BotRunner bot(pinned(server, valid));
     REQUIRE(server.accept());
     CHECK_FALSE(server.read_line());
     CHECK(bot.wait([](const auto& s) { return s.last_error.find("tls_fingerprints") != std::string::npos; }));
   }
   SECTION("a pin also overrides a CA that would accept the certificate") {
     ScriptedServer server(valid);
-    auto config = bot_config("localhost", server.port(), true, {});
+    auto config = pinned(server, expired);
     config.tls.ca_file = ca.ca_cert().string();
-    config.tls.fingerprints = {cert_fingerprint(expired.cert)};
     BotRunner bot(config);
     REQUIRE(server.accept());
     CHECK_FALSE(server.read_line());

@@ -43,6 +43,26 @@ std::vector<std::string> feed(Registration& r, std::string_view raw) { return li
 
 using Lines = std::vector<std::string>;
 
+// Registration with these mechanisms, up to the server's first "AUTHENTICATE +".
+Registration sasl_started(std::vector<SaslMechanism> mechanisms, bool required, std::string_view ls) {
+  auto c = plain_config(required);
+  c.sasl.mechanisms = std::move(mechanisms);
+  Registration r(c);
+  r.start();
+  feed(r, ls);
+  feed(r, "CAP * ACK :sasl");
+  return r;
+}
+
+// The SCRAM client nonce, from the client-first message the server's "AUTHENTICATE +" draws.
+std::string scram_nonce(Registration& r) {
+  const auto first = feed(r, "AUTHENTICATE +");
+  REQUIRE(first.size() == 1);
+  const auto client_first = chatops::crypto::from_base64(first[0].substr(13));
+  REQUIRE(client_first);
+  return client_first->substr(client_first->find(",r=") + 3);
+}
+
 }  // namespace
 
 TEST_CASE("registration opens with PASS, CAP LS 302, NICK, USER", "[irc][registration]") {
@@ -241,17 +261,8 @@ TEST_CASE("a malformed or oversized challenge aborts with AUTHENTICATE *", "[irc
 }
 
 TEST_CASE("SCRAM: a server that fails to prove it knows the password gets no other mechanism", "[irc][registration][sasl]") {
-  auto c = plain_config(false);
-  c.sasl.mechanisms = {SaslMechanism::ScramSha256, SaslMechanism::Plain};
-  Registration r(c);
-  r.start();
-  feed(r, "CAP * LS :sasl=SCRAM-SHA-256,PLAIN");
-  feed(r, "CAP * ACK :sasl");
-  const auto first = feed(r, "AUTHENTICATE +");
-  REQUIRE(first.size() == 1);
-  const auto client_first = chatops::crypto::from_base64(first[0].substr(13));
-  REQUIRE(client_first);
-  const auto nonce = client_first->substr(client_first->find(",r=") + 3);
+  auto r = sasl_started({SaslMechanism::ScramSha256, SaslMechanism::Plain}, false, "CAP * LS :sasl=SCRAM-SHA-256,PLAIN");
+  const auto nonce = scram_nonce(r);
   const auto server_first = "r=" + nonce + "server,s=" + chatops::crypto::to_base64("salt") + ",i=4096";
   CHECK(feed(r, "AUTHENTICATE " + chatops::crypto::to_base64(server_first)).size() == 1);
   CHECK(feed(r, "AUTHENTICATE " + chatops::crypto::to_base64("v=" + chatops::crypto::to_base64(std::string(32, 'x')))) ==
@@ -262,27 +273,15 @@ TEST_CASE("SCRAM: a server that fails to prove it knows the password gets no oth
 }
 
 TEST_CASE("SCRAM: 903 without the server's proof is a failure", "[irc][registration][sasl]") {
-  auto c = plain_config(true);
-  c.sasl.mechanisms = {SaslMechanism::ScramSha256};
-  Registration r(c);
-  r.start();
-  feed(r, "CAP * LS :sasl=SCRAM-SHA-256");
-  feed(r, "CAP * ACK :sasl");
-  feed(r, "AUTHENTICATE +");
+  auto r = sasl_started({SaslMechanism::ScramSha256}, true, "CAP * LS :sasl=SCRAM-SHA-256");
+  scram_nonce(r);
   CHECK(feed(r, "903 opsbot :SASL authentication successful") == Lines{"QUIT :authentication required"});
   CHECK(r.server_refused());
 }
 
 TEST_CASE("a challenge in several AUTHENTICATE chunks is collected first", "[irc][registration][sasl]") {
-  auto c = plain_config(false);
-  c.sasl.mechanisms = {SaslMechanism::ScramSha256};
-  Registration r(c);
-  r.start();
-  feed(r, "CAP * LS :sasl");
-  feed(r, "CAP * ACK :sasl");
-  const auto first = feed(r, "AUTHENTICATE +");
-  const auto client_first = *chatops::crypto::from_base64(first[0].substr(13));
-  const auto nonce = client_first.substr(client_first.find(",r=") + 3);
+  auto r = sasl_started({SaslMechanism::ScramSha256}, false, "CAP * LS :sasl");
+  const auto nonce = scram_nonce(r);
   // A long server nonce makes the server-first message 600 bytes: two chunks of 400 and 400.
   std::string server_first = "r=" + nonce + std::string(600 - nonce.size(), 'n');
   server_first += ",s=" + chatops::crypto::to_base64("salt") + ",i=4096";
