@@ -9,6 +9,9 @@ namespace chatops::crypto {
 
 enum class Digest { Sha1, Sha256, Sha512 };
 
+// Bytes in a digest (and in an HMAC made with it): 20, 32, 64.
+std::size_t digest_size(Digest digest);
+
 // Raw (binary) HMAC of `message` under `key`.
 std::string hmac(Digest digest, std::string_view key, std::string_view message);
 // Raw (binary) hash of `data`.

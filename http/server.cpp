@@ -28,6 +28,15 @@ Exchange::~Exchange() {
 
 void Responder::send(Response response) const { exchange_->deliver(std::move(response)); }
 
+void Responder::send_after(std::chrono::milliseconds after, Response fallback) const {
+  auto timer = std::make_shared<asio::steady_timer>(exchange_->loop->io, after);
+  // Holds the exchange only weakly: an answer given in time ends it, and the timer finds nothing.
+  timer->async_wait([timer, exchange = std::weak_ptr<Exchange>(exchange_),
+                     fallback = std::move(fallback)](const std::error_code& ec) mutable {
+    if (auto e = exchange.lock(); e && !ec) e->deliver(std::move(fallback));
+  });
+}
+
 namespace {
 class FunctionHandler final : public Handler {
  public:

@@ -11,6 +11,7 @@
 // Allow), 408 too slow, 413 body, 414 target, 415 Content-Encoding, 431 head, 501 transfer
 // coding, 503 over a limit or no answer in time (with Retry-After), 505 HTTP version.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -35,6 +36,9 @@ class Responder {
  public:
   explicit Responder(std::shared_ptr<Exchange> exchange) : exchange_(std::move(exchange)) {}
   void send(Response response) const;
+  // Sends `fallback` if nothing else was sent within `after`: a deadline that holds even when
+  // whatever should answer is stuck (a health check of a wedged thread).
+  void send_after(std::chrono::milliseconds after, Response fallback) const;
 
  private:
   std::shared_ptr<Exchange> exchange_;

@@ -81,7 +81,7 @@ Result<std::string> ScramSha256Exchange::client_final(std::string_view server_fi
   const std::string without_proof = "c=" + std::string(kChannelBinding) + ",r=" + std::string(*nonce);
   const std::string auth_message =
       client_first_bare_ + "," + std::string(server_first) + "," + without_proof;
-  const auto salted = crypto::pbkdf2(Digest::Sha256, password_, *salt, iterations, 32);
+  const auto salted = crypto::pbkdf2(Digest::Sha256, password_, *salt, iterations, crypto::digest_size(Digest::Sha256));
   const auto client_key = crypto::hmac(Digest::Sha256, salted, "Client Key");
   const auto stored_key = crypto::hash(Digest::Sha256, client_key);
   const auto client_signature = crypto::hmac(Digest::Sha256, stored_key, auth_message);

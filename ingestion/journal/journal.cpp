@@ -27,7 +27,6 @@ struct Journal::Job {
   std::vector<Row> rows;
   std::optional<std::string> cursor;
   Completion done;
-  bool probe = false;
 };
 
 // The writer's statements, prepared on first use and kept: re-preparing them cost more than a
@@ -121,15 +120,18 @@ void Journal::submit(EventBatch batch, Completion done) {
   push(std::move(job));
 }
 
+void Journal::probe_writable(std::function<void(const std::string& error)> answer) {
+  auto job = std::make_unique<Job>();
+  job->done = [answer = std::move(answer)](const BatchResult& r) { answer(r.error); };
+  push(std::move(job));
+}
+
 Result<void> Journal::check_writable() {
   constexpr auto kTimeout = std::chrono::seconds(5);
   // Shared with the completion: a probe that times out may still be answered later.
   auto answer = std::make_shared<std::promise<std::string>>();
   auto result = answer->get_future();
-  auto job = std::make_unique<Job>();
-  job->probe = true;
-  job->done = [answer](const BatchResult& r) { answer->set_value(r.error); };
-  push(std::move(job));
+  probe_writable([answer](const std::string& error) { answer->set_value(error); });
   if (result.wait_for(kTimeout) != std::future_status::ready) return fail("journal: the writer has not answered for 5s");
   if (auto error = result.get(); !error.empty()) return fail(error);
   return {};

@@ -85,8 +85,10 @@ class Journal final : public EventSink {
   // Called on the writer thread after each commit that accepted events. Set before submitting.
   void set_on_new_events(std::function<void(std::int64_t max_id)> callback);
   // Goes through the writer: an empty write transaction, so a read-only file, a lock held
-  // elsewhere, a failing disk or a stuck writer all show.
-  Result<void> check_writable();
+  // elsewhere, a failing disk or a stuck writer all show. `answer` gets "" when writable, else
+  // why not; it runs on the writer thread, or never if the writer is stuck.
+  void probe_writable(std::function<void(const std::string& error)> answer);
+  Result<void> check_writable();  // the same, waiting up to 5 s
   JournalStats stats() const;
 
   // --- reader side (the dispatcher)
