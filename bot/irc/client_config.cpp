@@ -219,6 +219,7 @@ Result<SaslConfig> sasl_from(const config::Node& sasl, const std::string& client
   c.password = sasl.str("password");
   c.ecdsa_key = sasl.str("ecdsa_key");
   if (auto ok = check_text(sasl["password"], c.password, "password"); !ok) return std::unexpected(ok.error());
+  if (auto ok = check_text(sasl["username"], c.username, "username"); !ok) return std::unexpected(ok.error());
   for (const auto mechanism : c.mechanisms) {
     const std::string name(mechanism_name(mechanism));
     switch (mechanism) {
@@ -250,7 +251,9 @@ Result<ClientConfig> ClientConfig::from(const config::Node& irc) {
   ClientConfig c;
   for (const auto& server : irc.list("servers")) {
     c.servers.push_back({server.str("host"), static_cast<std::uint16_t>(server.integer("port")), server.boolean("tls")});
-    if (auto ok = check_word(server["host"], c.servers.back().host, "host", 253, ",@!"); !ok) return std::unexpected(ok.error());
+    const auto& host = c.servers.back().host;  // a name or an address, IPv6 ("::1") included
+    if (host.empty() || host.size() > 253 || has_control(host) || host.find(' ') != std::string::npos)
+      return std::unexpected(server["host"].error("not a host name or address"));
   }
   if (c.servers.empty()) return std::unexpected(irc["servers"].error("at least one server is needed"));
 

@@ -169,6 +169,9 @@ TEST_CASE("irc config: nick, username and channels are checked, not left to abor
   CHECK_THAT(error_of(kBase + "  nick: bot\n  realname: \"a\\r\\nQUIT\"\n"), Catch::Contains("CR, LF or NUL"));
   CHECK_THAT(error_of(kBase + "  nick: bot\n  password: \"a\\nQUIT\"\n"), Catch::Contains("irc.password"));
   CHECK(load(kBase + "  nick: bot\n  username: ~ops\n  channels: [\"&local\", \"#\u00e9t\u00e9\"]\n").has_value());
+  CHECK(load("irc:\n  servers: [{host: \"::1\"}]\n  nick: bot\n").has_value());
+  CHECK_THAT(error_of("irc:\n  servers: [{host: \"a b\"}]\n  nick: bot\n"), Catch::Contains("irc.servers[0].host"));
+  CHECK_THAT(error_of(kBase + "  nick: bot\n  sasl: {username: \"u\\0x\", password: pw}\n"), Catch::Contains("irc.sasl.username"));
 }
 
 TEST_CASE("irc config: NickServ needs a service the server vouches for", "[irc][config]") {
