@@ -200,6 +200,7 @@ void Client::handle(const Message& m) {
   if (c == "PONG") return;  // last_rx_ already updated
   if (c == "ERROR") {
     spdlog::error("irc: the server closes the link: {}", m.param(0));
+    if (on_message) on_message(m);  // on_line() will not: the link is gone below
     // Closed from our side too: a server that says ERROR and keeps the socket open gets no wait.
     return lost(reg_ && reg_->state() == Registration::State::Failed ? reg_->failure()
                                                                      : "ERROR from the server: " + m.param(0));
