@@ -10,13 +10,14 @@
 #include "ingestion/journal/checkpointer.hpp"
 #include "ingestion/journal/compression.hpp"
 #include "ingestion/journal/journal_db.hpp"
+#include "ingestion/journal/statements.hpp"
 
 namespace chatops::ingestion {
 
 // An event as it goes into its row: serialised by the submitting thread, so that the one writer
 // thread, which every submission waits for, does no more than SQLite's part.
 struct Row {
-  std::string family, topic, severity, dedupe_key, fields_json, default_template, raw_zstd;
+  std::string family, topic, severity, dedupe_key, fields_json, default_template, raw_compressed;
   std::int64_t time_ms = 0;
 };
 
@@ -29,19 +30,6 @@ struct Journal::Job {
   Completion done;
 };
 
-// The writer's statements, prepared on first use and kept: re-preparing them cost more than a
-// small batch's inserts.
-struct Journal::WriterStatements {
-  explicit WriterStatements(SQLite::Database& db)
-      : find_key(db, "SELECT seen_ms FROM dedupe WHERE source = ? AND key = ?"),
-        put_key(db, "INSERT OR REPLACE INTO dedupe(source, key, seen_ms) VALUES (?, ?, ?)"),
-        insert(db,
-               "INSERT INTO events(source, family, topic, time_ms, severity, dedupe_key, fields_json, "
-               "default_template, received_ms, raw_zstd) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-        put_cursor(db, "INSERT OR REPLACE INTO cursors(source, cursor, updated_ms) VALUES (?, ?, ?)") {}
-  SQLite::Statement find_key, put_key, insert, put_cursor;
-};
-
 namespace {
 
 Row row_of(IngestionEvent&& e) {
@@ -52,7 +40,7 @@ Row row_of(IngestionEvent&& e) {
              // Replacing invalid UTF-8 rather than throwing: payloads are untrusted.
              .fields_json = e.fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
              .default_template = std::move(e.default_template),
-             .raw_zstd = compression::compress(e.raw),
+             .raw_compressed = compression::compress(e.raw),
              .time_ms = journal_db::to_ms(e.time)};
 }
 
@@ -60,9 +48,10 @@ Row row_of(IngestionEvent&& e) {
 
 Result<std::unique_ptr<Journal>> Journal::open(JournalOptions options, Clock clock) {
   if (options.batch_max == 0) options.batch_max = 1;
-  auto writer = journal_db::open(options, true);
+  auto writer = journal_db::open(options, options.synchronous, true);
   if (!writer) return std::unexpected(writer.error());
-  auto reader = journal_db::open(options, false);
+  // The reader's writes are marks, which may be lost on a power loss (see journal.hpp).
+  auto reader = journal_db::open(options, Synchronous::Normal, false);
   if (!reader) return std::unexpected(reader.error());
   auto checkpointer = Checkpointer::open(options);
   if (!checkpointer) return std::unexpected(checkpointer.error());
@@ -221,7 +210,7 @@ std::int64_t Journal::write_jobs(std::vector<std::unique_ptr<Job>>& jobs) {
         insert.bindNoCopy(7, e.fields_json);
         insert.bindNoCopy(8, e.default_template);
         insert.bind(9, now);
-        insert.bindNoCopy(10, e.raw_zstd.data(), static_cast<int>(e.raw_zstd.size()));
+        insert.bindNoCopy(10, e.raw_compressed.data(), static_cast<int>(e.raw_compressed.size()));
         insert.exec();
         insert.reset();
         result.ids[i] = db.getLastInsertRowid();

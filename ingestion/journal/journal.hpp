@@ -7,11 +7,14 @@
 // and checked in that transaction, so of two concurrent submissions of one key by one source
 // exactly one is Accepted. After each commit, on_new_events(max_id) is called on the writer thread.
 //
-// Reading: the dispatcher (the io thread) walks pending_events(), records which handler outputs
-// each event produced, marks them sent or digested as IRC confirms them, and marks the event done.
-// After a crash pending_events(0, …) returns everything not done, and deliveries() says which
-// outputs were already sent, so nothing is said twice or dropped. The read side has its own
-// connection, serialised by a mutex, so /metrics and /healthz may call it from other threads.
+// Reading: the dispatcher (the io thread) walks pending_events(), marks each handler output sent or
+// digested as IRC confirms it, and marks the event done. After a crash pending_events(0, …)
+// returns everything not done, and deliveries() says which outputs were already said, so nothing
+// is said twice or dropped. The read side has its own connection, serialised by a mutex, so that
+// other threads may read too; its statements are prepared once. Its writes (the marks) are not
+// fsynced one by one (synchronous=NORMAL on that connection): they survive kill -9, and the next
+// commit of events, fsynced, makes them durable against a power loss too; losing one there at
+// worst says a line again.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -47,6 +50,7 @@ struct JournalOptions {
   std::size_t batch_max = 512;  // events per group commit
 };
 
+// Pending: only in journals written before schema 3, which recorded outputs before saying them.
 enum class DeliveryState { Pending, Sent, Digested };
 std::string_view to_string(DeliveryState s);
 
@@ -92,12 +96,14 @@ class Journal final : public EventSink {
   JournalStats stats() const;
 
   // --- reader side (the dispatcher)
+  // Events not done, in id order. Their payload stays compressed (raw_compressed; payload_text()
+  // reads it): most handlers never look at it; bindings parse it into `raw` for those that do.
   Result<std::vector<IngestionEvent>> pending_events(std::int64_t after_id, std::size_t limit);
-  Result<void> record_outputs(std::int64_t event_id, const std::vector<std::string>& handler_keys);
+  // The outputs of an event already said (sent) or counted in a digest line (digested).
   Result<std::vector<Delivery>> deliveries(std::int64_t event_id);
   Result<void> mark_sent(std::int64_t event_id, const std::string& handler_key, std::int64_t lines = 1);
   Result<void> mark_digested(std::int64_t event_id, const std::string& handler_key);
-  // Fails (and changes nothing) while a delivery of the event is still pending.
+  // Idempotent; an error only for an unknown event.
   Result<void> mark_done(std::int64_t event_id);
   Result<std::int64_t> backlog();                         // events not done
   Result<std::chrono::milliseconds> oldest_pending_age();  // 0 when there is no backlog
@@ -140,6 +146,7 @@ class Journal final : public EventSink {
  private:
   struct Job;
   struct WriterStatements;
+  struct ReaderStatements;
   Journal(JournalOptions options, Clock clock, std::unique_ptr<Checkpointer> checkpointer,
           std::unique_ptr<SQLite::Database> writer, std::unique_ptr<SQLite::Database> reader);
   void push(std::unique_ptr<Job> job);  // answers the job at once when stopping
@@ -165,6 +172,8 @@ class Journal final : public EventSink {
 
   std::mutex reader_mutex_;
   std::unique_ptr<SQLite::Database> reader_db_;
+  std::unique_ptr<ReaderStatements> reader_statements_;  // under reader_mutex_
+  ReaderStatements& statements();                         // prepared on first use
 
   std::thread writer_thread_;  // last: starts once everything above exists
 };

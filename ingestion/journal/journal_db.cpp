@@ -46,7 +46,8 @@ PRAGMA user_version = 2;
 )sql";
 
 // Version 3: dedupe keys scoped by source (one source's key can no longer silence another's
-// event); the `kind` column named for what it holds, the event's family; sources' cursors, saved
+// event); the `kind` column named for what it holds, the event's family; the payload column for
+// what it holds now (LZ4 frames; the zstd frames of version 2 still read); sources' cursors, saved
 // with their events; small state that components keep between runs; why an event failed.
 // A key whose event has already been pruned loses its source and is dropped: the dedupe window
 // (24h by default) is far shorter than the retention (7d), so only keys past their window go.
@@ -62,6 +63,7 @@ DROP TABLE dedupe;
 ALTER TABLE dedupe_by_source RENAME TO dedupe;
 CREATE INDEX dedupe_seen ON dedupe(seen_ms);
 ALTER TABLE events RENAME COLUMN kind TO family;
+ALTER TABLE events RENAME COLUMN raw_zstd TO raw_compressed;
 ALTER TABLE events ADD COLUMN failed_reason TEXT;
 CREATE TABLE cursors(
   source TEXT PRIMARY KEY,
@@ -107,7 +109,7 @@ Result<void> migrate_schema(SQLite::Database& db, const std::string& path) {
 
 }  // namespace
 
-Result<std::unique_ptr<SQLite::Database>> open(const JournalOptions& options, bool migrate) {
+Result<std::unique_ptr<SQLite::Database>> open(const JournalOptions& options, Synchronous synchronous, bool migrate) {
   if (migrate) {
     if (auto made = create_parent(options.path); !made) return std::unexpected(made.error());
   }
@@ -125,7 +127,7 @@ Result<std::unique_ptr<SQLite::Database>> open(const JournalOptions& options, bo
   // loss. NORMAL only fsyncs at checkpoints: it survives kill -9 but may lose the last commits on
   // a power loss or kernel crash. Numbers in docs/operations.md, "Journal and delivery guarantees".
   auto set = guarded("configuring " + options.path, [&] {
-    (*db)->exec(options.synchronous == Synchronous::Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+    (*db)->exec(synchronous == Synchronous::Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
     (*db)->exec("PRAGMA foreign_keys = ON");
     // After a burst, a WAL emptied by a checkpoint is cut back to this size.
     (*db)->exec("PRAGMA journal_size_limit = 67108864");

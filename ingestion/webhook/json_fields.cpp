@@ -61,7 +61,23 @@ std::string malformed_reason(const std::string& text, simdjson::error_code error
   return std::string("unsupported JSON: ") + simdjson::error_message(error);
 }
 
+// The thread's spare parser: each request takes it and gives it back when done. One that grew past
+// this for a large document is dropped instead, so that it does not hold the memory.
+constexpr std::size_t kKeptParserCapacity = 1024 * 1024;
+thread_local std::unique_ptr<simdjson::dom::parser> spare_parser;
+
+std::unique_ptr<simdjson::dom::parser> take_parser() {
+  if (spare_parser) return std::move(spare_parser);
+  auto parser = std::make_unique<simdjson::dom::parser>();
+  if (parser->allocate(4096, kMaxJsonDepth)) return nullptr;  // out of memory
+  return parser;
+}
+
 }  // namespace
+
+JsonBody::~JsonBody() {
+  if (parser_ && !spare_parser && parser_->capacity() <= kKeptParserCapacity) spare_parser = std::move(parser_);
+}
 
 Rejection bad_request(std::string_view cause, std::string reason) {
   return Rejection{400, std::string(cause), std::move(reason)};
@@ -73,22 +89,24 @@ std::expected<JsonBody, Rejection> parse_json_body(const Request& request) {
   const std::string media = ascii_lower(trim(std::string_view(*content_type).substr(0, content_type->find(';'))));
 
   JsonBody body;
+  const std::string* text = &request.body;
   if (media == "application/x-www-form-urlencoded") {
     auto payload = form_field(request.body, "payload");
     if (!payload) return std::unexpected(unsupported("form body without a payload field"));
-    body.text_ = std::move(*payload);
+    body.decoded_ = std::move(*payload);
+    text = &body.decoded_;
   } else if (media != "application/json" && !media.ends_with("+json")) {
     return std::unexpected(unsupported("Content-Type " + media + " is not JSON"));
-  } else {
-    body.text_ = request.body;
   }
+  body.text_ = *text;
 
-  body.parser_ = std::make_unique<simdjson::dom::parser>();
-  auto error = body.parser_->allocate(std::max<std::size_t>(body.text_.size(), 64), kMaxJsonDepth);
-  if (!error) error = body.parser_->parse(body.text_).get(body.root_);
+  body.parser_ = take_parser();
+  if (!body.parser_) return std::unexpected(bad_request("malformed_json", "out of memory"));
+  // Read in place when the text has simdjson's padding to spare (the HTTP server leaves it).
+  auto error = body.parser_->parse(*text).get(body.root_);
   if (error == simdjson::DEPTH_ERROR)
     return std::unexpected(bad_request("malformed_json", "JSON nested deeper than " + std::to_string(kMaxJsonDepth)));
-  if (error) return std::unexpected(bad_request("malformed_json", malformed_reason(body.text_, error)));
+  if (error) return std::unexpected(bad_request("malformed_json", malformed_reason(*text, error)));
   return body;
 }
 

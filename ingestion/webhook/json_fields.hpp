@@ -30,17 +30,25 @@ using Value = simdjson::dom::element;
 // Deeper documents are refused: copying or printing them would recurse that deep.
 inline constexpr std::size_t kMaxJsonDepth = 128;
 
-// A parsed request body: the JSON text and its DOM.
+// A parsed request body: the JSON text and its DOM. Valid while the request it came from lives.
 class JsonBody {
  public:
+  JsonBody() = default;
+  JsonBody(JsonBody&&) noexcept = default;
+  JsonBody& operator=(JsonBody&&) noexcept = default;
+  ~JsonBody();  // gives the parser back to its thread for the next request
+
   Value root() const { return root_; }
   // The JSON text (the body, or the decoded `payload` field of a form body): what events keep as `raw`.
-  const std::string& text() const { return text_; }
+  std::string_view text() const { return text_; }
 
  private:
   friend std::expected<JsonBody, Rejection> parse_json_body(const Request& request);
-  std::string text_;
-  std::unique_ptr<simdjson::dom::parser> parser_;  // owns the DOM; a pointer so moves keep it in place
+  std::string decoded_;  // a form body's payload; a JSON body is read in place
+  std::string_view text_;
+  // Owns the DOM. Taken from the thread's spare one: building a parser (its buffers sized for the
+  // document) for every request was most of the HTTP loop's allocations.
+  std::unique_ptr<simdjson::dom::parser> parser_;
   Value root_;
 };
 
