@@ -2,10 +2,21 @@
 // Helpers shared by the files of core/config (not part of its interface).
 #include <string>
 #include <string_view>
+#include <unordered_map>
+
+#include <yaml-cpp/yaml.h>
 
 #include "core/config/schema.hpp"
 
 namespace chatops::config {
+
+namespace detail {
+struct Position {
+  YAML::Mark key;    // of the key naming the node (the node's own mark for items and the root)
+  YAML::Mark value;  // the key's mark again when the value is null (a null has no useful mark)
+};
+struct Positions : std::unordered_map<std::string, Position> {};  // by path
+}  // namespace detail
 
 // Dotted paths of nodes: "irc.servers[0].port".
 inline std::string child_path(std::string_view parent, std::string_view key) {

@@ -5,22 +5,23 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
 
 #include "core/config/schema.hpp"
 #include "core/error.hpp"
 
+// yaml-cpp stays out of this header (it is included by most of the code base and yaml-cpp's
+// headers are heavy): only core/config's own files see it.
+namespace YAML {
+class Node;
+struct Mark;
+}  // namespace YAML
+
 namespace chatops::config {
 
 namespace detail {
-struct Position {
-  YAML::Mark key;    // of the key naming the node (the node's own mark for items and the root)
-  YAML::Mark value;  // the key's mark again when the value is null (a null has no useful mark)
-};
-using Positions = std::unordered_map<std::string, Position>;  // by path
+struct Position;   // where a node's key and value are (core/config/internal.hpp)
+struct Positions;  // Position by path
 }  // namespace detail
 
 // A node of a loaded document, remembering the file it came from so that every message about
@@ -31,7 +32,7 @@ using Positions = std::unordered_map<std::string, Position>;  // by path
 // reports the position of its nearest ancestor.
 class Node {
  public:
-  Node() = default;
+  Node();  // undefined
   // `yaml` should come straight from the parser: its marks are recorded here.
   Node(YAML::Node yaml, std::shared_ptr<const std::string> file, std::string path);
 
@@ -68,7 +69,8 @@ class Node {
   bool is_scalar() const;
   bool defined() const;
 
-  const YAML::Node& yaml() const { return yaml_; }
+  // The yaml-cpp node, for core/config's own files (which include <yaml-cpp/yaml.h>).
+  const YAML::Node& yaml() const { return *yaml_; }
   const std::shared_ptr<const std::string>& file() const { return file_; }
 
  private:
@@ -79,7 +81,7 @@ class Node {
   Node present(std::string_view key) const;
   std::string scalar_of(std::string_view key) const;
 
-  YAML::Node yaml_;
+  std::shared_ptr<const YAML::Node> yaml_;  // never null; a handle: yaml-cpp nodes share their data
   std::shared_ptr<const std::string> file_;
   std::string path_;
   std::shared_ptr<const detail::Positions> positions_;

@@ -2,17 +2,13 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "config_document.hpp"
 #include "core/config/node.hpp"
 
 using namespace chatops::config;
+using chatops::config::test::document;
 
 namespace {
-
-Node load(const std::string& text) {
-  auto node = load_string(text, "config.yml");
-  REQUIRE(node);
-  return *node;
-}
 
 std::string load_error(const std::string& text) {
   auto node = load_string(text, "config.yml");
@@ -28,7 +24,7 @@ TEST_CASE("a YAML syntax error names file, 1-based line and column, and yaml-cpp
 }
 
 TEST_CASE("where() gives the 1-based position of a value", "[config]") {
-  const Node root = load("irc:\n  nick: opsbot\n  servers:\n    - host: a\n    - host: b\n");
+  const Node root = document("irc:\n  nick: opsbot\n  servers:\n    - host: a\n    - host: b\n");
   REQUIRE(root["irc"]["nick"].where() == "config.yml:2:9");
   REQUIRE(root["irc"]["servers"].items()[1]["host"].where() == "config.yml:5:13");
   REQUIRE(root["irc"]["servers"].items()[1]["host"].path() == "irc.servers[1].host");
@@ -37,7 +33,7 @@ TEST_CASE("where() gives the 1-based position of a value", "[config]") {
 
 TEST_CASE("${NAME} is replaced from the environment and the value keeps its position", "[config]") {
   ::setenv("CHATOPS_TEST_NICK", "opsbot", 1);
-  const Node root = load("irc:\n  nick: \"x-${CHATOPS_TEST_NICK}-y\"\n  alt: [\"${CHATOPS_TEST_NICK}_\"]\n");
+  const Node root = document("irc:\n  nick: \"x-${CHATOPS_TEST_NICK}-y\"\n  alt: [\"${CHATOPS_TEST_NICK}_\"]\n");
   REQUIRE(root["irc"]["nick"].scalar() == "x-opsbot-y");
   REQUIRE(root["irc"]["nick"].where() == "config.yml:2:9");
   REQUIRE(root["irc"]["alt"].items()[0].scalar() == "opsbot_");
@@ -48,7 +44,7 @@ TEST_CASE("${NAME:-default} uses the default when the variable is unset or empty
   ::unsetenv("CHATOPS_TEST_UNSET");
   ::setenv("CHATOPS_TEST_EMPTY", "", 1);
   ::setenv("CHATOPS_TEST_PORT", "6697", 1);
-  const Node root = load("a: ${CHATOPS_TEST_UNSET:-fallback}\nb: ${CHATOPS_TEST_EMPTY:-}\n"
+  const Node root = document("a: ${CHATOPS_TEST_UNSET:-fallback}\nb: ${CHATOPS_TEST_EMPTY:-}\n"
                          "c: ${CHATOPS_TEST_EMPTY:-x}\nd: ${CHATOPS_TEST_PORT:-1}\n");
   REQUIRE(root["a"].scalar() == "fallback");
   REQUIRE(root["b"].scalar() == "");
@@ -58,12 +54,12 @@ TEST_CASE("${NAME:-default} uses the default when the variable is unset or empty
 
 TEST_CASE("$${ gives a literal ${ and is not substituted", "[config]") {
   ::setenv("CHATOPS_TEST_NICK", "opsbot", 1);
-  REQUIRE(load("a: \"$${CHATOPS_TEST_NICK} costs $$5\"\n")["a"].scalar() == "${CHATOPS_TEST_NICK} costs $$5");
+  REQUIRE(document("a: \"$${CHATOPS_TEST_NICK} costs $$5\"\n")["a"].scalar() == "${CHATOPS_TEST_NICK} costs $$5");
 }
 
 TEST_CASE("keys are not substituted", "[config]") {
   ::setenv("CHATOPS_TEST_NICK", "opsbot", 1);
-  REQUIRE(load("${CHATOPS_TEST_NICK}: 1\n").keys() == std::vector<std::string>{"${CHATOPS_TEST_NICK}"});
+  REQUIRE(document("${CHATOPS_TEST_NICK}: 1\n").keys() == std::vector<std::string>{"${CHATOPS_TEST_NICK}"});
 }
 
 TEST_CASE("an unset variable without default is an error naming it at its position, never a value", "[config]") {

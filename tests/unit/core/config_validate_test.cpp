@@ -1,8 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include "config_document.hpp"
 #include "core/config/node.hpp"
 
 using namespace chatops::config;
+using chatops::config::test::document;
 
 namespace {
 
@@ -48,20 +50,15 @@ Schema root_schema() {
   return s;
 }
 
-Node load(const std::string& text) {
-  auto node = load_string(text, "config.yml");
-  REQUIRE(node);
-  return *node;
-}
 
 Node valid(const std::string& text, const Schema& schema = root_schema()) {
-  auto node = validate(schema, load(text));
+  auto node = validate(schema, document(text));
   if (!node) FAIL(node.error().message);
   return *node;
 }
 
 std::string invalid(const std::string& text, const Schema& schema = root_schema()) {
-  auto node = validate(schema, load(text));
+  auto node = validate(schema, document(text));
   REQUIRE_FALSE(node);
   return node.error().message;
 }
@@ -85,7 +82,7 @@ TEST_CASE("defaults are filled in so that getters work", "[config]") {
 }
 
 TEST_CASE("validation returns a copy and leaves its input untouched", "[config]") {
-  const Node input = load(minimal);
+  const Node input = document(minimal);
   REQUIRE(validate(root_schema(), input));
   REQUIRE_FALSE(input["irc"].has("ping"));
   REQUIRE(input["irc"]["servers"].items()[0].is_scalar());
@@ -198,7 +195,7 @@ TEST_CASE("an open schema keeps undeclared keys; merged() validates them in a se
   webhook.field("path", Kind::String, "URL path.").required();
   webhook.field("max_body", Kind::Size, "Largest body.").fallback("1MiB");
 
-  const Node first = *validate(common, load("name: gh\nkind: webhook\npath: /hooks/gh\npaht: x\n"));
+  const Node first = *validate(common, document("name: gh\nkind: webhook\npath: /hooks/gh\npaht: x\n"));
   REQUIRE(first.str("path") == "/hooks/gh");
   const Schema full = common.merged(webhook, "webhook source");
   REQUIRE(full.name() == "webhook source");
@@ -209,7 +206,7 @@ TEST_CASE("an open schema keeps undeclared keys; merged() validates them in a se
   REQUIRE_FALSE(second);
   REQUIRE(second.error().message == "config.yml:4:1: paht: unknown key (did you mean \"path\"?)");
 
-  const Node ok = *validate(full, *validate(common, load("name: gh\nkind: webhook\npath: /p\n")));
+  const Node ok = *validate(full, *validate(common, document("name: gh\nkind: webhook\npath: /p\n")));
   REQUIRE(ok.size("max_body") == 1024 * 1024);
 }
 
@@ -235,7 +232,7 @@ TEST_CASE("getters throw logic_error on an undeclared key, the wrong kind or an 
 }
 
 TEST_CASE("getters on an unvalidated node check only the value", "[config]") {
-  const Node root = load("n: 12\nd: 250ms\nlist: [a, b]\nword: x\n");
+  const Node root = document("n: 12\nd: 250ms\nlist: [a, b]\nword: x\n");
   REQUIRE(root.integer("n") == 12);
   REQUIRE(root.duration("d") == std::chrono::milliseconds(250));
   REQUIRE(root.strings("list") == std::vector<std::string>{"a", "b"});

@@ -18,10 +18,10 @@ using chatops::ingestion::webhook::test::slurp;
 
 namespace {
 
-const std::string kDir = std::string(CHATOPS_FIXTURES_DIR) + "/webhooks/jenkins/";
+const std::string kJenkinsFixtures = std::string(CHATOPS_FIXTURES_DIR) + "/webhooks/jenkins/";
 const std::vector<std::string> kAllPhases{"QUEUED", "STARTED", "COMPLETED", "FINALIZED"};
 
-Request request(std::string body, std::optional<std::string> token = "t0ken") {
+Request jenkins_request(std::string body, std::optional<std::string> token = "t0ken") {
   Request r;
   r.method = "POST";
   r.path = "/hooks/jenkins";
@@ -31,21 +31,15 @@ Request request(std::string body, std::optional<std::string> token = "t0ken") {
   return r;
 }
 
-std::unique_ptr<Provider> make(std::vector<std::string> phases = kAllPhases) {
+std::unique_ptr<Provider> make_jenkins_provider(std::vector<std::string> phases = kAllPhases) {
   AuthChecks auth;
   auth.add(TokenCheck("X-Jenkins-Token", "t0ken"));
   return make_jenkins(std::move(auth), std::move(phases));
 }
 
-IngestionEvent one(const Request& r, const Provider& p) {
-  REQUIRE_FALSE(p.authenticate(r).has_value());
-  auto parsed = p.parse(r);
-  REQUIRE(parsed.has_value());
-  REQUIRE(parsed->events.size() == 1);
-  return parsed->events[0];
+IngestionEvent jenkins_fixture(const std::string& file) {
+  return test::only_event(*make_jenkins_provider(), jenkins_request(slurp(kJenkinsFixtures + file)));
 }
-
-IngestionEvent fixture(const std::string& file) { return one(request(slurp(kDir + file)), *make()); }
 
 }  // namespace
 
@@ -64,14 +58,14 @@ TEST_CASE("jenkins: every fixture maps to jenkins/<phase> with its outcome", "[j
       {"finalized.success.json", {"jenkins/finalized", "succeeded", "is_success", Severity::Info}},
   };
   std::size_t seen = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(kDir)) {
+  for (const auto& entry : std::filesystem::directory_iterator(kJenkinsFixtures)) {
     if (entry.path().extension() != ".json") continue;
     const std::string file = entry.path().filename();
     INFO(file);
     REQUIRE(expected.contains(file));  // a new fixture needs an expectation here
     ++seen;
     const auto& want = expected.at(file);
-    const auto e = fixture(file);
+    const auto e = jenkins_fixture(file);
     CHECK(e.topic == want.topic);
     CHECK(e.fields["outcome"] == want.outcome);
     for (const char* flag : {"is_success", "is_failure", "is_unstable", "is_pending", "is_other"})
@@ -88,7 +82,7 @@ TEST_CASE("jenkins: every fixture maps to jenkins/<phase> with its outcome", "[j
 }
 
 TEST_CASE("jenkins: build fields", "[jenkins]") {
-  auto success = fixture("completed.success.json");
+  auto success = jenkins_fixture("completed.success.json");
   const auto& f = success.fields;
   CHECK(f["job"] == "payments-api");
   CHECK(f["job_url"] == "https://ci.example.org/job/payments-api/");
@@ -107,7 +101,7 @@ TEST_CASE("jenkins: build fields", "[jenkins]") {
   CHECK(f["parameters"] == json{{"DEPLOY", "false"}});
   CHECK(success.dedupe_key == "jenkins:payments-api#412@1763900000000:COMPLETED");
 
-  auto failure = fixture("completed.failure.json");
+  auto failure = jenkins_fixture("completed.failure.json");
   CHECK(failure.fields["job"] == "Payments API");  // display_name when there is one
   CHECK(failure.fields["name"] == "payments-api");
   CHECK(failure.fields["duration"] == "1h 2m");
@@ -117,38 +111,39 @@ TEST_CASE("jenkins: build fields", "[jenkins]") {
         "refund.TestPartialRefund, refund.TestRefundTwice, refund.TestRefundCurrency, …");
   CHECK(failure.fields["culprits"] == "Grace Hopper, Alan Turing");
 
-  auto started = fixture("started.json");
+  auto started = jenkins_fixture("started.json");
   CHECK(started.fields["status"] == "");
   CHECK(started.fields["duration"].is_null());
 
-  auto queued = fixture("queued.json");
+  auto queued = jenkins_fixture("queued.json");
   CHECK(queued.fields["url"] == "job/payments-api/415/");  // no root URL configured in Jenkins
   CHECK(queued.fields["branch"].is_null());
   CHECK(queued.dedupe_key == "jenkins:payments-api#415:QUEUED");
 
   // COMPLETED and FINALIZED of one build are two notifications.
-  CHECK(fixture("finalized.success.json").dedupe_key != success.dedupe_key);
+  CHECK(jenkins_fixture("finalized.success.json").dedupe_key != success.dedupe_key);
 }
 
 TEST_CASE("jenkins: phases outside the configured ones are skipped", "[jenkins]") {
-  const auto p = make({"COMPLETED"});
+  const auto p = make_jenkins_provider({"COMPLETED"});
   for (const char* file : {"started.json", "queued.json", "finalized.success.json"}) {
     INFO(file);
-    auto r = request(slurp(kDir + file));
+    auto r = jenkins_request(slurp(kJenkinsFixtures + file));
     REQUIRE_FALSE(p->authenticate(r).has_value());
     auto parsed = p->parse(r);
     REQUIRE(parsed.has_value());
     CHECK(parsed->events.empty());
     CHECK(parsed->skip_reason.find("is not in phases") != std::string::npos);
   }
-  CHECK(one(request(slurp(kDir + "completed.failure.json")), *p).topic == "jenkins/completed");
+  const auto completed = jenkins_request(slurp(kJenkinsFixtures + "completed.failure.json"));
+  CHECK(test::only_event(*p, completed).topic == "jenkins/completed");
 }
 
 TEST_CASE("jenkins: requests without the configured credentials are refused", "[jenkins]") {
-  const auto p = make();
-  const std::string body = slurp(kDir + "completed.success.json");
+  const auto p = make_jenkins_provider();
+  const std::string body = slurp(kJenkinsFixtures + "completed.success.json");
   for (const auto& token : {std::optional<std::string>{}, std::optional<std::string>{"wrong"}}) {
-    auto refused = p->authenticate(request(body, token));
+    auto refused = p->authenticate(jenkins_request(body, token));
     REQUIRE(refused.has_value());
     CHECK(refused->status == 401);
   }
@@ -157,7 +152,7 @@ TEST_CASE("jenkins: requests without the configured credentials are refused", "[
     AuthChecks auth;
     auth.add(HmacCheck({.header = "X-Signature", .secret = "k", .prefix = "sha256="}));
     const auto signed_provider = make_jenkins(std::move(auth), kAllPhases);
-    auto r = request(body, std::nullopt);
+    auto r = jenkins_request(body, std::nullopt);
     r.headers.emplace_back("X-Signature", "sha256=" + crypto::to_hex(crypto::hmac(crypto::Digest::Sha256, "k", body)));
     CHECK_FALSE(signed_provider->authenticate(r).has_value());
     r.body += " ";
@@ -166,12 +161,12 @@ TEST_CASE("jenkins: requests without the configured credentials are refused", "[
 }
 
 TEST_CASE("jenkins: payloads that are not Notification plugin JSON are 400", "[jenkins]") {
-  const auto p = make();
+  const auto p = make_jenkins_provider();
   for (const std::string body : {"{\"name\":", "[]", R"({"name": "x"})", R"({"name": "x", "build": {"number": 1}})",
                                  R"({"build": {"number": 1, "phase": "STARTED"}})",
                                  R"({"name": "x", "build": {"phase": "STARTED"}})"}) {
     INFO(body);
-    auto parsed = p->parse(request(body));
+    auto parsed = p->parse(jenkins_request(body));
     REQUIRE_FALSE(parsed.has_value());
     CHECK(parsed.error().status == 400);
     CHECK(parsed.error().reason.find(body) == std::string::npos);
@@ -179,7 +174,7 @@ TEST_CASE("jenkins: payloads that are not Notification plugin JSON are 400", "[j
 }
 
 TEST_CASE("jenkins: the default template", "[jenkins]") {
-  const auto t = fixture("completed.failure.json").default_template;
+  const auto t = jenkins_fixture("completed.failure.json").default_template;
   for (const char* part : {"[B]{{job}}[/B] #{{number}}", "{{#is_failure}}[COLOR=RED]", "{{#is_success}}[COLOR=GREEN]",
                            "{{#is_pending}}[COLOR=YELLOW]", "{{#is_unstable}}[COLOR=YELLOW]", "{{branch}}",
                            "{{short_commit}}", "{{duration}}", "{{tests_failed}}/{{tests_total}} tests failed", "{{url}}",
@@ -203,7 +198,7 @@ TEST_CASE("jenkins: the spec needs credentials and reads phases", "[jenkins]") {
 
   auto basic = make_from("basic_auth: {username: jenkins, password: pw}\nphases: [STARTED, COMPLETED]\n");
   REQUIRE(basic.has_value());
-  auto r = request(slurp(kDir + "started.json"), std::nullopt);
+  auto r = jenkins_request(slurp(kJenkinsFixtures + "started.json"), std::nullopt);
   r.headers.emplace_back("Authorization", "Basic " + crypto::to_base64("jenkins:pw"));
   CHECK_FALSE((*basic)->authenticate(r).has_value());
   auto parsed = (*basic)->parse(r);
@@ -212,7 +207,7 @@ TEST_CASE("jenkins: the spec needs credentials and reads phases", "[jenkins]") {
 
   auto by_default = make_from("token: t0ken\n");
   REQUIRE(by_default.has_value());
-  auto skipped = (*by_default)->parse(request(slurp(kDir + "started.json")));
+  auto skipped = (*by_default)->parse(jenkins_request(slurp(kJenkinsFixtures + "started.json")));
   REQUIRE(skipped.has_value());
   CHECK(skipped->events.empty());  // phases defaults to [COMPLETED]
 }

@@ -19,16 +19,16 @@ using nlohmann::json;
 
 namespace {
 
-constexpr auto kSecret = "s3cret";
+constexpr auto kReceiverSecret = "s3cret";
 
 // A receiver on a free port with a GitHub source on /hooks/github.
-struct Fixture {
+struct ReceiverFixture {
   FakeSink sink;
   StatusCounters counters;
   WebhookReceiver receiver{HttpOptions{.host = "127.0.0.1", .port = 0, .max_body = 64 * 1024, .threads = 2}};
   std::unique_ptr<httplib::Client> client;
 
-  Fixture() {
+  ReceiverFixture() {
     REQUIRE(receiver.start());
     REQUIRE(receiver.add_route("/hooks/github",
                                provider_from("{name: gh, kind: webhook, provider: github, path: /hooks/github, "
@@ -41,7 +41,7 @@ struct Fixture {
   httplib::Result post(const std::string& body, const std::string& event = "ping", const std::string& delivery = "d1",
                        std::string signature = "", const std::string& path = "/hooks/github",
                        const std::string& content_type = "application/json") {
-    if (signature.empty()) signature = github_signature(kSecret, body);
+    if (signature.empty()) signature = github_signature(kReceiverSecret, body);
     httplib::Headers headers{{"X-GitHub-Event", event}, {"X-GitHub-Delivery", delivery},
                              {"X-Hub-Signature-256", signature}};
     return client->Post(path.c_str(), headers, body, content_type.c_str());
@@ -55,7 +55,7 @@ json body_of(const httplib::Result& r) { return json::parse(r->body); }
 }  // namespace
 
 TEST_CASE("receiver: an authenticated event is journaled before 202, a repeat is a duplicate", "[webhook][receiver]") {
-  Fixture f;
+  ReceiverFixture f;
   auto r = f.post(kPing);
   REQUIRE(r);
   CHECK(r->status == 202);
@@ -87,12 +87,12 @@ TEST_CASE("receiver: an authenticated event is journaled before 202, a repeat is
 }
 
 TEST_CASE("receiver: rejected requests dispatch nothing and are counted by cause", "[webhook][receiver]") {
-  Fixture f;
+  ReceiverFixture f;
   auto wrong = f.post(kPing, "ping", "d1", "sha256=" + std::string(64, '0'));
   REQUIRE(wrong);
   CHECK(wrong->status == 401);
   CHECK(body_of(wrong)["cause"] == "bad_signature");
-  CHECK(wrong->body.find(kSecret) == std::string::npos);
+  CHECK(wrong->body.find(kReceiverSecret) == std::string::npos);
 
   auto missing = f.client->Post("/hooks/github", {{"X-GitHub-Event", "ping"}}, kPing, "application/json");
   REQUIRE(missing);
@@ -128,7 +128,7 @@ TEST_CASE("receiver: rejected requests dispatch nothing and are counted by cause
 }
 
 TEST_CASE("receiver: unknown paths, wrong methods and GET handlers", "[webhook][receiver]") {
-  Fixture f;
+  ReceiverFixture f;
   auto unknown = f.post(kPing, "ping", "d1", "", "/hooks/nope");
   REQUIRE(unknown);
   CHECK(unknown->status == 404);
@@ -154,7 +154,7 @@ TEST_CASE("receiver: unknown paths, wrong methods and GET handlers", "[webhook][
 }
 
 TEST_CASE("receiver: a refusing journal gives 503 so that the sender retries", "[webhook][receiver]") {
-  Fixture f;
+  ReceiverFixture f;
   f.sink.fail = true;
   auto r = f.post(kPing);
   REQUIRE(r);
@@ -168,13 +168,13 @@ TEST_CASE("receiver: a refusing journal gives 503 so that the sender retries", "
 }
 
 TEST_CASE("receiver: requests are served by threads named http-worker", "[webhook][receiver]") {
-  Fixture f;
+  ReceiverFixture f;
   REQUIRE(f.post(kPing)->status == 202);
   CHECK(f.sink.submitter_thread == "http-worker");
 }
 
 TEST_CASE("receiver: requests share one keep-alive connection", "[webhook][receiver]") {
-  Fixture f;
+  ReceiverFixture f;
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   REQUIRE(fd >= 0);
   sockaddr_in addr{};
@@ -186,7 +186,7 @@ TEST_CASE("receiver: requests share one keep-alive connection", "[webhook][recei
     const std::string delivery = "keep-" + std::to_string(i);
     const std::string request = "POST /hooks/github HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                                 "X-GitHub-Event: ping\r\nX-GitHub-Delivery: " + delivery +
-                                "\r\nX-Hub-Signature-256: " + github_signature(kSecret, kPing) +
+                                "\r\nX-Hub-Signature-256: " + github_signature(kReceiverSecret, kPing) +
                                 "\r\nContent-Length: " + std::to_string(kPing.size()) + "\r\n\r\n" + kPing;
     REQUIRE(::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size()));
     std::string response;
@@ -203,7 +203,7 @@ TEST_CASE("receiver: requests share one keep-alive connection", "[webhook][recei
 }
 
 TEST_CASE("receiver: routes come and go; a path is taken once", "[webhook][receiver]") {
-  Fixture f;
+  ReceiverFixture f;
   FakeSink other;
   StatusCounters counters;
   auto provider = provider_from("{name: g2, kind: webhook, provider: github, path: /hooks/github, secret: x}");
@@ -213,7 +213,7 @@ TEST_CASE("receiver: routes come and go; a path is taken once", "[webhook][recei
 }
 
 TEST_CASE("receiver: a webhook source registers its path while started", "[webhook][receiver]") {
-  Fixture f;
+  ReceiverFixture f;
   auto source = make_webhook_source(
       source_config("{name: deploys, kind: webhook, provider: generic, path: /hooks/deploy, topic: deploy/done, "
                     "bearer_token: tok}"),

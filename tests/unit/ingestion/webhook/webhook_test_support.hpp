@@ -66,6 +66,16 @@ inline std::unique_ptr<Provider> provider_from(const std::string& yaml) {
   return std::move(*provider);
 }
 
+// The one event an authenticated request makes (the test fails otherwise).
+inline IngestionEvent only_event(const Provider& provider, const Request& request) {
+  REQUIRE_FALSE(provider.authenticate(request).has_value());
+  auto parsed = provider.parse(request);
+  INFO((parsed ? std::string() : parsed.error().reason));
+  REQUIRE(parsed.has_value());
+  REQUIRE(parsed->events.size() == 1);
+  return parsed->events[0];
+}
+
 // Stands in for the journal: records what was submitted and answers as told; dedupes by key.
 class FakeSink : public EventSink {
  public:
