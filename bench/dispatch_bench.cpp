@@ -44,7 +44,7 @@ void fill(Table& t) {
   // 64 events spread over the whole table.
   for (std::size_t k = 0; k < 64; ++k) {
     ingestion::IngestionEvent e;
-    e.kind = "webhook";
+    e.family = "webhook";
     e.source = "deploys";
     e.topic = "svc" + std::to_string(k * t.exact / 64) + "/deployed";
     t.events.push_back(std::move(e));

@@ -1,205 +1,113 @@
-// Webhook ingest throughput: how many signed ~7 KB GitHub pushes per second the real receiver
-// (signature check, parsing, normalising, durable journal write before the 202) answers, as a
-// ratio of what a bare cpp-httplib server that answers 202 without any work answers on the same
-// machine in the same run. Target: receiver ≥ 50 % of bare with the journal on.
+// Webhook ingest throughput of the whole bot, driven from outside by wrk (Debian's wrk): the
+// built chatops-bot with its journal (synchronous=full), dispatcher and IRC output running as in
+// production (a real ngircd, default flood control, so a burst is coalesced into digests), against
+// a bare cpp-httplib server that answers 202 with no work (bare_http_server), in the same run,
+// interleaved: for each round and connection count, wrk on the bare server, then on the bot.
 //
-//   ingest_bench [--smoke] [--seconds S] [--clients N[,N...]] [--only bare|full|normal]
+// wrk -t2 POSTs a signed 7.7 KB GitHub push; every request carries a delivery id unique across
+// threads and runs (run id, thread number, counter: no random numbers, which repeat under wrk's
+// LuaJIT when unseeded and turn requests into duplicates answered on the cheap path). The Lua
+// script counts 202 (accepted), 200 (duplicate) and anything else, printed to prove it.
 //
-// The load generator runs N threads, each with its own keep-alive httplib::Client, posting as fast
-// as answers come back, for the same duration against each server. Every delivery id is unique,
-// so the journal accepts every event (no dedupe shortcut).
-#include <fcntl.h>
-#include <stdlib.h>
-#include <unistd.h>
-
+// Targets (issue "internet-facing webhook front"): bot/bare ≥ 0.5 at 32 connections and ≥ 0.25 at
+// 4, held across rounds.
+//
+//   ingest_bench [--smoke] [--seconds S] [--rounds N] [--connections 4,32]
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <memory>
+#include <cstdlib>
+#include <map>
+#include <regex>
 #include <sstream>
-#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <httplib.h>
-#include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
-
-#include "core/config/node.hpp"
 #include "core/crypto.hpp"
-#include "ingestion/journal/journal.hpp"
-#include "ingestion/webhook/receiver.hpp"
-#include "ingestion/webhook/webhook_source.hpp"
+#include "tests/integration/e2e/bot_config.hpp"
+#include "tests/integration/e2e/bot_process.hpp"
+#include "tests/integration/support/ngircd.hpp"
 
-using namespace chatops;
-using namespace chatops::ingestion;
+using namespace chatops::test;
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr auto kSecret = "bench-secret";
-constexpr auto kPath = "/hooks/github";
-constexpr int kServerThreads = webhook::HttpOptions{}.threads;  // the receiver's default http.threads, for both servers
-
 struct Options {
   bool smoke = false;
-  double seconds = 10;
-  std::vector<int> clients{8, 32};  // one round of runs per count
-  std::string only;  // "bare", "full" or "normal": run just that one (for profiling)
+  int seconds = 10;
+  int rounds = 3;
+  std::vector<int> connections{4, 32};
 };
 
-// The GitHub push fixture, compact, with commits appended until the body is at least 7 KiB.
-std::string push_payload() {
-  std::ifstream in(std::string(CHATOPS_FIXTURES_DIR) + "/webhooks/github/push.new-branch.json");
-  if (!in) throw std::runtime_error("cannot read the push fixture");
-  std::stringstream text;
-  text << in.rdbuf();
-  auto payload = nlohmann::json::parse(text.str());
-  const auto commit = payload["commits"].at(0);
-  for (int i = 1; payload.dump().size() < 7 * 1024; ++i) {
-    auto c = commit;
-    c["id"] = crypto::to_hex(crypto::hmac(crypto::Digest::Sha1, "pad", std::to_string(i)));
-    c["message"] = "Padding commit " + std::to_string(i) + "\n\nSo that the payload is a realistic size.";
-    payload["commits"].push_back(std::move(c));
-  }
-  return payload.dump();
-}
-
-struct LoadResult {
-  std::uint64_t ok = 0, errors = 0;
-  double seconds = 0;
-  double rate() const { return seconds > 0 ? static_cast<double>(ok) / seconds : 0; }
+struct Run {
+  double rps = 0;
+  long accepted = 0, duplicate = 0, other = 0;
+  std::string errors;  // wrk's socket error line, if any
 };
 
-// Posts `body` from `clients` keep-alive connections for `seconds`; counts 2xx answers.
-LoadResult load(int port, const std::string& body, const std::string& label, int clients, const Options& o) {
-  const std::string signature = "sha256=" + crypto::to_hex(crypto::hmac(crypto::Digest::Sha256, kSecret, body));
-  std::atomic<bool> go{false}, stop{false};
-  std::atomic<std::uint64_t> ok{0}, errors{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < clients; ++t)
-    threads.emplace_back([&, t] {
-      httplib::Client client("127.0.0.1", port);
-      client.set_keep_alive(true);
-      client.set_tcp_nodelay(true);  // headers and body are separate writes: no Nagle/delayed-ACK stall
-      client.set_read_timeout(30, 0);
-      std::uint64_t n = 0, mine_ok = 0, mine_errors = 0;
-      while (!go) std::this_thread::yield();
-      while (!stop) {
-        const std::string delivery = label + "-" + std::to_string(t) + "-" + std::to_string(n++);
-        httplib::Headers headers{{"X-GitHub-Event", "push"}, {"X-GitHub-Delivery", delivery},
-                                 {"X-Hub-Signature-256", signature}};
-        auto res = client.Post(kPath, headers, body, "application/json");
-        if (res && res->status >= 200 && res->status < 300) {
-          ++mine_ok;
-        } else {
-          if (mine_errors++ == 0)
-            std::fprintf(stderr, "  client %d: %s\n", t,
-                         res ? ("HTTP " + std::to_string(res->status)).c_str() : httplib::to_string(res.error()).c_str());
-        }
-      }
-      ok += mine_ok;
-      errors += mine_errors;
-    });
-  const auto start = Clock::now();
-  go = true;
-  std::this_thread::sleep_for(std::chrono::duration<double>(o.seconds));
-  stop = true;
-  for (auto& t : threads) t.join();  // requests in flight finish: count their time too
-  LoadResult r{ok.load(), errors.load(), std::chrono::duration<double>(Clock::now() - start).count()};
-  std::printf("  %-40s %9.0f req/s  (%llu answered 2xx in %.1f s, %llu errors)\n", label.c_str(), r.rate(),
-              static_cast<unsigned long long>(r.ok), r.seconds, static_cast<unsigned long long>(r.errors));
-  std::fflush(stdout);
-  return r;
+std::string lua_script(const std::string& body_path, const std::string& signature, const std::string& run_id) {
+  return R"lua(
+local threads = {}
+local counter = 0
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("tid", #threads)
+end
+function init(args)
+  prefix = ")lua" + run_id + R"lua(-" .. tid .. "-"
+  accepted, duplicate, other = 0, 0, 0
+end
+local f = assert(io.open(")lua" + body_path + R"lua(", "rb"))
+wrk.method = "POST"
+wrk.body = f:read("*a")
+f:close()
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["X-GitHub-Event"] = "push"
+wrk.headers["X-Hub-Signature-256"] = ")lua" + signature + R"lua("
+function request()
+  counter = counter + 1
+  wrk.headers["X-GitHub-Delivery"] = prefix .. counter
+  return wrk.format()
+end
+function response(status, headers, body)
+  if status == 202 then accepted = accepted + 1
+  elseif status == 200 then duplicate = duplicate + 1
+  else other = other + 1 end
+end
+function done(summary, latency, requests)
+  local a, d, o = 0, 0, 0
+  for _, t in ipairs(threads) do
+    a = a + t:get("accepted"); d = d + t:get("duplicate"); o = o + t:get("other")
+  end
+  io.write(string.format("counts %d %d %d\n", a, d, o))
+end
+)lua";
 }
 
-// (1) The baseline: the same HTTP stack and thread pool, answering 202 without reading anything.
-// With TCP_NODELAY, as a server answering keep-alive clients must be: httplib writes the status
-// line and headers, then the body, and without it Nagle holds the body back until the client's
-// delayed ACK (about 40 ms on Linux). Run once more without it to show that effect in the same run.
-LoadResult run_bare(const std::string& body, int clients, const Options& o, bool nodelay) {
-  httplib::Server server;
-  server.new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
-  server.set_keep_alive_max_count(100);  // as the receiver
-  server.set_tcp_nodelay(nodelay);
-  server.Post(kPath, [](const httplib::Request&, httplib::Response& res) {
-    res.status = 202;
-    res.set_content(R"({"status":"accepted","events":1})", "application/json");
-  });
-  const int port = server.bind_to_any_port("127.0.0.1");
-  if (port <= 0) throw std::runtime_error("bare server: cannot bind");
-  std::thread thread([&] { server.listen_after_bind(); });
-  while (!server.is_running()) std::this_thread::sleep_for(1ms);
-  auto r = load(port, body, nodelay ? "bare httplib, TCP_NODELAY (baseline)" : "bare httplib, no TCP_NODELAY", clients, o);
-  server.stop();
-  thread.join();
-  return r;
-}
-
-// The disk's own share of a synchronous=full commit, measured now: this VM's fsync latency varies
-// several-fold within an hour, and the 8-client rate follows it. Median of 200 overwrites of one
-// 16 KiB block, each followed by fdatasync, in the journal's directory.
-double fdatasync_median_us(const std::filesystem::path& dir) {
-  const auto file = (dir / "fsync-probe").string();
-  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) throw std::runtime_error("cannot create " + file);
-  const std::string block(16384, 'x');
-  std::vector<double> us;
-  for (int i = 0; i < 201; ++i) {
-    const auto start = Clock::now();
-    const bool ok = ::pwrite(fd, block.data(), block.size(), 0) == static_cast<ssize_t>(block.size()) &&
-                    ::fdatasync(fd) == 0;
-    if (!ok) break;
-    if (i > 0) us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());  // the first write allocated the block
+Run wrk(const TempDir& dir, int port, int connections, int seconds, const std::string& script) {
+  const auto out = dir / "wrk.out";
+  const std::string command = "wrk -t2 -c" + std::to_string(connections) + " -d" + std::to_string(seconds) + "s -s " +
+                              script + " http://127.0.0.1:" + std::to_string(port) + "/hooks/github > " +
+                              out.string() + " 2>&1";
+  if (std::system(command.c_str()) != 0) throw std::runtime_error("wrk failed: " + read_file(out));
+  const auto text = read_file(out);
+  Run r;
+  std::smatch m;
+  if (std::regex_search(text, m, std::regex(R"(Requests/sec:\s+([0-9.]+))"))) r.rps = std::stod(m[1]);
+  if (std::regex_search(text, m, std::regex(R"(counts (\d+) (\d+) (\d+))"))) {
+    r.accepted = std::stol(m[1]);
+    r.duplicate = std::stol(m[2]);
+    r.other = std::stol(m[3]);
   }
-  ::close(fd);
-  std::filesystem::remove(file);
-  if (us.empty()) throw std::runtime_error("fdatasync failed in " + dir.string());
-  std::nth_element(us.begin(), us.begin() + static_cast<std::ptrdiff_t>(us.size() / 2), us.end());
-  return us[us.size() / 2];
+  if (std::regex_search(text, m, std::regex(R"(Socket errors:[^\n]*)"))) r.errors = m[0];
+  return r;
 }
 
-// (2)/(3) The real receiver, GitHub provider and SQLite journal.
-LoadResult run_receiver(const std::string& body, int clients, const Options& o, const std::filesystem::path& dir,
-                        Synchronous sync) {
-  const bool full = sync == Synchronous::Full;
-  const auto file = dir / ((full ? "full-" : "normal-") + std::to_string(clients) + ".db");
-  auto journal = Journal::open({.path = file.string(), .synchronous = sync});
-  if (!journal) throw std::runtime_error("journal: " + journal.error().message);
-
-  auto raw = config::load_string(std::string("{name: github, kind: webhook, provider: github, path: ") + kPath +
-                                     ", secret: " + kSecret + "}",
-                                 "bench.yml");
-  if (!raw) throw std::runtime_error(raw.error().message);
-  auto validated = webhook::validate_webhook_source(*raw);
-  if (!validated) throw std::runtime_error(validated.error().message);
-  auto provider = webhook::find_provider("github")->make(*validated);
-  if (!provider) throw std::runtime_error(provider.error().message);
-
-  StatusCounters counters;  // outlives the receiver's route
-  webhook::WebhookReceiver receiver({.host = "127.0.0.1", .port = 0, .threads = kServerThreads});
-  if (auto started = receiver.start(); !started) throw std::runtime_error(started.error().message);
-  if (auto added = receiver.add_route(kPath, std::shared_ptr<const webhook::Provider>(std::move(*provider)), "github",
-                                      **journal, counters);
-      !added)
-    throw std::runtime_error(added.error().message);
-
-  auto r = load(receiver.port(), body,
-                std::string("receiver + journal (synchronous=") + (full ? "full)" : "normal)"), clients, o);
-  receiver.stop();
-  const auto stats = (*journal)->stats();
-  std::printf("  %-40s %llu events journaled in %llu commits (%.1f per commit)\n", "",
-              static_cast<unsigned long long>(stats.accepted), static_cast<unsigned long long>(stats.commits),
-              stats.commits ? static_cast<double>(stats.accepted) / static_cast<double>(stats.commits) : 0.0);
-  if (stats.accepted != r.ok)
-    std::printf("  WARNING: %llu answers 2xx but %llu events journaled\n", static_cast<unsigned long long>(r.ok),
-                static_cast<unsigned long long>(stats.accepted));
-  return r;
+double median(std::vector<double> v) {
+  std::ranges::sort(v);
+  return v.empty() ? 0 : v[v.size() / 2];
 }
 
 Options parse(int argc, char** argv) {
@@ -208,18 +116,18 @@ Options parse(int argc, char** argv) {
     const std::string a = argv[i];
     if (a == "--smoke") {
       o.smoke = true;
-      o.seconds = 0.5;
-      o.clients = {2};
+      o.seconds = 1;
+      o.rounds = 1;
     } else if (a == "--seconds" && i + 1 < argc) {
-      o.seconds = std::stod(argv[++i]);
-    } else if (a == "--clients" && i + 1 < argc) {
-      o.clients.clear();
+      o.seconds = std::atoi(argv[++i]);
+    } else if (a == "--rounds" && i + 1 < argc) {
+      o.rounds = std::atoi(argv[++i]);
+    } else if (a == "--connections" && i + 1 < argc) {
+      o.connections.clear();
       std::stringstream list(argv[++i]);
-      for (std::string n; std::getline(list, n, ',');) o.clients.push_back(std::stoi(n));
-    } else if (a == "--only" && i + 1 < argc) {
-      o.only = argv[++i];
+      for (std::string n; std::getline(list, n, ',');) o.connections.push_back(std::stoi(n));
     } else {
-      std::fprintf(stderr, "usage: %s [--smoke] [--seconds S] [--clients N[,N...]] [--only bare|full|normal]\n", argv[0]);
+      std::fprintf(stderr, "usage: ingest_bench [--smoke] [--seconds S] [--rounds N] [--connections 4,32]\n");
       std::exit(2);
     }
   }
@@ -229,52 +137,56 @@ Options parse(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Options o = parse(argc, argv);
-  spdlog::set_level(spdlog::level::warn);
-  std::string dir_template = (std::filesystem::temp_directory_path() / "chatops-ingest-bench-XXXXXX").string();
-  if (!mkdtemp(dir_template.data())) throw std::runtime_error("mkdtemp failed");
-  const std::filesystem::path dir = dir_template;
-  try {
-    const std::string body = push_payload();
-    std::printf("ingest_bench: signed GitHub push of %zu bytes (%zu commits), %d server threads (the receiver's "
-                "default), %.1f s per run%s\n",
-                body.size(), nlohmann::json::parse(body)["commits"].size(), kServerThreads, o.seconds,
-                o.smoke ? " (smoke)" : "");
-    if (!o.only.empty()) {
-      for (int clients : o.clients) {
-        if (o.only == "bare") run_bare(body, clients, o, true);
-        else if (o.only == "full") run_receiver(body, clients, o, dir, Synchronous::Full);
-        else if (o.only == "normal") run_receiver(body, clients, o, dir, Synchronous::Normal);
-        else throw std::runtime_error("--only: expected bare, full or normal");
-      }
-      std::filesystem::remove_all(dir);
-      return 0;
+  const auto o = parse(argc, argv);
+  TempDir dir("chatops-ingest-bench");
+  const auto body = read_file(std::string(CHATOPS_FIXTURES_DIR) + "/webhooks/github/push.new-branch.json");
+  const auto body_path = dir.write("push.json", body);
+  const auto signature =
+      "sha256=" + chatops::crypto::to_hex(chatops::crypto::hmac(chatops::crypto::Digest::Sha256, "s3cret", body));
+
+  Ngircd ircd(NgircdOptions{.channels = {"#bench"}});
+  BotConfig config;
+  config.irc_port = ircd.port();
+  config.channel = "#bench";
+  config.sources = github_source();
+  config.binds = "  - {type: webhook, mask: \"github/*\", say: {to: [\"#bench\"]}}\n";
+  config.extra = "";
+  auto yaml = bot_config_yaml(config);
+  yaml.replace(yaml.find("log: {level: debug}"), 19, "log: {level: warn}");
+  BotProcess bot(dir, yaml);
+
+  const int bare_port = free_port();
+  Process bare({.argv = {BARE_HTTP_SERVER, std::to_string(bare_port)}, .log_dir = dir.path(), .name = "bare"});
+  if (!wait_for_port(bare_port)) throw std::runtime_error("bare_http_server did not start");
+
+  std::printf("ingest_bench: wrk -t2, %d s per run, %d round(s); body %zu bytes, signed, a unique delivery id each\n",
+              o.seconds, o.rounds, body.size());
+  std::map<int, std::vector<double>> ratios, bare_rps, bot_rps;
+  int run_number = 0;
+  const auto stamp = std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
+  for (int round = 1; round <= o.rounds; ++round) {
+    for (int c : o.connections) {
+      const auto id = stamp + "r" + std::to_string(++run_number);
+      const auto script = dir.write("push-" + id + ".lua", lua_script(body_path.string(), signature, id)).string();
+      const auto b = wrk(dir, bare_port, c, o.seconds, script);
+      const auto s = wrk(dir, bot.http_port(), c, o.seconds, script);
+      const double ratio = b.rps > 0 ? s.rps / b.rps : 0;
+      ratios[c].push_back(ratio);
+      bare_rps[c].push_back(b.rps);
+      bot_rps[c].push_back(s.rps);
+      std::printf("  round %d, %2d connections: bare %9.0f req/s | bot %9.0f req/s (accepted %ld, duplicate %ld, other "
+                  "%ld) | ratio %.2f %s\n",
+                  round, c, b.rps, s.rps, s.accepted, s.duplicate, s.other, ratio, s.errors.c_str());
+      std::fflush(stdout);
     }
-    bool ran = true;
-    for (int clients : o.clients) {
-      std::printf("\n%d keep-alive clients (fdatasync on this disk now: median %.0f us)\n", clients,
-                  fdatasync_median_us(dir));
-      const auto bare = run_bare(body, clients, o, true);
-      // Once: what the receiver answered before it set TCP_NODELAY.
-      const auto bare_nagle = clients == o.clients.front() ? run_bare(body, clients, o, false) : LoadResult{};
-      const auto full = run_receiver(body, clients, o, dir, Synchronous::Full);
-      const auto normal = run_receiver(body, clients, o, dir, Synchronous::Normal);
-      const double ratio_full = bare.rate() > 0 ? full.rate() / bare.rate() : 0;
-      const double ratio_normal = bare.rate() > 0 ? normal.rate() / bare.rate() : 0;
-      std::printf("ratio receiver/bare at %d clients: synchronous=full %.2f, synchronous=normal %.2f\n", clients,
-                  ratio_full, ratio_normal);
-      if (bare_nagle.rate() > 0)
-        std::printf("ratio receiver/bare without TCP_NODELAY: synchronous=full %.2f, synchronous=normal %.2f\n",
-                    full.rate() / bare_nagle.rate(), normal.rate() / bare_nagle.rate());
-      std::printf("target receiver >= 0.50 x bare with the journal on (synchronous=full) at %d clients: %s\n",
-                  clients, ratio_full >= 0.5 ? "met" : "NOT met");
-      ran = ran && bare.ok > 0 && full.ok > 0 && normal.ok > 0;
-    }
-    std::filesystem::remove_all(dir);
-    return ran ? 0 : 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ingest_bench: %s\n", e.what());
-    std::filesystem::remove_all(dir);
-    return 1;
   }
+  std::printf("medians:\n");
+  for (int c : o.connections)
+    std::printf("  %2d connections: bare %9.0f req/s, bot %9.0f req/s, ratio %.2f (target %.2f)\n", c,
+                median(bare_rps[c]), median(bot_rps[c]), median(ratios[c]), c >= 32 ? 0.5 : 0.25);
+  std::printf("bot: %.0f events journaled in %.0f commits; backlog %.0f; VmHWM %ld KiB\n",
+              bot.metric("chatops_events_accepted_total{source=\"github\"}").value_or(0),
+              bot.metric("chatops_journal_commits_total").value_or(0), bot.metric("chatops_journal_backlog").value_or(0),
+              bot.peak_rss_kib());
+  return 0;
 }

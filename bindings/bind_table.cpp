@@ -151,7 +151,7 @@ std::size_t BindTable::dispatch(BindType type, std::string_view match_text, cons
 }
 
 std::size_t BindTable::dispatch(const ingestion::IngestionEvent& event) {
-  const auto type = parse_bind_type(event.kind);
+  const auto type = parse_bind_type(event.family);
   if (!type || !is_ingestion(*type)) return 0;
   return dispatch(*type, event.topic, BindContext(event), index_mapping_);
 }

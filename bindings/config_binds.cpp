@@ -1,5 +1,6 @@
 #include "bindings/config_binds.hpp"
 
+#include <cctype>
 #include <chrono>
 #include <ctime>
 #include <memory>
@@ -10,6 +11,16 @@
 
 namespace chatops::bindings {
 namespace {
+
+// Whether a template or a filter path may read the payload: a word "raw" anywhere in it. Erring
+// towards yes only costs the parse.
+bool mentions_raw(std::string_view text) {
+  for (auto at = text.find("raw"); at != std::string_view::npos; at = text.find("raw", at + 3)) {
+    const auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+    if ((at == 0 || !word(text[at - 1])) && (at + 3 == text.size() || !word(text[at + 3]))) return true;
+  }
+  return false;
+}
 
 std::string joined(const std::vector<std::string>& problems) {
   std::string out;
@@ -125,6 +136,8 @@ Result<ConfigBind> parse_one(const config::Node& item, std::size_t index) {
     problems.push_back(say.error("`template` is required: only ingestion events bring their own").message);
   }
   if (!problems.empty()) return fail(joined(problems));
+  bind.mentions_raw = say.has("template") && mentions_raw(say.str("template"));
+  for (const auto& filter : bind.filters) bind.mentions_raw |= mentions_raw(filter.path());
   return bind;
 }
 
@@ -134,7 +147,9 @@ Handler say_handler(const ConfigBind& bind, Speaker& speaker) {
   return [bind, &speaker, cache](const BindContext& context) {
     const auto* event = context.event();
     if (event && !bind.source.empty() && event->source != bind.source) return BindResult::Skip;
-    const auto data = template_data(context);
+    // The payload is parsed only for a bind that mentions it (a filter or either template).
+    const bool with_raw = bind.mentions_raw || (event && !bind.message && mentions_raw(event->default_template));
+    const auto data = template_data(context, with_raw);
     for (const auto& filter : bind.filters)
       if (!filter.matches(data)) return BindResult::Skip;
 
@@ -200,13 +215,18 @@ Result<std::vector<BindId>> install_binds(BindTable& table, const std::vector<Co
   return ids;
 }
 
-nlohmann::json template_data(const BindContext& context) {
+nlohmann::json template_data(const BindContext& context, bool with_raw) {
   if (const auto* event = context.event()) {
     nlohmann::json data = event->fields.is_object() ? event->fields : nlohmann::json::object();
+    if (with_raw && !event->raw.empty() && !data.contains("raw")) {
+      auto raw = nlohmann::json::parse(event->raw, nullptr, false);
+      if (!raw.is_discarded()) data["raw"] = std::move(raw);
+    }
     data["_event"] = {
         {"id", event->id},
         {"source", event->source},
-        {"kind", event->kind},
+        {"family", event->family},
+        {"kind", event->family},  // its name before families had one of their own
         {"topic", event->topic},
         {"severity", ingestion::to_string(event->severity)},
         {"time", utc_text(event->time)},

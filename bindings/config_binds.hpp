@@ -37,6 +37,7 @@ struct ConfigBind {
   std::vector<std::string> targets;  // "" / empty: the channel (or nick) of an IRC bind
   std::optional<Template> message;   // nullopt: the event's default template
   bool notice = false;
+  bool mentions_raw = false;  // its template or a filter reads the payload (`raw`)
   Origin origin;
 };
 
@@ -46,9 +47,10 @@ Result<std::vector<ConfigBind>> parse_binds(const config::Node& binds);
 // Adds the binds to `table`, saying through `speaker` (which must outlive the table's use).
 Result<std::vector<BindId>> install_binds(BindTable& table, const std::vector<ConfigBind>& binds, Speaker& speaker);
 
-// What templates and filters of a bind see: an event's fields plus `_event` (id, source, kind,
-// topic, severity, time); for IRC binds nick, user, host, account, handle, channel, text, args,
-// command; for clock binds time ("HH:MM") and date ("YYYY-MM-DD").
-nlohmann::json template_data(const BindContext& context);
+// What templates and filters of a bind see: an event's fields plus `_event` (id, source, family,
+// topic, severity, time) and, with `with_raw`, the payload parsed as `raw` (parsing it is most of
+// the cost, so only for binds that mention it); for IRC binds nick, user, host, account, handle,
+// channel, text, args, command; for clock binds time ("HH:MM") and date ("YYYY-MM-DD").
+nlohmann::json template_data(const BindContext& context, bool with_raw = true);
 
 }  // namespace chatops::bindings

@@ -26,7 +26,7 @@ App::App(const AppConfig& config) : config_(config) {}
 
 App::~App() {
   if (manager_) manager_->stop();
-  if (receiver_) receiver_->stop();
+  if (http_) http_->stop();
 }
 
 Result<void> App::build() {
@@ -35,11 +35,11 @@ Result<void> App::build() {
   if (!journal) return std::unexpected(journal.error());
   journal_ = std::move(*journal);
 
-  auto http = ingestion::webhook::http_options(root.map("http"));
+  auto http = http::server_options(root.map("http"));
   if (!http) return std::unexpected(http.error());
-  receiver_ = std::make_unique<ingestion::webhook::WebhookReceiver>(*http);
+  http_ = std::make_unique<http::Server>(*http, &registry_);
 
-  manager_ = std::make_unique<ingestion::IngestionManager>(*journal_, ingestion::SourceContext{receiver_.get()});
+  manager_ = std::make_unique<ingestion::IngestionManager>(*journal_, ingestion::SourceContext{http_.get(), &registry_});
   if (auto configured = manager_->configure(root["sources"]); !configured) return configured;
 
   auto users = bindings::UserList::from(root["users"]);
@@ -64,8 +64,7 @@ Result<void> App::build() {
   dispatcher_ = std::make_unique<Dispatcher>(
       *journal_, [this](const ingestion::IngestionEvent& e) { return planner_->plan(binds_, e); }, *port_, options);
 
-  receiver_->add_get("/healthz", [this] { return health(); });
-  receiver_->add_get("/metrics", [this] { return metrics(); });
+  if (auto routed = add_observability_routes(); !routed) return routed;
   journal_->set_on_new_events([this](std::int64_t) { asio::post(io_, [this] { dispatcher_->pump(); }); });
   wire_irc();
   return {};
@@ -115,11 +114,10 @@ void App::arm_prune_timer() {
 }
 
 int App::run() {
-  if (auto started = receiver_->start(); !started) {
+  if (auto started = http_->start(); !started) {
     spdlog::critical("{}", started.error().message);
     return 1;
   }
-  spdlog::info("listening for webhooks on port {}", receiver_->port());
   manager_->start();
   irc_->start();
   asio::post(io_, [this] { dispatcher_->pump(); });  // replay what a previous run left undone
@@ -141,7 +139,7 @@ void App::shutdown() {
   stopping_ = true;
   // Stop taking events first; whatever is journaled but unsaid waits for the next start.
   manager_->stop();
-  receiver_->stop();
+  http_->stop();
   minute_timer_.cancel();
   prune_timer_.cancel();
   irc_->stop("shutting down", [this] { io_.stop(); });

@@ -14,7 +14,7 @@
 #include "core/metrics.hpp"
 #include "ingestion/journal/journal.hpp"
 #include "ingestion/manager.hpp"
-#include "ingestion/webhook/receiver.hpp"
+#include "http/server.hpp"
 
 namespace chatops::bot {
 
@@ -33,8 +33,11 @@ class App {
   void arm_minute_timer();
   void arm_prune_timer();
   void shutdown();
-  ingestion::webhook::Reply health();
-  ingestion::webhook::Reply metrics();
+  // /healthz/live, /healthz/ready (and /healthz) and /metrics: gathered on the io thread, which
+  // owns what they report, and answered without holding the HTTP loop.
+  void serve_health(http::Responder responder, bool ready);
+  void serve_metrics(http::Responder responder);
+  Result<void> add_observability_routes();
   void register_metrics();
 
   AppConfig config_;
@@ -45,7 +48,7 @@ class App {
   metrics::Registry registry_;
   metrics::Histogram* latency_ = nullptr;
   std::unique_ptr<ingestion::Journal> journal_;
-  std::unique_ptr<ingestion::webhook::WebhookReceiver> receiver_;
+  std::unique_ptr<http::Server> http_;
   std::unique_ptr<ingestion::IngestionManager> manager_;
   bindings::UserList users_;
   bindings::BindTable binds_;

@@ -10,7 +10,7 @@
 #include "bot/irc/client_config.hpp"
 #include "ingestion/journal/journal_config.hpp"
 #include "ingestion/source_registry.hpp"
-#include "ingestion/webhook/receiver.hpp"
+#include "http/server_config.hpp"
 
 namespace chatops::bot {
 
@@ -53,7 +53,7 @@ config::Schema app_schema() {
   s.field("log", config::Kind::Map, "Logging.").schema(log_schema()).fallback("{}");
   s.field("irc", config::Kind::Map, "The IRC connection.").schema(irc::client_schema()).required();
   s.field("http", config::Kind::Map, "The HTTP listener for webhooks, /healthz and /metrics.")
-      .schema(ingestion::webhook::http_schema())
+      .schema(http::http_schema())
       .fallback("{}");
   s.field("storage", config::Kind::Map, "The journal.").schema(ingestion::storage_schema()).fallback("{}");
   s.field("delivery", config::Kind::Map, "How events are fed to IRC.").schema(delivery_schema()).fallback("{}");

@@ -57,14 +57,19 @@ void Dispatcher::plan() {
       return;
     }
     if (events->empty()) return;
-    ingestion::Journal::Batch batch(journal_);  // one transaction for the chunk's records
+    // No transaction is held while planning: it would hold off the commits of new events.
     for (const auto& event : *events) {
       plan_event(event);
       walked_to_ = event.id;
       if (waiting_lines_ >= options_.max_waiting_lines) break;
     }
-    if (auto committed = batch.commit(); !committed)
-      spdlog::error("dispatcher: recording outputs failed: {}", committed.error().message);
+    if (!finished_.empty()) {
+      ingestion::Journal::Batch batch(journal_);  // one transaction for the chunk's marks
+      for (const auto id : finished_) settle(id);
+      finished_.clear();
+      if (auto committed = batch.commit(); !committed)
+        spdlog::error("dispatcher: marking events done failed: {}", committed.error().message);
+    }
     for (auto& [target, backlog] : backlogs_) {
       auto before = backlog.lines();
       stats_.outputs_digested += backlog.coalesce(options_.coalesce_capacity);
@@ -76,13 +81,6 @@ void Dispatcher::plan() {
 void Dispatcher::plan_event(const ingestion::IngestionEvent& event) {
   ++stats_.events_planned;
   auto outputs = planner_(event);
-  std::vector<std::string> handlers;
-  handlers.reserve(outputs.size());
-  for (const auto& o : outputs) handlers.push_back(o.key.handler);
-  if (auto recorded = journal_.record_outputs(event.id, handlers); !recorded) {
-    spdlog::error("dispatcher: event {}: {}", event.id, recorded.error().message);
-    return;
-  }
   auto deliveries = journal_.deliveries(event.id);
   if (!deliveries) {
     spdlog::error("dispatcher: event {}: {}", event.id, deliveries.error().message);
@@ -110,7 +108,7 @@ void Dispatcher::plan_event(const ingestion::IngestionEvent& event) {
     waiting_lines_ += backlog.lines() - before;
   }
   if (outstanding == 0) {
-    settle(event.id);  // nothing to say, or everything already said before a restart
+    finished_.push_back(event.id);  // nothing to say, or everything already said before a restart
   } else if (left_in_journal) {
     outstanding_.erase(event.id);  // completed by a later walk, when its target is ready
   } else {

@@ -74,6 +74,7 @@ class Dispatcher {
   };
   std::map<std::int64_t, Outstanding> outstanding_;
   std::map<std::string, std::int64_t> starved_;      // target → first event id left in the journal
+  std::vector<std::int64_t> finished_;               // planned with nothing to say: done at the chunk's end
   std::size_t waiting_lines_ = 0;
   std::size_t in_flight_ = 0;
   std::uint64_t generation_ = 0;                     // bumped when the connection drops

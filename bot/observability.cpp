@@ -1,7 +1,6 @@
-// GET /healthz and GET /metrics. They run on HTTP threads: what the io thread owns (the
-// dispatcher) is read through a task posted to it; the rest is thread-safe by design.
-#include <future>
-
+// /healthz/live, /healthz/ready (/healthz is ready's old name) and /metrics. The HTTP loop hands
+// each request to the io thread, which owns what they report (the IRC client, the dispatcher);
+// a deadline set on the HTTP side answers 503 if the io thread does not (stuck, or shutting down).
 #include <nlohmann/json.hpp>
 
 #include "bot/app.hpp"
@@ -10,63 +9,88 @@
 namespace chatops::bot {
 
 namespace {
-// Runs `f` on the io thread and waits for its answer; nullopt when the io thread does not
-// answer in time (shutting down, or stuck — which the health check should then show).
-template <class F>
-auto on_io(asio::io_context& io, F f) -> std::optional<decltype(f())> {
-  auto task = std::make_shared<std::packaged_task<decltype(f())()>>(std::move(f));
-  auto answer = task->get_future();
-  asio::post(io, [task] { (*task)(); });
-  if (answer.wait_for(std::chrono::seconds(2)) != std::future_status::ready) return std::nullopt;
-  return answer.get();
-}
+
+constexpr auto kIoDeadline = std::chrono::seconds(2);
 
 bool contains_folded(const std::vector<std::string>& list, const std::string& item) {
   for (const auto& x : list)
     if (text::equal_folded(x, item, text::CaseMapping::Rfc1459)) return true;
   return false;
 }
+
+http::Response json_response(int status, const nlohmann::json& body) {
+  return http::Response::json(status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+}
+
 }  // namespace
 
-ingestion::webhook::Reply App::health() {
-  nlohmann::json body;
-  bool healthy = true;
-
-  const auto irc = irc_->status();
-  const bool registered = irc.state == irc::ClientState::Registered;
-  nlohmann::json channels = nlohmann::json::object();
-  for (const auto& channel : channels_) {
-    const bool joined = contains_folded(irc.joined, channel);
-    channels[channel] = joined ? "joined" : "not joined";
-    healthy &= joined;
+Result<void> App::add_observability_routes() {
+  const std::set<std::string> get{"GET", "HEAD"};
+  for (const auto& [path, ready] : {std::pair{"/healthz", true}, {"/healthz/ready", true}, {"/healthz/live", false}}) {
+    auto routed = http_->add_route(path, get, http::handler([this, ready](http::Request, http::Responder answer) {
+      serve_health(std::move(answer), ready);
+    }));
+    if (!routed) return routed;
   }
-  healthy &= registered;
-  body["irc"] = {{"state", irc::to_string(irc.state)}, {"server", irc.server}, {"nick", irc.nick},
-                 {"channels", channels}, {"sasl", irc.sasl}, {"last_error", irc.last_error}};
+  return http_->add_route("/metrics", get, http::handler([this](http::Request, http::Responder answer) {
+    serve_metrics(std::move(answer));
+  }));
+}
 
-  auto writable = journal_->check_writable();
-  healthy &= writable.has_value();
-  body["journal"] = {{"writable", writable.has_value()}};
-  if (!writable) body["journal"]["error"] = writable.error().message;
-  if (auto backlog = journal_->backlog()) body["journal"]["backlog"] = *backlog;
+// Live: the io thread answers (the process works). Ready: also registered on IRC, in every
+// configured channel, and the journal takes writes. A failing source makes neither fail: it is
+// "degraded" in the body (and in /metrics), so that a database outage does not get the bot
+// restarted by a liveness probe.
+void App::serve_health(http::Responder answer, bool ready) {
+  answer.send_after(kIoDeadline, json_response(503, {{"status", "unavailable"},
+                                                     {"reason", "the io thread did not answer within 2 s"}}));
+  asio::post(io_, [this, answer, ready] {
+    nlohmann::json body;
+    bool healthy = true;
+    const auto irc = irc_->status();
+    nlohmann::json channels = nlohmann::json::object();
+    for (const auto& channel : channels_) {
+      const bool joined = contains_folded(irc.joined, channel);
+      channels[channel] = joined ? "joined" : "not joined";
+      healthy &= joined;
+    }
+    healthy &= irc.state == irc::ClientState::Registered;
+    body["irc"] = {{"state", irc::to_string(irc.state)}, {"server", irc.server}, {"nick", irc.nick},
+                   {"channels", channels}, {"sasl", irc.sasl}, {"last_error", irc.last_error}};
 
-  nlohmann::json sources = nlohmann::json::object();
-  for (const auto& r : manager_->reports()) {
-    const bool running = r.status.state == ingestion::SourceState::Running;
-    healthy &= running;
-    sources[r.name] = {{"kind", r.kind}, {"state", ingestion::to_string(r.status.state)}};
-    if (!r.status.last_error.empty()) sources[r.name]["last_error"] = r.status.last_error;
-  }
-  body["sources"] = sources;
+    nlohmann::json sources = nlohmann::json::object();
+    bool degraded = false;
+    for (const auto& r : manager_->reports()) {
+      degraded |= r.status.state != ingestion::SourceState::Running;
+      sources[r.name] = {{"kind", r.kind}, {"state", ingestion::to_string(r.status.state)}};
+      if (!r.status.last_error.empty()) sources[r.name]["last_error"] = r.status.last_error;
+    }
+    body["sources"] = sources;
+    const auto stats = dispatcher_->stats();
+    body["delivery"] = {{"waiting_lines", stats.waiting_lines}, {"waiting_for_targets", stats.starved_targets}};
+    if (auto backlog = journal_->backlog()) body["journal"]["backlog"] = *backlog;
 
-  if (auto stats = on_io(io_, [this] { return dispatcher_->stats(); })) {
-    body["delivery"] = {{"waiting_lines", stats->waiting_lines}, {"waiting_for_targets", stats->starved_targets}};
-  } else {
-    healthy = false;
-    body["delivery"] = {{"error", "the io thread did not answer within 2 s"}};
-  }
-  body["status"] = healthy ? "ok" : "unavailable";
-  return {healthy ? 200 : 503, "application/json", body.dump() + "\n"};
+    if (!ready) {
+      body["status"] = degraded ? "degraded" : "ok";
+      return answer.send(json_response(200, body));
+    }
+    // The journal's writability is asked of its writer, which answers on its own thread.
+    journal_->probe_writable([answer, body = std::move(body), healthy, degraded](const std::string& error) mutable {
+      body["journal"]["writable"] = error.empty();
+      if (!error.empty()) body["journal"]["error"] = error;
+      const bool ok = healthy && error.empty();
+      body["status"] = !ok ? "unavailable" : degraded ? "degraded" : "ok";
+      answer.send(json_response(ok ? 200 : 503, body));
+    });
+  });
+}
+
+void App::serve_metrics(http::Responder answer) {
+  answer.send_after(kIoDeadline, json_response(503, {{"status", "unavailable"},
+                                                     {"reason", "the io thread did not answer within 2 s"}}));
+  asio::post(io_, [this, answer] {
+    answer.send({200, "text/plain; version=0.0.4; charset=utf-8", registry_.render(), {}});
+  });
 }
 
 void App::register_metrics() {
@@ -74,6 +98,7 @@ void App::register_metrics() {
                                   "Time from ingestion to the last line of an event accepted by the IRC server.",
                                   {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300});
 
+  // Runs on the io thread (serve_metrics), which owns the dispatcher and the IRC client.
   registry_.add_collector([this](metrics::MetricWriter& w) {
     for (const auto& r : manager_->reports()) {
       const metrics::LabelPairs source{{"source", r.name}};
@@ -95,9 +120,6 @@ void App::register_metrics() {
       w.counter("chatops_source_restarts_total", "Restarts of a failed source.", static_cast<double>(r.restarts),
                 source);
     }
-    for (const auto& [key, n] : receiver_->rejections())
-      w.counter("chatops_events_rejected_total", "Requests refused, by source and reason.", static_cast<double>(n),
-                {{"source", key.first}, {"reason", key.second}});
 
     if (auto backlog = journal_->backlog())
       w.gauge("chatops_journal_backlog", "Events journaled and not yet done.", static_cast<double>(*backlog));
@@ -119,25 +141,20 @@ void App::register_metrics() {
       w.gauge("chatops_irc_channel_joined", "1 when the bot is in the configured channel.",
               contains_folded(irc.joined, channel) ? 1 : 0, {{"channel", channel}});
 
-    if (auto stats = on_io(io_, [this] { return dispatcher_->stats(); })) {
-      w.counter("chatops_events_planned_total", "Events routed through the bind table.",
-                static_cast<double>(stats->events_planned));
-      w.counter("chatops_events_done_total", "Events whose every output was delivered.",
-                static_cast<double>(stats->events_done));
-      w.counter("chatops_lines_said_total", "Lines accepted by the IRC server for events.",
-                static_cast<double>(stats->lines_sent));
-      w.counter("chatops_digest_lines_total", "Digest lines said instead of bursts.",
-                static_cast<double>(stats->digest_lines));
-      w.counter("chatops_lines_coalesced_total", "Event outputs counted in a digest instead of said.",
-                static_cast<double>(stats->outputs_digested));
-      w.gauge("chatops_dispatch_waiting_lines", "Lines planned and waiting for flood control.",
-              static_cast<double>(stats->waiting_lines));
-    }
+    const auto stats = dispatcher_->stats();
+    w.counter("chatops_events_planned_total", "Events routed through the bind table.",
+              static_cast<double>(stats.events_planned));
+    w.counter("chatops_events_done_total", "Events whose every output was delivered.",
+              static_cast<double>(stats.events_done));
+    w.counter("chatops_lines_said_total", "Lines accepted by the IRC server for events.",
+              static_cast<double>(stats.lines_sent));
+    w.counter("chatops_digest_lines_total", "Digest lines said instead of bursts.",
+              static_cast<double>(stats.digest_lines));
+    w.counter("chatops_lines_coalesced_total", "Event outputs counted in a digest instead of said.",
+              static_cast<double>(stats.outputs_digested));
+    w.gauge("chatops_dispatch_waiting_lines", "Lines planned and waiting for flood control.",
+            static_cast<double>(stats.waiting_lines));
   });
-}
-
-ingestion::webhook::Reply App::metrics() {
-  return {200, "text/plain; version=0.0.4; charset=utf-8", registry_.render()};
 }
 
 }  // namespace chatops::bot

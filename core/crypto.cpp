@@ -17,6 +17,8 @@ const EVP_MD* evp(Digest d) {
 }
 }  // namespace
 
+std::size_t digest_size(Digest digest) { return static_cast<std::size_t>(EVP_MD_get_size(evp(digest))); }
+
 std::string hmac(Digest digest, std::string_view key, std::string_view message) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;

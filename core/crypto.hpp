@@ -1,5 +1,6 @@
 #pragma once
 // Message authentication helpers for webhook providers (OpenSSL underneath).
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -7,6 +8,9 @@
 namespace chatops::crypto {
 
 enum class Digest { Sha1, Sha256, Sha512 };
+
+// Bytes in a digest (and in an HMAC made with it): 20, 32, 64.
+std::size_t digest_size(Digest digest);
 
 // Raw (binary) HMAC of `message` under `key`.
 std::string hmac(Digest digest, std::string_view key, std::string_view message);

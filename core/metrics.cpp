@@ -197,11 +197,16 @@ template class Family<Histogram>;
 template <class Metric>
 Family<Metric>& Registry::add(std::string name, std::string help, std::vector<std::string> label_names,
                               std::function<std::unique_ptr<Metric>()> make) {
+  std::lock_guard lock(mutex_);
+  if (auto at = std::find(names_.begin(), names_.end(), name); at != names_.end()) {
+    // The same declaration again (several components of one kind each ask for it) shares it.
+    auto* same = dynamic_cast<Family<Metric>*>(families_[static_cast<std::size_t>(at - names_.begin())].get());
+    if (!same || same->label_names() != label_names)
+      throw std::invalid_argument(fmt::format("metric '{}' registered twice, differently", name));
+    return *same;
+  }
   auto family = std::make_unique<Family<Metric>>(name, std::move(help), std::move(label_names), std::move(make));
   auto& ref = *family;
-  std::lock_guard lock(mutex_);
-  if (std::find(names_.begin(), names_.end(), name) != names_.end())
-    throw std::invalid_argument(fmt::format("metric '{}' registered twice", name));
   names_.push_back(std::move(name));
   families_.push_back(std::move(family));
   return ref;

@@ -10,8 +10,10 @@
 //   });
 //   std::string body = registry.render();
 //
-// Misuse (an invalid name, a name registered twice, a wrong number of label values, unsorted
-// buckets) is a bug and throws std::invalid_argument.
+// Declaring a metric again with the same type and label names gives the same one (several
+// sources of one kind share their metrics, told apart by a label). Misuse (an invalid name, a name
+// declared again differently, a wrong number of label values, unsorted buckets) is a bug and
+// throws std::invalid_argument.
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -105,6 +107,7 @@ class Family final : public FamilyBase {
   // stays valid for the registry's lifetime.
   Metric& labels(const std::vector<std::string>& values);
   void write(MetricWriter& w) const override;
+  const std::vector<std::string>& label_names() const { return label_names_; }
 
  private:
   std::string name_, help_;

@@ -16,7 +16,7 @@ Severity severity_from_string(std::string_view s);  // unknown → Info
 struct IngestionEvent {
   std::int64_t id = 0;         // journal sequence number; 0 until the journal assigns it
   std::string source;          // the source's config name, e.g. "github"
-  std::string kind;            // webhook, api, file, db, stream, log, metric
+  std::string family;          // webhook, api, file, db, stream, log, metric: the bind type it goes to
   std::string topic;           // e.g. "github/push", "alertmanager/firing"
   std::chrono::system_clock::time_point time = std::chrono::system_clock::now();
   Severity severity = Severity::Info;

@@ -117,19 +117,20 @@ void IngestionManager::stop() {
   }
 }
 
-Submission IngestionManager::submit(IngestionEvent event) {
+void IngestionManager::submit(EventBatch batch, Completion done) {
   Managed* m = nullptr;
-  if (auto it = by_name_.find(event.source); it != by_name_.end()) m = it->second;
-  if (m && event.kind.empty()) event.kind = m->kind;
-  auto outcome = journal_.submit(std::move(event));
-  if (m) {
-    switch (outcome) {
-      case Submission::Accepted: ++m->accepted; break;
-      case Submission::Duplicate: ++m->duplicates; break;
-      case Submission::Failed: ++m->refused; break;
-    }
+  if (auto it = by_name_.find(batch.source); it != by_name_.end()) m = it->second;
+  for (auto& event : batch.events) {
+    event.source = batch.source;
+    if (m && event.family.empty()) event.family = m->kind;
   }
-  return outcome;
+  if (!m) return journal_.submit(std::move(batch), std::move(done));
+  journal_.submit(std::move(batch), [m, done = std::move(done)](const BatchResult& result) {
+    m->accepted += result.count(Submission::Accepted);
+    m->duplicates += result.count(Submission::Duplicate);
+    m->refused += result.count(Submission::Refused);
+    done(result);
+  });
 }
 
 std::vector<SourceReport> IngestionManager::reports() const {

@@ -40,7 +40,9 @@ class IngestionManager : public EventSink {
   void start();
   void stop();
 
-  Submission submit(IngestionEvent event) override;  // what sources call (any thread)
+  // What sources call (any thread): stamps each event with its source and family, counts the
+  // outcomes per source, and hands the batch to the journal.
+  void submit(EventBatch batch, Completion done) override;
 
   std::vector<SourceReport> reports() const;
   bool all_running() const;

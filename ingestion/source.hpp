@@ -7,24 +7,9 @@
 #include <string_view>
 
 #include "core/error.hpp"
-#include "ingestion/event.hpp"
+#include "ingestion/sink.hpp"
 
 namespace chatops::ingestion {
-
-// What submitting an event to the IngestionManager came to. A source acknowledges upstream
-// (HTTP 202, Kafka commit, file offset) only on Accepted or Duplicate.
-enum class Submission {
-  Accepted,   // durably journaled; it will be dispatched
-  Duplicate,  // its dedupe key was seen within the window; nothing more will happen
-  Failed,     // not journaled (storage error or shutting down); do not acknowledge
-};
-
-class EventSink {
- public:
-  virtual ~EventSink() = default;
-  // Blocks until the event is durable (or refused). Safe to call from any thread.
-  virtual Submission submit(IngestionEvent event) = 0;
-};
 
 enum class SourceState { Starting, Running, Failed, Stopped };
 std::string_view to_string(SourceState s);

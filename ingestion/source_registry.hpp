@@ -8,15 +8,16 @@
 #include <vector>
 
 #include "core/config/node.hpp"
+#include "core/metrics.hpp"
+#include "http/server.hpp"
 #include "ingestion/source.hpp"
 
 namespace chatops::ingestion {
 
-namespace webhook { class WebhookReceiver; }
-
 // Shared services a source may need, owned by the application.
 struct SourceContext {
-  webhook::WebhookReceiver* webhook_receiver = nullptr;
+  http::Server* http = nullptr;            // the listener (webhooks); null when not serving HTTP
+  metrics::Registry* metrics = nullptr;    // where a source declares its own metrics
 };
 
 struct SourceKind {

@@ -17,7 +17,7 @@ constexpr auto kInterval = std::chrono::milliseconds(100);
 }  // namespace
 
 Result<std::unique_ptr<Checkpointer>> Checkpointer::open(const JournalOptions& options) {
-  auto db = journal_db::open(options, false);
+  auto db = journal_db::open(options, options.synchronous, false);
   if (!db) return std::unexpected(db.error());
   return std::unique_ptr<Checkpointer>(new Checkpointer(std::move(*db)));
 }

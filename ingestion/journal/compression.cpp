@@ -2,43 +2,74 @@
 
 #include <memory>
 
+#include <lz4frame.h>
 #include <zstd.h>
 
 namespace chatops::ingestion::compression {
 
 namespace {
 
-// Fastest level: the ratio barely improves above it on JSON, the time does not.
-constexpr int kLevel = 1;
-// Larger claimed sizes are refused rather than allocated (the receiver's max_body is at most 1 GiB).
+// Larger claimed sizes are refused rather than allocated (http.max_body is at most 1 GiB).
 constexpr unsigned long long kMaxText = 1ull << 30;
 
 struct ContextFree {
-  void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
+  void operator()(LZ4F_dctx* c) const { LZ4F_freeDecompressionContext(c); }
   void operator()(ZSTD_DCtx* c) const { ZSTD_freeDCtx(c); }
 };
 
-}  // namespace
-
-std::string compress(std::string_view text) {
-  if (text.empty()) return {};
-  // One context per thread: creating one per call costs more than compressing a webhook.
-  thread_local std::unique_ptr<ZSTD_CCtx, ContextFree> context(ZSTD_createCCtx());
-  std::string frame(ZSTD_compressBound(text.size()), '\0');
-  const size_t n = ZSTD_compressCCtx(context.get(), frame.data(), frame.size(), text.data(), text.size(), kLevel);
-  if (ZSTD_isError(n)) return {};  // only on allocation failure; an empty payload then
-  frame.resize(n);
-  return frame;
+bool is_zstd(std::string_view frame) {
+  return frame.size() >= 4 && static_cast<unsigned char>(frame[0]) == 0x28 &&
+         static_cast<unsigned char>(frame[1]) == 0xB5 && static_cast<unsigned char>(frame[2]) == 0x2F &&
+         static_cast<unsigned char>(frame[3]) == 0xFD;
 }
 
-std::optional<std::string> decompress(std::string_view frame) {
-  if (frame.empty()) return std::string();
+std::optional<std::string> decompress_zstd(std::string_view frame) {
   const auto size = ZSTD_getFrameContentSize(frame.data(), frame.size());
   if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > kMaxText) return std::nullopt;
   thread_local std::unique_ptr<ZSTD_DCtx, ContextFree> context(ZSTD_createDCtx());
   std::string text(size, '\0');
   const size_t n = ZSTD_decompressDCtx(context.get(), text.data(), text.size(), frame.data(), frame.size());
   if (ZSTD_isError(n) || n != size) return std::nullopt;
+  return text;
+}
+
+LZ4F_dctx* lz4_decompression_context() {
+  thread_local std::unique_ptr<LZ4F_dctx, ContextFree> context([] {
+    LZ4F_dctx* c = nullptr;
+    return LZ4F_isError(LZ4F_createDecompressionContext(&c, LZ4F_VERSION)) ? nullptr : c;
+  }());
+  return context.get();
+}
+
+}  // namespace
+
+std::string compress(std::string_view text) {
+  if (text.empty()) return {};
+  LZ4F_preferences_t preferences = LZ4F_INIT_PREFERENCES;
+  preferences.frameInfo.contentSize = text.size();  // lets decompress() allocate once
+  std::string frame(LZ4F_compressFrameBound(text.size(), &preferences), '\0');
+  // (Its state lives on the stack: no context to keep between calls.)
+  const size_t n = LZ4F_compressFrame(frame.data(), frame.size(), text.data(), text.size(), &preferences);
+  if (LZ4F_isError(n)) return {};
+  frame.resize(n);
+  return frame;
+}
+
+std::optional<std::string> decompress(std::string_view frame) {
+  if (frame.empty()) return std::string();
+  if (is_zstd(frame)) return decompress_zstd(frame);
+  auto* context = lz4_decompression_context();
+  if (!context) return std::nullopt;
+  LZ4F_resetDecompressionContext(context);
+  LZ4F_frameInfo_t info{};
+  std::size_t header = frame.size();
+  if (LZ4F_isError(LZ4F_getFrameInfo(context, &info, frame.data(), &header)) || info.contentSize == 0 ||
+      info.contentSize > kMaxText)
+    return std::nullopt;
+  std::string text(info.contentSize, '\0');
+  std::size_t out = text.size(), in = frame.size() - header;
+  const size_t hint = LZ4F_decompress(context, text.data(), &out, frame.data() + header, &in, nullptr);
+  if (LZ4F_isError(hint) || hint != 0 || out != text.size() || header + in != frame.size()) return std::nullopt;
   return text;
 }
 

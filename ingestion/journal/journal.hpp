@@ -1,16 +1,20 @@
 #pragma once
 // The durable event journal (SQLite, WAL): what makes an acknowledged event survive kill -9.
 //
-// Writing: submit() from any thread hands the event to the writer thread, which commits every
-// event waiting at that moment in one transaction (group commit) and only then answers. The dedupe
-// check runs in that transaction, so of two concurrent submissions of one key exactly one is
-// Accepted. After each commit, on_new_events(max_id) is called on the writer thread.
+// Writing: submit() from any thread serialises a batch's rows and hands them to the writer thread,
+// which commits every batch waiting at that moment in one transaction (group commit), with each
+// batch's cursor, and only then runs the batches' completions. Dedupe keys are scoped by source
+// and checked in that transaction, so of two concurrent submissions of one key by one source
+// exactly one is Accepted. After each commit, on_new_events(max_id) is called on the writer thread.
 //
-// Reading: the dispatcher (the io thread) walks pending_events(), records which handler outputs
-// each event produced, marks them sent or digested as IRC confirms them, and marks the event done.
-// After a crash pending_events(0, …) returns everything not done, and deliveries() says which
-// outputs were already sent, so nothing is said twice or dropped. The read side has its own
-// connection, serialised by a mutex, so /metrics and /healthz may call it from other threads.
+// Reading: the dispatcher (the io thread) walks pending_events(), marks each handler output sent or
+// digested as IRC confirms it, and marks the event done. After a crash pending_events(0, …)
+// returns everything not done, and deliveries() says which outputs were already said, so nothing
+// is said twice or dropped. The read side has its own connection, serialised by a mutex, so that
+// other threads may read too; its statements are prepared once. Its writes (the marks) are not
+// fsynced one by one (synchronous=NORMAL on that connection): they survive kill -9, and the next
+// commit of events, fsynced, makes them durable against a power loss too; losing one there at
+// worst says a line again.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -26,7 +30,7 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "ingestion/source.hpp"
+#include "ingestion/sink.hpp"
 
 namespace SQLite {
 class Database;
@@ -46,6 +50,7 @@ struct JournalOptions {
   std::size_t batch_max = 512;  // events per group commit
 };
 
+// Pending: only in journals written before schema 3, which recorded outputs before saying them.
 enum class DeliveryState { Pending, Sent, Digested };
 std::string_view to_string(DeliveryState s);
 
@@ -64,13 +69,8 @@ struct JournalStats {
   std::uint64_t queued = 0;        // submissions waiting for the writer right now
 };
 
-struct Receipt {
-  Submission result = Submission::Failed;
-  std::int64_t id = 0;  // the event's journal id when Accepted
-};
-
 struct PruneCounts {
-  std::int64_t events = 0, dedupe_keys = 0;
+  std::int64_t events = 0, dedupe_keys = 0, state = 0;
 };
 
 class Journal final : public EventSink {
@@ -85,29 +85,47 @@ class Journal final : public EventSink {
   Journal& operator=(const Journal&) = delete;
 
   // --- writer side (any thread)
-  Submission submit(IngestionEvent event) override;
-  Receipt append(IngestionEvent event);  // submit(), also giving the assigned id
+  void submit(EventBatch batch, Completion done) override;
   // Called on the writer thread after each commit that accepted events. Set before submitting.
   void set_on_new_events(std::function<void(std::int64_t max_id)> callback);
   // Goes through the writer: an empty write transaction, so a read-only file, a lock held
-  // elsewhere, a failing disk or a stuck writer all show.
-  Result<void> check_writable();
+  // elsewhere, a failing disk or a stuck writer all show. `answer` gets "" when writable, else
+  // why not; it runs on the writer thread, or never if the writer is stuck.
+  void probe_writable(std::function<void(const std::string& error)> answer);
+  Result<void> check_writable();  // the same, waiting up to 5 s
   JournalStats stats() const;
 
   // --- reader side (the dispatcher)
+  // Events not done, in id order. Their payload is in `raw` (not parsed: most handlers never
+  // look at it; bindings parse it into fields.raw for those that do).
   Result<std::vector<IngestionEvent>> pending_events(std::int64_t after_id, std::size_t limit);
-  Result<void> record_outputs(std::int64_t event_id, const std::vector<std::string>& handler_keys);
+  // The outputs of an event already said (sent) or counted in a digest line (digested).
   Result<std::vector<Delivery>> deliveries(std::int64_t event_id);
   Result<void> mark_sent(std::int64_t event_id, const std::string& handler_key, std::int64_t lines = 1);
   Result<void> mark_digested(std::int64_t event_id, const std::string& handler_key);
-  // Fails (and changes nothing) while a delivery of the event is still pending.
+  // Idempotent; an error only for an unknown event.
   Result<void> mark_done(std::int64_t event_id);
   Result<std::int64_t> backlog();                         // events not done
   Result<std::chrono::milliseconds> oldest_pending_age();  // 0 when there is no backlog
   // Done events newest first; `topic_mask` is a case-insensitive wildcard (*, ?).
   Result<std::vector<IngestionEvent>> history(std::size_t limit, std::string_view topic_mask = "*");
-  // Deletes done events older than the retention and dedupe keys older than the window.
+  // Deletes done events older than the retention, dedupe keys older than the window and
+  // expired state.
   Result<PruneCounts> prune(std::chrono::system_clock::time_point now);
+  // Ends an event that cannot be said (its rendering or dispatch failed): done, with the reason
+  // kept for history, so that it is never replayed.
+  Result<void> mark_failed(std::int64_t event_id, std::string_view reason);
+
+  // --- cursors and component state
+  // The cursor last committed with a batch of `source` (nullopt before the first).
+  Result<std::optional<std::string>> cursor(std::string_view source);
+  // Small durable values a component keeps between runs (an STS policy, what a poller has seen),
+  // by scope (the component) and key. Expired entries read as absent and are pruned.
+  Result<void> put_state(std::string_view scope, std::string_view key, std::string_view value,
+                         std::optional<std::chrono::system_clock::time_point> expires = std::nullopt);
+  Result<std::optional<std::string>> get_state(std::string_view scope, std::string_view key);
+  Result<std::vector<std::pair<std::string, std::string>>> list_state(std::string_view scope);
+  Result<void> delete_state(std::string_view scope, std::string_view key);
 
   // Groups reader-side writes into one transaction (one fsync instead of one per mark). Commits
   // in commit(); rolls back if destroyed uncommitted. Not nestable.
@@ -128,11 +146,12 @@ class Journal final : public EventSink {
  private:
   struct Job;
   struct WriterStatements;
+  struct ReaderStatements;
   Journal(JournalOptions options, Clock clock, std::unique_ptr<Checkpointer> checkpointer,
           std::unique_ptr<SQLite::Database> writer, std::unique_ptr<SQLite::Database> reader);
-  bool push(const std::shared_ptr<Job>& job);  // false when stopping
+  void push(std::unique_ptr<Job> job);  // answers the job at once when stopping
   void run_writer();
-  std::int64_t write_batch(const std::vector<std::shared_ptr<Job>>& batch);  // the highest id accepted
+  std::int64_t write_jobs(std::vector<std::unique_ptr<Job>>& jobs);  // the highest id accepted
   Result<void> set_state(std::int64_t event_id, const std::string& handler_key, DeliveryState state,
                          std::int64_t lines);
   std::int64_t now_ms() const;
@@ -145,13 +164,16 @@ class Journal final : public EventSink {
   std::unique_ptr<WriterStatements> writer_statements_;  // writer thread only; prepared once
   mutable std::mutex queue_mutex_;
   std::condition_variable work_cv_;
-  std::deque<std::shared_ptr<Job>> queue_;
+  std::deque<std::unique_ptr<Job>> queue_;
+  std::size_t queued_events_ = 0;  // in queue_
   bool stopping_ = false;
   std::function<void(std::int64_t)> on_new_events_;
   std::atomic<std::uint64_t> accepted_{0}, duplicates_{0}, failed_{0}, commits_{0};
 
   std::mutex reader_mutex_;
   std::unique_ptr<SQLite::Database> reader_db_;
+  std::unique_ptr<ReaderStatements> reader_statements_;  // under reader_mutex_
+  ReaderStatements& statements();                         // prepared on first use
 
   std::thread writer_thread_;  // last: starts once everything above exists
 };

@@ -45,6 +45,41 @@ ALTER TABLE events ADD COLUMN raw_zstd BLOB NOT NULL DEFAULT x'';
 PRAGMA user_version = 2;
 )sql";
 
+// Version 3: dedupe keys scoped by source (one source's key can no longer silence another's
+// event); the `kind` column named for what it holds, the event's family; the payload column for
+// what it holds now (LZ4 frames; the zstd frames of version 2 still read); sources' cursors, saved
+// with their events; small state that components keep between runs; why an event failed.
+// A key whose event has already been pruned loses its source and is dropped: the dedupe window
+// (24h by default) is far shorter than the retention (7d), so only keys past their window go.
+constexpr const char* kSchemaV3 = R"sql(
+CREATE TABLE dedupe_by_source(
+  source TEXT NOT NULL,
+  key TEXT NOT NULL,
+  seen_ms INTEGER NOT NULL,
+  PRIMARY KEY (source, key)) WITHOUT ROWID;
+INSERT OR REPLACE INTO dedupe_by_source(source, key, seen_ms)
+  SELECT e.source, d.key, d.seen_ms FROM dedupe d JOIN events e ON e.dedupe_key = d.key;
+DROP TABLE dedupe;
+ALTER TABLE dedupe_by_source RENAME TO dedupe;
+CREATE INDEX dedupe_seen ON dedupe(seen_ms);
+ALTER TABLE events RENAME COLUMN kind TO family;
+ALTER TABLE events RENAME COLUMN raw_zstd TO raw_compressed;
+ALTER TABLE events ADD COLUMN failed_reason TEXT;
+CREATE TABLE cursors(
+  source TEXT PRIMARY KEY,
+  cursor TEXT NOT NULL,
+  updated_ms INTEGER NOT NULL);
+CREATE TABLE state(
+  scope TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  expires_ms INTEGER,
+  updated_ms INTEGER NOT NULL,
+  PRIMARY KEY (scope, key)) WITHOUT ROWID;
+CREATE INDEX state_expiry ON state(expires_ms) WHERE expires_ms IS NOT NULL;
+PRAGMA user_version = 3;
+)sql";
+
 Result<void> create_parent(const std::string& path) {
   auto parent = std::filesystem::path(path).parent_path();
   if (parent.empty()) return {};
@@ -66,14 +101,15 @@ Result<void> migrate_schema(SQLite::Database& db, const std::string& path) {
   return guarded((*version == 0 ? "creating the schema in " : "upgrading the schema of ") + path, [&] {
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
     if (*version < 1) db.exec(kSchemaV1);
-    db.exec(kSchemaV2);
+    if (*version < 2) db.exec(kSchemaV2);
+    db.exec(kSchemaV3);
     tx.commit();
   });
 }
 
 }  // namespace
 
-Result<std::unique_ptr<SQLite::Database>> open(const JournalOptions& options, bool migrate) {
+Result<std::unique_ptr<SQLite::Database>> open(const JournalOptions& options, Synchronous synchronous, bool migrate) {
   if (migrate) {
     if (auto made = create_parent(options.path); !made) return std::unexpected(made.error());
   }
@@ -91,7 +127,7 @@ Result<std::unique_ptr<SQLite::Database>> open(const JournalOptions& options, bo
   // loss. NORMAL only fsyncs at checkpoints: it survives kill -9 but may lose the last commits on
   // a power loss or kernel crash. Numbers in docs/operations.md, "Journal and delivery guarantees".
   auto set = guarded("configuring " + options.path, [&] {
-    (*db)->exec(options.synchronous == Synchronous::Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+    (*db)->exec(synchronous == Synchronous::Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
     (*db)->exec("PRAGMA foreign_keys = ON");
     // After a burst, a WAL emptied by a checkpoint is cut back to this size.
     (*db)->exec("PRAGMA journal_size_limit = 67108864");

@@ -15,13 +15,13 @@
 
 namespace chatops::ingestion::journal_db {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 // How long a connection waits for another one's write transaction instead of failing at once.
 inline constexpr int kBusyTimeoutMs = 5000;
 
-// Opens `options.path` in WAL mode with the configured synchronous level; with `migrate`, also
-// creates the parent directories and brings the schema to kSchemaVersion.
-Result<std::unique_ptr<SQLite::Database>> open(const JournalOptions& options, bool migrate);
+// Opens `options.path` in WAL mode with the given synchronous level; with `migrate`, also creates
+// the parent directories and brings the schema to kSchemaVersion.
+Result<std::unique_ptr<SQLite::Database>> open(const JournalOptions& options, Synchronous synchronous, bool migrate);
 
 inline std::int64_t to_ms(std::chrono::system_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();

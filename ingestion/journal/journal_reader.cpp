@@ -6,6 +6,7 @@
 #include "ingestion/journal/journal.hpp"
 #include "ingestion/journal/compression.hpp"
 #include "ingestion/journal/journal_db.hpp"
+#include "ingestion/journal/statements.hpp"
 
 namespace chatops::ingestion {
 
@@ -13,14 +14,11 @@ namespace {
 
 constexpr std::array<std::string_view, 3> kStateNames{"pending", "sent", "digested"};
 
-constexpr const char* kEventColumns =
-    "id, source, kind, topic, time_ms, severity, dedupe_key, fields_json, default_template, raw_zstd";
-
 IngestionEvent event_from_row(SQLite::Statement& row) {
   IngestionEvent e;
   e.id = row.getColumn(0).getInt64();
   e.source = row.getColumn(1).getString();
-  e.kind = row.getColumn(2).getString();
+  e.family = row.getColumn(2).getString();
   e.topic = row.getColumn(3).getString();
   e.time = std::chrono::system_clock::time_point(std::chrono::milliseconds(row.getColumn(4).getInt64()));
   e.severity = severity_from_string(row.getColumn(5).getString());
@@ -33,12 +31,6 @@ IngestionEvent event_from_row(SQLite::Statement& row) {
     e.raw = std::move(*raw);
   else
     spdlog::error("journal: event {}: its payload does not decompress; it is said without it", e.id);
-  // Templates and field filters reach the payload as fields.raw. (Events of schema version 1 have
-  // it there already, and no raw_zstd.)
-  if (!e.raw.empty() && e.fields.is_object()) {
-    auto raw = nlohmann::json::parse(e.raw, nullptr, false);
-    if (!raw.is_discarded()) e.fields["raw"] = std::move(raw);
-  }
   return e;
 }
 
@@ -77,82 +69,73 @@ std::int64_t delete_chunked(SQLite::Database& db, const char* sql, std::int64_t 
 
 }  // namespace
 
+Journal::ReaderStatements& Journal::statements() {
+  if (!reader_statements_) reader_statements_ = std::make_unique<ReaderStatements>(*reader_db_);
+  return *reader_statements_;
+}
+
+namespace {
+// Runs `f` on a cached statement and leaves it reset (also when it throws) for its next use.
+template <class F>
+auto with_reset(SQLite::Statement& statement, F&& f) {
+  struct Reset {
+    SQLite::Statement& s;
+    ~Reset() {
+      s.tryReset();
+      s.clearBindings();
+    }
+  } reset{statement};
+  return f(statement);
+}
+}  // namespace
+
 std::string_view to_string(DeliveryState s) { return kStateNames[static_cast<std::size_t>(s)]; }
 
 Result<std::vector<IngestionEvent>> Journal::pending_events(std::int64_t after_id, std::size_t limit) {
   std::lock_guard lock(reader_mutex_);
   return journal_db::guarded("reading pending events", [&] {
-    SQLite::Statement q(*reader_db_, fmt::format("SELECT {} FROM events WHERE done_ms IS NULL AND id > ? "
-                                                 "ORDER BY id LIMIT ?",
-                                                 kEventColumns));
-    q.bind(1, after_id);
-    q.bind(2, static_cast<std::int64_t>(limit));
-    return read_events(q);
-  });
-}
-
-Result<void> Journal::record_outputs(std::int64_t event_id, const std::vector<std::string>& handler_keys) {
-  std::lock_guard lock(reader_mutex_);
-  return journal_db::guarded(fmt::format("recording the outputs of event {}", event_id), [&] {
-    // A savepoint nests inside a Batch and makes the set atomic outside one. Undone by hand:
-    // ROLLBACK TO alone would leave an outermost savepoint's transaction open.
-    reader_db_->exec("SAVEPOINT record_outputs");
-    try {
-      // OR IGNORE: on replay, outputs already recorded keep their state (sent stays sent).
-      SQLite::Statement insert(*reader_db_,
-                               "INSERT OR IGNORE INTO deliveries(event_id, handler_key, state) VALUES (?, ?, 'pending')");
-      for (const auto& key : handler_keys) {
-        insert.bind(1, event_id);
-        insert.bind(2, key);
-        insert.exec();
-        insert.reset();
-      }
-    } catch (const SQLite::Exception&) {
-      reader_db_->exec("ROLLBACK TO record_outputs");
-      reader_db_->exec("RELEASE record_outputs");
-      throw;
-    }
-    reader_db_->exec("RELEASE record_outputs");
+    return with_reset(statements().pending, [&](SQLite::Statement& q) {
+      q.bind(1, after_id);
+      q.bind(2, static_cast<std::int64_t>(limit));
+      return read_events(q);
+    });
   });
 }
 
 Result<std::vector<Delivery>> Journal::deliveries(std::int64_t event_id) {
   std::lock_guard lock(reader_mutex_);
   return journal_db::guarded(fmt::format("reading the deliveries of event {}", event_id), [&] {
-    SQLite::Statement q(*reader_db_,
-                        "SELECT handler_key, state, lines, sent_ms FROM deliveries WHERE event_id = ? ORDER BY rowid");
-    q.bind(1, event_id);
-    std::vector<Delivery> out;
-    while (q.executeStep()) {
-      Delivery d;
-      d.handler_key = q.getColumn(0).getString();
-      auto state = q.getColumn(1).getString();
-      d.state = state == "sent" ? DeliveryState::Sent : state == "digested" ? DeliveryState::Digested : DeliveryState::Pending;
-      d.lines = q.getColumn(2).getInt64();
-      if (!q.getColumn(3).isNull()) d.sent_ms = q.getColumn(3).getInt64();
-      out.push_back(std::move(d));
-    }
-    return out;
+    return with_reset(statements().deliveries, [&](SQLite::Statement& q) {
+      q.bind(1, event_id);
+      std::vector<Delivery> out;
+      while (q.executeStep()) {
+        Delivery d;
+        d.handler_key = q.getColumn(0).getString();
+        auto state = q.getColumn(1).getString();
+        d.state = state == "sent" ? DeliveryState::Sent : state == "digested" ? DeliveryState::Digested
+                                                                              : DeliveryState::Pending;
+        d.lines = q.getColumn(2).getInt64();
+        if (!q.getColumn(3).isNull()) d.sent_ms = q.getColumn(3).getInt64();
+        out.push_back(std::move(d));
+      }
+      return out;
+    });
   });
 }
 
 Result<void> Journal::set_state(std::int64_t event_id, const std::string& handler_key, DeliveryState state,
                                 std::int64_t lines) {
   std::lock_guard lock(reader_mutex_);
-  auto what = fmt::format("marking {} of event {} {}", handler_key, event_id, to_string(state));
-  auto changed = journal_db::guarded(what, [&] {
-    SQLite::Statement q(*reader_db_,
-                        "UPDATE deliveries SET state = ?, lines = ?, sent_ms = ? WHERE event_id = ? AND handler_key = ?");
-    q.bind(1, std::string(to_string(state)));
-    q.bind(2, lines);
-    q.bind(3, now_ms());
-    q.bind(4, event_id);
-    q.bind(5, handler_key);
-    return q.exec();
+  return journal_db::guarded(fmt::format("marking {} of event {} {}", handler_key, event_id, to_string(state)), [&] {
+    with_reset(statements().mark, [&](SQLite::Statement& q) {
+      q.bind(1, event_id);
+      q.bind(2, handler_key);
+      q.bind(3, std::string(to_string(state)));
+      q.bind(4, lines);
+      q.bind(5, now_ms());
+      q.exec();  // a foreign key error for an unknown event
+    });
   });
-  if (!changed) return std::unexpected(changed.error());
-  if (*changed == 0) return fail(fmt::format("journal: {}: no such delivery (record_outputs first)", what));
-  return {};
 }
 
 Result<void> Journal::mark_sent(std::int64_t event_id, const std::string& handler_key, std::int64_t lines) {
@@ -166,24 +149,21 @@ Result<void> Journal::mark_digested(std::int64_t event_id, const std::string& ha
 Result<void> Journal::mark_done(std::int64_t event_id) {
   std::lock_guard lock(reader_mutex_);
   auto what = fmt::format("marking event {} done", event_id);
-  auto outcome = journal_db::guarded(what, [&]() -> std::string {
-    SQLite::Statement q(*reader_db_,
-                        "UPDATE events SET done_ms = ? WHERE id = ? AND done_ms IS NULL AND NOT EXISTS "
-                        "(SELECT 1 FROM deliveries WHERE event_id = events.id AND state = 'pending')");
-    q.bind(1, now_ms());
-    q.bind(2, event_id);
-    if (q.exec() > 0) return {};
-    // Nothing changed: already done (fine, marking is idempotent), unknown, or still pending.
-    SQLite::Statement why(*reader_db_,
-                          "SELECT done_ms IS NOT NULL, (SELECT count(*) FROM deliveries WHERE event_id = events.id "
-                          "AND state = 'pending') FROM events WHERE id = ?");
-    why.bind(1, event_id);
-    if (!why.executeStep()) return "no such event";
-    if (why.getColumn(0).getInt()) return {};
-    return fmt::format("{} deliveries still pending", why.getColumn(1).getInt64());
+  auto known = journal_db::guarded(what, [&] {
+    auto& st = statements();
+    const int changed = with_reset(st.done, [&](SQLite::Statement& q) {
+      q.bind(1, now_ms());
+      q.bind(2, event_id);
+      return q.exec();
+    });
+    // Nothing changed: already done (marking is idempotent), or unknown.
+    return changed > 0 || with_reset(st.exists, [&](SQLite::Statement& q) {
+             q.bind(1, event_id);
+             return q.executeStep();
+           });
   });
-  if (!outcome) return std::unexpected(outcome.error());
-  if (!outcome->empty()) return fail(fmt::format("journal: {}: {}", what, *outcome));
+  if (!known) return std::unexpected(known.error());
+  if (!*known) return fail(fmt::format("journal: {}: no such event", what));
   return {};
 }
 
@@ -227,9 +207,89 @@ Result<PruneCounts> Journal::prune(std::chrono::system_clock::time_point now) {
                               "AND done_ms < ? LIMIT ?)",
                               now_ms - options_.retention.count());
     n.dedupe_keys = delete_chunked(*reader_db_,
-                                   "DELETE FROM dedupe WHERE key IN (SELECT key FROM dedupe WHERE seen_ms < ? LIMIT ?)",
+                                   "DELETE FROM dedupe WHERE (source, key) IN (SELECT source, key FROM dedupe "
+                                   "WHERE seen_ms < ? LIMIT ?)",
                                    now_ms - options_.dedupe_window.count());
+    n.state = delete_chunked(*reader_db_,
+                             "DELETE FROM state WHERE (scope, key) IN (SELECT scope, key FROM state "
+                             "WHERE expires_ms <= ? LIMIT ?)",
+                             now_ms);
     return n;
+  });
+}
+
+Result<void> Journal::mark_failed(std::int64_t event_id, std::string_view reason) {
+  std::lock_guard lock(reader_mutex_);
+  return journal_db::guarded(fmt::format("marking event {} failed", event_id), [&] {
+    SQLite::Statement q(*reader_db_, "UPDATE events SET done_ms = ?, failed_reason = ? WHERE id = ?");
+    q.bind(1, now_ms());
+    q.bind(2, std::string(reason));
+    q.bind(3, event_id);
+    q.exec();
+  });
+}
+
+// --- cursors and state
+
+Result<std::optional<std::string>> Journal::cursor(std::string_view source) {
+  std::lock_guard lock(reader_mutex_);
+  return journal_db::guarded("reading the cursor of " + std::string(source), [&]() -> std::optional<std::string> {
+    SQLite::Statement q(*reader_db_, "SELECT cursor FROM cursors WHERE source = ?");
+    q.bind(1, std::string(source));
+    if (!q.executeStep()) return std::nullopt;
+    return q.getColumn(0).getString();
+  });
+}
+
+Result<void> Journal::put_state(std::string_view scope, std::string_view key, std::string_view value,
+                                std::optional<std::chrono::system_clock::time_point> expires) {
+  std::lock_guard lock(reader_mutex_);
+  return journal_db::guarded(fmt::format("saving state {}/{}", scope, key), [&] {
+    SQLite::Statement q(*reader_db_,
+                        "INSERT OR REPLACE INTO state(scope, key, value, expires_ms, updated_ms) VALUES (?, ?, ?, ?, ?)");
+    q.bind(1, std::string(scope));
+    q.bind(2, std::string(key));
+    q.bind(3, std::string(value));
+    if (expires) q.bind(4, journal_db::to_ms(*expires));
+    q.bind(5, now_ms());
+    q.exec();
+  });
+}
+
+Result<std::optional<std::string>> Journal::get_state(std::string_view scope, std::string_view key) {
+  std::lock_guard lock(reader_mutex_);
+  return journal_db::guarded(fmt::format("reading state {}/{}", scope, key), [&]() -> std::optional<std::string> {
+    SQLite::Statement q(*reader_db_,
+                        "SELECT value FROM state WHERE scope = ? AND key = ? AND (expires_ms IS NULL OR expires_ms > ?)");
+    q.bind(1, std::string(scope));
+    q.bind(2, std::string(key));
+    q.bind(3, now_ms());
+    if (!q.executeStep()) return std::nullopt;
+    return q.getColumn(0).getString();
+  });
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> Journal::list_state(std::string_view scope) {
+  std::lock_guard lock(reader_mutex_);
+  return journal_db::guarded(fmt::format("reading state {}", scope), [&] {
+    SQLite::Statement q(*reader_db_,
+                        "SELECT key, value FROM state WHERE scope = ? AND (expires_ms IS NULL OR expires_ms > ?) "
+                        "ORDER BY key");
+    q.bind(1, std::string(scope));
+    q.bind(2, now_ms());
+    std::vector<std::pair<std::string, std::string>> out;
+    while (q.executeStep()) out.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getString());
+    return out;
+  });
+}
+
+Result<void> Journal::delete_state(std::string_view scope, std::string_view key) {
+  std::lock_guard lock(reader_mutex_);
+  return journal_db::guarded(fmt::format("deleting state {}/{}", scope, key), [&] {
+    SQLite::Statement q(*reader_db_, "DELETE FROM state WHERE scope = ? AND key = ?");
+    q.bind(1, std::string(scope));
+    q.bind(2, std::string(key));
+    q.exec();
   });
 }
 

@@ -39,6 +39,11 @@ std::optional<Rejection> HmacCheck::verify(const Request& request) const {
   given.remove_prefix(options_.prefix.size());
   const auto decoded =
       options_.encoding == SignatureEncoding::Hex ? crypto::from_hex(given) : crypto::from_base64(given);
+  if (request.head_only) {  // the MAC needs the body; a signature that cannot be one needs nothing
+    if (!decoded || decoded->size() != crypto::digest_size(options_.digest))
+      return unauthorized(kBadSignature, options_.header + " is not a signature");
+    return std::nullopt;
+  }
   const auto expected = crypto::hmac(options_.digest, options_.secret, request.body);
   if (!decoded || !crypto::constant_time_equal(*decoded, expected))
     return unauthorized(kBadSignature, options_.header + " does not match the body");
@@ -118,6 +123,12 @@ std::optional<Rejection> StandardWebhooksCheck::verify(const Request& request) c
   if (auto [end, ec] = std::from_chars(ts.data(), ts.data() + ts.size(), seconds);
       ec != std::errc{} || end != ts.data() + ts.size())
     return unauthorized(kBadSignature, "webhook-timestamp is not a number of seconds");
+  const auto sent = std::chrono::system_clock::time_point(std::chrono::seconds(seconds));
+  const auto skew = request.received > sent ? request.received - sent : sent - request.received;
+  if (skew > tolerance_)
+    return unauthorized(kReplay, "webhook-timestamp is more than " + std::to_string(tolerance_.count()) +
+                                     "s away from now (replayed or clock skew)");
+  if (request.head_only) return std::nullopt;  // the signatures cover the body
 
   const auto expected = crypto::hmac(crypto::Digest::Sha256, key_, *id + "." + std::string(ts) + "." + request.body);
   bool matched = false;
@@ -132,12 +143,6 @@ std::optional<Rejection> StandardWebhooksCheck::verify(const Request& request) c
     matched = decoded && crypto::constant_time_equal(*decoded, expected);
   }
   if (!matched) return unauthorized(kBadSignature, "no webhook-signature matches the body");
-
-  const auto sent = std::chrono::system_clock::time_point(std::chrono::seconds(seconds));
-  const auto skew = request.received > sent ? request.received - sent : sent - request.received;
-  if (skew > tolerance_)
-    return unauthorized(kReplay, "webhook-timestamp is more than " + std::to_string(tolerance_.count()) +
-                                     "s away from now (replayed or clock skew)");
   return std::nullopt;
 }
 

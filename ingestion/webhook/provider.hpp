@@ -14,23 +14,16 @@
 
 #include "core/config/node.hpp"
 #include "core/error.hpp"
+#include "http/message.hpp"
 #include "ingestion/event.hpp"
 
 namespace chatops::ingestion::webhook {
 
-struct Request {
-  std::string method;
-  std::string path;
-  std::vector<std::pair<std::string, std::string>> headers;  // as received
-  std::string body;                                           // raw bytes, exactly as received
-  std::chrono::system_clock::time_point received = std::chrono::system_clock::now();
-
-  // Case-insensitive header lookup; nullopt when absent.
-  std::optional<std::string> header(std::string_view name) const;
-};
-
-// `s` without leading and trailing spaces and tabs (header values and the items in them).
-std::string_view trim(std::string_view s);
+// The request as the HTTP server read it: raw body bytes, headers as received. A provider sees it
+// twice: first with head_only set, before the body is read (refuse what needs no body: missing or
+// wrong tokens, a missing signature), then whole.
+using http::Request;
+using http::trim;
 
 // Why a request is refused. `status` is the HTTP status (400, 401, 415…), `reason` goes into the
 // response body and the log (it must never contain a secret), `cause` is a short stable label for
@@ -51,7 +44,8 @@ struct Parsed {
 class Provider {
  public:
   virtual ~Provider() = default;
-  // Checks credentials on the raw bytes, before any parsing. nullopt = authenticated.
+  // Checks credentials on the raw bytes, before any parsing. nullopt = authenticated (for a
+  // head_only request: nothing wrong with what the head holds).
   virtual std::optional<Rejection> authenticate(const Request& request) const = 0;
   // Turns an authenticated request into events.
   virtual std::expected<Parsed, Rejection> parse(const Request& request) const = 0;

@@ -1,29 +1,32 @@
 #include "ingestion/webhook/webhook_source.hpp"
 
+#include "ingestion/webhook/webhook_route.hpp"
+
 namespace chatops::ingestion::webhook {
 
 WebhookSource::WebhookSource(std::string name, std::string path, std::shared_ptr<const Provider> provider,
-                             WebhookReceiver& receiver)
-    : name_(std::move(name)), path_(std::move(path)), provider_(std::move(provider)), receiver_(receiver) {}
+                             http::Server& server, metrics::Registry* metrics)
+    : name_(std::move(name)), path_(std::move(path)), provider_(std::move(provider)), server_(server), metrics_(metrics) {}
 
 WebhookSource::~WebhookSource() { stop(); }
 
 Result<void> WebhookSource::start(EventSink& sink) {
-  counters_.set_state(SourceState::Starting);
-  if (auto added = receiver_.add_route(path_, provider_, name_, sink, counters_); !added) {
-    counters_.set_state(SourceState::Failed);
-    counters_.set_error(added.error().message);
+  counters_->set_state(SourceState::Starting);
+  auto route = std::make_shared<WebhookRoute>(name_, provider_, sink, counters_, metrics_);
+  if (auto added = server_.add_route(path_, {"POST"}, std::move(route)); !added) {
+    counters_->set_state(SourceState::Failed);
+    counters_->set_error(added.error().message);
     return added;
   }
   routed_ = true;
-  counters_.set_state(SourceState::Running);
+  counters_->set_state(SourceState::Running);
   return {};
 }
 
 void WebhookSource::stop() {
-  if (routed_) receiver_.remove_route(path_);
+  if (routed_) server_.remove_route(path_);
   routed_ = false;
-  counters_.set_state(SourceState::Stopped);
+  counters_->set_state(SourceState::Stopped);
 }
 
 config::Schema webhook_source_schema() {
@@ -58,14 +61,14 @@ Result<config::Node> validate_webhook_source(const config::Node& raw) {
   return validated;
 }
 
-Result<std::unique_ptr<IngestionSource>> make_webhook_source(const config::Node& validated,
-                                                             WebhookReceiver& receiver) {
+Result<std::unique_ptr<IngestionSource>> make_webhook_source(const config::Node& validated, http::Server& server,
+                                                             metrics::Registry* metrics) {
   const ProviderSpec* spec = find_provider(validated.str("provider"));
   if (!spec) return std::unexpected(validated["provider"].error("unknown provider"));
   auto provider = spec->make(validated);
   if (!provider) return std::unexpected(provider.error());
   return std::make_unique<WebhookSource>(validated.str("name"), validated.str("path"),
-                                         std::shared_ptr<const Provider>(std::move(*provider)), receiver);
+                                         std::shared_ptr<const Provider>(std::move(*provider)), server, metrics);
 }
 
 SourceKind webhook_source_kind() {
@@ -74,8 +77,8 @@ SourceKind webhook_source_kind() {
       .doc = "Webhooks received on a path of the http: listener; `provider` says who sends them.",
       .validate = validate_webhook_source,
       .make = [](const config::Node& validated, SourceContext& context) -> Result<std::unique_ptr<IngestionSource>> {
-        if (!context.webhook_receiver) return fail("webhook sources need the http: listener");
-        return make_webhook_source(validated, *context.webhook_receiver);
+        if (!context.http) return fail("webhook sources need the http: listener");
+        return make_webhook_source(validated, *context.http, context.metrics);
       },
       .schemas =
           [] {

@@ -1,33 +1,34 @@
 #pragma once
-// `kind: webhook` sources: one path on the shared WebhookReceiver, handled by one provider.
+// `kind: webhook` sources: one path on the shared HTTP server, handled by one provider.
 #include <memory>
 #include <string>
 
 #include "core/config/node.hpp"
 #include "ingestion/source.hpp"
 #include "ingestion/source_registry.hpp"
+#include "http/server.hpp"
 #include "ingestion/webhook/provider.hpp"
-#include "ingestion/webhook/receiver.hpp"
 
 namespace chatops::ingestion::webhook {
 
 class WebhookSource final : public IngestionSource {
  public:
-  WebhookSource(std::string name, std::string path, std::shared_ptr<const Provider> provider,
-                WebhookReceiver& receiver);
+  WebhookSource(std::string name, std::string path, std::shared_ptr<const Provider> provider, http::Server& server,
+                metrics::Registry* metrics);
   ~WebhookSource() override;
 
   const std::string& name() const override { return name_; }
   std::string_view kind() const override { return "webhook"; }
-  Result<void> start(EventSink& sink) override;  // registers the path
-  void stop() override;                          // unregisters it (waits for requests in flight)
-  IngestionStatus status() const override { return counters_.snapshot(); }
+  Result<void> start(EventSink& sink) override;  // takes the path
+  void stop() override;                          // gives it up (answers still to come go out)
+  IngestionStatus status() const override { return counters_->snapshot(); }
 
  private:
   std::string name_, path_;
   std::shared_ptr<const Provider> provider_;
-  WebhookReceiver& receiver_;
-  StatusCounters counters_;
+  http::Server& server_;
+  metrics::Registry* metrics_;
+  std::shared_ptr<StatusCounters> counters_ = std::make_shared<StatusCounters>();
   bool routed_ = false;
 };
 
@@ -36,7 +37,8 @@ config::Schema webhook_source_schema();
 // Validates one `sources:` entry with the common keys merged with its provider's; an unknown
 // provider is an error listing the known ones.
 Result<config::Node> validate_webhook_source(const config::Node& raw);
-Result<std::unique_ptr<IngestionSource>> make_webhook_source(const config::Node& validated, WebhookReceiver& receiver);
+Result<std::unique_ptr<IngestionSource>> make_webhook_source(const config::Node& validated, http::Server& server,
+                                                             metrics::Registry* metrics = nullptr);
 // The registry entry (source_registry.cpp).
 SourceKind webhook_source_kind();
 

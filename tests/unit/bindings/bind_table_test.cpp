@@ -21,7 +21,7 @@ BindContext channel_message(std::string text) {
 
 chatops::ingestion::IngestionEvent webhook(std::string topic) {
   chatops::ingestion::IngestionEvent event;
-  event.kind = "webhook";
+  event.family = "webhook";
   event.topic = std::move(topic);
   return event;
 }
@@ -168,9 +168,9 @@ TEST_CASE("ingestion events dispatch by kind and topic; unknown kinds do nothing
   REQUIRE(table.bind(BindType::Metric, "-|-", "metric/*", record(log, "metric")));
   auto event = webhook("metric/threshold");
   CHECK(table.dispatch(event) == 0);  // a webhook, not a metric
-  event.kind = "metric";
+  event.family = "metric";
   CHECK(table.dispatch(event) == 1);
-  event.kind = "carrier-pigeon";
+  event.family = "carrier-pigeon";
   CHECK(table.dispatch(event) == 0);
 }
 

@@ -59,7 +59,7 @@ ingestion::IngestionEvent github(std::string topic, nlohmann::json fields, std::
   ingestion::IngestionEvent event;
   event.id = 42;
   event.source = std::move(source);
-  event.kind = "webhook";
+  event.family = "webhook";
   event.topic = std::move(topic);
   event.fields = std::move(fields);
   return event;
@@ -153,6 +153,32 @@ binds:
   CHECK(speaker.said[0].text == "\x03" "04FIRING\x0f DiskFull (alerts)");
   CHECK(speaker.said[0].notice);
   CHECK(speaker.said[1].text == "[alerts] alertmanager/firing");
+}
+
+TEST_CASE("the payload is read as raw by the templates and filters that mention it") {
+  RecordingSpeaker speaker;
+  auto table = table_of(R"yaml(
+binds:
+  - {type: webhook, mask: "github/push", say: {to: ["#a"], template: "head {{raw.head_commit.id}}"}}
+  - {type: webhook, mask: "github/push", filter: {"raw.ref": "refs/heads/main"}, say: {to: ["#b"], template: "main"}}
+  - {type: webhook, mask: "github/push", say: {to: ["#c"], template: "{{#raw}}has raw{{/raw}}{{^raw}}no raw{{/raw}}"}}
+  - {type: webhook, mask: "github/push", say: {to: ["#d"], template: "drawn {{repo}}"}}
+  - {type: webhook, mask: "github/push", say: {to: ["#e"]}}
+)yaml", speaker);
+  auto event = github("github/push", {{"repo", "org/app"}});
+  event.raw = R"({"ref": "refs/heads/main", "head_commit": {"id": "abc123"}})";
+  event.default_template = "default {{raw.ref}}";
+  CHECK(table.dispatch(event) == 5);
+  REQUIRE(speaker.said.size() == 5);
+  CHECK(speaker.said[0].text == "head abc123");
+  CHECK(speaker.said[1].text == "main");
+  CHECK(speaker.said[2].text == "has raw");
+  CHECK(speaker.said[3].text == "drawn org/app");
+  CHECK(speaker.said[4].text == "default refs/heads/main");
+  // A template that does not mention it does not get it (its parse is most of a dispatch's cost).
+  nlohmann::json data = template_data(BindContext(event), false);
+  CHECK_FALSE(data.contains("raw"));
+  CHECK(template_data(BindContext(event))["raw"]["head_commit"]["id"] == "abc123");
 }
 
 TEST_CASE("IRC binds from config reply where they were triggered, with flags") {

@@ -100,7 +100,7 @@ TEST_CASE("ingestion and clock binds ignore flags") {
   BindTable table;
   REQUIRE(table.bind(BindType::Webhook, "n", "github/*", [](const BindContext&) { return BindResult::Continue; }));
   chatops::ingestion::IngestionEvent event;
-  event.kind = "webhook";
+  event.family = "webhook";
   event.topic = "github/push";
   CHECK(table.dispatch(event) == 1);
 }

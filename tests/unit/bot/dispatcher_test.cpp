@@ -61,10 +61,10 @@ struct Fixture {
   void add(const std::string& text, const std::string& topic = "test/event") {
     ingestion::IngestionEvent e;
     e.source = "test";
-    e.kind = "webhook";
+    e.family = "webhook";
     e.topic = topic;
     e.fields = {{"text", text}, {"repo", "org/repo"}};
-    REQUIRE(journal->submit(e) == ingestion::Submission::Accepted);
+    REQUIRE(journal->submit_one(e) == ingestion::Submission::Accepted);
   }
 };
 

@@ -113,10 +113,23 @@ TEST_CASE("values use Prometheus number text", "[metrics]") {
   REQUIRE(format_value(0.0 / 0.0) == "NaN");
 }
 
+TEST_CASE("declaring a metric again the same way shares it", "[metrics]") {
+  Registry r;
+  auto& a = r.counter_family("chatops_rejected_total", "Rejected.", {"source", "reason"});
+  auto& b = r.counter_family("chatops_rejected_total", "Rejected.", {"source", "reason"});
+  REQUIRE(&a == &b);
+  a.labels({"github", "bad_signature"}).inc();
+  b.labels({"gitlab", "bad_token"}).inc(2);
+  const auto text = r.render();
+  REQUIRE(text.find("# TYPE chatops_rejected_total counter") == text.rfind("# TYPE chatops_rejected_total counter"));
+  REQUIRE_THAT(text, Catch::Contains("chatops_rejected_total{source=\"gitlab\",reason=\"bad_token\"} 2"));
+}
+
 TEST_CASE("misuse is reported as a bug", "[metrics]") {
   Registry r;
   r.counter("chatops_x_total", "X.");
-  REQUIRE_THROWS_AS(r.counter("chatops_x_total", "X again."), std::invalid_argument);
+  REQUIRE_THROWS_AS(r.gauge("chatops_x_total", "X as a gauge."), std::invalid_argument);
+  REQUIRE_THROWS_AS(r.counter_family("chatops_x_total", "X with labels.", {"source"}), std::invalid_argument);
   REQUIRE_THROWS_AS(r.counter("1bad", "Bad."), std::invalid_argument);
   REQUIRE_THROWS_AS(r.counter_family("chatops_y_total", "Y.", {"le"}), std::invalid_argument);
   REQUIRE_THROWS_AS(r.counter_family("chatops_z_total", "Z.", {"a"}).labels({"1", "2"}), std::invalid_argument);

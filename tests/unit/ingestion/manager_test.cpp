@@ -28,7 +28,7 @@ class ScriptedSource final : public IngestionSource {
     IngestionEvent e;
     e.source = name_;
     e.topic = "test/started";
-    sink.submit(e);
+    sink.submit_one(e);
     counters_.set_state(n == fail_starts_ + 1 && fail_after_start_ ? SourceState::Failed : SourceState::Running);
     return {};
   }
@@ -50,10 +50,11 @@ class CountingSink final : public EventSink {
  public:
   std::atomic<int> events{0};
   std::string kind_seen;
-  Submission submit(IngestionEvent e) override {
-    kind_seen = e.kind;
-    ++events;
-    return Submission::Accepted;
+  void submit(EventBatch batch, Completion done) override {
+    for (const auto& e : batch.events) kind_seen = e.family;
+    events += static_cast<int>(batch.events.size());
+    done({std::vector<Submission>(batch.events.size(), Submission::Accepted),
+          std::vector<std::int64_t>(batch.events.size(), 0), ""});
   }
 };
 

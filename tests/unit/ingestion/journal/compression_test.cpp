@@ -1,6 +1,7 @@
 #include "ingestion/journal/compression.hpp"
 
 #include <catch2/catch.hpp>
+#include <zstd.h>
 
 using namespace chatops::ingestion;
 
@@ -14,11 +15,23 @@ TEST_CASE("payloads round-trip through compression, and JSON shrinks", "[journal
   CHECK(compression::decompress("") == "");
 }
 
+TEST_CASE("payloads journaled by schema 2 (zstd frames) still read", "[journal]") {
+  // As schema 2 wrote them: ZSTD_compressCCtx at level 1.
+  const std::string text = R"({"repository": {"full_name": "octo/hello"}, "ref": "refs/heads/main"})";
+  std::string frame(ZSTD_compressBound(text.size()), '\0');
+  frame.resize(ZSTD_compress(frame.data(), frame.size(), text.data(), text.size(), 1));
+  CHECK(compression::decompress(frame) == text);
+}
+
 TEST_CASE("a frame that is not one is refused, not trusted", "[journal]") {
-  CHECK_FALSE(compression::decompress("not zstd"));
+  CHECK_FALSE(compression::decompress("not a frame"));
   auto frame = compression::compress(std::string(1000, 'a'));
   CHECK_FALSE(compression::decompress(frame.substr(0, frame.size() - 3)));  // truncated
-  // A header claiming 2^40 bytes: refused before anything is allocated.
-  const std::string huge{"\x28\xb5\x2f\xfd\xc0\x00\x00\x00\x00\x00\x01\x00\x00\x01\x00\x00", 16};
-  CHECK_FALSE(compression::decompress(huge));
+  // Headers claiming 2^40 bytes: refused before anything is allocated.
+  const std::string huge_zstd{"\x28\xb5\x2f\xfd\xc0\x00\x00\x00\x00\x00\x01\x00\x00\x01\x00\x00", 16};
+  CHECK_FALSE(compression::decompress(huge_zstd));
+  auto huge_lz4 = compression::compress("x");
+  huge_lz4[4] = static_cast<char>(huge_lz4[4] | 0x08);  // content size present (it is already)
+  huge_lz4.replace(6, 8, std::string("\x00\x00\x00\x00\x00\x01\x00\x00", 8));  // 2^40
+  CHECK_FALSE(compression::decompress(huge_lz4));
 }

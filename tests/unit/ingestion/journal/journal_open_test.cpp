@@ -24,11 +24,11 @@ TEST_CASE("opening creates parent directories and a versioned schema, reopening 
   auto path = dir.file("nested/deeper/j.db");
   {
     auto journal = open_journal(path);
-    REQUIRE(journal->submit(make_event("a")) == Submission::Accepted);
+    REQUIRE(journal->submit_one(make_event("a")) == Submission::Accepted);
   }
   {
     SQLite::Database db(path);
-    REQUIRE(db.execAndGet("PRAGMA user_version").getInt() == 2);
+    REQUIRE(db.execAndGet("PRAGMA user_version").getInt() == 3);
     REQUIRE(db.execAndGet("PRAGMA journal_mode").getString() == "wal");
   }
   auto journal = open_journal(path);
@@ -44,10 +44,10 @@ TEST_CASE("a database from a newer version is refused", "[journal]") {
   o.path = path;
   auto journal = Journal::open(o);
   REQUIRE_FALSE(journal);
-  REQUIRE_THAT(journal.error().message, Catch::Contains("schema version 99, newer than this build's 2"));
+  REQUIRE_THAT(journal.error().message, Catch::Contains("schema version 99, newer than this build's 3"));
 }
 
-TEST_CASE("a version 1 journal is upgraded in place and its events keep their payload", "[journal]") {
+TEST_CASE("a version 1 journal is upgraded in place: events keep their payload, dedupe keys their source", "[journal]") {
   TempDir dir;
   const auto path = dir.file("j.db");
   {
@@ -80,13 +80,17 @@ TEST_CASE("a version 1 journal is upgraded in place and its events keep their pa
 
   auto e = make_event("github/push", "d-2");
   e.raw = R"({"y": 2})";
-  REQUIRE(journal->submit(e) == Submission::Accepted);
-  REQUIRE(journal->submit(make_event("github/push", "d-1")) == Submission::Duplicate);  // remembered across
+  REQUIRE(journal->submit_one(e) == Submission::Accepted);
+  auto same_source = make_event("github/push", "d-1");
+  same_source.source = "gh";
+  REQUIRE(journal->submit_one(same_source) == Submission::Duplicate);  // remembered across, under its source
+  REQUIRE(journal->submit_one(make_event("github/push", "d-1")) == Submission::Accepted);  // another source's
   auto all = journal->pending_events(0, 10).value();
-  REQUIRE(all.size() == 2);
-  CHECK(all[1].fields["raw"]["y"] == 2);
+  REQUIRE(all.size() == 3);
+  CHECK(all[1].raw == R"({"y": 2})");
+  CHECK(all[0].family == "webhook");  // the column once named kind
   journal.reset();
-  CHECK(SQLite::Database(path).execAndGet("PRAGMA user_version").getInt() == 2);
+  CHECK(SQLite::Database(path).execAndGet("PRAGMA user_version").getInt() == 3);
 }
 
 // A JSON string of 8000 random letters: payloads are journaled compressed, and these barely
@@ -107,7 +111,7 @@ TEST_CASE("committed events reach the database file while the journal runs", "[j
   for (int i = 0; i < 200; ++i) {
     auto e = make_event("github/push", "d-" + std::to_string(i));
     e.raw = barely_compressible_payload(random);
-    REQUIRE(journal->submit(std::move(e)) == Submission::Accepted);
+    REQUIRE(journal->submit_one(std::move(e)) == Submission::Accepted);
   }
   constexpr std::uintmax_t kWritten = 200 * 5000;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -128,7 +132,7 @@ int stream_events(Journal& journal, int threads, int per_thread) {
       for (int i = 0; i < per_thread; ++i) {
         auto e = make_event("github/push");
         e.raw = barely_compressible_payload(random);
-        accepted += journal.submit(std::move(e)) == Submission::Accepted;
+        accepted += journal.submit_one(std::move(e)) == Submission::Accepted;
       }
     });
   for (auto& w : writers) w.join();

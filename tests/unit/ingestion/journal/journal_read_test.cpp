@@ -19,14 +19,14 @@ std::vector<std::int64_t> ids(const std::vector<IngestionEvent>& events) {
 }
 
 std::int64_t append_id(Journal& j, IngestionEvent e) {
-  auto r = j.append(std::move(e));
+  auto r = append(j, std::move(e));
   REQUIRE(r.result == Submission::Accepted);
   return r.id;
 }
 
 }  // namespace
 
-TEST_CASE("the dispatcher flow: pending, outputs, sent or digested, done", "[journal]") {
+TEST_CASE("the dispatcher flow: pending, sent or digested, done", "[journal]") {
   TempDir dir;
   FakeClock clock;
   auto journal = open_journal(dir.file("j.db"), clock.fn());
@@ -37,38 +37,31 @@ TEST_CASE("the dispatcher flow: pending, outputs, sent or digested, done", "[jou
   REQUIRE(ids(journal->pending_events(0, 10).value()) == std::vector{e1, e2, e3});
   REQUIRE(ids(journal->pending_events(e1, 1).value()) == std::vector{e2});
 
-  REQUIRE(journal->record_outputs(e1, {"bind0:#ops", "bind1:#dev"}));
-  auto d = journal->deliveries(e1).value();
-  REQUIRE(d.size() == 2);
-  REQUIRE(d[0].handler_key == "bind0:#ops");
-  REQUIRE(d[0].state == DeliveryState::Pending);
-  REQUIRE_FALSE(d[0].sent_ms);
-
+  REQUIRE(journal->deliveries(e1).value().empty());  // nothing said yet
   clock.advance(5s);
   REQUIRE(journal->mark_sent(e1, "bind0:#ops", 2));
-  auto refused = journal->mark_done(e1);
-  REQUIRE_FALSE(refused);
-  REQUIRE_THAT(refused.error().message, Catch::Contains("1 deliveries still pending"));
   REQUIRE(journal->mark_digested(e1, "bind1:#dev"));
   REQUIRE(journal->mark_done(e1));
   REQUIRE(journal->mark_done(e1));  // idempotent
-  d = journal->deliveries(e1).value();
+  auto d = journal->deliveries(e1).value();
+  REQUIRE(d.size() == 2);
+  REQUIRE(d[0].handler_key == "bind0:#ops");
   REQUIRE(d[0].state == DeliveryState::Sent);
   REQUIRE(d[0].lines == 2);
   REQUIRE(d[0].sent_ms == clock.now().time_since_epoch() / 1ms);
   REQUIRE(d[1].state == DeliveryState::Digested);
+  REQUIRE(journal->mark_sent(e1, "bind0:#ops", 3));  // marked again: replaced, not added
+  REQUIRE(journal->deliveries(e1).value().size() == 2);
 
-  REQUIRE(journal->record_outputs(e2, {}));  // no bind matched
-  REQUIRE(journal->mark_done(e2));
+  REQUIRE(journal->mark_done(e2));  // no bind matched
 
   REQUIRE(ids(journal->pending_events(0, 10).value()) == std::vector{e3});
   REQUIRE(journal->backlog().value() == 1);
   REQUIRE(journal->oldest_pending_age().value() == 5s);
 
-  REQUIRE_FALSE(journal->mark_sent(e3, "bind9:#nowhere"));  // not recorded
   REQUIRE_FALSE(journal->mark_done(999));
-  REQUIRE_FALSE(journal->record_outputs(999, {"bind0:#ops"}));  // no such event
-  REQUIRE(journal->check_writable());  // and the failed savepoint left no transaction open
+  REQUIRE_FALSE(journal->mark_sent(999, "bind0:#ops"));  // no such event
+  REQUIRE(journal->check_writable());  // and the failures left no transaction open
 
   REQUIRE(ids(journal->history(10).value()) == std::vector{e2, e1});
   REQUIRE(ids(journal->history(1).value()) == std::vector{e2});
@@ -84,17 +77,15 @@ TEST_CASE("after a crash, undone events are pending again and sent outputs are n
     auto journal = open_journal(dir.file("j.db"));
     e1 = append_id(*journal, make_event("a"));
     e2 = append_id(*journal, make_event("b"));
-    REQUIRE(journal->record_outputs(e1, {"k1", "k2"}));
     REQUIRE(journal->mark_sent(e1, "k1"));
   }  // closed without marking anything done
   auto journal = open_journal(dir.file("j.db"));
   REQUIRE(ids(journal->pending_events(0, 10).value()) == std::vector{e1, e2});
-  // The dispatcher replays: the bind table gives the same outputs; only k2 is still to say.
-  REQUIRE(journal->record_outputs(e1, {"k1", "k2"}));
+  // The dispatcher replays: the bind table gives the same outputs (k1, k2); k1 was said already.
   auto d = journal->deliveries(e1).value();
-  REQUIRE(d.size() == 2);
+  REQUIRE(d.size() == 1);
+  REQUIRE(d[0].handler_key == "k1");
   REQUIRE(d[0].state == DeliveryState::Sent);
-  REQUIRE(d[1].state == DeliveryState::Pending);
   REQUIRE(append_id(*journal, make_event("c")) > e2);
 }
 
@@ -110,8 +101,8 @@ TEST_CASE("an accepted event survives SIGKILL", "[journal]") {
     auto journal = Journal::open(o);
     if (!journal) _exit(2);
     for (int i = 0; i < 50; ++i)
-      if ((*journal)->submit(make_event("k", "key-" + std::to_string(i))) != Submission::Accepted) _exit(3);
-    if (!(*journal)->record_outputs(1, {"k1"}) || !(*journal)->mark_sent(1, "k1")) _exit(4);
+      if ((*journal)->submit_one(make_event("k", "key-" + std::to_string(i))) != Submission::Accepted) _exit(3);
+    if (!(*journal)->mark_sent(1, "k1")) _exit(4);
     kill(getpid(), SIGKILL);
   }
   int status = 0;
@@ -122,22 +113,20 @@ TEST_CASE("an accepted event survives SIGKILL", "[journal]") {
   auto journal = open_journal(path);
   REQUIRE(journal->pending_events(0, 100).value().size() == 50);
   REQUIRE(journal->deliveries(1).value().at(0).state == DeliveryState::Sent);
-  REQUIRE(journal->submit(make_event("k", "key-7")) == Submission::Duplicate);  // dedupe survived too
+  REQUIRE(journal->submit_one(make_event("k", "key-7")) == Submission::Duplicate);  // dedupe survived too
 }
 
 TEST_CASE("a batch groups reader writes and rolls back when not committed", "[journal]") {
   TempDir dir;
   auto journal = open_journal(dir.file("j.db"));
   auto e1 = append_id(*journal, make_event("a"));
-  REQUIRE(journal->record_outputs(e1, {"k1", "k2", "k3"}));
   {
     Journal::Batch batch(*journal);
     REQUIRE(journal->mark_sent(e1, "k1"));
     // The writer thread waits for the batch's lock, then commits.
     // (Catch's assertions are not thread-safe: the thread only records its result.)
-    Submission during = Submission::Failed;
-    std::thread submitter([&] { during = journal->submit(make_event("during")); });
-    REQUIRE(journal->record_outputs(e1, {"k1", "k2", "k3"}));  // a savepoint nests in the batch
+    Submission during = Submission::Refused;
+    std::thread submitter([&] { during = journal->submit_one(make_event("during")); });
     REQUIRE(journal->mark_sent(e1, "k2"));
     REQUIRE(batch.commit());
     submitter.join();
@@ -148,9 +137,9 @@ TEST_CASE("a batch groups reader writes and rolls back when not committed", "[jo
     REQUIRE(journal->mark_sent(e1, "k3"));
   }  // rolled back
   auto d = journal->deliveries(e1).value();
+  REQUIRE(d.size() == 2);  // k3's mark was rolled back
   REQUIRE(d[0].state == DeliveryState::Sent);
   REQUIRE(d[1].state == DeliveryState::Sent);
-  REQUIRE(d[2].state == DeliveryState::Pending);
   REQUIRE(journal->backlog().value() == 2);
 }
 
@@ -160,7 +149,6 @@ TEST_CASE("prune removes done events after the retention and dedupe keys after t
   auto journal = open_journal(dir.file("j.db"), clock.fn());
   auto done = append_id(*journal, make_event("a", "key-1"));
   auto pending = append_id(*journal, make_event("b", "key-2"));
-  REQUIRE(journal->record_outputs(done, {"k"}));
   REQUIRE(journal->mark_sent(done, "k"));
   REQUIRE(journal->mark_done(done));
 

@@ -49,11 +49,23 @@ class FakeClock {
 inline IngestionEvent make_event(std::string topic, std::string dedupe_key = {}) {
   IngestionEvent e;
   e.source = "test";
-  e.kind = "webhook";
+  e.family = "webhook";
   e.topic = std::move(topic);
   e.dedupe_key = std::move(dedupe_key);
   e.fields = {{"n", 1}};
   return e;
+}
+
+// One event submitted and waited for, with the id it was given.
+struct Receipt {
+  Submission result = Submission::Refused;
+  std::int64_t id = 0;
+};
+inline Receipt append(Journal& journal, IngestionEvent event) {
+  EventBatch batch{event.source, {}, std::nullopt};
+  batch.events.push_back(std::move(event));
+  auto r = journal.submit_and_wait(std::move(batch));
+  return {r.outcomes.front(), r.ids.front()};
 }
 
 inline std::unique_ptr<Journal> open_journal(const std::string& path, Journal::Clock clock = std::chrono::system_clock::now,

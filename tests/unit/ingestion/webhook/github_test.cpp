@@ -16,7 +16,7 @@ namespace mustache = kainjow::mustache;
 
 namespace {
 
-constexpr auto kSecret = "It's a Secret to Everybody";
+constexpr auto kGitHubDocsSecret = "It's a Secret to Everybody";
 const std::string kConfig = "{name: gh, kind: webhook, provider: github, path: /hooks/github, secret: \"It's a Secret to Everybody\"}";
 
 // The way templates are rendered (mustache over the fields, no HTML escaping), for checking the
@@ -53,7 +53,7 @@ Delivered deliver(const Provider& p, const std::string& event, const std::string
                   const std::string& delivery = "72d3162e-cc78-11e3-81ab-4c9367dc0958") {
   auto r = json_request(body, {{"X-GitHub-Event", event},
                                {"X-GitHub-Delivery", delivery},
-                               {"X-Hub-Signature-256", github_signature(kSecret, body)}});
+                               {"X-Hub-Signature-256", github_signature(kGitHubDocsSecret, body)}});
   REQUIRE_FALSE(p.authenticate(r));
   auto parsed = p.parse(r);
   REQUIRE(parsed);

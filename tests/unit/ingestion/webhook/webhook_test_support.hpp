@@ -79,15 +79,26 @@ inline IngestionEvent only_event(const Provider& provider, const Request& reques
 // Stands in for the journal: records what was submitted and answers as told; dedupes by key.
 class FakeSink : public EventSink {
  public:
-  Submission submit(IngestionEvent event) override {
-    std::lock_guard lock(mutex_);
-    char name[16] = {};
-    pthread_getname_np(pthread_self(), name, sizeof name);
-    submitter_thread = name;
-    if (fail) return Submission::Failed;
-    if (!event.dedupe_key.empty() && !keys_.insert(event.dedupe_key).second) return Submission::Duplicate;
-    events.push_back(std::move(event));
-    return Submission::Accepted;
+  void submit(EventBatch batch, Completion done) override {
+    BatchResult result;
+    {
+      std::lock_guard lock(mutex_);
+      char name[16] = {};
+      pthread_getname_np(pthread_self(), name, sizeof name);
+      submitter_thread = name;
+      if (fail) result = BatchResult::refused(batch.events.size(), "refused by the test");
+      for (auto& event : batch.events) {
+        if (fail) break;
+        result.ids.push_back(0);
+        if (!event.dedupe_key.empty() && !keys_.insert(event.dedupe_key).second) {
+          result.outcomes.push_back(Submission::Duplicate);
+          continue;
+        }
+        result.outcomes.push_back(Submission::Accepted);
+        events.push_back(std::move(event));
+      }
+    }
+    done(result);
   }
   std::vector<IngestionEvent> events;
   bool fail = false;

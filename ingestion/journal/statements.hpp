@@ -1,0 +1,42 @@
+#pragma once
+// Internal to the journal: the statements each side prepares once and keeps (preparing them
+// anew cost more than running them).
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <fmt/format.h>
+
+#include "ingestion/journal/journal.hpp"
+
+namespace chatops::ingestion {
+
+// The columns event_from_row() reads, in its order.
+inline constexpr const char* kEventColumns =
+    "id, source, family, topic, time_ms, severity, dedupe_key, fields_json, default_template, raw_compressed";
+
+// The writer thread's.
+struct Journal::WriterStatements {
+  explicit WriterStatements(SQLite::Database& db)
+      : find_key(db, "SELECT seen_ms FROM dedupe WHERE source = ? AND key = ?"),
+        put_key(db, "INSERT OR REPLACE INTO dedupe(source, key, seen_ms) VALUES (?, ?, ?)"),
+        insert(db,
+               "INSERT INTO events(source, family, topic, time_ms, severity, dedupe_key, fields_json, "
+               "default_template, received_ms, raw_compressed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+        put_cursor(db, "INSERT OR REPLACE INTO cursors(source, cursor, updated_ms) VALUES (?, ?, ?)") {}
+  SQLite::Statement find_key, put_key, insert, put_cursor;
+};
+
+// The reader connection's (the dispatcher's), under reader_mutex_.
+struct Journal::ReaderStatements {
+  explicit ReaderStatements(SQLite::Database& db)
+      : pending(db, fmt::format("SELECT {} FROM events WHERE done_ms IS NULL AND id > ? ORDER BY id LIMIT ?",
+                                kEventColumns)),
+        deliveries(db, "SELECT handler_key, state, lines, sent_ms FROM deliveries WHERE event_id = ? ORDER BY rowid"),
+        mark(db,
+             "INSERT INTO deliveries(event_id, handler_key, state, lines, sent_ms) VALUES (?, ?, ?, ?, ?) "
+             "ON CONFLICT (event_id, handler_key) DO UPDATE SET state = excluded.state, lines = excluded.lines, "
+             "sent_ms = excluded.sent_ms"),
+        done(db, "UPDATE events SET done_ms = ? WHERE id = ? AND done_ms IS NULL"),
+        exists(db, "SELECT 1 FROM events WHERE id = ?") {}
+  SQLite::Statement pending, deliveries, mark, done, exists;
+};
+
+}  // namespace chatops::ingestion

@@ -1,0 +1,57 @@
+#pragma once
+// Where sources put events: a batch of events (with the source's cursor) goes in, and once it is
+// durable — or refused — a completion says what became of each event. Nothing waits in between,
+// so a thread serving many clients (the HTTP loop, a stream consumer) never blocks on a commit.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ingestion/event.hpp"
+
+namespace chatops::ingestion {
+
+// What became of one submitted event. A source acknowledges upstream (HTTP 202, Kafka commit,
+// file offset) only on Accepted or Duplicate.
+enum class Submission {
+  Accepted,   // durably journaled; it will be dispatched
+  Duplicate,  // its source already sent its dedupe key within the window; nothing more happens
+  Refused,    // not journaled (storage error, shutting down): do not acknowledge, retry later
+};
+std::string_view to_string(Submission s);
+
+struct EventBatch {
+  std::string source;                 // the submitting source's config name
+  std::vector<IngestionEvent> events;  // may be empty when only the cursor moves
+  // The source's position upstream after these events (a file offset, a row id, a page token…),
+  // saved in the same transaction as the events: it moves if and only if they are durable.
+  std::optional<std::string> cursor;
+};
+
+struct BatchResult {
+  std::vector<Submission> outcomes;  // one per event, in order
+  std::vector<std::int64_t> ids;     // the journal id of each accepted event, else 0
+  std::string error;                 // why the batch was refused; empty when it was committed
+
+  bool committed() const { return error.empty(); }
+  std::size_t count(Submission s) const;
+  static BatchResult refused(std::size_t events, std::string why);
+};
+
+// Runs once per batch, on the journal's writer thread (or at once, on the caller's, when the
+// batch is refused before it is queued): it must be quick and must not submit and wait.
+using Completion = std::function<void(const BatchResult&)>;
+
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual void submit(EventBatch batch, Completion done) = 0;
+
+  // For callers that have a thread to spare (tests, tools): submits and waits for the answer.
+  BatchResult submit_and_wait(EventBatch batch);
+  Submission submit_one(IngestionEvent event);
+};
+
+}  // namespace chatops::ingestion

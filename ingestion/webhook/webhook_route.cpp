@@ -1,0 +1,91 @@
+#include "ingestion/webhook/webhook_route.hpp"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+namespace chatops::ingestion::webhook {
+
+namespace {
+
+using nlohmann::json;
+
+http::Response json_response(int status, const json& body) {
+  // Replace rather than throw on invalid UTF-8 echoed from a request (e.g. a header in a reason).
+  return http::Response::json(status, body.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+}  // namespace
+
+std::string printable(std::string_view s) {
+  std::string out(s.substr(0, 300));
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return out;
+}
+
+WebhookRoute::WebhookRoute(std::string source, std::shared_ptr<const Provider> provider, EventSink& sink,
+                           std::shared_ptr<StatusCounters> counters, metrics::Registry* registry)
+    : source_(std::move(source)), provider_(std::move(provider)), sink_(sink), counters_(std::move(counters)) {
+  if (registry)
+    rejected_ = &registry->counter_family("chatops_events_rejected_total", "Requests refused, by source and reason.",
+                                          {"source", "reason"});
+}
+
+http::Response WebhookRoute::reject(const Rejection& r, const std::string& remote) const {
+  counters_->consumed++;
+  counters_->failed++;
+  if (rejected_) rejected_->labels({source_, r.cause}).inc();
+  bool first = false;
+  {
+    std::lock_guard lock(logged_mutex_);
+    first = logged_causes_.insert(r.cause).second;
+  }
+  // Once per cause at warn, so that a misconfigured sender shows without flooding the log.
+  spdlog::log(first ? spdlog::level::warn : spdlog::level::debug, "webhook {}: refused ({}): {} from {}{}", source_,
+              r.cause, printable(r.reason), remote, first ? " (further ones are logged at debug)" : "");
+  return json_response(r.status, {{"status", "rejected"}, {"cause", r.cause}, {"reason", r.reason}});
+}
+
+std::optional<http::Response> WebhookRoute::check_head(const http::Request& request) const {
+  // What the head alone can refuse (a missing signature, a wrong token) is refused before a byte
+  // of the body is read: an unauthenticated sender cannot make the bot hold its body.
+  if (auto refused = provider_->authenticate(request)) return reject(*refused, request.remote);
+  return std::nullopt;
+}
+
+void WebhookRoute::handle(http::Request request, http::Responder responder) {
+  // Credentials first, on the raw bytes: nothing of an unauthenticated body is parsed.
+  if (auto refused = provider_->authenticate(request)) return responder.send(reject(*refused, request.remote));
+  auto parsed = provider_->parse(request);
+  if (!parsed) return responder.send(reject(parsed.error(), request.remote));
+  counters_->consumed++;
+  if (parsed->events.empty()) {
+    counters_->skipped++;
+    counters_->committed++;
+    spdlog::debug("webhook {}: skipped: {}", source_, printable(parsed->skip_reason));
+    return responder.send(json_response(202, {{"status", "skipped"}, {"reason", parsed->skip_reason}}));
+  }
+  EventBatch batch{source_, std::move(parsed->events), std::nullopt};
+  for (auto& event : batch.events) {
+    event.source = source_;
+    event.family = "webhook";
+  }
+  // Answered on the journal's thread once the batch is durable; the loop serves others meanwhile.
+  sink_.submit(std::move(batch), [counters = counters_, responder](const BatchResult& result) {
+    if (!result.committed()) {
+      // Not durable: a 5xx makes the sender retry (the dedupe key absorbs the repeat).
+      counters->failed++;
+      counters->set_error("the journal refused an event: " + result.error);
+      auto r = json_response(503, {{"status", "unavailable"}});
+      r.headers.emplace_back("Retry-After", "5");
+      return responder.send(std::move(r));
+    }
+    const auto accepted = result.count(Submission::Accepted);
+    counters->processed += accepted;
+    counters->committed++;
+    if (accepted == 0) return responder.send(json_response(200, {{"status", "duplicate"}}));
+    responder.send(json_response(202, {{"status", "accepted"}, {"events", accepted}}));
+  });
+}
+
+}  // namespace chatops::ingestion::webhook
