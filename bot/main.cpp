@@ -7,6 +7,8 @@
 
 #include "bot/app.hpp"
 #include "bot/app_config.hpp"
+#include "bot/man_page.hpp"
+#include "bot/version.hpp"
 #include "core/log.hpp"
 
 int main(int argc, char** argv) {
@@ -14,11 +16,26 @@ int main(int argc, char** argv) {
   std::string config_path = "config.yml";
   bool check_only = false;
   bool reference = false;
-  cli.add_option("-c,--config", config_path, "Configuration file")->capture_default_str();
+  bool show_version = false;
+  int man_section = 0;
+  cli.add_option("-c,--config", config_path, "Configuration file")->capture_default_str()->type_name("FILE");
   cli.add_flag("--check", check_only, "Validate the configuration and exit (0: valid)");
   cli.add_flag("--config-reference", reference, "Print the configuration reference (Markdown) and exit");
+  cli.add_option("--man-page", man_section, "Print a man page and exit: 1 the command, 5 the configuration file")
+      ->check(CLI::IsMember({1, 5}))
+      ->type_name("SECTION");
+  cli.add_flag("--version", show_version, "Print the version and exit");
   CLI11_PARSE(cli, argc, argv);
 
+  if (show_version) {
+    std::cout << "chatops-bot " << chatops::bot::version() << "\n";
+    return 0;
+  }
+  if (man_section != 0) {
+    std::cout << (man_section == 1 ? chatops::bot::command_man_page(cli, chatops::bot::version())
+                                   : chatops::bot::config_man_page(chatops::bot::version()));
+    return 0;
+  }
   if (reference) {
     std::cout << chatops::bot::config_reference();
     return 0;

@@ -2,21 +2,10 @@
 // Helpers shared by the files of core/config (not part of its interface).
 #include <string>
 #include <string_view>
-#include <unordered_map>
-
-#include <yaml-cpp/yaml.h>
 
 #include "core/config/schema.hpp"
 
 namespace chatops::config {
-
-namespace detail {
-struct Position {
-  YAML::Mark key;    // of the key naming the node (the node's own mark for items and the root)
-  YAML::Mark value;  // the key's mark again when the value is null (a null has no useful mark)
-};
-struct Positions : std::unordered_map<std::string, Position> {};  // by path
-}  // namespace detail
 
 // Dotted paths of nodes: "irc.servers[0].port".
 inline std::string child_path(std::string_view parent, std::string_view key) {
@@ -35,5 +24,11 @@ inline std::string_view parent_path(std::string_view path) {
 
 // "between 1s and 3600s", "at least 1024 bytes": range() of a field holding `kind` values.
 std::string bounds_text(const Field& field, Kind kind);
+
+// For the references (Markdown and man page): "integer", "list of maps", "list of strings"…
+std::string type_of(const Field& field);
+// What a reference says about a field after its doc: choices, bounds, shorthand, example, each a
+// sentence; `code` marks up a literal (`x` in Markdown, bold in a man page).
+std::string field_notes(const Field& field, std::string (*code)(std::string_view));
 
 }  // namespace chatops::config

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "core/config/internal.hpp"
+#include "core/config/positions.hpp"
 
 namespace chatops::config {
 namespace {

@@ -20,7 +20,7 @@ struct Mark;
 namespace chatops::config {
 
 namespace detail {
-struct Position;   // where a node's key and value are (core/config/internal.hpp)
+struct Position;   // where a node's key and value are (core/config/positions.hpp)
 struct Positions;  // Position by path
 }  // namespace detail
 

@@ -105,4 +105,12 @@ class Schema {
 // nested schemas as their own sub-sections). `level` is the heading level.
 std::string to_markdown(const Schema& schema, int level = 2);
 
+// The same reference as roff for a man page: a sub-section (.SS) per schema, a tagged paragraph
+// (.TP) per key.
+std::string to_man(const Schema& schema);
+
+// Doc text (plain text with `code` in backticks, UTF-8) as roff text: code in bold, hyphens as
+// minus signs, backslashes and non-ASCII characters escaped, no line starting as a request.
+std::string roff_text(std::string_view text);
+
 }  // namespace chatops::config

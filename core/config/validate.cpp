@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/config/internal.hpp"
+#include "core/config/positions.hpp"
 #include "core/config/node.hpp"
 
 namespace chatops::config {
