@@ -76,6 +76,12 @@ std::string first_line(std::string_view text, std::size_t max = 70);
 // Empty text as null, which templates treat as false in {{#section}}s.
 nlohmann::json or_null(std::string text);
 
+// The default template of an event a provider does not say by default (the twin of another event,
+// an unfinished state): it renders nothing, so a bind without a template of its own says nothing,
+// while a bind with its own template still hears the event.
+inline constexpr std::string_view kQuietTemplate =
+    "{{! not said by default: a bind with a template of its own says it }}";
+
 std::string ascii_lower(std::string_view s);
 
 // Printable ASCII without spaces (for values taken from headers into topics and keys).

@@ -14,6 +14,8 @@ using namespace chatops;
 using namespace chatops::ingestion;
 using namespace chatops::ingestion::webhook;
 using nlohmann::json;
+using chatops::ingestion::webhook::test::said_line;
+using chatops::ingestion::webhook::test::said_lines;
 using chatops::ingestion::webhook::test::slurp;
 
 namespace {
@@ -64,10 +66,15 @@ json am_group(const std::string& status, json alerts, int truncated = 0) {
 
 }  // namespace
 
-TEST_CASE("alertmanager: every fixture maps to its status topic", "[alertmanager]") {
-  const std::map<std::string, std::string> expected{
-      {"real-firing.json", "alertmanager/firing"},
-      {"real-resolved.json", "alertmanager/resolved"},
+TEST_CASE("alertmanager: every fixture maps to its status topic, and is said to the letter", "[alertmanager]") {
+  // file → topic and the line a bind without a template of its own says.
+  const std::map<std::string, std::pair<std::string, std::string>> expected{
+      {"real-firing.json",
+       {"alertmanager/firing", "FIRING:1 TestbedAlwaysFiring (warning): testbed always-firing alert "
+                               "http://vm:60819/graph?g0.expr=vector%281%29+%3E+0&g0.tab=1"}},
+      {"real-resolved.json",
+       {"alertmanager/resolved",
+        "RESOLVED:1 TestbedDiskFull on db1:9100: Disk almost full on db1 http://127.0.0.1/graph?g0.expr=disk"}},
   };
   std::size_t seen = 0;
   for (const auto& entry : std::filesystem::directory_iterator(kAlertmanagerFixtures)) {
@@ -77,7 +84,8 @@ TEST_CASE("alertmanager: every fixture maps to its status topic", "[alertmanager
     REQUIRE(expected.contains(file));  // a new fixture needs an expectation here
     ++seen;
     const auto e = alertmanager_event(json::parse(slurp(entry.path())));
-    CHECK(e.topic == expected.at(file));
+    CHECK(e.topic == expected.at(file).first);
+    CHECK(said_line(e) == expected.at(file).second);
     CHECK(json::parse(e.raw) == json::parse(slurp(entry.path())));
     CHECK(e.fields["count"] == 1);
     CHECK(e.fields["alerts"].size() == 1);

@@ -14,6 +14,8 @@ using namespace chatops;
 using namespace chatops::ingestion;
 using namespace chatops::ingestion::webhook;
 using nlohmann::json;
+using chatops::ingestion::webhook::test::said_line;
+using chatops::ingestion::webhook::test::said_lines;
 using chatops::ingestion::webhook::test::slurp;
 
 namespace {
@@ -43,19 +45,43 @@ IngestionEvent jenkins_fixture(const std::string& file) {
 
 }  // namespace
 
-TEST_CASE("jenkins: every fixture maps to jenkins/<phase> with its outcome", "[jenkins]") {
+TEST_CASE("jenkins: every fixture maps to jenkins/<phase> with its outcome, said to the letter", "[jenkins]") {
   struct Expected {
     std::string topic, outcome, flag;
     Severity severity;
+    std::vector<std::string> said;  // by a bind without a template of its own
   };
+  const std::string ci = "https://ci.example.org/job/";
   const std::map<std::string, Expected> expected{
-      {"completed.success.json", {"jenkins/completed", "succeeded", "is_success", Severity::Info}},
-      {"completed.failure.json", {"jenkins/completed", "failed", "is_failure", Severity::Error}},
-      {"completed.unstable.json", {"jenkins/completed", "unstable", "is_unstable", Severity::Warning}},
-      {"completed.aborted.json", {"jenkins/completed", "aborted", "is_other", Severity::Notice}},
-      {"started.json", {"jenkins/started", "started", "is_pending", Severity::Info}},
-      {"queued.json", {"jenkins/queued", "queued", "is_pending", Severity::Info}},
-      {"finalized.success.json", {"jenkins/finalized", "succeeded", "is_success", Severity::Info}},
+      {"completed.success.json",
+       {"jenkins/completed", "succeeded", "is_success", Severity::Info,
+        {"payments-api #412 succeeded on origin/main (4e1c0a9) in 3m 23s " + ci + "payments-api/412/"}}},
+      {"completed.failure.json",
+       {"jenkins/completed", "failed", "is_failure", Severity::Error,
+        {"Payments API #413 failed on origin/feature/refunds (a1b2c3d) in 1h 2m, 4/320 tests failed " + ci +
+             "payments-api/413/",
+         "  failed: refund.TestPartialRefund, refund.TestRefundTwice, refund.TestRefundCurrency, …"}}},
+      {"completed.unstable.json",
+       {"jenkins/completed", "unstable", "is_unstable", Severity::Warning,
+        {"docs-site #88 unstable on origin/main (0f9e8d7) in 41s, 1/12 tests failed " + ci + "docs-site/88/",
+         "  failed: links.TestNoDeadLinks"}}},
+      {"completed.aborted.json",
+       {"jenkins/completed", "aborted", "is_other", Severity::Notice,
+        {"nightly-backup #1201 aborted in 1m 5s " + ci + "nightly-backup/1201/"}}},
+      {"started.json",
+       {"jenkins/started", "started", "is_pending", Severity::Info,
+        {"payments-api #414 started on origin/main (5d6e7f8) " + ci + "payments-api/414/"}}},
+      // No full_url (Jenkins' root URL unset) and no base_url: no link rather than a relative one.
+      {"queued.json", {"jenkins/queued", "queued", "is_pending", Severity::Info, {"payments-api #415 queued"}}},
+      {"finalized.success.json",
+       {"jenkins/finalized", "succeeded", "is_success", Severity::Info,
+        {"payments-api #412 succeeded on origin/main (4e1c0a9) in 3m 23s " + ci + "payments-api/412/"}}},
+      // The plugin's documentation example, and its help page's (STARTED with a status, sic).
+      {"notification.completed.success.json",
+       {"jenkins/completed", "succeeded", "is_success", Severity::Info,
+        {"asgard #18 succeeded on origin/master (c6d86dc) http://localhost:8080/job/asgard/18/"}}},
+      {"notification.help-example.started.json",
+       {"jenkins/started", "failed", "is_failure", Severity::Error, {"JobName #1 failed"}}},
   };
   std::size_t seen = 0;
   for (const auto& entry : std::filesystem::directory_iterator(kJenkinsFixtures)) {
@@ -75,8 +101,8 @@ TEST_CASE("jenkins: every fixture maps to jenkins/<phase> with its outcome", "[j
     CHECK(raw == json::parse(slurp(entry.path())));
     CHECK(e.fields["name"] == raw["name"]);
     CHECK(e.fields["number"] == raw["build"]["number"]);
-    CHECK_FALSE(e.fields["url"].get<std::string>().empty());
     CHECK(e.dedupe_key.starts_with("jenkins:"));
+    CHECK(said_lines(e) == want.said);
   }
   CHECK(seen == expected.size());
 }
@@ -116,7 +142,7 @@ TEST_CASE("jenkins: build fields", "[jenkins]") {
   CHECK(started.fields["duration"].is_null());
 
   auto queued = jenkins_fixture("queued.json");
-  CHECK(queued.fields["url"] == "job/payments-api/415/");  // no root URL configured in Jenkins
+  CHECK(queued.fields["url"].is_null());  // no root URL configured in Jenkins: no link
   CHECK(queued.fields["branch"].is_null());
   CHECK(queued.dedupe_key == "jenkins:payments-api#415:QUEUED");
 
@@ -173,13 +199,24 @@ TEST_CASE("jenkins: payloads that are not Notification plugin JSON are 400", "[j
   }
 }
 
-TEST_CASE("jenkins: the default template", "[jenkins]") {
-  const auto t = jenkins_fixture("completed.failure.json").default_template;
-  for (const char* part : {"[B]{{job}}[/B] #{{number}}", "{{#is_failure}}[COLOR=RED]", "{{#is_success}}[COLOR=GREEN]",
-                           "{{#is_pending}}[COLOR=YELLOW]", "{{#is_unstable}}[COLOR=YELLOW]", "{{branch}}",
-                           "{{short_commit}}", "{{duration}}", "{{tests_failed}}/{{tests_total}} tests failed", "{{url}}",
-                           "\n  failed: {{failed_tests}}"})
-    CHECK_THAT(t, Catch::Contains(part));
+TEST_CASE("jenkins: base_url makes links absolute when Jenkins does not send its root URL", "[jenkins]") {
+  AuthChecks auth;
+  auth.add(TokenCheck("X-Jenkins-Token", "t0ken"));
+  const auto p = make_jenkins(std::move(auth), kAllPhases, "https://jenkins.example.org");
+  const auto queued = test::only_event(*p, jenkins_request(slurp(kJenkinsFixtures + "queued.json")));
+  CHECK(queued.fields["url"] == "https://jenkins.example.org/job/payments-api/415/");
+  CHECK(queued.fields["job_url"] == "https://jenkins.example.org/job/payments-api/");
+  CHECK(said_line(queued) == "payments-api #415 queued https://jenkins.example.org/job/payments-api/415/");
+  // full_url wins: it is Jenkins' own.
+  const auto success = test::only_event(*p, jenkins_request(slurp(kJenkinsFixtures + "completed.success.json")));
+  CHECK(success.fields["url"] == "https://ci.example.org/job/payments-api/412/");
+}
+
+TEST_CASE("jenkins: the default template colours the outcome", "[jenkins]") {
+  const auto failure = jenkins_fixture("completed.failure.json");
+  const auto coloured = bindings::Template::compile(failure.default_template)->render(
+      bindings::template_data(bindings::BindContext(failure)));
+  CHECK(coloured.find("\x03" "04") != std::string::npos);  // red
 }
 
 TEST_CASE("jenkins: the spec needs credentials and reads phases", "[jenkins]") {
@@ -204,6 +241,12 @@ TEST_CASE("jenkins: the spec needs credentials and reads phases", "[jenkins]") {
   auto parsed = (*basic)->parse(r);
   REQUIRE(parsed.has_value());
   CHECK(parsed->events.size() == 1);
+
+  auto based = make_from("token: t\nbase_url: https://jenkins.example.org/\nphases: [QUEUED]\n");
+  REQUIRE(based.has_value());
+  auto queued = (*based)->parse(jenkins_request(slurp(kJenkinsFixtures + "queued.json"), "t"));
+  REQUIRE(queued.has_value());
+  CHECK(queued->events.at(0).fields["url"] == "https://jenkins.example.org/job/payments-api/415/");
 
   auto by_default = make_from("token: t0ken\n");
   REQUIRE(by_default.has_value());

@@ -11,6 +11,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "bindings/config_binds.hpp"
+#include "bindings/template.hpp"
 #include "core/config/node.hpp"
 #include "core/crypto.hpp"
 #include "ingestion/source.hpp"
@@ -74,6 +76,32 @@ inline IngestionEvent only_event(const Provider& provider, const Request& reques
   REQUIRE(parsed.has_value());
   REQUIRE(parsed->events.size() == 1);
   return parsed->events[0];
+}
+
+// What a bind without a template of its own says for `event`: the provider's default template
+// rendered as the bot renders it, one string per IRC line, IRC formatting left out. Empty when the
+// template renders blank (nothing is said).
+inline std::vector<std::string> said_lines(const IngestionEvent& event) {
+  auto compiled = bindings::Template::compile(event.default_template);
+  INFO(event.topic << ": " << (compiled ? std::string() : compiled.error().message));
+  REQUIRE(compiled);
+  const std::string text = compiled->render(bindings::template_data(bindings::BindContext(event)));
+  std::vector<std::string> lines;
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) return lines;
+  for (std::size_t start = 0; start <= text.size();) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    lines.push_back(bindings::inert_text(std::string_view(text).substr(start, end - start)));
+    start = end + 1;
+  }
+  return lines;
+}
+
+// The single line said for `event` (the test fails when it is not one line).
+inline std::string said_line(const IngestionEvent& event) {
+  const auto lines = said_lines(event);
+  INFO(event.topic);
+  REQUIRE(lines.size() == 1);
+  return lines[0];
 }
 
 // Stands in for the journal: records what was submitted and answers as told; dedupes by key.
