@@ -20,4 +20,9 @@ std::optional<BindType> parse_bind_type(std::string_view name) {
   return std::nullopt;
 }
 
+bool is_ingestion_family(std::string_view family) {
+  const auto type = parse_bind_type(family);
+  return type && is_ingestion(*type);
+}
+
 }  // namespace chatops::bindings

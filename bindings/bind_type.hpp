@@ -26,6 +26,8 @@ constexpr bool is_exclusive(BindType t) { return t == BindType::Pub || t == Bind
 // Masks of these types match under the server's casemapping and the Eggdrop wildcards.
 constexpr bool is_irc(BindType t) { return t <= BindType::Raw; }
 constexpr bool is_ingestion(BindType t) { return t >= BindType::Webhook; }
+// Whether events of this family reach binds (else dispatching them would silently do nothing).
+bool is_ingestion_family(std::string_view family);
 // Whether a bind of this type checks the user's flags (Eggdrop ignores them for time binds;
 // ingestion events have no user).
 constexpr bool checks_flags(BindType t) { return is_irc(t); }

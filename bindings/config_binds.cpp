@@ -218,9 +218,11 @@ Result<std::vector<BindId>> install_binds(BindTable& table, const std::vector<Co
 nlohmann::json template_data(const BindContext& context, bool with_raw) {
   if (const auto* event = context.event()) {
     nlohmann::json data = event->fields.is_object() ? event->fields : nlohmann::json::object();
-    if (with_raw && !event->raw.empty() && !data.contains("raw")) {
-      auto raw = nlohmann::json::parse(event->raw, nullptr, false);
-      if (!raw.is_discarded()) data["raw"] = std::move(raw);
+    if (with_raw && !data.contains("raw")) {
+      if (const auto text = ingestion::payload_text(*event); !text.empty()) {
+        auto raw = nlohmann::json::parse(text, nullptr, false);
+        if (!raw.is_discarded()) data["raw"] = std::move(raw);
+      }
     }
     data["_event"] = {
         {"id", event->id},

@@ -25,8 +25,12 @@ Result<std::unique_ptr<App>> App::create(const AppConfig& config) {
 App::App(const AppConfig& config) : config_(config) {}
 
 App::~App() {
-  if (manager_) manager_->stop();
+  // No new requests, then no new submissions; then the journal answers what is queued (the
+  // completions still use the sources' runtimes, which the manager owns), and only then the rest.
   if (http_) http_->stop();
+  if (manager_) manager_->stop();
+  journal_.reset();
+  manager_.reset();
 }
 
 Result<void> App::build() {
@@ -39,7 +43,7 @@ Result<void> App::build() {
   if (!http) return std::unexpected(http.error());
   http_ = std::make_unique<http::Server>(*http, &registry_);
 
-  manager_ = std::make_unique<ingestion::IngestionManager>(*journal_, ingestion::SourceContext{http_.get(), &registry_});
+  manager_ = std::make_unique<ingestion::IngestionManager>(*journal_, ingestion::SourceServices{http_.get()}, &registry_);
   if (auto configured = manager_->configure(root["sources"]); !configured) return configured;
 
   auto users = bindings::UserList::from(root["users"]);
@@ -138,8 +142,8 @@ void App::shutdown() {
   if (stopping_) return;
   stopping_ = true;
   // Stop taking events first; whatever is journaled but unsaid waits for the next start.
-  manager_->stop();
   http_->stop();
+  manager_->stop();
   minute_timer_.cancel();
   prune_timer_.cancel();
   irc_->stop("shutting down", [this] { io_.stop(); });

@@ -8,6 +8,7 @@
 #include "bindings/users.hpp"
 #include "bot/delivery_config.hpp"
 #include "bot/irc/client_config.hpp"
+#include "core/text/suggest.hpp"
 #include "ingestion/journal/journal_config.hpp"
 #include "ingestion/source_registry.hpp"
 #include "http/server_config.hpp"
@@ -94,6 +95,14 @@ Result<AppConfig> load_app_config(const std::string& path) {
     problems.add(binds.error());
   } else if (auto parsed = bindings::parse_binds((*binds)["binds"]); !parsed) {
     problems.add(parsed.error());
+  } else {
+    // A bind restricted to a source that does not exist would never trigger.
+    const std::vector<std::string> known(names.begin(), names.end());
+    const auto items = (*binds)["binds"].items();
+    for (const auto& bind : *parsed)
+      if (!bind.source.empty() && !names.contains(bind.source))
+        problems.add(items[bind.index]["source"].error("no source is named \"" + bind.source + "\"" +
+                                                       text::did_you_mean(bind.source, known)));
   }
   if (root) {
     if (auto irc = irc::ClientConfig::from(root->map("irc")); !irc) problems.add(irc.error());

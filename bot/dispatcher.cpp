@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bindings/bind_type.hpp"
+
 namespace chatops::bot {
 
 namespace {
@@ -80,6 +82,14 @@ void Dispatcher::plan() {
 
 void Dispatcher::plan_event(const ingestion::IngestionEvent& event) {
   ++stats_.events_planned;
+  if (!bindings::is_ingestion_family(event.family)) {
+    // No bind can take it: ended with the reason, never "done" as if it had been said.
+    const auto reason = "no bind type takes events of family \"" + event.family + "\"";
+    spdlog::error("dispatcher: event {} ({}): {}", event.id, event.topic, reason);
+    if (auto failed = journal_.mark_failed(event.id, reason); !failed)
+      spdlog::error("dispatcher: event {}: {}", event.id, failed.error().message);
+    return;
+  }
   auto outputs = planner_(event);
   auto deliveries = journal_.deliveries(event.id);
   if (!deliveries) {

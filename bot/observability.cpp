@@ -98,29 +98,9 @@ void App::register_metrics() {
                                   "Time from ingestion to the last line of an event accepted by the IRC server.",
                                   {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300});
 
-  // Runs on the io thread (serve_metrics), which owns the dispatcher and the IRC client.
+  // Runs on the io thread (serve_metrics), which owns the dispatcher and the IRC client. The
+  // sources' metrics are the manager's and their own.
   registry_.add_collector([this](metrics::MetricWriter& w) {
-    for (const auto& r : manager_->reports()) {
-      const metrics::LabelPairs source{{"source", r.name}};
-      w.gauge("chatops_source_up", "1 when the source is running.",
-              r.status.state == ingestion::SourceState::Running ? 1 : 0, source);
-      const std::pair<const char*, std::uint64_t> counts[] = {{"consumed", r.status.consumed},
-                                                              {"processed", r.status.processed},
-                                                              {"skipped", r.status.skipped},
-                                                              {"failed", r.status.failed},
-                                                              {"committed", r.status.committed}};
-      for (const auto& [what, n] : counts)
-        w.counter("chatops_source_items_total", "Items a source handled, by outcome.", static_cast<double>(n),
-                  {{"source", r.name}, {"outcome", what}});
-      w.counter("chatops_events_accepted_total", "Events journaled.", static_cast<double>(r.accepted), source);
-      w.counter("chatops_events_duplicate_total", "Events suppressed as duplicates (dedupe key seen).",
-                static_cast<double>(r.duplicates), source);
-      w.counter("chatops_events_refused_total", "Events the journal could not store (not acknowledged).",
-                static_cast<double>(r.refused), source);
-      w.counter("chatops_source_restarts_total", "Restarts of a failed source.", static_cast<double>(r.restarts),
-                source);
-    }
-
     if (auto backlog = journal_->backlog())
       w.gauge("chatops_journal_backlog", "Events journaled and not yet done.", static_cast<double>(*backlog));
     if (auto age = journal_->oldest_pending_age())

@@ -93,16 +93,18 @@ class Connection final : public ConnectionBase {
         loop_(*loop),
         loop_owner_(loop),
         transport_(std::move(socket), *shared_),
-        timer_(loop_.io),
         parser_(shared_->options.parser),
         remote_(std::move(remote)) {}
 
   ~Connection() override {
     unreserve();
     shared_->release(remote_);
+    if (registration_) loop_.connections.erase(*registration_);
   }
 
+  // On the connection's loop, like everything below.
   void start() override {
+    registration_ = loop_.connections.insert(loop_.connections.end(), this);
     phase_ = Phase::Handshake;
     arm(shared_->options.head_timeout, kHeadTimeout);
     transport_.handshake([self = self()](const std::error_code& ec) {
@@ -213,7 +215,7 @@ class Connection final : public ConnectionBase {
     ++shared_->requests;
     unreserve();  // the body is the handler's now
     transport_.release_buffer();
-    auto exchange = std::make_shared<Exchange>(weak_from_this(), loop_owner_.lock(), seq_);
+    auto exchange = std::make_shared<Exchange>(shared_from_this(), loop_owner_.lock(), seq_);
     auto handler = route_->handler;
     route_.reset();
     handler->handle(std::move(parser_.request()), Responder(std::move(exchange)));
@@ -279,37 +281,40 @@ class Connection final : public ConnectionBase {
 
   void close() {
     phase_ = Phase::Closing;
-    ++timer_generation_;
-    timer_.cancel();
+    deadline_ = std::chrono::steady_clock::time_point::max();
     std::error_code ignored;
     transport_.lowest().close(ignored);
     unreserve();
   }
 
-  // One deadline at a time; re-arming replaces it. `timeout_phase` < 0: closing without a word.
+  // One deadline at a time; re-arming replaces it. The loop's sweep checks it (a timer per
+  // connection, re-armed at every phase of every request, cost more than the requests' parsing).
+  // `timeout_phase` < 0: closing without a word.
   void arm(std::chrono::steady_clock::duration after, int timeout_phase) {
-    const auto generation = ++timer_generation_;
-    timer_.expires_after(after);
-    timer_.async_wait([self = self(), generation, timeout_phase](const std::error_code& ec) {
-      if (ec || generation != self->timer_generation_) return;
-      if (timeout_phase < 0) return self->close();
-      ++self->shared_->timeouts[static_cast<std::size_t>(timeout_phase)];
-      switch (timeout_phase) {
-        case kHeadTimeout:
-          if (self->phase_ == Phase::Handshake) return self->close();
-          return self->refuse(408, "the request head took too long");
-        case kBodyTimeout:
-          return self->refuse(408, "the request body took too long");
-        case kAnswerTimeout: {
-          ++self->seq_;  // a late answer finds nobody
-          auto r = error_response(503, "no answer in time; retry later");
-          r.headers.emplace_back("Retry-After", "5");
-          return self->write(std::move(r), false);
-        }
-        default:
-          return self->close();  // the client does not read its answer
+    deadline_ = std::chrono::steady_clock::now() + after;
+    timeout_phase_ = timeout_phase;
+  }
+
+  void check_deadline(std::chrono::steady_clock::time_point now) override {
+    if (now < deadline_) return;
+    deadline_ = std::chrono::steady_clock::time_point::max();
+    if (timeout_phase_ < 0) return close();
+    ++shared_->timeouts[static_cast<std::size_t>(timeout_phase_)];
+    switch (timeout_phase_) {
+      case kHeadTimeout:
+        if (phase_ == Phase::Handshake) return close();
+        return refuse(408, "the request head took too long");
+      case kBodyTimeout:
+        return refuse(408, "the request body took too long");
+      case kAnswerTimeout: {
+        ++seq_;  // a late answer finds nobody
+        auto r = error_response(503, "no answer in time; retry later");
+        r.headers.emplace_back("Retry-After", "5");
+        return write(std::move(r), false);
       }
-    });
+      default:
+        return close();  // the client does not read its answer
+    }
   }
 
   // Counts `bytes` more of body against the server-wide bound; false when it would go over.
@@ -326,8 +331,9 @@ class Connection final : public ConnectionBase {
   Loop& loop_;
   std::weak_ptr<Loop> loop_owner_;
   Transport transport_;
-  asio::steady_timer timer_;
-  std::uint64_t timer_generation_ = 0;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  int timeout_phase_ = -1;
+  std::optional<std::list<ConnectionBase*>::iterator> registration_;  // in loop_.connections, once started
   RequestParser parser_;
   std::string remote_;
   std::string pending_;  // bytes received after the current stop, parsed once it is over

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -22,10 +23,17 @@
 
 namespace chatops::http::detail {
 
+class ConnectionBase;
+
 // One event loop and its thread. Kept alive by whatever may still post to it (a Responder).
 struct Loop {
+  // Its connections, for the sweep of deadlines. Declared before `io`: connections still held by
+  // its queued handlers leave this list when `io` is destroyed.
+  std::list<ConnectionBase*> connections;
   asio::io_context io{1};
+  asio::steady_timer sweeper{io};
   std::thread thread;
+  void sweep(std::chrono::milliseconds every);  // checks every connection's deadline, then again
   // The Date header's text, made once a second.
   std::string date;
   std::time_t date_second = 0;
@@ -65,6 +73,8 @@ class ConnectionBase : public std::enable_shared_from_this<ConnectionBase> {
  public:
   virtual ~ConnectionBase() = default;
   virtual void start() = 0;
+  // Acts on a deadline passed (408, 503, or closing).
+  virtual void check_deadline(std::chrono::steady_clock::time_point now) = 0;
   // On the connection's loop: the answer to request number `seq` (ignored if it is too late).
   virtual void answer(std::uint64_t seq, Response response) = 0;
 };
@@ -80,14 +90,16 @@ std::string response_head(const Response& r, bool keep_alive, const std::string&
 
 namespace chatops::http {
 
-// Shared by the copies of one request's Responder.
+// Shared by the copies of one request's Responder. It holds the connection while an answer may
+// still come (nothing else does while a request waits), and lets go of it on the connection's loop,
+// the only thread that may destroy it.
 struct Exchange {
-  Exchange(std::weak_ptr<detail::ConnectionBase> c, std::shared_ptr<detail::Loop> l, std::uint64_t s)
-      : connection(std::move(c)), loop(std::move(l)), seq(s) {}
+  Exchange(std::shared_ptr<detail::ConnectionBase> c, std::shared_ptr<detail::Loop> l, std::uint64_t s)
+      : loop(std::move(l)), connection(std::move(c)), seq(s) {}
   ~Exchange();  // unanswered: 500
   void deliver(Response response);
-  std::weak_ptr<detail::ConnectionBase> connection;
-  std::shared_ptr<detail::Loop> loop;
+  std::shared_ptr<detail::Loop> loop;  // first: outlives the connection
+  std::shared_ptr<detail::ConnectionBase> connection;
   std::uint64_t seq;
   std::atomic<bool> answered{false};
 };

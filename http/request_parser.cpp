@@ -6,6 +6,11 @@
 
 namespace chatops::http {
 
+namespace {
+constexpr std::uint64_t kReservedBody = 1024 * 1024;
+constexpr std::size_t kParserPadding = 64;  // simdjson's SIMDJSON_PADDING
+}  // namespace
+
 struct RequestParser::Native {
   http_parser parser{};
 };
@@ -136,6 +141,9 @@ int RequestParser::check_head() {
     return refuse(501, "Transfer-Encoding other than chunked is not supported");
   if (announced_length_ > limits_.max_body)
     return refuse(413, "body over " + std::to_string(limits_.max_body) + " bytes");
+  // Room for the announced body, and the padding that parsers reading ahead (simdjson) need to
+  // read it in place. Beyond a megabyte it grows as bytes come, so that a claim costs nothing.
+  request_.body.reserve(std::min<std::uint64_t>(announced_length_, kReservedBody) + kParserPadding);
   return 0;
 }
 

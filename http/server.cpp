@@ -2,6 +2,8 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
+
 #include <pthread.h>
 
 #include <spdlog/spdlog.h>
@@ -15,15 +17,27 @@ using detail::Shared;
 
 // --- answers ------------------------------------------------------------------------------------
 
+void detail::Loop::sweep(std::chrono::milliseconds every) {
+  sweeper.expires_after(every);
+  sweeper.async_wait([this, every](const std::error_code& ec) {
+    if (ec) return;
+    const auto now = std::chrono::steady_clock::now();
+    // A check may close (and so unlist) that connection only; step past it first.
+    for (auto it = connections.begin(); it != connections.end();) (*it++)->check_deadline(now);
+    sweep(every);
+  });
+}
+
 void Exchange::deliver(Response response) {
   if (answered.exchange(true)) return;
   asio::post(loop->io, [connection = connection, seq = seq, response = std::move(response)]() mutable {
-    if (auto c = connection.lock()) c->answer(seq, std::move(response));
+    connection->answer(seq, std::move(response));
   });
 }
 
 Exchange::~Exchange() {
   if (!answered) deliver(Response::json(500, R"({"status":"error","code":500,"reason":"no answer was given"})"));
+  asio::post(loop->io, [connection = std::move(connection)] {});  // released on its loop
 }
 
 void Responder::send(Response response) const { exchange_->deliver(std::move(response)); }
@@ -233,14 +247,18 @@ Result<void> Server::start() {
   if (auto listening = impl_->listen(); !listening) return listening;
   impl_->running = true;
   impl_->accept();
+  // Deadlines are checked this often: a tenth of the shortest, between 10 and 250 ms.
+  const auto& o = impl_->shared->options;
+  const auto shortest = std::min({o.head_timeout, o.body_timeout, o.idle_timeout, o.answer_timeout, o.write_timeout});
+  const auto every = std::clamp(shortest / 10, std::chrono::milliseconds(10), std::chrono::milliseconds(250));
   int n = 0;
   for (auto& loop : impl_->loops) {
+    loop->sweep(every);
     loop->thread = std::thread([l = loop.get(), n = n++] {
       pthread_setname_np(pthread_self(), ("http-loop-" + std::to_string(n)).c_str());
       l->io.run();
     });
   }
-  const auto& o = impl_->shared->options;
   spdlog::info("http: listening on {}://{}:{} ({} event loop{})", o.tls ? "https" : "http", o.host, impl_->port,
                o.threads, o.threads == 1 ? "" : "s");
   return {};

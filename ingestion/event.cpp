@@ -2,6 +2,10 @@
 
 #include <array>
 
+#include <spdlog/spdlog.h>
+
+#include "ingestion/journal/compression.hpp"
+
 namespace chatops::ingestion {
 
 namespace {
@@ -16,6 +20,13 @@ Severity severity_from_string(std::string_view s) {
   if (s == "critical" || s == "page" || s == "firing") return Severity::Critical;
   if (s == "warn") return Severity::Warning;
   return Severity::Info;
+}
+
+std::string payload_text(const IngestionEvent& event) {
+  if (!event.raw.empty() || event.raw_compressed.empty()) return event.raw;
+  if (auto text = compression::decompress(event.raw_compressed)) return std::move(*text);
+  spdlog::error("journal: event {}: its payload does not decompress; it is said without it", event.id);
+  return {};
 }
 
 }  // namespace chatops::ingestion

@@ -13,6 +13,10 @@ enum class Severity { Info, Notice, Warning, Error, Critical };
 std::string_view to_string(Severity s);
 Severity severity_from_string(std::string_view s);  // unknown → Info
 
+struct IngestionEvent;
+// The event's payload as JSON text ("" when none, or when a journaled one does not decompress).
+std::string payload_text(const IngestionEvent& event);
+
 struct IngestionEvent {
   std::int64_t id = 0;         // journal sequence number; 0 until the journal assigns it
   std::string source;          // the source's config name, e.g. "github"
@@ -22,9 +26,11 @@ struct IngestionEvent {
   Severity severity = Severity::Info;
   std::string dedupe_key;      // empty: never a duplicate
   nlohmann::json fields = nlohmann::json::object();  // normalised fields
-  // The payload as JSON text, as received ("" when none). Journaled as it is, not re-serialised;
-  // events read back from the journal also have it parsed in fields["raw"] for templates and filters.
+  // The payload as JSON text, as received ("" when none). Journaled as it is, not re-serialised.
   std::string raw;
+  // Events read back from the journal carry it still compressed, as journaled: most of them are
+  // said without it. payload_text() gives the text either way.
+  std::string raw_compressed;
   std::string default_template;  // the provider's template for this topic ("" when none)
 };
 

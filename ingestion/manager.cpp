@@ -1,6 +1,6 @@
 #include "ingestion/manager.hpp"
 
-#include <set>
+#include <pthread.h>
 
 #include <spdlog/spdlog.h>
 
@@ -12,20 +12,27 @@ using namespace std::chrono_literals;
 
 namespace {
 constexpr std::chrono::milliseconds kFirstRestart = 200ms;  // then doubling, up to a minute
-}
+constexpr auto kSupervisionTick = 200ms;
+}  // namespace
 
 struct IngestionManager::Managed {
-  std::string name;
-  std::string kind;
+  Managed(std::string n, std::string k, std::string family, SourceStore& store, metrics::Registry* registry)
+      : name(std::move(n)), kind(std::move(k)), runtime(name, std::move(family), store, registry) {}
+  std::string name, kind;
+  SourceRuntime runtime;
   std::unique_ptr<IngestionSource> source;
+  // The supervisor thread's alone:
   Backoff backoff{kFirstRestart, 60s, 2.0, 0.2, std::random_device{}()};
   std::chrono::steady_clock::time_point next_attempt{};
   bool started = false;
-  std::atomic<std::uint64_t> accepted{0}, duplicates{0}, refused{0}, restarts{0};
+  std::atomic<std::uint64_t> restarts{0};
 };
 
-IngestionManager::IngestionManager(EventSink& journal, SourceContext context, const std::vector<SourceKind>& kinds)
-    : journal_(journal), context_(context), kinds_(kinds) {}
+IngestionManager::IngestionManager(SourceStore& store, SourceServices services, metrics::Registry* registry,
+                                   const std::vector<SourceKind>& kinds)
+    : store_(store), services_(services), registry_(registry), kinds_(kinds) {
+  if (registry_) register_metrics(*registry_);
+}
 
 IngestionManager::~IngestionManager() { stop(); }
 
@@ -33,6 +40,7 @@ Result<void> IngestionManager::configure(const config::Node& sources) {
   std::string errors;
   auto note = [&](const std::string& message) { errors += (errors.empty() ? "" : "\n") + message; };
   if (sources.defined() && !sources.is_sequence()) return std::unexpected(sources.error("expected a list of sources"));
+  std::map<std::string, bool, std::less<>> names;
   for (const auto& entry : sources.items()) {
     auto validated = validate_source(entry, kinds_);
     if (!validated) {
@@ -40,112 +48,151 @@ Result<void> IngestionManager::configure(const config::Node& sources) {
       continue;
     }
     const auto name = validated->node.str("name");
-    if (by_name_.contains(name)) {
+    if (!names.emplace(name, true).second) {
       note(entry["name"].error("duplicate source name '" + name + "'").message);
       continue;
     }
-    auto source = validated->kind->make(validated->node, context_);
+    auto source = validated->kind->make(validated->node, services_);
     if (!source) {
       note(entry.error(source.error().message).message);
       continue;
     }
-    auto managed = std::make_unique<Managed>();
-    managed->name = name;
-    managed->kind = validated->kind->name;
+    auto managed = std::make_unique<Managed>(name, validated->kind->name, validated->kind->family, store_, registry_);
     managed->source = std::move(*source);
-    by_name_[name] = managed.get();
     sources_.push_back(std::move(managed));
   }
   if (!errors.empty()) return fail(errors);
   return {};
 }
 
-void IngestionManager::try_start(Managed& m) {
-  auto started = m.source->start(*this);
+void IngestionManager::start_one(Managed& m) {
+  auto& status = m.runtime.status();
+  status.set_state(SourceState::Starting);
+  m.runtime.open();
+  auto started = m.source->start(m.runtime);
   if (started) {
     m.started = true;
     m.backoff.reset();
     spdlog::info("source {} ({}) started", m.name, m.kind);
     return;
   }
-  auto delay = m.backoff.next();
+  m.runtime.close();
+  status.fail(started.error(), SourceState::Failed);
+  if (started.error().kind == ErrorKind::Configuration) {
+    spdlog::error("source {} ({}) cannot start: {}; it stays stopped until the configuration changes", m.name, m.kind,
+                  started.error().message);
+    m.next_attempt = std::chrono::steady_clock::time_point::max();
+    return;
+  }
+  const auto delay = m.backoff.next();
   m.next_attempt = std::chrono::steady_clock::now() + delay;
-  spdlog::error("source {} ({}) failed to start: {}; retrying in {} ms", m.name, m.kind, started.error().message,
-                std::chrono::duration_cast<std::chrono::milliseconds>(delay).count());
+  spdlog::warn("source {} ({}) failed to start: {}; retrying in {} ms", m.name, m.kind, started.error().message,
+               delay.count());
+}
+
+void IngestionManager::stop_one(Managed& m) {
+  if (!m.started) return;
+  m.source->stop();
+  m.runtime.close();
+  m.started = false;
 }
 
 void IngestionManager::start() {
   {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(wake_mutex_);
     stopping_ = false;
-    for (auto& m : sources_) try_start(*m);
   }
   supervisor_ = std::thread([this] { supervise(); });
 }
 
 void IngestionManager::supervise() {
-  std::unique_lock lock(mutex_);
-  while (!stopping_) {
-    wake_.wait_for(lock, 500ms, [this] { return stopping_; });
-    if (stopping_) break;
+  pthread_setname_np(pthread_self(), "supervisor");
+  for (auto& m : sources_) start_one(*m);
+  for (;;) {
+    {
+      std::unique_lock lock(wake_mutex_);
+      if (wake_.wait_for(lock, kSupervisionTick, [this] { return stopping_; })) break;
+    }
     const auto now = std::chrono::steady_clock::now();
     for (auto& m : sources_) {
-      if (m->started && m->source->status().state == SourceState::Failed) {
-        spdlog::warn("source {} ({}) failed: {}; restarting", m->name, m->kind, m->source->status().last_error);
-        m->source->stop();
-        m->started = false;
+      const auto status = m->runtime.status().snapshot();
+      // A running source that failed on its own (its thread gave up): stopped, then restarted
+      // unless the failure is a configuration one.
+      if (m->started && status.state == SourceState::Failed) {
+        stop_one(*m);
+        if (status.error_kind == ErrorKind::Configuration) {
+          m->runtime.status().fail(SourceError{ErrorKind::Configuration, status.last_error}, SourceState::Failed);
+          m->next_attempt = std::chrono::steady_clock::time_point::max();
+          spdlog::error("source {} ({}) failed: {}; not retried until the configuration changes", m->name, m->kind,
+                        status.last_error);
+          continue;
+        }
         ++m->restarts;
         m->next_attempt = now + m->backoff.next();
+        spdlog::warn("source {} ({}) failed: {}; restarting", m->name, m->kind, status.last_error);
       } else if (!m->started && now >= m->next_attempt) {
-        try_start(*m);
+        start_one(*m);
       }
     }
   }
+  for (auto& m : sources_) stop_one(*m);
 }
 
 void IngestionManager::stop() {
   {
-    std::lock_guard lock(mutex_);
-    if (stopping_ && !supervisor_.joinable()) return;
+    std::lock_guard lock(wake_mutex_);
     stopping_ = true;
   }
   wake_.notify_all();
   if (supervisor_.joinable()) supervisor_.join();
-  for (auto& m : sources_) {
-    if (m->started) m->source->stop();
-    m->started = false;
-  }
-}
-
-void IngestionManager::submit(EventBatch batch, Completion done) {
-  Managed* m = nullptr;
-  if (auto it = by_name_.find(batch.source); it != by_name_.end()) m = it->second;
-  for (auto& event : batch.events) {
-    event.source = batch.source;
-    if (m && event.family.empty()) event.family = m->kind;
-  }
-  if (!m) return journal_.submit(std::move(batch), std::move(done));
-  journal_.submit(std::move(batch), [m, done = std::move(done)](const BatchResult& result) {
-    m->accepted += result.count(Submission::Accepted);
-    m->duplicates += result.count(Submission::Duplicate);
-    m->refused += result.count(Submission::Refused);
-    done(result);
-  });
 }
 
 std::vector<SourceReport> IngestionManager::reports() const {
   std::vector<SourceReport> out;
-  for (const auto& m : sources_) {
-    out.push_back({m->name, m->kind, m->source->status(), m->accepted.load(), m->duplicates.load(), m->refused.load(),
-                   m->restarts.load()});
-  }
+  for (const auto& m : sources_)
+    out.push_back({m->name, m->kind, m->runtime.family(), m->runtime.status().snapshot(), m->runtime.accepted(),
+                   m->runtime.duplicates(), m->runtime.refused(), m->restarts.load()});
   return out;
 }
 
 bool IngestionManager::all_running() const {
   for (const auto& m : sources_)
-    if (m->source->status().state != SourceState::Running) return false;
+    if (m->runtime.status().state() != SourceState::Running) return false;
   return true;
+}
+
+void IngestionManager::register_metrics(metrics::Registry& registry) {
+  registry.add_collector([this](metrics::MetricWriter& w) {
+    for (const auto& r : reports()) {
+      const metrics::LabelPairs source{{"source", r.name}};
+      w.gauge("chatops_source_up", "1 when the source is running.", r.status.state == SourceState::Running ? 1 : 0,
+              source);
+      for (const auto state : {SourceState::Starting, SourceState::Running, SourceState::Retrying, SourceState::Failed,
+                               SourceState::Stopped})
+        w.gauge("chatops_source_state", "The source's state (1 for the current one).", r.status.state == state ? 1 : 0,
+                {{"source", r.name}, {"state", std::string(to_string(state))}});
+      const bool failing = r.status.state == SourceState::Retrying || r.status.state == SourceState::Failed;
+      for (const auto kind : {ErrorKind::Configuration, ErrorKind::Transient})
+        w.gauge("chatops_source_error", "1 while the source is failing with an error of this class.",
+                failing && r.status.error_kind == kind ? 1 : 0,
+                {{"source", r.name}, {"class", std::string(to_string(kind))}});
+      const std::pair<const char*, std::uint64_t> counts[] = {{"consumed", r.status.consumed},
+                                                              {"processed", r.status.processed},
+                                                              {"skipped", r.status.skipped},
+                                                              {"failed", r.status.failed},
+                                                              {"committed", r.status.committed}};
+      for (const auto& [what, n] : counts)
+        w.counter("chatops_source_items_total", "Items a source handled, by outcome.", static_cast<double>(n),
+                  {{"source", r.name}, {"outcome", what}});
+      w.counter("chatops_events_accepted_total", "Events journaled.", static_cast<double>(r.accepted), source);
+      w.counter("chatops_events_duplicate_total", "Events suppressed as duplicates (dedupe key seen).",
+                static_cast<double>(r.duplicates), source);
+      w.counter("chatops_events_refused_total", "Events the journal could not store (not acknowledged).",
+                static_cast<double>(r.refused), source);
+      w.counter("chatops_source_restarts_total", "Restarts of a failed source.", static_cast<double>(r.restarts),
+                source);
+    }
+  });
 }
 
 }  // namespace chatops::ingestion

@@ -1,8 +1,9 @@
 #pragma once
-// Builds the sources declared under `sources:` through the registry, owns their lifecycle,
-// restarts failed ones with backoff, and stands between every source and the journal: a source
-// submits to the manager, the manager fills in source/kind, counts, and hands the event to the
-// journal, which answers only once the event is durable.
+// Builds the sources declared under `sources:` through the registry, gives each its runtime (its
+// link to the journal, its status and metrics), and supervises them: a source whose start failed
+// transiently is started again with exponential backoff; one with a configuration error stays
+// Failed and is reported, not retried. Sources are started and stopped by the supervisor thread
+// alone, outside any lock, so that one slow source never holds up another.
 #include <atomic>
 #include <condition_variable>
 #include <map>
@@ -13,6 +14,9 @@
 #include <vector>
 
 #include "core/config/node.hpp"
+#include "core/metrics.hpp"
+#include "ingestion/runtime/source_runtime.hpp"
+#include "ingestion/runtime/store.hpp"
 #include "ingestion/source.hpp"
 #include "ingestion/source_registry.hpp"
 
@@ -21,28 +25,24 @@ namespace chatops::ingestion {
 struct SourceReport {
   std::string name;
   std::string kind;
+  std::string family;
   IngestionStatus status;
-  std::uint64_t accepted = 0, duplicates = 0, refused = 0;  // outcomes of submit() for this source
+  std::uint64_t accepted = 0, duplicates = 0, refused = 0;  // outcomes of its submissions
   std::uint64_t restarts = 0;
 };
 
-class IngestionManager : public EventSink {
+class IngestionManager {
  public:
-  // `kinds`: what `kind:` may name (the registry; tests pass their own).
-  IngestionManager(EventSink& journal, SourceContext context,
+  // `kinds`: what `kind:` may name (the registry; tests pass their own). With a registry, every
+  // source's standard metrics are declared there (chatops_source_*, chatops_events_*).
+  IngestionManager(SourceStore& store, SourceServices services, metrics::Registry* registry = nullptr,
                    const std::vector<SourceKind>& kinds = source_kinds());
-  ~IngestionManager() override;
+  ~IngestionManager();
 
   // Validates and builds every entry of the `sources:` list; all problems are reported together.
   Result<void> configure(const config::Node& sources);
-  // Starts every source; a source that fails to start (or later reports Failed) is restarted with
-  // exponential backoff by the supervisor thread.
-  void start();
-  void stop();
-
-  // What sources call (any thread): stamps each event with its source and family, counts the
-  // outcomes per source, and hands the batch to the journal.
-  void submit(EventBatch batch, Completion done) override;
+  void start();  // starts every source, then supervises
+  void stop();   // stops every source (each within about a second)
 
   std::vector<SourceReport> reports() const;
   bool all_running() const;
@@ -50,14 +50,17 @@ class IngestionManager : public EventSink {
  private:
   struct Managed;
   void supervise();
-  void try_start(Managed& m);
-  EventSink& journal_;
-  SourceContext context_;
+  void start_one(Managed& m);
+  void stop_one(Managed& m);
+  void register_metrics(metrics::Registry& registry);
+
+  SourceStore& store_;
+  SourceServices services_;
+  metrics::Registry* registry_;
   const std::vector<SourceKind>& kinds_;
-  std::vector<std::unique_ptr<Managed>> sources_;
-  std::map<std::string, Managed*, std::less<>> by_name_;
+  std::vector<std::unique_ptr<Managed>> sources_;  // fixed once configured
   std::thread supervisor_;
-  mutable std::mutex mutex_;
+  std::mutex wake_mutex_;  // guards stopping_ only
   std::condition_variable wake_;
   bool stopping_ = false;
 };

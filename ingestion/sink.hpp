@@ -22,13 +22,26 @@ enum class Submission {
 };
 std::string_view to_string(Submission s);
 
+// A change to the submitting source's state (its scope "source/<name>" in the journal): `value`
+// set, or deleted when nullopt.
+struct StateChange {
+  std::string key;
+  std::optional<std::string> value;
+};
+
 struct EventBatch {
   std::string source;                 // the submitting source's config name
   std::vector<IngestionEvent> events;  // may be empty when only the cursor moves
   // The source's position upstream after these events (a file offset, a row id, a page token…),
   // saved in the same transaction as the events: it moves if and only if they are durable.
   std::optional<std::string> cursor;
+  // What the source remembers of upstream after these events (the items an API poller has seen),
+  // saved in the same transaction too.
+  std::vector<StateChange> state{};
 };
+
+// The journal scope of a source's own state.
+inline std::string source_state_scope(std::string_view source) { return "source/" + std::string(source); }
 
 struct BatchResult {
   std::vector<Submission> outcomes;  // one per event, in order

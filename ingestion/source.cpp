@@ -6,15 +6,30 @@ std::string_view to_string(SourceState s) {
   switch (s) {
     case SourceState::Starting: return "starting";
     case SourceState::Running: return "running";
+    case SourceState::Retrying: return "retrying";
     case SourceState::Failed: return "failed";
     case SourceState::Stopped: return "stopped";
   }
   return "unknown";
 }
 
+std::string_view to_string(ErrorKind k) {
+  return k == ErrorKind::Configuration ? "configuration" : "transient";
+}
+
+void StatusCounters::fail(const SourceError& error, SourceState state) {
+  {
+    std::lock_guard lock(error_mutex_);
+    last_error_ = error.message;
+    error_kind_ = error.kind;
+  }
+  state_.store(state);
+}
+
 void StatusCounters::set_error(std::string message) {
   std::lock_guard lock(error_mutex_);
   last_error_ = std::move(message);
+  error_kind_.reset();
 }
 
 IngestionStatus StatusCounters::snapshot() const {
@@ -27,6 +42,7 @@ IngestionStatus StatusCounters::snapshot() const {
   s.committed = committed.load();
   std::lock_guard lock(error_mutex_);
   s.last_error = last_error_;
+  s.error_kind = error_kind_;
   return s;
 }
 

@@ -1,52 +1,82 @@
 #pragma once
-// The interface every source kind implements (webhook, api, file, db, stream, log, metric).
+// The interface every source kind implements (webhook, api, db, file, stream, log, metric), and
+// how it reports its state. A source gets its SourceRuntime at start: where it submits events,
+// reads its cursor, keeps its state and counts.
 #include <atomic>
 #include <cstdint>
+#include <expected>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
-#include "core/error.hpp"
 #include "ingestion/sink.hpp"
 
 namespace chatops::ingestion {
 
-enum class SourceState { Starting, Running, Failed, Stopped };
+class SourceRuntime;
+
+// Running: working. Retrying: a transient failure (an upstream down, a timeout); it retries by
+// itself with backoff. Failed: it stopped; a configuration error is not retried, a transient one
+// is, by the supervisor.
+enum class SourceState { Starting, Running, Retrying, Failed, Stopped };
 std::string_view to_string(SourceState s);
+
+// What an error means for what happens next.
+enum class ErrorKind {
+  Configuration,  // permanent until the configuration changes: wrong credentials, a missing table
+  Transient,      // worth retrying later: a connection refused, a timeout, a 503
+};
+std::string_view to_string(ErrorKind k);
+
+struct SourceError {
+  ErrorKind kind = ErrorKind::Transient;
+  std::string message;
+  static SourceError configuration(std::string message) { return {ErrorKind::Configuration, std::move(message)}; }
+  static SourceError transient(std::string message) { return {ErrorKind::Transient, std::move(message)}; }
+};
+
+template <class T = void>
+using SourceResult = std::expected<T, SourceError>;
 
 struct IngestionStatus {
   SourceState state = SourceState::Stopped;
-  std::uint64_t consumed = 0;   // items read from upstream (requests, messages, lines…)
+  std::uint64_t consumed = 0;   // items read from upstream (requests, messages, rows, lines…)
   std::uint64_t processed = 0;  // turned into an event and accepted
-  std::uint64_t skipped = 0;    // authenticated but unwanted or unmapped
+  std::uint64_t skipped = 0;    // authenticated but unwanted, unmapped or already seen
   std::uint64_t failed = 0;     // rejected or could not be processed
-  std::uint64_t committed = 0;  // acknowledged upstream
+  std::uint64_t committed = 0;  // acknowledged upstream (or checkpointed)
   std::string last_error;
+  std::optional<ErrorKind> error_kind;  // of last_error
 };
 
-// Thread-safe counters a source keeps and reports through status().
+// Thread-safe counters and state a source keeps (the runtime owns one per source).
 class StatusCounters {
  public:
   std::atomic<std::uint64_t> consumed{0}, processed{0}, skipped{0}, failed{0}, committed{0};
   void set_state(SourceState s) { state_.store(s); }
-  void set_error(std::string message);
+  SourceState state() const { return state_.load(); }
+  // Records the error and moves to `state` (Retrying or Failed).
+  void fail(const SourceError& error, SourceState state);
+  void set_error(std::string message);  // a problem that changes nothing (an item refused)
   IngestionStatus snapshot() const;
 
  private:
   std::atomic<SourceState> state_{SourceState::Stopped};
   mutable std::mutex error_mutex_;
   std::string last_error_;
+  std::optional<ErrorKind> error_kind_;
 };
 
 class IngestionSource {
  public:
   virtual ~IngestionSource() = default;
-  virtual const std::string& name() const = 0;
-  virtual std::string_view kind() const = 0;
-  // Starts consuming; events go to `sink`. An error here is retried by the manager with backoff.
-  virtual Result<void> start(EventSink& sink) = 0;
+  // Begins and returns at once: connecting and reading happen on the source's own thread (or on
+  // the HTTP loop). An error returned here is classified: a transient one is retried by the
+  // supervisor with backoff, a configuration one is not.
+  virtual SourceResult<> start(SourceRuntime& runtime) = 0;
+  // Returns within about a second; nothing is submitted after it returns.
   virtual void stop() = 0;
-  virtual IngestionStatus status() const = 0;
 };
 
 }  // namespace chatops::ingestion

@@ -1,5 +1,7 @@
 #include "ingestion/source_registry.hpp"
 
+#include <algorithm>
+
 #include "ingestion/webhook/webhook_source.hpp"
 
 namespace chatops::ingestion {
@@ -10,6 +12,11 @@ config::Schema common_source_schema() {
       .required();
   s.field("kind", config::Kind::String, "What kind of source this is.").required();
   return s;
+}
+
+const std::vector<std::string_view>& source_families() {
+  static const std::vector<std::string_view> families = {"webhook", "api", "file", "db", "stream", "log", "metric"};
+  return families;
 }
 
 const std::vector<SourceKind>& source_kinds() {
@@ -32,6 +39,9 @@ Result<ValidatedSource> validate_source(const config::Node& entry, const std::ve
     for (const auto& k : kinds) known += (known.empty() ? "" : ", ") + k.name;
     return std::unexpected(entry["kind"].error("unknown source kind '" + kind_name + "' (known: " + known + ")"));
   }
+  if (std::ranges::find(source_families(), kind->family) == source_families().end())
+    return std::unexpected(entry["kind"].error("source kind '" + kind_name + "' declares the family '" + kind->family +
+                                               "', which no bind type takes"));
   auto validated = kind->validate(entry);
   if (!validated) return std::unexpected(validated.error());
   return ValidatedSource{kind, std::move(*validated)};

@@ -9,23 +9,29 @@
 
 #include "core/config/node.hpp"
 #include "core/metrics.hpp"
-#include "http/server.hpp"
 #include "ingestion/source.hpp"
+
+namespace chatops::http {
+class Server;
+}
 
 namespace chatops::ingestion {
 
 // Shared services a source may need, owned by the application.
-struct SourceContext {
-  http::Server* http = nullptr;            // the listener (webhooks); null when not serving HTTP
-  metrics::Registry* metrics = nullptr;    // where a source declares its own metrics
+struct SourceServices {
+  http::Server* http = nullptr;  // the listener (webhooks); null when not serving HTTP
 };
 
+// The source families: the ingestion bind types an event goes to.
+const std::vector<std::string_view>& source_families();
+
 struct SourceKind {
-  std::string name;  // the `kind:` value
+  std::string name;    // the `kind:` value
+  std::string family;  // one of source_families(): what its events are, for the bind table
   std::string doc;
   // Checks one `sources:` entry (common keys and the kind's own) and returns it with defaults.
   std::function<Result<config::Node>(const config::Node& raw)> validate;
-  std::function<Result<std::unique_ptr<IngestionSource>>(const config::Node& validated, SourceContext&)> make;
+  std::function<Result<std::unique_ptr<IngestionSource>>(const config::Node& validated, SourceServices&)> make;
   // The schemas behind validate, for the configuration reference.
   std::function<std::vector<config::Schema>()> schemas;
 };

@@ -8,35 +8,16 @@
 
 #include "core/config/internal.hpp"
 #include "core/config/positions.hpp"
+#include "core/text/suggest.hpp"
 #include "core/config/node.hpp"
 
 namespace chatops::config {
 namespace {
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
 std::string did_you_mean(const Schema& schema, std::string_view key) {
-  constexpr std::size_t max_distance = 2;
-  const Field* best = nullptr;
-  std::size_t best_distance = max_distance + 1;
-  for (const Field& field : schema.fields()) {
-    const std::size_t distance = edit_distance(key, field.name());
-    if (distance < best_distance) best = &field, best_distance = distance;
-  }
-  return best ? " (did you mean \"" + best->name() + "\"?)" : "";
+  std::vector<std::string> names;
+  for (const Field& field : schema.fields()) names.push_back(field.name());
+  return text::did_you_mean(key, names);
 }
 
 std::string noun(Kind kind) {

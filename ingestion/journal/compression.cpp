@@ -47,11 +47,15 @@ std::string compress(std::string_view text) {
   if (text.empty()) return {};
   LZ4F_preferences_t preferences = LZ4F_INIT_PREFERENCES;
   preferences.frameInfo.contentSize = text.size();  // lets decompress() allocate once
-  std::string frame(LZ4F_compressFrameBound(text.size(), &preferences), '\0');
-  // (Its state lives on the stack: no context to keep between calls.)
-  const size_t n = LZ4F_compressFrame(frame.data(), frame.size(), text.data(), text.size(), &preferences);
-  if (LZ4F_isError(n)) return {};
-  frame.resize(n);
+  std::string frame;
+  bool failed = false;
+  // Written by LZ4 directly (no zero-filling first); its state lives on the stack.
+  frame.resize_and_overwrite(LZ4F_compressFrameBound(text.size(), &preferences), [&](char* out, std::size_t bound) {
+    const size_t n = LZ4F_compressFrame(out, bound, text.data(), text.size(), &preferences);
+    failed = LZ4F_isError(n);
+    return failed ? 0 : n;
+  });
+  if (failed) return {};
   return frame;
 }
 
@@ -66,10 +70,15 @@ std::optional<std::string> decompress(std::string_view frame) {
   if (LZ4F_isError(LZ4F_getFrameInfo(context, &info, frame.data(), &header)) || info.contentSize == 0 ||
       info.contentSize > kMaxText)
     return std::nullopt;
-  std::string text(info.contentSize, '\0');
-  std::size_t out = text.size(), in = frame.size() - header;
-  const size_t hint = LZ4F_decompress(context, text.data(), &out, frame.data() + header, &in, nullptr);
-  if (LZ4F_isError(hint) || hint != 0 || out != text.size() || header + in != frame.size()) return std::nullopt;
+  std::string text;
+  bool whole = false;
+  text.resize_and_overwrite(info.contentSize, [&](char* out, std::size_t size) {
+    std::size_t written = size, in = frame.size() - header;
+    const size_t hint = LZ4F_decompress(context, out, &written, frame.data() + header, &in, nullptr);
+    whole = !LZ4F_isError(hint) && hint == 0 && written == size && header + in == frame.size();
+    return whole ? written : 0;
+  });
+  if (!whole) return std::nullopt;
   return text;
 }
 

@@ -27,6 +27,7 @@ struct Journal::Job {
   std::string source;
   std::vector<Row> rows;
   std::optional<std::string> cursor;
+  std::vector<StateChange> state;
   Completion done;
 };
 
@@ -103,6 +104,7 @@ void Journal::submit(EventBatch batch, Completion done) {
   auto job = std::make_unique<Job>();
   job->source = std::move(batch.source);
   job->cursor = std::move(batch.cursor);
+  job->state = std::move(batch.state);
   job->done = std::move(done);
   job->rows.reserve(batch.events.size());
   for (auto& event : batch.events) job->rows.push_back(row_of(std::move(event)));
@@ -171,12 +173,13 @@ std::int64_t Journal::write_jobs(std::vector<std::unique_ptr<Job>>& jobs) {
   const auto seen_after = now - options_.dedupe_window.count();
   std::vector<BatchResult> results(jobs.size());
   std::size_t events = 0;
+  for (const auto& job : jobs) events += job->rows.size();
   auto written = journal_db::guarded("committing events", [&] {
     // IMMEDIATE takes the write lock up front (waiting on the reader connection if needed)
     // instead of failing on a lock upgrade; an all-probe batch thus checks writability too.
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
     if (!writer_statements_) writer_statements_ = std::make_unique<WriterStatements>(db);
-    auto& [find_key, put_key, insert, put_cursor] = *writer_statements_;
+    auto& [find_key, put_key, insert, put_cursor, put_state, delete_state] = *writer_statements_;
     for (std::size_t j = 0; j < jobs.size(); ++j) {
       const auto& job = *jobs[j];
       auto& result = results[j];
@@ -184,7 +187,6 @@ std::int64_t Journal::write_jobs(std::vector<std::unique_ptr<Job>>& jobs) {
       result.ids.assign(job.rows.size(), 0);
       for (std::size_t i = 0; i < job.rows.size(); ++i) {
         const auto& e = job.rows[i];
-        ++events;
         if (!e.dedupe_key.empty()) {
           find_key.bind(1, job.source);
           find_key.bind(2, e.dedupe_key);
@@ -221,6 +223,20 @@ std::int64_t Journal::write_jobs(std::vector<std::unique_ptr<Job>>& jobs) {
         put_cursor.bind(3, now);
         put_cursor.exec();
         put_cursor.reset();
+      }
+      if (!job.state.empty()) {
+        const auto scope = source_state_scope(job.source);
+        for (const auto& change : job.state) {
+          auto& statement = change.value ? put_state : delete_state;
+          statement.bind(1, scope);
+          statement.bindNoCopy(2, change.key);
+          if (change.value) {
+            statement.bindNoCopy(3, *change.value);
+            statement.bind(4, now);
+          }
+          statement.exec();
+          statement.reset();
+        }
       }
     }
     tx.commit();

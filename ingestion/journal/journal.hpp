@@ -30,7 +30,7 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "ingestion/sink.hpp"
+#include "ingestion/runtime/store.hpp"
 
 namespace SQLite {
 class Database;
@@ -73,7 +73,7 @@ struct PruneCounts {
   std::int64_t events = 0, dedupe_keys = 0, state = 0;
 };
 
-class Journal final : public EventSink {
+class Journal final : public SourceStore {
  public:
   using Clock = std::function<std::chrono::system_clock::time_point()>;
 
@@ -96,8 +96,8 @@ class Journal final : public EventSink {
   JournalStats stats() const;
 
   // --- reader side (the dispatcher)
-  // Events not done, in id order. Their payload is in `raw` (not parsed: most handlers never
-  // look at it; bindings parse it into fields.raw for those that do).
+  // Events not done, in id order. Their payload stays compressed (raw_compressed; payload_text()
+  // reads it): most handlers never look at it; bindings parse it into `raw` for those that do.
   Result<std::vector<IngestionEvent>> pending_events(std::int64_t after_id, std::size_t limit);
   // The outputs of an event already said (sent) or counted in a digest line (digested).
   Result<std::vector<Delivery>> deliveries(std::int64_t event_id);
@@ -118,14 +118,14 @@ class Journal final : public EventSink {
 
   // --- cursors and component state
   // The cursor last committed with a batch of `source` (nullopt before the first).
-  Result<std::optional<std::string>> cursor(std::string_view source);
+  Result<std::optional<std::string>> cursor(std::string_view source) override;
   // Small durable values a component keeps between runs (an STS policy, what a poller has seen),
   // by scope (the component) and key. Expired entries read as absent and are pruned.
   Result<void> put_state(std::string_view scope, std::string_view key, std::string_view value,
-                         std::optional<std::chrono::system_clock::time_point> expires = std::nullopt);
-  Result<std::optional<std::string>> get_state(std::string_view scope, std::string_view key);
-  Result<std::vector<std::pair<std::string, std::string>>> list_state(std::string_view scope);
-  Result<void> delete_state(std::string_view scope, std::string_view key);
+                         std::optional<std::chrono::system_clock::time_point> expires = std::nullopt) override;
+  Result<std::optional<std::string>> get_state(std::string_view scope, std::string_view key) override;
+  Result<std::vector<std::pair<std::string, std::string>>> list_state(std::string_view scope) override;
+  Result<void> delete_state(std::string_view scope, std::string_view key) override;
 
   // Groups reader-side writes into one transaction (one fsync instead of one per mark). Commits
   // in commit(); rolls back if destroyed uncommitted. Not nestable.

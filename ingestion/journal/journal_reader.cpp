@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include "ingestion/journal/journal.hpp"
-#include "ingestion/journal/compression.hpp"
 #include "ingestion/journal/journal_db.hpp"
 #include "ingestion/journal/statements.hpp"
 
@@ -27,10 +26,7 @@ IngestionEvent event_from_row(SQLite::Statement& row) {
   if (e.fields.is_discarded()) e.fields = nlohmann::json::object();  // only if edited by hand
   e.default_template = row.getColumn(8).getString();
   const auto frame = row.getColumn(9);
-  if (auto raw = compression::decompress({static_cast<const char*>(frame.getBlob()), static_cast<std::size_t>(frame.getBytes())}))
-    e.raw = std::move(*raw);
-  else
-    spdlog::error("journal: event {}: its payload does not decompress; it is said without it", e.id);
+  e.raw_compressed.assign(static_cast<const char*>(frame.getBlob()), static_cast<std::size_t>(frame.getBytes()));
   return e;
 }
 

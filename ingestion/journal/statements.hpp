@@ -20,8 +20,10 @@ struct Journal::WriterStatements {
         insert(db,
                "INSERT INTO events(source, family, topic, time_ms, severity, dedupe_key, fields_json, "
                "default_template, received_ms, raw_compressed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-        put_cursor(db, "INSERT OR REPLACE INTO cursors(source, cursor, updated_ms) VALUES (?, ?, ?)") {}
-  SQLite::Statement find_key, put_key, insert, put_cursor;
+        put_cursor(db, "INSERT OR REPLACE INTO cursors(source, cursor, updated_ms) VALUES (?, ?, ?)"),
+        put_state(db, "INSERT OR REPLACE INTO state(scope, key, value, expires_ms, updated_ms) VALUES (?, ?, ?, NULL, ?)"),
+        delete_state(db, "DELETE FROM state WHERE scope = ? AND key = ?") {}
+  SQLite::Statement find_key, put_key, insert, put_cursor, put_state, delete_state;
 };
 
 // The reader connection's (the dispatcher's), under reader_mutex_.

@@ -48,19 +48,6 @@ std::optional<std::string> form_field(std::string_view body, std::string_view na
 
 Rejection unsupported(std::string reason) { return Rejection{415, "unsupported_media_type", std::move(reason)}; }
 
-// Why simdjson refused a text, with the line and column that nlohmann's parser reports for it (only
-// on this error path).
-std::string malformed_reason(const std::string& text, simdjson::error_code error) {
-  try {
-    const json parsed = json::parse(text);
-    (void)parsed;
-  } catch (const json::parse_error& e) {
-    return std::string("malformed JSON: ") + e.what();
-  }
-  // Valid JSON that simdjson cannot represent, e.g. an integer beyond 64 bits.
-  return std::string("unsupported JSON: ") + simdjson::error_message(error);
-}
-
 }  // namespace
 
 Rejection bad_request(std::string_view cause, std::string reason) {
@@ -73,114 +60,21 @@ std::expected<JsonBody, Rejection> parse_json_body(const Request& request) {
   const std::string media = ascii_lower(trim(std::string_view(*content_type).substr(0, content_type->find(';'))));
 
   JsonBody body;
+  const std::string* text = &request.body;
   if (media == "application/x-www-form-urlencoded") {
     auto payload = form_field(request.body, "payload");
     if (!payload) return std::unexpected(unsupported("form body without a payload field"));
-    body.text_ = std::move(*payload);
+    body.decoded_ = std::move(*payload);
+    text = &body.decoded_;
   } else if (media != "application/json" && !media.ends_with("+json")) {
     return std::unexpected(unsupported("Content-Type " + media + " is not JSON"));
-  } else {
-    body.text_ = request.body;
   }
-
-  body.parser_ = std::make_unique<simdjson::dom::parser>();
-  auto error = body.parser_->allocate(std::max<std::size_t>(body.text_.size(), 64), kMaxJsonDepth);
-  if (!error) error = body.parser_->parse(body.text_).get(body.root_);
-  if (error == simdjson::DEPTH_ERROR)
-    return std::unexpected(bad_request("malformed_json", "JSON nested deeper than " + std::to_string(kMaxJsonDepth)));
-  if (error) return std::unexpected(bad_request("malformed_json", malformed_reason(body.text_, error)));
+  body.text_ = *text;
+  // Read in place when the text has simdjson's padding to spare (the HTTP server leaves it).
+  auto document = payload::parse_json(*text);
+  if (!document) return std::unexpected(bad_request("malformed_json", std::move(document.error())));
+  body.document_ = std::move(*document);
   return body;
 }
-
-Result<std::string> compile_pointer(const std::string& pointer) {
-  try {
-    (void)json::json_pointer(pointer);  // the syntax check only; lookups go through simdjson
-    return pointer;
-  } catch (const json::exception&) {
-    return fail("\"" + pointer + "\" is not a JSON pointer (RFC 6901, e.g. /event/id)");
-  }
-}
-
-std::optional<Value> find(Value v, std::string_view pointer) {
-  Value found;
-  if (v.at_pointer(pointer).get(found)) return std::nullopt;
-  return found;
-}
-
-std::string as_text(std::optional<Value> value, std::string_view fallback) {
-  if (!value) return std::string(fallback);
-  switch (value->type()) {
-    case simdjson::dom::element_type::STRING: return std::string(value->get_string().value_unsafe());
-    case simdjson::dom::element_type::INT64: return std::to_string(value->get_int64().value_unsafe());
-    case simdjson::dom::element_type::UINT64: return std::to_string(value->get_uint64().value_unsafe());
-    case simdjson::dom::element_type::DOUBLE: return json(value->get_double().value_unsafe()).dump();
-    case simdjson::dom::element_type::BOOL: return value->get_bool().value_unsafe() ? "true" : "false";
-    default: return std::string(fallback);
-  }
-}
-
-std::string text_at(Value v, std::string_view pointer, std::string_view fallback) {
-  return as_text(find(v, pointer), fallback);
-}
-
-std::int64_t int_at(Value v, std::string_view pointer, std::int64_t fallback) {
-  const auto found = find(v, pointer);
-  std::int64_t n;
-  return found && found->is_int64() && !found->get_int64().get(n) ? n : fallback;
-}
-
-bool bool_at(Value v, std::string_view pointer, bool fallback) {
-  const auto found = find(v, pointer);
-  bool b;
-  return found && found->is_bool() && !found->get_bool().get(b) ? b : fallback;
-}
-
-json to_json(Value v) {
-  using Type = simdjson::dom::element_type;
-  switch (v.type()) {
-    case Type::ARRAY: {
-      json out = json::array();
-      for (Value item : v.get_array()) out.push_back(to_json(item));
-      return out;
-    }
-    case Type::OBJECT: {
-      json out = json::object();
-      for (auto [key, value] : v.get_object()) out[std::string(key)] = to_json(value);
-      return out;
-    }
-    case Type::STRING: return std::string(v.get_string().value_unsafe());
-    case Type::INT64: return v.get_int64().value_unsafe();
-    case Type::UINT64: return v.get_uint64().value_unsafe();
-    case Type::DOUBLE: return v.get_double().value_unsafe();
-    case Type::BOOL: return v.get_bool().value_unsafe();
-    case Type::NULL_VALUE: return nullptr;
-  }
-  return nullptr;
-}
-
-std::string first_line(std::string_view text, std::size_t max) {
-  text = text.substr(0, text.find_first_of("\r\n"));
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  // Count characters, not bytes: a cut never splits a UTF-8 sequence.
-  std::size_t chars = 0, cut = text.size();
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text::is_continuation_byte(text[i])) continue;
-    if (chars == max - 1) cut = i;
-    if (++chars > max) return std::string(text.substr(0, cut)) + "…";
-  }
-  return std::string(text);
-}
-
-std::string ascii_lower(std::string_view s) {
-  std::string out(s);
-  std::ranges::transform(out, out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-bool is_token(std::string_view s) {
-  return !s.empty() && std::ranges::all_of(s, [](char c) { return c > ' ' && c < 0x7f; });
-}
-
-nlohmann::json or_null(std::string text) { return text.empty() ? nlohmann::json() : nlohmann::json(std::move(text)); }
 
 }  // namespace chatops::ingestion::webhook

@@ -23,25 +23,24 @@ std::string printable(std::string_view s) {
   return out;
 }
 
-WebhookRoute::WebhookRoute(std::string source, std::shared_ptr<const Provider> provider, EventSink& sink,
-                           std::shared_ptr<StatusCounters> counters, metrics::Registry* registry)
-    : source_(std::move(source)), provider_(std::move(provider)), sink_(sink), counters_(std::move(counters)) {
-  if (registry)
-    rejected_ = &registry->counter_family("chatops_events_rejected_total", "Requests refused, by source and reason.",
-                                          {"source", "reason"});
-}
+WebhookRoute::WebhookRoute(std::shared_ptr<const Provider> provider, SourceRuntime& runtime)
+    : provider_(std::move(provider)),
+      runtime_(runtime),
+      rejected_(runtime.metrics().counter("chatops_events_rejected_total", "Requests refused, by source and reason.",
+                                          {"reason"})) {}
 
 http::Response WebhookRoute::reject(const Rejection& r, const std::string& remote) const {
-  counters_->consumed++;
-  counters_->failed++;
-  if (rejected_) rejected_->labels({source_, r.cause}).inc();
+  auto& status = runtime_.status();
+  status.consumed++;
+  status.failed++;
+  rejected_.inc({r.cause});
   bool first = false;
   {
     std::lock_guard lock(logged_mutex_);
     first = logged_causes_.insert(r.cause).second;
   }
   // Once per cause at warn, so that a misconfigured sender shows without flooding the log.
-  spdlog::log(first ? spdlog::level::warn : spdlog::level::debug, "webhook {}: refused ({}): {} from {}{}", source_,
+  spdlog::log(first ? spdlog::level::warn : spdlog::level::debug, "webhook {}: refused ({}): {} from {}{}", runtime_.name(),
               r.cause, printable(r.reason), remote, first ? " (further ones are logged at debug)" : "");
   return json_response(r.status, {{"status", "rejected"}, {"cause", r.cause}, {"reason", r.reason}});
 }
@@ -58,31 +57,27 @@ void WebhookRoute::handle(http::Request request, http::Responder responder) {
   if (auto refused = provider_->authenticate(request)) return responder.send(reject(*refused, request.remote));
   auto parsed = provider_->parse(request);
   if (!parsed) return responder.send(reject(parsed.error(), request.remote));
-  counters_->consumed++;
+  auto& status = runtime_.status();
+  status.consumed++;
   if (parsed->events.empty()) {
-    counters_->skipped++;
-    counters_->committed++;
-    spdlog::debug("webhook {}: skipped: {}", source_, printable(parsed->skip_reason));
+    status.skipped++;
+    status.committed++;
+    spdlog::debug("webhook {}: skipped: {}", runtime_.name(), printable(parsed->skip_reason));
     return responder.send(json_response(202, {{"status", "skipped"}, {"reason", parsed->skip_reason}}));
   }
-  EventBatch batch{source_, std::move(parsed->events), std::nullopt};
-  for (auto& event : batch.events) {
-    event.source = source_;
-    event.family = "webhook";
-  }
   // Answered on the journal's thread once the batch is durable; the loop serves others meanwhile.
-  sink_.submit(std::move(batch), [counters = counters_, responder](const BatchResult& result) {
+  runtime_.submit(std::move(parsed->events), std::nullopt, [&status, responder](const BatchResult& result) {
     if (!result.committed()) {
       // Not durable: a 5xx makes the sender retry (the dedupe key absorbs the repeat).
-      counters->failed++;
-      counters->set_error("the journal refused an event: " + result.error);
+      status.failed++;
+      status.set_error("the journal refused an event: " + result.error);
       auto r = json_response(503, {{"status", "unavailable"}});
       r.headers.emplace_back("Retry-After", "5");
       return responder.send(std::move(r));
     }
     const auto accepted = result.count(Submission::Accepted);
-    counters->processed += accepted;
-    counters->committed++;
+    status.processed += accepted;
+    status.committed++;
     if (accepted == 0) return responder.send(json_response(200, {{"status", "duplicate"}}));
     responder.send(json_response(202, {{"status", "accepted"}, {"events", accepted}}));
   });

@@ -12,18 +12,17 @@
 #include <set>
 #include <string>
 
-#include "core/metrics.hpp"
 #include "http/server.hpp"
-#include "ingestion/source.hpp"
+#include "ingestion/runtime/source_runtime.hpp"
 #include "ingestion/webhook/provider.hpp"
 
 namespace chatops::ingestion::webhook {
 
 class WebhookRoute final : public http::Handler {
  public:
-  // `sink` and `counters` are shared with the source: an answer still to come keeps them alive.
-  WebhookRoute(std::string source, std::shared_ptr<const Provider> provider, EventSink& sink,
-               std::shared_ptr<StatusCounters> counters, metrics::Registry* registry);
+  // `runtime` (the source's) must outlive the answers still to come: the application stops the
+  // HTTP server and the sources, and drains the journal, before it destroys the runtimes.
+  WebhookRoute(std::shared_ptr<const Provider> provider, SourceRuntime& runtime);
 
   std::optional<http::Response> check_head(const http::Request& request) const override;
   void handle(http::Request request, http::Responder responder) override;
@@ -31,11 +30,9 @@ class WebhookRoute final : public http::Handler {
  private:
   http::Response reject(const Rejection& r, const std::string& remote) const;
 
-  std::string source_;
   std::shared_ptr<const Provider> provider_;
-  EventSink& sink_;
-  std::shared_ptr<StatusCounters> counters_;
-  metrics::Family<metrics::Counter>* rejected_ = nullptr;
+  SourceRuntime& runtime_;
+  SourceMetrics::Counter rejected_;
   mutable std::mutex logged_mutex_;
   mutable std::set<std::string> logged_causes_;  // logged at warn once
 };

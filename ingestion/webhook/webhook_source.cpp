@@ -4,29 +4,25 @@
 
 namespace chatops::ingestion::webhook {
 
-WebhookSource::WebhookSource(std::string name, std::string path, std::shared_ptr<const Provider> provider,
-                             http::Server& server, metrics::Registry* metrics)
-    : name_(std::move(name)), path_(std::move(path)), provider_(std::move(provider)), server_(server), metrics_(metrics) {}
+WebhookSource::WebhookSource(std::string path, std::shared_ptr<const Provider> provider, http::Server& server)
+    : path_(std::move(path)), provider_(std::move(provider)), server_(server) {}
 
 WebhookSource::~WebhookSource() { stop(); }
 
-Result<void> WebhookSource::start(EventSink& sink) {
-  counters_->set_state(SourceState::Starting);
-  auto route = std::make_shared<WebhookRoute>(name_, provider_, sink, counters_, metrics_);
-  if (auto added = server_.add_route(path_, {"POST"}, std::move(route)); !added) {
-    counters_->set_state(SourceState::Failed);
-    counters_->set_error(added.error().message);
-    return added;
-  }
-  routed_ = true;
-  counters_->set_state(SourceState::Running);
+SourceResult<> WebhookSource::start(SourceRuntime& runtime) {
+  // A path taken by another source stays taken until the configuration changes.
+  if (auto added = server_.add_route(path_, {"POST"}, std::make_shared<WebhookRoute>(provider_, runtime)); !added)
+    return std::unexpected(SourceError::configuration(added.error().message));
+  runtime_ = &runtime;
+  runtime.status().set_state(SourceState::Running);
   return {};
 }
 
 void WebhookSource::stop() {
-  if (routed_) server_.remove_route(path_);
-  routed_ = false;
-  counters_->set_state(SourceState::Stopped);
+  if (!runtime_) return;
+  server_.remove_route(path_);
+  runtime_->status().set_state(SourceState::Stopped);
+  runtime_ = nullptr;
 }
 
 config::Schema webhook_source_schema() {
@@ -61,24 +57,24 @@ Result<config::Node> validate_webhook_source(const config::Node& raw) {
   return validated;
 }
 
-Result<std::unique_ptr<IngestionSource>> make_webhook_source(const config::Node& validated, http::Server& server,
-                                                             metrics::Registry* metrics) {
+Result<std::unique_ptr<IngestionSource>> make_webhook_source(const config::Node& validated, http::Server& server) {
   const ProviderSpec* spec = find_provider(validated.str("provider"));
   if (!spec) return std::unexpected(validated["provider"].error("unknown provider"));
   auto provider = spec->make(validated);
   if (!provider) return std::unexpected(provider.error());
-  return std::make_unique<WebhookSource>(validated.str("name"), validated.str("path"),
-                                         std::shared_ptr<const Provider>(std::move(*provider)), server, metrics);
+  return std::make_unique<WebhookSource>(validated.str("path"), std::shared_ptr<const Provider>(std::move(*provider)),
+                                         server);
 }
 
 SourceKind webhook_source_kind() {
   return {
       .name = "webhook",
+      .family = "webhook",
       .doc = "Webhooks received on a path of the http: listener; `provider` says who sends them.",
       .validate = validate_webhook_source,
-      .make = [](const config::Node& validated, SourceContext& context) -> Result<std::unique_ptr<IngestionSource>> {
-        if (!context.http) return fail("webhook sources need the http: listener");
-        return make_webhook_source(validated, *context.http, context.metrics);
+      .make = [](const config::Node& validated, SourceServices& services) -> Result<std::unique_ptr<IngestionSource>> {
+        if (!services.http) return fail("webhook sources need the http: listener");
+        return make_webhook_source(validated, *services.http);
       },
       .schemas =
           [] {

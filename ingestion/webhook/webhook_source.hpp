@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/config/node.hpp"
+#include "ingestion/runtime/source_runtime.hpp"
 #include "ingestion/source.hpp"
 #include "ingestion/source_registry.hpp"
 #include "http/server.hpp"
@@ -13,23 +14,17 @@ namespace chatops::ingestion::webhook {
 
 class WebhookSource final : public IngestionSource {
  public:
-  WebhookSource(std::string name, std::string path, std::shared_ptr<const Provider> provider, http::Server& server,
-                metrics::Registry* metrics);
+  WebhookSource(std::string path, std::shared_ptr<const Provider> provider, http::Server& server);
   ~WebhookSource() override;
 
-  const std::string& name() const override { return name_; }
-  std::string_view kind() const override { return "webhook"; }
-  Result<void> start(EventSink& sink) override;  // takes the path
-  void stop() override;                          // gives it up (answers still to come go out)
-  IngestionStatus status() const override { return counters_->snapshot(); }
+  SourceResult<> start(SourceRuntime& runtime) override;  // takes the path
+  void stop() override;                                   // gives it up (answers still to come go out)
 
  private:
-  std::string name_, path_;
+  std::string path_;
   std::shared_ptr<const Provider> provider_;
   http::Server& server_;
-  metrics::Registry* metrics_;
-  std::shared_ptr<StatusCounters> counters_ = std::make_shared<StatusCounters>();
-  bool routed_ = false;
+  SourceRuntime* runtime_ = nullptr;  // while started
 };
 
 // The keys every webhook source has: the common source keys, provider and path.
@@ -37,8 +32,7 @@ config::Schema webhook_source_schema();
 // Validates one `sources:` entry with the common keys merged with its provider's; an unknown
 // provider is an error listing the known ones.
 Result<config::Node> validate_webhook_source(const config::Node& raw);
-Result<std::unique_ptr<IngestionSource>> make_webhook_source(const config::Node& validated, http::Server& server,
-                                                             metrics::Registry* metrics = nullptr);
+Result<std::unique_ptr<IngestionSource>> make_webhook_source(const config::Node& validated, http::Server& server);
 // The registry entry (source_registry.cpp).
 SourceKind webhook_source_kind();
 

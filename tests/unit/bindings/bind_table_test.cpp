@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "bindings/bind_table.hpp"
+#include "ingestion/source_registry.hpp"
 
 using namespace chatops::bindings;
 using chatops::text::CaseMapping;
@@ -162,7 +163,19 @@ TEST_CASE("a throwing handler does not stop the dispatcher") {
   CHECK(log == std::vector<std::string>{"after"});
 }
 
-TEST_CASE("ingestion events dispatch by kind and topic; unknown kinds do nothing") {
+TEST_CASE("every source family is an ingestion bind type") {
+  for (const auto family : chatops::ingestion::source_families()) {
+    INFO(family);
+    const auto type = parse_bind_type(family);
+    REQUIRE(type);
+    CHECK(is_ingestion(*type));
+    CHECK(is_ingestion_family(family));
+  }
+  CHECK_FALSE(is_ingestion_family("pub"));
+  CHECK_FALSE(is_ingestion_family("kafka"));
+}
+
+TEST_CASE("ingestion events dispatch by family and topic; unknown families do nothing") {
   BindTable table;
   std::vector<std::string> log;
   REQUIRE(table.bind(BindType::Metric, "-|-", "metric/*", record(log, "metric")));

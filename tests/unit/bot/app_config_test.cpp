@@ -69,3 +69,25 @@ TEST_CASE("an unset environment variable in the config stops start-up with its p
   CHECK(config.error().message.find(path + ":3:") != std::string::npos);
   CHECK(config.error().message.find("CHATOPS_TEST_UNSET_VARIABLE") != std::string::npos);
 }
+
+TEST_CASE("a bind's source must name a configured source", "[config]") {
+  auto path = write_temp("sources.yml",
+                         "irc:\n"
+                         "  servers: [{host: irc.example.org}]\n"
+                         "  nick: bot\n"
+                         "sources:\n"
+                         "  - {name: github, kind: webhook, provider: github, path: /h, secret: s}\n"
+                         "binds:\n"
+                         "  - {type: webhook, mask: \"*\", source: github, say: {to: [\"#ops\"]}}\n"
+                         "  - {type: webhook, mask: \"*\", source: githib, say: {to: [\"#ops\"]}}\n"
+                         "  - {type: webhook, mask: \"*\", source: nowhere, say: {to: [\"#ops\"]}}\n");
+  auto config = bot::load_app_config(path);
+  REQUIRE_FALSE(config.has_value());
+  const auto& message = config.error().message;
+  INFO(message);
+  CHECK(message.find(path + ":7:") == std::string::npos);  // github exists
+  CHECK(message.find(path + ":8:") != std::string::npos);
+  CHECK(message.find("no source is named \"githib\" (did you mean \"github\"?)") != std::string::npos);
+  CHECK(message.find(path + ":9:") != std::string::npos);
+  CHECK(message.find("no source is named \"nowhere\"") != std::string::npos);
+}

@@ -5,6 +5,8 @@
 #include "bot/dispatcher.hpp"
 #include "ingestion/journal/journal.hpp"
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
 using namespace chatops;
 using namespace chatops::bot;
 
@@ -194,4 +196,23 @@ TEST_CASE("an event no bind wants is done at once", "[dispatcher]") {
   d.pump();
   REQUIRE(f.irc.pending.empty());
   REQUIRE(*f.journal->backlog() == 0);
+}
+
+TEST_CASE("an event of a family no bind takes is ended as failed, not as said", "[dispatcher]") {
+  Fixture f;
+  f.irc.ready = {"#ops"};
+  ingestion::IngestionEvent stray;
+  stray.source = "kafka-ops";
+  stray.family = "kafka";  // a system's name where a family belongs (journaled by an older build)
+  stray.topic = "orders/created";
+  REQUIRE(f.journal->submit_one(stray) == ingestion::Submission::Accepted);
+  f.add("after it");
+  Dispatcher d(*f.journal, say_to({"#ops"}), f.irc, {});
+  d.pump();
+  f.irc.accept_all();
+  REQUIRE(f.irc.texts() == std::vector<std::string>{"after it"});
+  REQUIRE(*f.journal->backlog() == 0);
+  SQLite::Database db((f.dir / "journal.db").string());
+  CHECK(db.execAndGet("SELECT failed_reason FROM events WHERE source = 'kafka-ops'").getString() ==
+        "no bind type takes events of family \"kafka\"");
 }

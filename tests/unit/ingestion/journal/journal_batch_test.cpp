@@ -85,6 +85,28 @@ TEST_CASE("a batch's cursor is saved with its events and only with them", "[jour
   REQUIRE(journal->cursor("other").value() == std::nullopt);
 }
 
+TEST_CASE("a batch's state changes are saved with its events and only with them", "[journal]") {
+  TempDir dir;
+  const auto path = dir.file("j.db");
+  auto journal = open_journal(path);
+  auto batch = batch_of("poller", {"item-1"}, std::nullopt);
+  batch.state = {{"item-1", "hash-a"}, {"item-2", "hash-b"}};
+  REQUIRE(journal->submit_and_wait(std::move(batch)).committed());
+  const auto scope = source_state_scope("poller");
+  REQUIRE(journal->list_state(scope).value() ==
+          std::vector<std::pair<std::string, std::string>>{{"item-1", "hash-a"}, {"item-2", "hash-b"}});
+  auto change = batch_of("poller", {}, std::nullopt);
+  change.state = {{"item-1", "hash-c"}, {"item-2", std::nullopt}};  // changed, and gone
+  REQUIRE(journal->submit_and_wait(std::move(change)).committed());
+  REQUIRE(journal->list_state(scope).value() == std::vector<std::pair<std::string, std::string>>{{"item-1", "hash-c"}});
+
+  poison_topic(path, "t/item-9");
+  auto refused = batch_of("poller", {"item-9"}, std::nullopt);
+  refused.state = {{"item-9", "hash-z"}, {"item-1", std::nullopt}};
+  REQUIRE_FALSE(journal->submit_and_wait(std::move(refused)).committed());
+  REQUIRE(journal->list_state(scope).value() == std::vector<std::pair<std::string, std::string>>{{"item-1", "hash-c"}});
+}
+
 TEST_CASE("submit returns before the commit; the completion runs on the writer after it", "[journal]") {
   TempDir dir;
   auto journal = open_journal(dir.file("j.db"));

@@ -23,8 +23,8 @@ namespace {
 const std::string kAlertmanagerFixtures = std::string(CHATOPS_FIXTURES_DIR) + "/webhooks/alertmanager/";
 
 Request alertmanager_request(std::string body, std::optional<std::string> authorization = "Bearer am-token") {
-  if (!authorization) return test::json_request(std::move(body));
-  return test::json_request(std::move(body), {{"Authorization", *authorization}});
+  if (!authorization) return webhook::test::json_request(std::move(body));
+  return webhook::test::json_request(std::move(body), {{"Authorization", *authorization}});
 }
 
 const Provider& alertmanager() {
@@ -37,7 +37,7 @@ const Provider& alertmanager() {
 }
 
 IngestionEvent alertmanager_event(const json& body) {
-  return test::only_event(alertmanager(), alertmanager_request(body.dump()));
+  return webhook::test::only_event(alertmanager(), alertmanager_request(body.dump()));
 }
 
 json am_alert(const std::string& status, const std::string& instance, const std::string& severity = "warning") {

@@ -23,7 +23,7 @@ const std::string kGoGitlabFixtures = std::string(CHATOPS_FIXTURES_DIR) + "/webh
 
 Request gitlab_request(std::string body, std::vector<std::pair<std::string, std::string>> extra = {}) {
   extra.emplace_back("X-Gitlab-Token", "s3cret");
-  return test::json_request(std::move(body), std::move(extra));
+  return webhook::test::json_request(std::move(body), std::move(extra));
 }
 
 const Provider& gitlab() {
@@ -31,7 +31,7 @@ const Provider& gitlab() {
   return *p;
 }
 
-IngestionEvent gitlab_event(const Request& r, const Provider& p = gitlab()) { return test::only_event(p, r); }
+IngestionEvent gitlab_event(const Request& r, const Provider& p = gitlab()) { return webhook::test::only_event(p, r); }
 
 IngestionEvent gitlab_fixture(const std::string& file, const std::string& header) {
   return gitlab_event(gitlab_request(slurp(kGoGitlabFixtures + file), {{"X-Gitlab-Event", header}}));

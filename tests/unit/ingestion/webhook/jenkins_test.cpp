@@ -40,7 +40,7 @@ std::unique_ptr<Provider> make_jenkins_provider(std::vector<std::string> phases 
 }
 
 IngestionEvent jenkins_fixture(const std::string& file) {
-  return test::only_event(*make_jenkins_provider(), jenkins_request(slurp(kJenkinsFixtures + file)));
+  return webhook::test::only_event(*make_jenkins_provider(), jenkins_request(slurp(kJenkinsFixtures + file)));
 }
 
 }  // namespace
@@ -162,7 +162,7 @@ TEST_CASE("jenkins: phases outside the configured ones are skipped", "[jenkins]"
     CHECK(parsed->skip_reason.find("is not in phases") != std::string::npos);
   }
   const auto completed = jenkins_request(slurp(kJenkinsFixtures + "completed.failure.json"));
-  CHECK(test::only_event(*p, completed).topic == "jenkins/completed");
+  CHECK(webhook::test::only_event(*p, completed).topic == "jenkins/completed");
 }
 
 TEST_CASE("jenkins: requests without the configured credentials are refused", "[jenkins]") {
@@ -203,12 +203,12 @@ TEST_CASE("jenkins: base_url makes links absolute when Jenkins does not send its
   AuthChecks auth;
   auth.add(TokenCheck("X-Jenkins-Token", "t0ken"));
   const auto p = make_jenkins(std::move(auth), kAllPhases, "https://jenkins.example.org");
-  const auto queued = test::only_event(*p, jenkins_request(slurp(kJenkinsFixtures + "queued.json")));
+  const auto queued = webhook::test::only_event(*p, jenkins_request(slurp(kJenkinsFixtures + "queued.json")));
   CHECK(queued.fields["url"] == "https://jenkins.example.org/job/payments-api/415/");
   CHECK(queued.fields["job_url"] == "https://jenkins.example.org/job/payments-api/");
   CHECK(said_line(queued) == "payments-api #415 queued https://jenkins.example.org/job/payments-api/415/");
   // full_url wins: it is Jenkins' own.
-  const auto success = test::only_event(*p, jenkins_request(slurp(kJenkinsFixtures + "completed.success.json")));
+  const auto success = webhook::test::only_event(*p, jenkins_request(slurp(kJenkinsFixtures + "completed.success.json")));
   CHECK(success.fields["url"] == "https://ci.example.org/job/payments-api/412/");
 }
 

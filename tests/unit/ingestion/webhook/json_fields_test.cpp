@@ -21,7 +21,8 @@ Rejection refusal(const Request& r) {
 
 TEST_CASE("a JSON body parses and keeps its text as received", "[webhook][json]") {
   const std::string text = R"({"repository": {"full_name": "octo/hello"},  "n": 3})";
-  auto body = parse_json_body(json_request(text));
+  const auto request = json_request(text);
+  auto body = parse_json_body(request);  // reads the request's body in place
   REQUIRE(body);
   CHECK(body->text() == text);
   CHECK(text_at(body->root(), "/repository/full_name") == "octo/hello");
@@ -107,6 +108,25 @@ TEST_CASE("lookups never throw and fall back on absent or mistyped values", "[we
   CHECK(bool_at(p, "/i", true));
   CHECK(find(p, "/z").has_value());
   CHECK_FALSE(find(p, "/missing").has_value());
+}
+
+TEST_CASE("one parser serves request after request, a large one's memory is not kept", "[webhook][json]") {
+  std::string large = "[";
+  for (int i = 0; i < 200000; ++i) large += std::to_string(i) + ",";
+  large.back() = ']';
+  for (int round = 0; round < 3; ++round) {
+    const auto small_request = json_request(R"({"round": )" + std::to_string(round) + "}");
+    auto small = parse_json_body(small_request);
+    REQUIRE(small);
+    CHECK(int_at(small->root(), "/round") == round);
+    {
+      const auto large_request = json_request(large);
+      auto parsed = parse_json_body(large_request);  // while `small` still holds the thread's parser
+      REQUIRE(parsed);
+      CHECK(int_at(parsed->root(), "/199999") == 199999);
+    }
+    CHECK(int_at(small->root(), "/round") == round);  // its DOM untouched by the other parse
+  }
 }
 
 TEST_CASE("to_json copies a value exactly", "[webhook][json]") {

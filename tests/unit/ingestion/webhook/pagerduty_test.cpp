@@ -34,7 +34,7 @@ std::string v1_signature(const std::string& secret, const std::string& body) {
 
 Request pagerduty_request(std::string body, std::optional<std::string> signature = std::nullopt) {
   auto header = signature ? *signature : v1_signature(kPagerDutySecret, body);
-  return test::json_request(std::move(body), {{"X-PagerDuty-Signature", std::move(header)}});
+  return webhook::test::json_request(std::move(body), {{"X-PagerDuty-Signature", std::move(header)}});
 }
 
 const Provider& pagerduty() {
@@ -42,7 +42,7 @@ const Provider& pagerduty() {
   return *p;
 }
 
-IngestionEvent pagerduty_event(const Request& r) { return test::only_event(pagerduty(), r); }
+IngestionEvent pagerduty_event(const Request& r) { return webhook::test::only_event(pagerduty(), r); }
 
 IngestionEvent pagerduty_fixture(const std::string& file) {
   return pagerduty_event(pagerduty_request(slurp(kPagerDutyFixtures + file)));

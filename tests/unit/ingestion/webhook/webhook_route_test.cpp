@@ -2,13 +2,18 @@
 // answers after the journal, rejections counted by cause.
 #include <catch2/catch.hpp>
 
+#include <future>
 #include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include "http/server.hpp"
+#include "ingestion/journal/journal.hpp"
 #include "ingestion/webhook/webhook_route.hpp"
+#include "tests/unit/ingestion/journal/temp_journal.hpp"
 #include "tests/integration/support/raw_http.hpp"
 #include "webhook_test_support.hpp"
 
@@ -19,6 +24,8 @@ using namespace chatops::ingestion::webhook::test;
 using chatops::test::post_request;
 using chatops::test::raw_exchange;
 using chatops::test::RawConnection;
+using chatops::ingestion::testing::open_journal;
+using chatops::ingestion::testing::TempDir;
 using nlohmann::json;
 
 namespace {
@@ -33,20 +40,24 @@ http::ServerOptions test_server_options() {
   return o;
 }
 
-// A server on a free port with a GitHub source "gh" on /hooks/github.
+// A server on a free port with a GitHub source "gh" on /hooks/github, journaling for real.
 struct Fixture {
-  FakeSink sink;
+  TempDir dir;
+  std::string journal_path = dir.file("j.db");
+  std::unique_ptr<Journal> journal = open_journal(journal_path);
   metrics::Registry registry;
-  std::shared_ptr<StatusCounters> counters = std::make_shared<StatusCounters>();
+  SourceRuntime runtime{"gh", "webhook", *journal, &registry};
   http::Server server{test_server_options()};
 
   Fixture() {
+    runtime.open();
     auto provider = std::shared_ptr<const Provider>(
         provider_from("{name: gh, kind: webhook, provider: github, path: /hooks/github, secret: s3cret}"));
-    REQUIRE(server.add_route("/hooks/github", {"POST"},
-                             std::make_shared<WebhookRoute>("gh", provider, sink, counters, &registry)));
+    REQUIRE(server.add_route("/hooks/github", {"POST"}, std::make_shared<WebhookRoute>(provider, runtime)));
     REQUIRE(server.start());
   }
+  ~Fixture() { server.stop(); }
+  std::vector<IngestionEvent> events() { return journal->pending_events(0, 100).value(); }
 
   std::optional<chatops::test::RawResponse> post(const std::string& body, const std::string& event = "ping",
                                                  const std::string& delivery = "d1", std::string signature = "",
@@ -59,10 +70,7 @@ struct Fixture {
                                          "\r\n"));
   }
   double rejected(const std::string& cause) {
-    return registry.counter_family("chatops_events_rejected_total", "Requests refused, by source and reason.",
-                                   {"source", "reason"})
-        .labels({"gh", cause})
-        .value();
+    return runtime.metrics().counter("chatops_events_rejected_total", "", {"reason"}).value({cause});
   }
 };
 
@@ -76,17 +84,18 @@ TEST_CASE("webhook route: an authenticated event is journaled before 202, a repe
   REQUIRE(r);
   CHECK(r->status == 202);
   CHECK(body_of(r)["status"] == "accepted");
-  REQUIRE(f.sink.events.size() == 1);
-  CHECK(f.sink.events[0].source == "gh");
-  CHECK(f.sink.events[0].family == "webhook");
-  CHECK(f.sink.events[0].topic == "github/ping");
-  CHECK(f.sink.events[0].dedupe_key == "d1");
+  auto journaled = f.events();
+  REQUIRE(journaled.size() == 1);
+  CHECK(journaled[0].source == "gh");
+  CHECK(journaled[0].family == "webhook");
+  CHECK(journaled[0].topic == "github/ping");
+  CHECK(journaled[0].dedupe_key == "d1");
 
   auto again = f.post(kPing);
   REQUIRE(again);
   CHECK(again->status == 200);
   CHECK(body_of(again)["status"] == "duplicate");
-  CHECK(f.sink.events.size() == 1);
+  CHECK(f.events().size() == 1);
 
   auto skipped = f.post(R"({"a":1})", "deployment_status", "d2");
   REQUIRE(skipped);
@@ -94,7 +103,7 @@ TEST_CASE("webhook route: an authenticated event is journaled before 202, a repe
   CHECK(body_of(skipped)["status"] == "skipped");
   CHECK(body_of(skipped)["reason"] == "unmapped GitHub event deployment_status");
 
-  const auto s = f.counters->snapshot();
+  const auto s = f.runtime.status().snapshot();
   CHECK(s.consumed == 3);
   CHECK(s.processed == 1);
   CHECK(s.skipped == 1);
@@ -124,12 +133,12 @@ TEST_CASE("webhook route: rejected requests dispatch nothing and are counted by 
   REQUIRE(not_json);
   CHECK(not_json->status == 415);
 
-  CHECK(f.sink.events.empty());
+  CHECK(f.events().empty());
   CHECK(f.rejected("bad_signature") == 1);
   CHECK(f.rejected("missing_signature") == 1);
   CHECK(f.rejected("malformed_json") == 1);
   CHECK(f.rejected("unsupported_media_type") == 1);
-  CHECK(f.counters->snapshot().failed == 4);
+  CHECK(f.runtime.status().snapshot().failed == 4);
 
   auto ok = f.post(kPing);  // still serving after all that
   REQUIRE(ok);
@@ -175,74 +184,66 @@ TEST_CASE("webhook route: GitHub's form content type works for large payloads", 
   auto r = f.post(body, "push", "form-1", "", "application/x-www-form-urlencoded");
   REQUIRE(r);
   CHECK(r->status == 202);
-  REQUIRE(f.sink.events.size() == 1);
-  CHECK(f.sink.events[0].topic == "github/push");
-  CHECK(f.sink.events[0].raw == push);
+  auto journaled = f.events();
+  REQUIRE(journaled.size() == 1);
+  CHECK(journaled[0].topic == "github/push");
+  CHECK(payload_text(journaled[0]) == push);
 }
 
 TEST_CASE("webhook route: a refusing journal gives 503 so that the sender retries", "[webhook]") {
   Fixture f;
-  f.sink.fail = true;
+  SQLite::Database(f.journal_path, SQLite::OPEN_READWRITE)
+      .exec("CREATE TRIGGER full_disk BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk full'); END");
   auto r = f.post(kPing);
   REQUIRE(r);
   CHECK(r->status == 503);
   CHECK(r->headers.contains("retry-after"));
   CHECK(body_of(r)["status"] == "unavailable");
-  CHECK(f.counters->snapshot().committed == 0);
-  f.sink.fail = false;
+  CHECK(f.runtime.status().snapshot().committed == 0);
+  CHECK_THAT(f.runtime.status().snapshot().last_error, Catch::Contains("disk full"));
+  SQLite::Database(f.journal_path, SQLite::OPEN_READWRITE).exec("DROP TRIGGER full_disk");
   auto retry = f.post(kPing);
   REQUIRE(retry);
   CHECK(retry->status == 202);
 }
 
 TEST_CASE("webhook route: the answer waits for the journal without holding the event loop", "[webhook]") {
-  // A sink that answers only when told, from another thread, as the journal's writer does.
-  struct HeldSink final : EventSink {
-    std::mutex m;
-    std::vector<std::pair<EventBatch, Completion>> held;
-    void submit(EventBatch batch, Completion done) override {
-      std::lock_guard lock(m);
-      held.emplace_back(std::move(batch), std::move(done));
-    }
-    std::size_t count() {
-      std::lock_guard lock(m);
-      return held.size();
-    }
-  } sink;
-  auto counters = std::make_shared<StatusCounters>();
-  http::Server server(test_server_options());
-  auto provider = std::shared_ptr<const Provider>(
-      provider_from("{name: gh, kind: webhook, provider: github, path: /h, secret: s3cret}"));
-  REQUIRE(server.add_route("/h", {"POST"}, std::make_shared<WebhookRoute>("gh", provider, sink, counters, nullptr)));
-  REQUIRE(server.start());
+  Fixture f;
+  // The journal's writer is held after its first commit, as a slow disk would hold it.
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  f.journal->set_on_new_events([released](std::int64_t) { released.wait(); });
+  REQUIRE(f.journal->submit_one(chatops::ingestion::testing::make_event("warm-up")) == Submission::Accepted);
   const auto request = [&](const std::string& delivery) {
-    return post_request("/h", kPing,
+    return post_request("/hooks/github", kPing,
                         "Content-Type: application/json\r\nX-GitHub-Event: ping\r\nX-GitHub-Delivery: " + delivery +
                             "\r\nX-Hub-Signature-256: " + github_signature(kSecret, kPing) + "\r\n");
   };
-  // Ten requests wait for the journal at once: one event loop, none of them blocking it.
   std::vector<RawConnection> waiting;
   for (int i = 0; i < 10; ++i) {
-    waiting.push_back(*RawConnection::open(server.port()));
+    waiting.push_back(*RawConnection::open(f.server.port()));
     REQUIRE(waiting.back().send(request("d" + std::to_string(i))));
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (sink.count() < 10 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  REQUIRE(sink.count() == 10);
-  std::thread journal([&] {
-    std::lock_guard lock(sink.m);
-    for (auto& [batch, done] : sink.held) done(BatchResult{{Submission::Accepted}, {1}, ""});
-  });
-  journal.join();
+  // Ten requests wait for the journal on one event loop, which still serves others meanwhile.
+  auto first = waiting.front().read_response(std::chrono::milliseconds(200));
+  CHECK_FALSE(first.has_value());
+  auto malformed = raw_exchange(f.server.port(), post_request("/hooks/github", kPing, "X-GitHub-Event: ping\r\n"));
+  REQUIRE(malformed);
+  CHECK(malformed->status == 401);
+  release.set_value();
   for (auto& c : waiting) {
     auto r = c.read_response();
     REQUIRE(r);
     CHECK(r->status == 202);
   }
+  CHECK(f.events().size() == 11);
 }
 
 TEST_CASE("webhook route: a webhook source takes its path while started", "[webhook]") {
-  FakeSink sink;
+  TempDir dir;
+  auto journal = open_journal(dir.file("j.db"));
+  SourceRuntime runtime("deploys", "webhook", *journal, nullptr), twin_runtime("twin", "webhook", *journal, nullptr);
+  runtime.open();
   http::Server server(test_server_options());
   REQUIRE(server.start());
   auto source = make_webhook_source(
@@ -250,29 +251,29 @@ TEST_CASE("webhook route: a webhook source takes its path while started", "[webh
                     "bearer_token: tok}"),
       server);
   REQUIRE(source);
-  CHECK((*source)->kind() == "webhook");
-  CHECK((*source)->name() == "deploys");
   const std::string auth = "Content-Type: application/json\r\nAuthorization: Bearer tok\r\n";
   CHECK(raw_exchange(server.port(), post_request("/hooks/deploy", "{}", auth))->status == 404);
-  REQUIRE((*source)->start(sink));
-  CHECK((*source)->status().state == SourceState::Running);
+  REQUIRE((*source)->start(runtime));
+  CHECK(runtime.status().state() == SourceState::Running);
   CHECK(raw_exchange(server.port(), post_request("/hooks/deploy", R"({"v":1})", auth))->status == 202);
   CHECK(raw_exchange(server.port(), post_request("/hooks/deploy", "{}", "Content-Type: application/json\r\n"))->status ==
         401);
-  CHECK((*source)->status().consumed == 2);
-  CHECK((*source)->status().failed == 1);
+  CHECK(runtime.status().snapshot().consumed == 2);
+  CHECK(runtime.status().snapshot().failed == 1);
   // A second source on the same path cannot start.
   auto twin = make_webhook_source(
       source_config("{name: twin, kind: webhook, provider: generic, path: /hooks/deploy, topic: x, bearer_token: t}"),
       server);
   REQUIRE(twin);
-  auto refused = (*twin)->start(sink);
+  auto refused = (*twin)->start(twin_runtime);
   REQUIRE_FALSE(refused);
+  CHECK(refused.error().kind == ErrorKind::Configuration);  // not worth retrying
   CHECK_THAT(refused.error().message, Catch::Contains("/hooks/deploy is already taken"));
   (*source)->stop();
-  CHECK((*source)->status().state == SourceState::Stopped);
+  CHECK(runtime.status().state() == SourceState::Stopped);
   CHECK(raw_exchange(server.port(), post_request("/hooks/deploy", "{}", auth))->status == 404);
-  REQUIRE(sink.events.size() == 1);
-  CHECK(sink.events[0].source == "deploys");
-  CHECK(sink.events[0].fields["v"] == 1);
+  auto events = journal->pending_events(0, 10).value();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].source == "deploys");
+  CHECK(events[0].fields["v"] == 1);
 }

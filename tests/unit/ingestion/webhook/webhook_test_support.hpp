@@ -1,7 +1,5 @@
 #pragma once
 // Shared by the webhook unit tests: requests, config nodes, fixtures and a fake journal.
-#include <pthread.h>
-
 #include <fstream>
 #include <mutex>
 #include <set>
@@ -103,38 +101,5 @@ inline std::string said_line(const IngestionEvent& event) {
   REQUIRE(lines.size() == 1);
   return lines[0];
 }
-
-// Stands in for the journal: records what was submitted and answers as told; dedupes by key.
-class FakeSink : public EventSink {
- public:
-  void submit(EventBatch batch, Completion done) override {
-    BatchResult result;
-    {
-      std::lock_guard lock(mutex_);
-      char name[16] = {};
-      pthread_getname_np(pthread_self(), name, sizeof name);
-      submitter_thread = name;
-      if (fail) result = BatchResult::refused(batch.events.size(), "refused by the test");
-      for (auto& event : batch.events) {
-        if (fail) break;
-        result.ids.push_back(0);
-        if (!event.dedupe_key.empty() && !keys_.insert(event.dedupe_key).second) {
-          result.outcomes.push_back(Submission::Duplicate);
-          continue;
-        }
-        result.outcomes.push_back(Submission::Accepted);
-        events.push_back(std::move(event));
-      }
-    }
-    done(result);
-  }
-  std::vector<IngestionEvent> events;
-  bool fail = false;
-  std::string submitter_thread;  // the name of the thread that submitted last
-
- private:
-  std::mutex mutex_;
-  std::set<std::string> keys_;
-};
 
 }  // namespace chatops::ingestion::webhook::test

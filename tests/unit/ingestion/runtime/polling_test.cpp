@@ -1,0 +1,187 @@
+// The polling base, through a kind made for this test that polls a numbered sequence upstream
+// (items 1, 2, 3… appended by the test), keeping the last number journaled as its cursor.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <mutex>
+
+#include "ingestion/runtime/polling.hpp"
+#include "tests/unit/ingestion/runtime/compliance.hpp"
+
+using namespace chatops;
+using namespace chatops::ingestion;
+using namespace std::chrono_literals;
+
+namespace {
+
+// The test's upstream: a numbered sequence, and failures to inject.
+struct Sequence {
+  std::mutex m;
+  int last = 0;             // items 1..last exist
+  int fail_next = 0;        // the next polls fail (transiently)
+  bool misconfigured = false;  // polls fail with a configuration error
+  std::atomic<int> polls{0}, opens{0}, interrupts{0}, in_poll{0}, overlapping{0};
+  std::chrono::milliseconds poll_takes{0};
+  void append(int n) {
+    std::lock_guard lock(m);
+    last += n;
+  }
+};
+
+class SequencePoller final : public PollingSource {
+ public:
+  SequencePoller(PollOptions o, Sequence& upstream) : PollingSource(o), upstream_(upstream) {}
+  ~SequencePoller() override { stop(); }
+
+ private:
+  SourceResult<> open() override {
+    ++upstream_.opens;
+    return {};
+  }
+  SourceResult<> poll(std::chrono::steady_clock::time_point) override {
+    if (++upstream_.in_poll > 1) ++upstream_.overlapping;
+    struct Leave {
+      Sequence& s;
+      ~Leave() { --s.in_poll; }
+    } leave{upstream_};
+    ++upstream_.polls;
+    if (upstream_.poll_takes.count()) {
+      std::unique_lock lock(interrupt_mutex_);
+      interrupted_.wait_for(lock, upstream_.poll_takes, [this] { return interrupted_flag_; });
+    }
+    int last;
+    {
+      std::lock_guard lock(upstream_.m);
+      if (upstream_.misconfigured) return std::unexpected(SourceError::configuration("401 Unauthorized"));
+      if (upstream_.fail_next > 0) {
+        --upstream_.fail_next;
+        return std::unexpected(SourceError::transient("connection refused"));
+      }
+      last = upstream_.last;
+    }
+    auto cursor = runtime().cursor();
+    if (!cursor) return std::unexpected(SourceError::transient(cursor.error().message));
+    const int from = cursor->has_value() ? std::stoi(**cursor) : 0;
+    std::vector<IngestionEvent> events;
+    for (int i = from + 1; i <= last; ++i) {
+      IngestionEvent e;
+      e.topic = "seq/item";
+      e.fields = {{"n", i}};
+      events.push_back(std::move(e));
+    }
+    runtime().status().consumed += events.size();
+    if (events.empty()) return {};
+    const auto result = runtime().submit_and_wait(std::move(events), std::to_string(last));
+    if (!result.committed()) return std::unexpected(SourceError::transient("the journal refused: " + result.error));
+    runtime().status().processed += result.count(Submission::Accepted);
+    return {};
+  }
+  void interrupt() override {
+    ++upstream_.interrupts;
+    std::lock_guard lock(interrupt_mutex_);
+    interrupted_flag_ = true;
+    interrupted_.notify_all();
+  }
+
+  Sequence& upstream_;
+  std::mutex interrupt_mutex_;
+  std::condition_variable interrupted_;
+  bool interrupted_flag_ = false;
+};
+
+SourceKind sequence_kind(Sequence& upstream) {
+  config::Schema schema = common_source_schema();
+  add_poll_fields(schema, "100ms");
+  SourceKind k;
+  k.name = "sequence";
+  k.family = "api";
+  k.doc = "A numbered sequence, for the polling base's tests.";
+  k.validate = [schema](const config::Node& raw) { return config::validate(schema, raw); };
+  k.make = [&upstream](const config::Node& v, SourceServices&) -> Result<std::unique_ptr<IngestionSource>> {
+    return std::make_unique<SequencePoller>(poll_options(v), upstream);
+  };
+  k.schemas = [schema] { return std::vector<config::Schema>{schema}; };
+  return k;
+}
+
+}  // namespace
+
+TEST_CASE("a polling source passes the compliance harness", "[polling][compliance]") {
+  Sequence upstream;
+  const auto kind = sequence_kind(upstream);
+  test::compliance::Subject subject{
+      .kind = kind,
+      .config_yaml = "{name: compliance, kind: sequence, interval: 50ms, backoff: {initial: 20ms, max: 100ms}}",
+      .upstream = {.produce = [&](int n) { upstream.append(n); }},
+      .topic_prefix = "seq/",
+  };
+  test::compliance::run_compliance(subject);
+  CHECK(upstream.overlapping == 0);  // runs never overlap
+}
+
+TEST_CASE("a failing poll backs off, reconnects, and recovers", "[polling]") {
+  Sequence upstream;
+  const auto kind = sequence_kind(upstream);
+  test::compliance::Subject subject{.kind = kind,
+                                    .config_yaml = "{name: s, kind: sequence, interval: 20ms, backoff: {initial: 50ms, "
+                                                   "max: 50ms}}"};
+  ingestion::testing::TempDir dir;
+  auto journal = ingestion::testing::open_journal(dir.file("j.db"));
+  test::compliance::Running r(subject, *journal);
+  upstream.fail_next = 3;
+  upstream.append(2);
+  const auto begun = std::chrono::steady_clock::now();
+  r.start();
+  REQUIRE(test::compliance::eventually([&] { return r.runtime.status().state() == SourceState::Retrying; }, 5s));
+  CHECK(r.runtime.status().snapshot().error_kind == ErrorKind::Transient);
+  CHECK(r.runtime.status().snapshot().last_error == "connection refused");
+  REQUIRE(test::compliance::eventually([&] { return journal->backlog().value() == 2; }, 5s));
+  CHECK(std::chrono::steady_clock::now() - begun >= 150ms);  // three waits of the backoff
+  CHECK(r.runtime.status().state() == SourceState::Running);
+  CHECK(upstream.opens == 4);  // opened again after each failure
+}
+
+TEST_CASE("a configuration error ends the poller: Failed, not retried", "[polling]") {
+  Sequence upstream;
+  upstream.misconfigured = true;
+  const auto kind = sequence_kind(upstream);
+  test::compliance::Subject subject{.kind = kind, .config_yaml = "{name: s, kind: sequence, interval: 20ms}"};
+  ingestion::testing::TempDir dir;
+  auto journal = ingestion::testing::open_journal(dir.file("j.db"));
+  test::compliance::Running r(subject, *journal);
+  r.start();
+  REQUIRE(test::compliance::eventually([&] { return r.runtime.status().state() == SourceState::Failed; }, 5s));
+  std::this_thread::sleep_for(200ms);
+  CHECK(upstream.polls == 1);
+  CHECK(r.runtime.status().snapshot().error_kind == ErrorKind::Configuration);
+}
+
+TEST_CASE("stop interrupts a run under way and returns within a second", "[polling]") {
+  Sequence upstream;
+  upstream.poll_takes = 30s;  // a request that would hang
+  const auto kind = sequence_kind(upstream);
+  test::compliance::Subject subject{.kind = kind, .config_yaml = "{name: s, kind: sequence, interval: 1h}"};
+  ingestion::testing::TempDir dir;
+  auto journal = ingestion::testing::open_journal(dir.file("j.db"));
+  test::compliance::Running r(subject, *journal);
+  r.start();
+  REQUIRE(test::compliance::eventually([&] { return upstream.polls == 1; }, 5s));
+  CHECK(r.stop() < 1s);
+  CHECK(upstream.interrupts == 1);
+}
+
+TEST_CASE("intervals are jittered within their bounds", "[polling]") {
+  Sequence upstream;
+  const auto kind = sequence_kind(upstream);
+  test::compliance::Subject subject{.kind = kind, .config_yaml = "{name: s, kind: sequence, interval: 100ms, jitter: 0.5}"};
+  ingestion::testing::TempDir dir;
+  auto journal = ingestion::testing::open_journal(dir.file("j.db"));
+  test::compliance::Running r(subject, *journal);
+  const auto begun = std::chrono::steady_clock::now();
+  r.start();
+  REQUIRE(test::compliance::eventually([&] { return upstream.polls >= 11; }, 5s));
+  const auto took = std::chrono::steady_clock::now() - begun;
+  // Ten waits of 50 to 100 ms each.
+  CHECK(took >= 500ms);
+  CHECK(took < 1500ms);
+}
