@@ -21,6 +21,11 @@ config::Schema log_schema() {
   s.field("level", config::Kind::String, "Least severe level logged.")
       .fallback("info")
       .one_of({"trace", "debug", "info", "warn", "error", "critical", "off"});
+  s.field("format", config::Kind::String,
+          "`text`: one readable line per message; `json`: one JSON object per line (time, level, logger, "
+          "message), for log collectors.")
+      .fallback("text")
+      .one_of({"text", "json"});
   return s;
 }
 

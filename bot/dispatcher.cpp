@@ -85,7 +85,7 @@ void Dispatcher::plan_event(const ingestion::IngestionEvent& event) {
   if (!bindings::is_ingestion_family(event.family)) {
     // No bind can take it: ended with the reason, never "done" as if it had been said.
     const auto reason = "no bind type takes events of family \"" + event.family + "\"";
-    spdlog::error("dispatcher: event {} ({}): {}", event.id, event.topic, reason);
+    spdlog::error("dispatcher: event {} ({} from source {}) dropped: {}", event.id, event.topic, event.source, reason);
     if (auto failed = journal_.mark_failed(event.id, reason); !failed)
       spdlog::error("dispatcher: event {}: {}", event.id, failed.error().message);
     return;
@@ -101,9 +101,11 @@ void Dispatcher::plan_event(const ingestion::IngestionEvent& event) {
     if (d.state != ingestion::DeliveryState::Pending) done.insert(d.handler_key);
   std::size_t outstanding = 0;
   bool left_in_journal = false;
+  std::set<std::string> targets;
   for (auto& o : outputs) {
     if (done.contains(o.key.handler)) continue;
     ++outstanding;
+    targets.insert(o.target);
     auto loaded_key = std::make_pair(event.id, o.key.handler);
     if (loaded_.contains(loaded_key)) continue;
     if (!irc_.can_speak_to(o.target)) {
@@ -122,7 +124,9 @@ void Dispatcher::plan_event(const ingestion::IngestionEvent& event) {
   } else if (left_in_journal) {
     outstanding_.erase(event.id);  // completed by a later walk, when its target is ready
   } else {
-    outstanding_[event.id] = {outstanding, event.time};
+    std::string said_to;
+    for (const auto& target : targets) said_to += (said_to.empty() ? "" : ", ") + target;
+    outstanding_[event.id] = {outstanding, event.time, event.topic + " from " + event.source, std::move(said_to)};
   }
 }
 
@@ -165,9 +169,13 @@ void Dispatcher::delivered(const Send& send, bool ok) {
     loaded_.erase({key.event_id, key.handler});
     auto it = outstanding_.find(key.event_id);
     if (it != outstanding_.end() && --it->second.outputs == 0) {
-      auto received = it->second.received;
+      const Outstanding event = std::move(it->second);
       outstanding_.erase(it);
-      if (settle(key.event_id) && options_.on_latency) options_.on_latency(std::chrono::system_clock::now() - received);
+      if (!settle(key.event_id)) return;
+      const auto latency = std::chrono::system_clock::now() - event.received;
+      spdlog::info("event {} delivered: {} to {}, {} ms after it arrived", key.event_id, event.what, event.targets,
+                   std::chrono::duration_cast<std::chrono::milliseconds>(latency).count());
+      if (options_.on_latency) options_.on_latency(latency);
     }
   };
   {

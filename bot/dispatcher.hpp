@@ -71,6 +71,8 @@ class Dispatcher {
   struct Outstanding {
     std::size_t outputs = 0;  // not yet delivered; all of them are in memory
     std::chrono::system_clock::time_point received;
+    std::string what;     // "github/push from github", for the log line once delivered
+    std::string targets;  // "#ops, #dev"
   };
   std::map<std::int64_t, Outstanding> outstanding_;
   std::map<std::string, std::int64_t> starved_;      // target → first event id left in the journal

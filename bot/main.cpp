@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
     std::cout << config_path << ": valid\n";
     return 0;
   }
-  chatops::log::init(config->root.map("log").str("level"));
+  const auto log = config->root.map("log");
+  chatops::log::init(log.str("level"), log.str("format") == "json");
   auto app = chatops::bot::App::create(*config);
   if (!app) {
     spdlog::critical("{}", app.error().message);

@@ -3,7 +3,7 @@
 namespace chatops::test {
 
 std::string bot_config_yaml(const BotConfig& c) {
-  return "log: {level: debug}\n"
+  return "log: " + c.log + "\n"
          "irc:\n"
          "  servers: [{host: 127.0.0.1, port: " + std::to_string(c.irc_port) + ", tls: false}]\n"
          "  nick: " + c.nick + "\n"

@@ -7,6 +7,7 @@ namespace chatops::test {
 
 struct BotConfig {
   int irc_port = 0;
+  std::string log = "{level: debug}";  // the log: section
   std::string nick = "opsbot";
   std::string channel = "#ops";
   std::string flood = "{burst: 4, rate: 1.0}";
