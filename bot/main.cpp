@@ -10,6 +10,8 @@
 #include "bot/man_page.hpp"
 #include "bot/version.hpp"
 #include "core/log.hpp"
+#include "ingestion/journal/instance_lock.hpp"
+#include "ingestion/journal/journal_config.hpp"
 
 int main(int argc, char** argv) {
   CLI::App cli{"chatops-bot: says what happens in your systems in your IRC channels"};
@@ -51,6 +53,13 @@ int main(int argc, char** argv) {
   }
   const auto log = config->root.map("log");
   chatops::log::init(log.str("level"), log.str("format") == "json");
+  // Held until the process ends: one bot per journal.
+  auto lock = chatops::ingestion::InstanceLock::acquire(
+      chatops::ingestion::journal_options(config->root.map("storage")).path);
+  if (!lock) {
+    spdlog::critical("{}", lock.error().message);
+    return 1;
+  }
   auto app = chatops::bot::App::create(*config);
   if (!app) {
     spdlog::critical("{}", app.error().message);

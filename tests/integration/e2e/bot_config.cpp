@@ -22,4 +22,11 @@ std::string github_source(const std::string& secret) {
   return "  - {name: github, kind: webhook, provider: github, path: /hooks/github, secret: \"" + secret + "\"}\n";
 }
 
+BotConfig github_to_ops() {
+  BotConfig c;
+  c.sources = github_source();
+  c.binds = "  - {type: webhook, mask: \"github/*\", say: {to: [\"#ops\"]}}\n";
+  return c;
+}
+
 }  // namespace chatops::test

@@ -21,4 +21,7 @@ std::string bot_config_yaml(const BotConfig& c);
 // A github source at /hooks/github with secret "s3cret" and a bind saying github/* to the channel.
 std::string github_source(const std::string& secret = "s3cret");
 
+// A bot with github_source() whose events (github/*) are said in #ops.
+BotConfig github_to_ops();
+
 }  // namespace chatops::test

@@ -26,13 +26,6 @@ void raise_open_files() {
   REQUIRE(limit.rlim_cur >= 4500);
 }
 
-BotConfig github_to_ops() {
-  BotConfig c;
-  c.sources = github_source();
-  c.binds = "  - {type: webhook, mask: \"github/*\", say: {to: [\"#ops\"]}}\n";
-  return c;
-}
-
 long rss_kib(const BotProcess& bot) {
   auto status = read_file("/proc/" + std::to_string(bot.pid()) + "/status");
   auto at = status.find("VmRSS:");

@@ -34,10 +34,8 @@ std::vector<std::string> log_lines_once(const BotProcess& bot, const std::string
 
 TEST_CASE("with log.format json every log line is a JSON object; an event's acceptance and delivery are logged",
           "[e2e][log]") {
-  BotConfig config;
+  BotConfig config = github_to_ops();
   config.log = "{level: info, format: json}";
-  config.sources = github_source();
-  config.binds = "  - {type: webhook, mask: \"github/*\", say: {to: [\"#ops\"]}}\n";
   BotInChannel stack(config, "chatops-log");
   REQUIRE(stack.bot->post_github("/hooks/github", "s3cret", "push", "log-delivery-1",
                                  fixture_text("webhooks/github/push.new-branch.json"))
