@@ -21,7 +21,9 @@ int main(int argc, char** argv) {
   bool show_version = false;
   int man_section = 0;
   cli.add_option("-c,--config", config_path, "Configuration file")->capture_default_str()->type_name("FILE");
-  cli.add_flag("--check", check_only, "Validate the configuration and exit (0: valid)");
+  cli.add_flag("--check", check_only,
+               "Check the configuration as start-up does, print every problem, and exit (0: valid, 2: not); "
+               "it takes no lock and can run beside the bot");
   cli.add_flag("--config-reference", reference, "Print the configuration reference (Markdown) and exit");
   cli.add_option("--man-page", man_section, "Print a man page and exit: 1 the command, 5 the configuration file")
       ->check(CLI::IsMember({1, 5}))

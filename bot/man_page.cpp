@@ -78,7 +78,7 @@ std::string config_man_page(std::string_view version) {
   out += ".SH DESCRIPTION\n";
   out += paragraph(
       "chatops-bot(1) reads one YAML file. Values may use `${NAME}` or `${NAME:-default}` to read the "
-      "environment; durations are written `250ms`, `30s`, `5m`, `2h`, `1d`, sizes `64KiB`, `25MiB`. "
+      "environment; durations are written with their unit, `250ms`, `30s`, `5m`, `2h`, `1d`, sizes `64KiB`, `25MiB`. "
       "`chatops-bot --check --config FILE` reports every problem with file:line:column.",
       true);
   out += ".SH KEYS\n" + config::to_man(app_schema());

@@ -97,6 +97,16 @@ class Node {
 Result<Node> load_file(const std::string& path);
 Result<Node> load_string(const std::string& text, const std::string& file_name);
 
+// The same, but a value that cannot be substituted (an unset variable) does not stop the
+// loading: it keeps its text, and its problem is listed, so that validation can report every
+// other problem in the same run. Only an unreadable file or a YAML syntax error fails.
+struct LoadedDocument {
+  Node root;
+  std::vector<std::string> problems;  // "file:line:column: path: what", in document order
+};
+Result<LoadedDocument> load_document(const std::string& path);
+Result<LoadedDocument> load_document_string(const std::string& text, const std::string& file_name);
+
 // Checks `node` against `schema`: unknown or duplicate keys (unknown keys are kept when the schema
 // is open), missing required keys (a null value counts as absent), types, bounds, choices. Returns
 // a new tree with defaults filled in and shorthands expanded; `node` is left untouched. Errors

@@ -23,7 +23,7 @@ enum class Kind {
   Integer,   // 64-bit signed
   Number,    // double
   Boolean,   // true/false/yes/no/on/off
-  Duration,  // "250ms", "30s", "5m", "2h", "1d", or a plain number of seconds
+  Duration,  // "250ms", "30s", "5m", "2h", "1d": the unit is required (but for 0)
   Size,      // "512", "64KiB", "25MiB", "1GiB", "10KB", "5MB" (bytes)
   List,      // a sequence: of maps validated by items(schema), or of scalars of items(kind)
   Map,       // a nested map validated by schema(s), or free-form when no schema is given. An absent

@@ -32,3 +32,22 @@ TEST_CASE("chatops-bot --man-page prints chatops-bot(1) and chatops-bot.yml(5); 
   CHECK(other.exit_code != 0);
   CHECK(other.out.empty());
 }
+
+TEST_CASE("chatops-bot --check: 0 for the shipped config.yml, 2 and every problem for a broken one", "[cli][check]") {
+  TempDir dir("chatops-cli");
+  auto shipped = run_bot({"--check", "--config", std::string(CHATOPS_SOURCE_DIR) + "/config.yml"}, dir);
+  CHECK(shipped.exit_code == 0);
+  CHECK(shipped.out == std::string(CHATOPS_SOURCE_DIR) + "/config.yml: valid\n");
+
+  const auto broken = dir.write("broken.yml",
+                                "irc: {servers: [{host: irc.example.org}], nick: bot}\n"
+                                "sources:\n"
+                                "  - {name: jk, kind: webhook, provider: jenkins, path: /hooks/ci}\n"
+                                "  - {name: gl, kind: webhook, provider: gitlab, path: /hooks/ci, token: t}\n");
+  auto check = run_bot({"--check", "--config", broken.string()}, dir);
+  CHECK(check.exit_code == 2);
+  CHECK(check.out.empty());
+  CHECK(check.err == broken.string() + ":3:5: sources[0]: a jenkins source needs token, hmac or basic_auth (the plugin "
+                                       "signs nothing; anyone could post builds otherwise)\n" +
+                         broken.string() + ":4:55: sources[1].path: source 'jk' has path /hooks/ci already\n");
+}

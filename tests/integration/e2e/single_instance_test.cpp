@@ -33,6 +33,10 @@ TEST_CASE("a second bot on the same journal exits at once, naming the first one'
   CHECK_THAT(second.err, Catch::Contains("another chatops-bot (pid " + std::to_string(stack.bot->pid()) +
                                          ") is running on the journal " + (stack.dir / "chatops.db").string()));
   first_bot_still_works(stack);
+  // --check takes no lock: it runs beside the bot.
+  auto check = run_to_end({.argv = {CHATOPS_BOT_BINARY, "--check", "--config", (stack.dir / "config.yml").string()},
+                           .log_dir = elsewhere.path(), .name = "check"});
+  CHECK(check.exit_code == 0);
 }
 
 TEST_CASE("a second bot on another journal but the same HTTP address exits at once, naming the address",

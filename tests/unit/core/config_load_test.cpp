@@ -77,6 +77,19 @@ TEST_CASE("an unset variable without default is an error naming it at its positi
   REQUIRE(error.find("opsbot") == std::string::npos);
 }
 
+TEST_CASE("load_document lists unset variables and still loads the rest, keeping their text", "[config]") {
+  ::unsetenv("CHATOPS_TEST_UNSET");
+  ::setenv("CHATOPS_TEST_NICK", "opsbot", 1);
+  auto loaded = load_document_string("nick: ${CHATOPS_TEST_NICK}\nport: \"${CHATOPS_TEST_UNSET}\"\n", "config.yml");
+  REQUIRE(loaded);
+  CHECK(loaded->root["nick"].scalar() == "opsbot");
+  CHECK(loaded->root["port"].scalar() == "${CHATOPS_TEST_UNSET}");
+  CHECK(loaded->problems == std::vector<std::string>{
+                                "config.yml:2:7: port: environment variable CHATOPS_TEST_UNSET is not set "
+                                "(write ${CHATOPS_TEST_UNSET:-default} for a default)"});
+  CHECK_FALSE(load_document_string("a: [\n", "config.yml"));  // a syntax error still fails
+}
+
 TEST_CASE("a malformed reference is an error", "[config]") {
   REQUIRE(load_error("a: x${OOPS\n") == "config.yml:1:4: a: unterminated ${ (write $${ for a literal ${)");
   REQUIRE(load_error("a: ${1X}\n") == "config.yml:1:4: a: invalid variable name \"1X\" in ${...}");

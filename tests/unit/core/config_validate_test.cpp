@@ -142,15 +142,20 @@ TEST_CASE("range() bounds apply to integers, durations in seconds and sizes in b
   REQUIRE(invalid(minimal + "  ports: [80, 0]\n") == "config.yml:4:15: irc.ports[1]: must be between 1 and 65535, got \"0\"");
 }
 
-TEST_CASE("one_of lists the choices", "[config]") {
+TEST_CASE("one_of lists the choices, and suggests the closest one of a near miss", "[config]") {
   REQUIRE(invalid(minimal + "  sasl: {mechanism: SCRAM}\n") ==
           "config.yml:4:21: irc.sasl.mechanism: expected one of PLAIN, EXTERNAL, got \"SCRAM\"");
+  REQUIRE(invalid(minimal + "  sasl: {mechanism: PLAN}\n") ==
+          "config.yml:4:21: irc.sasl.mechanism: expected one of PLAIN, EXTERNAL, got \"PLAN\" (did you mean \"PLAIN\"?)");
 }
 
 TEST_CASE("a secret's value never appears in a message", "[config]") {
   const std::string error = invalid(minimal + "  sasl: {password: letmein}\n");
   REQUIRE(error == "config.yml:4:20: irc.sasl.password: expected one of hunter2, got (secret)");
   REQUIRE(error.find("letmein") == std::string::npos);
+  // Nor a suggestion that would tell how close it came.
+  REQUIRE(invalid(minimal + "  sasl: {password: hunter3}\n") ==
+          "config.yml:4:20: irc.sasl.password: expected one of hunter2, got (secret)");
 }
 
 TEST_CASE("a problem in a list of maps points at the right item", "[config]") {
