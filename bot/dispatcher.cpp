@@ -147,6 +147,7 @@ void Dispatcher::send_some() {
     if (it->second.empty()) backlogs_.erase(it);
     in_flight_ += send.lines();
     if (!send.digested.empty()) ++stats_.digest_lines;
+    mark_if_late(send);
     auto generation = generation_;
     irc_.say(send, [this, send, generation](bool ok) {
       if (generation != generation_) return;  // already handed back to the journal
@@ -186,6 +187,13 @@ void Dispatcher::delivered(const Send& send, bool ok) {
       spdlog::error("dispatcher: recording deliveries failed: {}", committed.error().message);
   }
   pump();
+}
+
+void Dispatcher::mark_if_late(Send& send) const {
+  if (options_.late_after.count() <= 0 || send.sent.empty()) return;
+  const auto age = std::chrono::system_clock::now() - send.received;
+  if (age > options_.late_after)
+    send.text = late_marker(std::chrono::duration_cast<std::chrono::seconds>(age)) + " " + send.text;
 }
 
 bool Dispatcher::settle(std::int64_t event_id) {

@@ -36,6 +36,8 @@ struct DispatcherOptions {
   std::size_t max_waiting_lines = 5000;  // planned but not yet handed to IRC, all targets
   std::size_t in_flight_lines = 8;       // handed to the IRC queue, not yet confirmed
   std::size_t coalesce_capacity = 64;    // per target: more lines waiting than this are coalesced
+  // A line said this long after its event arrived starts with its age ("[12m late]"); 0: never.
+  std::chrono::milliseconds late_after{0};
 };
 
 struct DispatcherStats {
@@ -59,6 +61,7 @@ class Dispatcher {
   void plan_event(const ingestion::IngestionEvent& event);
   void send_some();
   void delivered(const Send& send, bool ok);
+  void mark_if_late(Send& send) const;
   bool settle(std::int64_t event_id);
 
   ingestion::Journal& journal_;

@@ -251,40 +251,41 @@ bool published(Value p) { return text_at(p, "/action") == "published"; }
 
 struct EventMapping {
   std::string_view event;  // X-GitHub-Event
+  std::string_view what;   // several of them, in words, for digest lines ("… and 37 more pushes")
   Severity (*map)(Value payload, json& fields);
   std::string_view default_template;
   Said said = always;
 };
 
 constexpr std::array kEvents{
-    EventMapping{"push", map_push,
+    EventMapping{"push", "pushes", map_push,
                  "[B]{{repo}}[/B] {{pusher}} {{summary}}{{#forced}} [COLOR=RED](forced)[/COLOR]{{/forced}}"
                  "{{#compare}} {{compare}}{{/compare}}"
                  "{{#commits_shown}}\n  {{id_short}} {{title}} ({{author}}){{/commits_shown}}"
                  "{{#more_commits}}\n  … and {{count}} more{{/more_commits}}"},
-    EventMapping{"pull_request", map_pull_request,
+    EventMapping{"pull_request", "pull request updates", map_pull_request,
                  "[B]{{repo}}[/B] {{sender}} {{verb}} pull request #{{number}}: {{title}} ({{base}} ← {{head}}) {{url}}"},
-    EventMapping{"issues", map_issues, "[B]{{repo}}[/B] {{sender}} {{verb}} issue #{{number}}: {{title}} {{url}}"},
-    EventMapping{"issue_comment", map_issue_comment,
+    EventMapping{"issues", "issue updates", map_issues, "[B]{{repo}}[/B] {{sender}} {{verb}} issue #{{number}}: {{title}} {{url}}"},
+    EventMapping{"issue_comment", "comments", map_issue_comment,
                  "[B]{{repo}}[/B] {{author}} {{verb}} {{#is_pull_request}}pull request{{/is_pull_request}}"
                  "{{^is_pull_request}}issue{{/is_pull_request}} #{{number}} ({{title}}): {{comment}} {{url}}"},
-    EventMapping{"release", map_release,
+    EventMapping{"release", "release updates", map_release,
                  "[B]{{repo}}[/B] {{sender}} published release [B]{{name}}[/B]{{#tag_shown}} ({{tag_shown}}){{/tag_shown}}"
                  "{{#prerelease}} [pre-release]{{/prerelease}} {{url}}",
                  published},
-    EventMapping{"workflow_run", map_workflow_run,
+    EventMapping{"workflow_run", "workflow runs", map_workflow_run,
                  "[B]{{repo}}[/B] workflow [B]{{name}}[/B] #{{run_number}} on {{branch}}: " OUTCOME " {{url}}", completed},
-    EventMapping{"workflow_job", map_workflow_job,
+    EventMapping{"workflow_job", "jobs", map_workflow_job,
                  "[B]{{repo}}[/B] job [B]{{name}}[/B] ({{workflow}}) on {{branch}}: " OUTCOME " {{url}}", completed},
-    EventMapping{"check_run", map_check_run,
+    EventMapping{"check_run", "check runs", map_check_run,
                  "[B]{{repo}}[/B] check [B]{{name}}[/B] on {{branch}}: " OUTCOME " {{url}}", completed_outside_actions},
-    EventMapping{"check_suite", map_check_suite,
+    EventMapping{"check_suite", "check suites", map_check_suite,
                  "[B]{{repo}}[/B] check suite ({{app}}) on {{branch}}: " OUTCOME " {{url}}", completed_outside_actions},
-    EventMapping{"create", map_ref_event, "[B]{{repo}}[/B] {{sender}} created {{ref_type}} [B]{{ref}}[/B]", never},
-    EventMapping{"delete", map_ref_event, "[B]{{repo}}[/B] {{sender}} deleted {{ref_type}} [B]{{ref}}[/B]", never},
-    EventMapping{"watch", map_star, "[B]{{repo}}[/B] {{sender}} starred the repository (stars: {{stars}})", never},
-    EventMapping{"star", map_star, "[B]{{repo}}[/B] {{sender}} {{verb}} the repository (stars: {{stars}})"},
-    EventMapping{"ping", map_ping, "[B]{{repo}}[/B] GitHub webhook is set up: {{zen}}"},
+    EventMapping{"create", "new branches and tags", map_ref_event, "[B]{{repo}}[/B] {{sender}} created {{ref_type}} [B]{{ref}}[/B]", never},
+    EventMapping{"delete", "deleted branches and tags", map_ref_event, "[B]{{repo}}[/B] {{sender}} deleted {{ref_type}} [B]{{ref}}[/B]", never},
+    EventMapping{"watch", "stars", map_star, "[B]{{repo}}[/B] {{sender}} starred the repository (stars: {{stars}})", never},
+    EventMapping{"star", "stars", map_star, "[B]{{repo}}[/B] {{sender}} {{verb}} the repository (stars: {{stars}})"},
+    EventMapping{"ping", "pings", map_ping, "[B]{{repo}}[/B] GitHub webhook is set up: {{zen}}"},
 };
 
 #undef OUTCOME
@@ -314,6 +315,7 @@ class GitHubProvider final : public Provider {
     IngestionEvent e;
     e.topic = "github/" + *event;
     e.fields = {{"event", *event},
+                {"what", mapping->what},
                 {"action", text_at(payload, "/action")},
                 {"repo", text_at(payload, "/repository/full_name", text_at(payload, "/organization/login"))},
                 {"sender", text_at(payload, "/sender/login")},

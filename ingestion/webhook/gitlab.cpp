@@ -264,6 +264,7 @@ bool not_an_update(const json& f) { return f.value("action", "") != "update"; }
 struct EventMapping {
   std::string_view object_kind;  // in the body
   std::string_view topic;
+  std::string_view what;  // several of them, in words, for digest lines ("… and 37 more pushes")
   std::string_view required;  // a JSON pointer the event cannot do without
   Severity (*map)(Value payload, json& fields);
   std::string_view default_template;
@@ -271,35 +272,35 @@ struct EventMapping {
 };
 
 constexpr std::array kEvents{
-    EventMapping{"push", "gitlab/push", "/ref", map_push,
+    EventMapping{"push", "gitlab/push", "pushes", "/ref", map_push,
                  "[B]{{project}}[/B] {{user}} {{#deleted}}deleted branch [B]{{branch}}[/B]{{/deleted}}"
                  "{{^deleted}}pushed {{commits_text}} to [B]{{branch}}[/B]{{#created}} (new branch){{/created}}"
                  " {{url}}{{#commits_shown}}\n  {{short_id}} {{title}} ({{author}}){{/commits_shown}}"
                  "{{#more_commits}}\n  … and {{count}} more{{/more_commits}}{{/deleted}}"},
-    EventMapping{"tag_push", "gitlab/tag_push", "/ref", map_tag_push,
+    EventMapping{"tag_push", "gitlab/tag_push", "tag pushes", "/ref", map_tag_push,
                  "[B]{{project}}[/B] {{user}} {{#deleted}}deleted tag [B]{{tag}}[/B]{{/deleted}}"
                  "{{^deleted}}pushed tag [B]{{tag}}[/B] at {{short_sha}} {{url}}{{/deleted}}"},
-    EventMapping{"merge_request", "gitlab/merge_request", "/object_attributes/iid", map_merge_request,
+    EventMapping{"merge_request", "gitlab/merge_request", "merge request updates", "/object_attributes/iid", map_merge_request,
                  "[B]{{project}}[/B] {{user}} {{action_text}} merge request [B]!{{iid}}[/B] {{title}} "
                  "({{target_branch}} ← {{source_branch}}) {{url}}"},
-    EventMapping{"pipeline", "gitlab/pipeline", "/object_attributes/status", map_pipeline,
+    EventMapping{"pipeline", "gitlab/pipeline", "pipelines", "/object_attributes/status", map_pipeline,
                  "[B]{{project}}[/B] pipeline #{{id}} on [B]{{ref}}[/B]: " OUTCOME
                  " ({{short_sha}} {{commit_title}}, {{user}}){{#failed_jobs}} failed jobs: {{failed_jobs}}{{/failed_jobs}}"
                  " {{url}}",
                  finished},
-    EventMapping{"build", "gitlab/job", "/build_status", map_job,
+    EventMapping{"build", "gitlab/job", "jobs", "/build_status", map_job,
                  "[B]{{project}}[/B] job [B]{{name}}[/B] ({{stage}}) on {{ref}}: " OUTCOME
                  "{{#failure_reason}} ({{failure_reason}}){{/failure_reason}} {{url}}",
                  finished},
-    EventMapping{"issue", "gitlab/issue", "/object_attributes/iid", map_issue,
+    EventMapping{"issue", "gitlab/issue", "issue updates", "/object_attributes/iid", map_issue,
                  "[B]{{project}}[/B] {{user}} {{action_text}} issue [B]#{{iid}}[/B] {{title}}"
                  "{{#labels}} [{{labels}}]{{/labels}} {{url}}"},
-    EventMapping{"note", "gitlab/note", "/object_attributes/note", map_note,
+    EventMapping{"note", "gitlab/note", "comments", "/object_attributes/note", map_note,
                  "[B]{{project}}[/B] {{user}} commented on {{target}} ({{target_title}}): {{excerpt}} {{url}}"},
-    EventMapping{"release", "gitlab/release", "/tag", map_release,
+    EventMapping{"release", "gitlab/release", "release updates", "/tag", map_release,
                  "[B]{{project}}[/B] release [B]{{name}}[/B]{{#tag_shown}} ({{tag_shown}}){{/tag_shown}} {{action_text}} {{url}}",
                  not_an_update},
-    EventMapping{"deployment", "gitlab/deployment", "/status", map_deployment,
+    EventMapping{"deployment", "gitlab/deployment", "deployments", "/status", map_deployment,
                  "[B]{{project}}[/B] deployment to [B]{{environment}}[/B]: " OUTCOME
                  " ({{ref}} {{short_sha}} {{commit_title}}, {{user}}) {{url}}",
                  finished},
@@ -358,6 +359,7 @@ class GitLabProvider final : public Provider {
     IngestionEvent e;
     e.topic = std::string(mapping->topic);
     e.fields = common_fields(payload, kind);
+    e.fields["what"] = mapping->what;
     e.severity = mapping->map(payload, e.fields);
     if (e.fields.value("confidential", false) && !include_confidential_)
       return Parsed{{}, "confidential GitLab " + kind + " (include_confidential is off)"};

@@ -112,7 +112,8 @@ class JenkinsProvider final : public Provider {
 
     IngestionEvent e;
     e.topic = "jenkins/" + lower(phase);
-    e.fields = {{"job", text_at(p, "/display_name", job)},
+    e.fields = {{"what", "builds"},  // in digest lines: "… and 12 more builds"
+                {"job", text_at(p, "/display_name", job)},
                 {"name", job},
                 {"job_url", absolute(text_at(p, "/url"))},
                 {"number", int_at(p, "/build/number")},

@@ -130,7 +130,8 @@ class PagerDutyProvider final : public Provider {
     IngestionEvent e;
     e.topic = "pagerduty/" + type;
     const std::string action = type.substr(type.find('.') + 1);
-    e.fields = {{"event_type", type},
+    e.fields = {{"what", type == "pagey.ping" ? "pings" : "incident updates"},  // in digest lines
+                {"event_type", type},
                 {"action", action},
                 {"event_id", text_at(*event, "/id")},
                 {"occurred_at", text_at(*event, "/occurred_at")},

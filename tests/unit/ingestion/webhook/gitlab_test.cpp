@@ -123,6 +123,7 @@ TEST_CASE("gitlab: every go-gitlab fixture is mapped or skipped, and said to the
     CHECK(json::parse(e.raw) == json::parse(r.body));
     CHECK_FALSE(e.fields["project"].get<std::string>().empty());
     CHECK_FALSE(e.fields["url"].get<std::string>().empty());
+    CHECK_FALSE(e.fields["what"].get<std::string>().empty());  // what digest lines call several of them
     CHECK(said_lines(e) == said);
   }
   CHECK(seen == expected.size());
