@@ -151,9 +151,8 @@ int main(int argc, char** argv) {
   config.sources = github_source();
   config.binds = "  - {type: webhook, mask: \"github/*\", say: {to: [\"#bench\"]}}\n";
   config.extra = "";
-  auto yaml = bot_config_yaml(config);
-  yaml.replace(yaml.find("log: {level: debug}"), 19, "log: {level: warn}");
-  BotProcess bot(dir, yaml);
+  config.log = "{level: warn}";
+  BotProcess bot(dir, bot_config_yaml(config));
 
   const int bare_port = free_port();
   Process bare({.argv = {BARE_HTTP_SERVER, std::to_string(bare_port)}, .log_dir = dir.path(), .name = "bare"});

@@ -163,8 +163,8 @@ int run(const Options& o) {
                                "bearer_token: ") + kToken + ", topic: bench/event, "
                                "template: \"bench {{seq}}\"}\n";
   config.binds = std::string("  - {type: webhook, mask: \"bench/*\", say: {to: [\"") + kChannel + "\"]}}\n";
+  config.log = "{level: warn}";
   std::string yaml = bot_config_yaml(config);
-  if (auto at = yaml.find("log: {level: debug}"); at != std::string::npos) yaml.replace(at, 19, "log: {level: warn}");
   BotProcess bot(dir, yaml);
   if (!watcher.wait_for_join(config.nick, kChannel, 15s)) throw std::runtime_error("the bot did not join:\n" + bot.log());
 

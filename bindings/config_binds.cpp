@@ -42,7 +42,7 @@ config::Schema say_schema() {
   s.field("template", config::Kind::String,
           "Mustache template with [B]/[U]/[I]/[COLOR=…]/[RESET] markup (docs/bindings.md). "
           "Default: the event's own template, from its provider.")
-      .example("\"[B]{{repo}}[/B]: {{pusher}} pushed {{commit_count}} commit(s)\"");
+      .example("\"[B]{{repo}}[/B]: {{pusher}} {{summary}}\"");
   s.field("notice", config::Kind::Boolean, "Send NOTICE instead of PRIVMSG.").fallback("false");
   s.field("max_lines", config::Kind::Integer,
           "IRC lines one output may take, counted after splitting long lines; the rest is summarised "

@@ -1,11 +1,21 @@
 #include "bot/app_config.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <optional>
 #include <set>
 #include <vector>
 
 #include "bindings/config_binds.hpp"
+#include "bindings/template.hpp"
 #include "bindings/users.hpp"
+#include "bot/config_problems.hpp"
 #include "bot/delivery_config.hpp"
 #include "bot/irc/client_config.hpp"
 #include "core/text/suggest.hpp"
@@ -21,32 +31,106 @@ config::Schema log_schema() {
   s.field("level", config::Kind::String, "Least severe level logged.")
       .fallback("info")
       .one_of({"trace", "debug", "info", "warn", "error", "critical", "off"});
+  s.field("format", config::Kind::String,
+          "`text`: one readable line per message; `json`: one JSON object per line (time, level, logger, "
+          "message), for log collectors.")
+      .fallback("text")
+      .one_of({"text", "json"});
   return s;
 }
 
-// Error lines from several checks, in order, each once (a bad bind is seen by two checks).
-class Problems {
- public:
-  void add(const Error& e) {
-    std::size_t start = 0;
-    while (start <= e.message.size()) {
-      auto end = std::min(e.message.find('\n', start), e.message.size());
-      auto line = e.message.substr(start, end - start);
-      if (!line.empty() && seen_.insert(line).second) lines_.push_back(line);
-      start = end + 1;
-    }
-  }
-  bool empty() const { return lines_.empty(); }
-  std::string text() const {
-    std::string out;
-    for (const auto& l : lines_) out += (out.empty() ? "" : "\n") + l;
-    return out;
-  }
+// The paths bot/observability.cpp serves: no source may take one.
+constexpr std::array<std::string_view, 4> kOwnHttpPaths{"/healthz", "/healthz/live", "/healthz/ready", "/metrics"};
 
- private:
-  std::set<std::string> seen_;
-  std::vector<std::string> lines_;
+// Each source by its kind (and a webhook's provider, credentials included), unique names, one
+// webhook source per path and none on the bot's own paths, a source's own template. Returns the
+// names of the sources.
+struct SourceNames {
+  std::set<std::string> all;
+  std::vector<std::string> suggestible;  // written in the file, not read from the environment
 };
+SourceNames check_sources(const config::Node& tree, ConfigProblems& problems) {
+  SourceNames names;
+  std::map<std::string, std::string> path_owner;  // webhook path → source name
+  for (const auto& entry : tree["sources"].is_sequence() ? tree["sources"].items() : std::vector<config::Node>{}) {
+    if (auto source = ingestion::validate_source(entry); !source) {
+      problems.add(source.error());
+    } else if (source->node.has("template")) {
+      // A source's own template (the generic provider's `template:`) travels with its events to
+      // the binds that give none: it is checked like theirs.
+      if (auto compiled = bindings::Template::compile(source->node.str("template")); !compiled)
+        problems.add(source->node["template"].error("template does not compile: " + compiled.error().message));
+    }
+    // Names and paths are checked from the entry as written, also when it has other problems.
+    const auto name = entry["name"].scalar();
+    if (!name.empty() && !names.all.insert(name).second)
+      problems.add(entry["name"].error("duplicate source name '" + name + "'"));
+    else if (!name.empty() && !entry["name"].from_environment())
+      names.suggestible.push_back(name);
+    const auto path = entry["path"].scalar();
+    if (entry["kind"].scalar() != "webhook" || path.empty()) continue;
+    if (std::ranges::find(kOwnHttpPaths, path) != kOwnHttpPaths.end())
+      problems.add(entry["path"].error(path + " is one of the bot's own paths (/healthz…, /metrics)"));
+    else if (auto [owner, added] = path_owner.emplace(path, name); !added)
+      problems.add(entry["path"].error("source '" + owner->second + "' has path " + path + " already"));
+  }
+  return names;
+}
+
+// Templates, filters, and sources that exist.
+void check_binds(const config::Node& loaded, const SourceNames& names, ConfigProblems& problems) {
+  config::Schema binds_only("config.yml", "");
+  binds_only.open().field("binds", config::Kind::List, "").items(bindings::bind_schema()).fallback("[]");
+  auto binds = config::validate(binds_only, loaded);
+  if (!binds) return problems.add(binds.error());
+  auto parsed = bindings::parse_binds((*binds)["binds"]);
+  if (!parsed) return problems.add(parsed.error());
+  // A bind restricted to a source that does not exist would never trigger.
+  const auto items = (*binds)["binds"].items();
+  for (const auto& bind : *parsed)
+    if (!bind.source.empty() && !names.all.contains(bind.source))
+      problems.add(items[bind.index]["source"].error("no source is named \"" + bind.source + "\"" +
+                                                     text::did_you_mean(bind.source, names.suggestible)));
+}
+
+// A file the configuration names must be there to be read by the time it is needed.
+void check_readable(const config::Node& section, std::string_view key, ConfigProblems& problems) {
+  const std::string file = section[key].scalar();
+  if (file.empty()) return;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec))
+    problems.add(section[key].error("no such file: " + file));
+  else if (::access(file.c_str(), R_OK) != 0)
+    problems.add(section[key].error("cannot read " + file + ": " + std::strerror(errno)));
+}
+
+// A section of the file validated on its own, so that it is checked further also when another
+// section has problems (its own problems are the ones the whole file's validation reported).
+std::optional<config::Node> section(const config::Node& loaded, const std::string& name) {
+  const config::Schema whole = app_schema();
+  const config::Field* field = whole.find(name);
+  config::Schema one("config.yml", "");
+  one.open().field(name, field->kind(), "").schema(*field->nested()).fallback(field->default_yaml().value_or("{}"));
+  auto validated = config::validate(one, loaded);
+  if (!validated || !validated->has(name)) return std::nullopt;
+  return validated->map(name);
+}
+
+// The sections start-up turns into options: the IRC connection and the files it reads, the
+// listener's address and certificate, the users.
+void check_sections(const config::Node& loaded, ConfigProblems& problems) {
+  if (const auto irc = section(loaded, "irc"))
+    if (auto client = irc::ClientConfig::from(*irc); !client) problems.add(client.error());
+  if (const auto http = section(loaded, "http"))
+    if (auto options = http::server_options(*http); !options) problems.add(options.error());
+  // Files, as written (also in a section with other problems).
+  for (const char* key : {"ca_file", "client_cert", "client_key"}) check_readable(loaded["irc"], key, problems);
+  for (const char* key : {"cert", "key"}) check_readable(loaded["http"]["tls"], key, problems);
+  config::Schema users_only("config.yml", "");
+  users_only.open().field("users", config::Kind::List, "").items(bindings::user_schema()).fallback("[]");
+  if (auto users = config::validate(users_only, loaded); users)
+    if (auto list = bindings::UserList::from((*users)["users"]); !list) problems.add(list.error());
+}
 }  // namespace
 
 config::Schema app_schema() {
@@ -71,50 +155,19 @@ config::Schema app_schema() {
 }
 
 Result<AppConfig> load_app_config(const std::string& path) {
-  auto loaded = config::load_file(path);
+  auto loaded = config::load_document(path);
   if (!loaded) return std::unexpected(loaded.error());
-  Problems problems;
-  auto root = config::validate(app_schema(), *loaded);
+  ConfigProblems problems(path);
+  for (const auto& unset : loaded->problems) problems.add_unreadable(unset);
+  auto root = config::validate(app_schema(), loaded->root);
   if (!root) problems.add(root.error());
 
-  // What the schema alone cannot check: each source by its kind, each bind's templates and
-  // filters. Checked even when a section has errors, so that one run reports everything.
-  const config::Node& tree = root ? *root : *loaded;
-  std::set<std::string> names;
-  std::vector<std::string> suggestible;  // names written in the file, not read from the environment
-  for (const auto& entry : tree["sources"].is_sequence() ? tree["sources"].items() : std::vector<config::Node>{}) {
-    auto source = ingestion::validate_source(entry);
-    if (!source) {
-      problems.add(source.error());
-      continue;
-    }
-    if (!names.insert(source->node.str("name")).second)
-      problems.add(entry["name"].error("duplicate source name '" + source->node.str("name") + "'"));
-    else if (!source->node["name"].from_environment())
-      suggestible.push_back(source->node.str("name"));
-    // A source's own template (the generic provider's `template:`) travels with its events to
-    // the binds that give none: it is checked like theirs.
-    if (source->node.has("template"))
-      if (auto compiled = bindings::Template::compile(source->node.str("template")); !compiled)
-        problems.add(source->node["template"].error("template does not compile: " + compiled.error().message));
-  }
-  config::Schema binds_only("config.yml", "");
-  binds_only.open().field("binds", config::Kind::List, "").items(bindings::bind_schema()).fallback("[]");
-  if (auto binds = config::validate(binds_only, *loaded); !binds) {
-    problems.add(binds.error());
-  } else if (auto parsed = bindings::parse_binds((*binds)["binds"]); !parsed) {
-    problems.add(parsed.error());
-  } else {
-    // A bind restricted to a source that does not exist would never trigger.
-    const auto items = (*binds)["binds"].items();
-    for (const auto& bind : *parsed)
-      if (!bind.source.empty() && !names.contains(bind.source))
-        problems.add(items[bind.index]["source"].error("no source is named \"" + bind.source + "\"" +
-                                                       text::did_you_mean(bind.source, suggestible)));
-  }
-  if (root) {
-    if (auto irc = irc::ClientConfig::from(root->map("irc")); !irc) problems.add(irc.error());
-  }
+  // What the schema alone cannot check, as start-up would: checked even when a section has
+  // errors, so that one run reports everything.
+  const config::Node& tree = root ? *root : loaded->root;
+  const auto names = check_sources(tree, problems);
+  check_binds(loaded->root, names, problems);
+  check_sections(loaded->root, problems);
   if (!problems.empty()) return fail(problems.text());
   return AppConfig{*root, path};
 }
@@ -124,7 +177,7 @@ std::string config_reference() {
       "# Configuration reference\n\n"
       "Generated from the declarations in the code by `chatops-bot --config-reference`; "
       "a test keeps this page in sync. Values may use `${NAME}` or `${NAME:-default}` to read "
-      "the environment; durations are written `250ms`, `30s`, `5m`, `2h`, `1d`, sizes `64KiB`, `25MiB`. "
+      "the environment; durations are written with their unit, `250ms`, `30s`, `5m`, `2h`, `1d`, sizes `64KiB`, `25MiB`. "
       "Values of type secret, and every value read from the environment, are never printed: error "
       "messages and `--check` quote them as written in the file (`\"${GITHUB_SECRET}\"`).\n\n";
   out += config::to_markdown(app_schema(), 2);

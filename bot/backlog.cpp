@@ -10,6 +10,28 @@
 namespace chatops::bot {
 
 namespace {
+
+// `text` cut to about kMax bytes at a word: a word that does not fit is left out whole (a URL cut
+// in the middle would lead somewhere else); only a first word longer than kMax that is not a URL
+// is cut, at a UTF-8 boundary.
+std::string shortened_at_word(const std::string& text) {
+  constexpr std::size_t kMax = 120;
+  if (text.size() <= kMax) return text;
+  std::size_t end = 0;  // of the words kept
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t word_end = std::min(text.find(' ', at), text.size());
+    if (word_end > kMax) break;
+    end = word_end;
+    at = word_end + 1;
+  }
+  if (end == 0) {
+    const std::size_t first_end = std::min(text.find(' '), text.size());
+    if (text.substr(0, first_end).find("://") != std::string::npos) return text.substr(0, first_end) + " …";
+    return text::shortened(text, kMax);
+  }
+  return text.substr(0, end) + " …";
+}
+
 // The first line of a rendered output without mIRC formatting, shortened for the digest.
 std::string summary_of(const std::string& rendered) {
   std::string line = rendered.substr(0, rendered.find('\n'));
@@ -28,7 +50,7 @@ std::string summary_of(const std::string& rendered) {
     if (c < 0x20) continue;
     plain.push_back(line[i]);
   }
-  return text::shortened(plain, 120);
+  return shortened_at_word(plain);
 }
 
 // Scopes and topics come from payloads and headers: the same inert text as template values (no
@@ -38,12 +60,25 @@ std::string inert_name(const std::string& name) { return text::shortened(binding
 
 std::size_t Send::lines() const { return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1; }
 
-std::string digest_line(std::size_t count, const std::string& topic, const std::string& scope,
+std::string digest_line(std::size_t count, const std::string& what, const std::string& scope,
                         const std::string& latest) {
-  std::string line = "… and " + std::to_string(count) + " more " + inert_name(topic);
+  std::string line = "… and " + std::to_string(count) + " more " + inert_name(what);
   if (const auto place = inert_name(scope); !place.empty()) line += " in " + place;
   if (!latest.empty()) line += " (latest: " + summary_of(latest) + ")";
   return line;
+}
+
+std::string late_marker(std::chrono::seconds age) {
+  const auto s = age.count();
+  const auto in = [](long long amount, const char* unit, long long rest, const char* rest_unit) {
+    return std::to_string(amount) + unit + (rest ? " " + std::to_string(rest) + rest_unit : std::string());
+  };
+  std::string text;
+  if (s < 60) text = std::to_string(s) + "s";
+  else if (s < 3600) text = std::to_string(s / 60) + "m";
+  else if (s < 86400) text = in(s / 3600, "h", s % 3600 / 60, "m");
+  else text = in(s / 86400, "d", s % 86400 / 3600, "h");
+  return "[" + text + " late]";
 }
 
 std::size_t Backlog::line_count(const std::string& text) {
@@ -95,6 +130,7 @@ Send Backlog::pop() {
   s.notice = e.first.notice;
   if (!e.digest_pending) {
     s.text = e.first.text;
+    s.received = e.first.received;
     s.sent.push_back(e.first.key);
     if (e.digested.empty()) {
       lines_ -= entry_lines(e);
@@ -106,7 +142,7 @@ Send Backlog::pop() {
     e.digest_pending = true;
     return s;
   }
-  s.text = digest_line(e.digested.size(), e.first.topic, e.first.scope, e.latest);
+  s.text = digest_line(e.digested.size(), e.first.what, e.first.scope, e.latest);
   s.digested = std::move(e.digested);
   lines_ -= 1;
   entries_.pop_front();

@@ -2,8 +2,9 @@
 // What waits to be said to one target (channel or nick), and the coalescing of bursts: when more
 // lines wait than flood control can send within the allowed delay, the outputs of each digest
 // group (bind + topic + scope, e.g. a repository or an alert group) collapse into the first one
-// said in full and one digest line "… and 37 more github/push in org/repo (latest: …)".
+// said in full and one digest line "… and 37 more pushes in org/repo (latest: …)".
 // Nothing disappears: every output is either sent or counted in a digest that is sent.
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -24,8 +25,9 @@ struct Output {
   std::string text;          // rendered; may hold several lines
   bool notice = false;
   std::string digest_group;  // outputs with the same group may be coalesced
-  std::string topic;         // for the digest line
+  std::string what;          // what the digest line calls several of them: "pushes", "events"…
   std::string scope;         // e.g. "org/repo"; "" when none
+  std::chrono::system_clock::time_point received{};  // when its event arrived
 };
 
 // A line (or several) to hand to the IRC client, and what its delivery completes.
@@ -33,6 +35,7 @@ struct Send {
   std::string target;
   std::string text;
   bool notice = false;
+  std::chrono::system_clock::time_point received{};  // of a line said in full; none for a digest
   std::vector<DeliveryKey> sent;      // marked sent when delivered
   std::vector<DeliveryKey> digested;  // marked digested when delivered
   std::size_t lines() const;
@@ -64,8 +67,13 @@ class Backlog {
   std::size_t lines_ = 0;
 };
 
-// "… and 37 more github/push in org/repo (latest: alice pushed 2 commits to main)"
-std::string digest_line(std::size_t count, const std::string& topic, const std::string& scope,
+// "… and 37 more pushes in org/repo (latest: alice pushed 2 commits to main)": the latest text
+// without formatting, shortened at a word (a URL is left out whole rather than cut).
+std::string digest_line(std::size_t count, const std::string& what, const std::string& scope,
                         const std::string& latest);
+
+// "[45s late]", "[12m late]", "[2h 5m late]", "[3d 4h late]": how long after its event arrived a
+// line is said, for lines said long after (a restart after an outage, a long flood-control wait).
+std::string late_marker(std::chrono::seconds age);
 
 }  // namespace chatops::bot

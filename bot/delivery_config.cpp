@@ -9,7 +9,7 @@ config::Schema delivery_schema() {
   s.field("max_delay", config::Kind::Duration,
           "How long a line may wait for flood control. When a channel's backlog is longer than "
           "what can be sent in this time, lines of the same bind and topic are coalesced into "
-          "digest lines (\"… and 37 more github/push in org/repo\").")
+          "digest lines (\"… and 37 more pushes in org/repo\").")
       .fallback("60s")
       .range(1, 86400);
   s.field("max_waiting_lines", config::Kind::Integer,
@@ -20,6 +20,11 @@ config::Schema delivery_schema() {
           "Lines handed to the IRC output queue before the server has accepted the previous ones.")
       .fallback("8")
       .range(1, 1000);
+  s.field("late_after", config::Kind::Duration,
+          "A line said this long after its event arrived (after an outage, or a long wait for flood "
+          "control) starts with its age, e.g. \"[12m late]\", so that it does not pass for news; 0: never.")
+      .fallback("5m")
+      .range(0, 86400 * 30);
   return s;
 }
 
@@ -29,6 +34,7 @@ DispatcherOptions dispatcher_options(const config::Node& delivery, std::size_t f
   o.coalesce_capacity = flood_burst + static_cast<std::size_t>(std::floor(flood_rate * seconds));
   o.max_waiting_lines = static_cast<std::size_t>(delivery.integer("max_waiting_lines"));
   o.in_flight_lines = static_cast<std::size_t>(delivery.integer("in_flight_lines"));
+  o.late_after = delivery.duration("late_after");
   return o;
 }
 

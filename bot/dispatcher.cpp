@@ -116,7 +116,7 @@ void Dispatcher::plan_event(const ingestion::IngestionEvent& event) {
   if (!bindings::is_ingestion_family(event.family)) {
     // No bind can take it: ended with the reason, never "done" as if it had been said.
     const auto reason = "no bind type takes events of family \"" + event.family + "\"";
-    spdlog::error("dispatcher: event {} ({}): {}", event.id, event.topic, reason);
+    spdlog::error("dispatcher: event {} ({} from source {}) dropped: {}", event.id, event.topic, event.source, reason);
     if (auto failed = journal_.mark_failed(event.id, reason); !failed)
       spdlog::error("dispatcher: event {}: {}", event.id, failed.error().message);
     else
@@ -134,9 +134,11 @@ void Dispatcher::plan_event(const ingestion::IngestionEvent& event) {
     if (d.state != ingestion::DeliveryState::Pending) done.insert(d.handler_key);
   std::size_t outstanding = 0;
   bool left_in_journal = false;
+  std::set<std::string> targets;
   for (auto& o : outputs) {
     if (done.contains(o.key.handler)) continue;
     ++outstanding;
+    targets.insert(o.target);
     auto loaded_key = std::make_pair(event.id, o.key.handler);
     if (loaded_.contains(loaded_key)) continue;
     if (!irc_.can_speak_to(o.target)) {
@@ -165,8 +167,12 @@ void Dispatcher::plan_event(const ingestion::IngestionEvent& event) {
   for (const auto& f : failures) failure += (failure.empty() ? "" : "; ") + report(event, f);
   if (outstanding == 0)
     finished_.emplace_back(event.id, std::move(failure));  // nothing to say, or all said before a restart
-  else
-    outstanding_[event.id] = {outstanding, event.time, std::move(failure)};
+  else {
+    std::string said_to;
+    for (const auto& target : targets) said_to += (said_to.empty() ? "" : ", ") + target;
+    outstanding_[event.id] = {outstanding, event.time, std::move(failure), event.topic + " from " + event.source,
+                              std::move(said_to)};
+  }
 }
 
 void Dispatcher::send_some() {
@@ -186,6 +192,7 @@ void Dispatcher::send_some() {
     if (it->second.empty()) backlogs_.erase(it);
     in_flight_ += send.lines();
     if (!send.digested.empty()) ++stats_.digest_lines;
+    mark_if_late(send);
     auto generation = generation_;
     irc_.say(send, [this, send, generation](bool ok) {
       if (generation != generation_) return;  // already handed back to the journal
@@ -208,11 +215,13 @@ void Dispatcher::delivered(const Send& send, bool ok) {
     loaded_.erase({key.event_id, key.handler});
     auto it = outstanding_.find(key.event_id);
     if (it != outstanding_.end() && --it->second.outputs == 0) {
-      auto received = it->second.received;
-      auto failure = std::move(it->second.failure);
+      Outstanding done_event = std::move(it->second);
       outstanding_.erase(it);
-      if (settle(key.event_id, failure) && options_.on_latency)
-        options_.on_latency(std::chrono::system_clock::now() - received);
+      if (!settle(key.event_id, done_event.failure)) return;
+      const auto latency = std::chrono::system_clock::now() - done_event.received;
+      spdlog::info("event {} delivered: {} to {}, {} ms after it arrived", key.event_id, done_event.what,
+                   done_event.targets, std::chrono::duration_cast<std::chrono::milliseconds>(latency).count());
+      if (options_.on_latency) options_.on_latency(latency);
     }
   };
   {
@@ -223,6 +232,13 @@ void Dispatcher::delivered(const Send& send, bool ok) {
       spdlog::error("dispatcher: recording deliveries failed: {}", committed.error().message);
   }
   pump();
+}
+
+void Dispatcher::mark_if_late(Send& send) const {
+  if (options_.late_after.count() <= 0 || send.sent.empty()) return;
+  const auto age = std::chrono::system_clock::now() - send.received;
+  if (age > options_.late_after)
+    send.text = late_marker(std::chrono::duration_cast<std::chrono::seconds>(age)) + " " + send.text;
 }
 
 bool Dispatcher::settle(std::int64_t event_id, const std::string& failure) {

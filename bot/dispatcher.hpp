@@ -58,6 +58,8 @@ struct DispatcherOptions {
   std::size_t coalesce_capacity = 64;    // per target: more lines waiting than this are coalesced
   // A bind whose events cannot be said tells its channels so at most once per this interval.
   std::chrono::steady_clock::duration failure_notice_interval = std::chrono::minutes(10);
+  // A line said this long after its event arrived starts with its age ("[12m late]"); 0: never.
+  std::chrono::milliseconds late_after{0};
 };
 
 struct DispatcherStats {
@@ -88,6 +90,7 @@ class Dispatcher {
   Plan plan_safely(const ingestion::IngestionEvent& event);
   // Logs a failure and, rate-limited per bind, says it to the bind's targets; returns the reason.
   std::string report(const ingestion::IngestionEvent& event, const Failure& failure);
+  void mark_if_late(Send& send) const;
 
   ingestion::Journal& journal_;
   Planner planner_;
@@ -99,7 +102,9 @@ class Dispatcher {
   struct Outstanding {
     std::size_t outputs = 0;  // not yet delivered; all of them are in memory
     std::chrono::system_clock::time_point received;
-    std::string failure;      // why some handler could not say it ("" when none)
+    std::string failure;  // why some handler could not say it ("" when none)
+    std::string what;     // "github/push from github", for the log line once delivered
+    std::string targets;  // "#ops, #dev"
   };
   std::map<std::int64_t, Outstanding> outstanding_;
   std::map<std::string, std::int64_t> starved_;      // target → first event id left in the journal

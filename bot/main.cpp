@@ -7,18 +7,39 @@
 
 #include "bot/app.hpp"
 #include "bot/app_config.hpp"
+#include "bot/man_page.hpp"
+#include "bot/version.hpp"
 #include "core/log.hpp"
+#include "ingestion/journal/instance_lock.hpp"
+#include "ingestion/journal/journal_config.hpp"
 
 int main(int argc, char** argv) {
   CLI::App cli{"chatops-bot: says what happens in your systems in your IRC channels"};
   std::string config_path = "config.yml";
   bool check_only = false;
   bool reference = false;
-  cli.add_option("-c,--config", config_path, "Configuration file")->capture_default_str();
-  cli.add_flag("--check", check_only, "Validate the configuration and exit (0: valid)");
+  bool show_version = false;
+  int man_section = 0;
+  cli.add_option("-c,--config", config_path, "Configuration file")->capture_default_str()->type_name("FILE");
+  cli.add_flag("--check", check_only,
+               "Check the configuration as start-up does, print every problem, and exit (0: valid, 2: not); "
+               "it takes no lock and can run beside the bot");
   cli.add_flag("--config-reference", reference, "Print the configuration reference (Markdown) and exit");
+  cli.add_option("--man-page", man_section, "Print a man page and exit: 1 the command, 5 the configuration file")
+      ->check(CLI::IsMember({1, 5}))
+      ->type_name("SECTION");
+  cli.add_flag("--version", show_version, "Print the version and exit");
   CLI11_PARSE(cli, argc, argv);
 
+  if (show_version) {
+    std::cout << "chatops-bot " << chatops::bot::version() << "\n";
+    return 0;
+  }
+  if (man_section != 0) {
+    std::cout << (man_section == 1 ? chatops::bot::command_man_page(cli, chatops::bot::version())
+                                   : chatops::bot::config_man_page(chatops::bot::version()));
+    return 0;
+  }
   if (reference) {
     std::cout << chatops::bot::config_reference();
     return 0;
@@ -32,7 +53,15 @@ int main(int argc, char** argv) {
     std::cout << config_path << ": valid\n";
     return 0;
   }
-  chatops::log::init(config->root.map("log").str("level"));
+  const auto log = config->root.map("log");
+  chatops::log::init(log.str("level"), log.str("format") == "json");
+  // Held until the process ends: one bot per journal.
+  auto lock = chatops::ingestion::InstanceLock::acquire(
+      chatops::ingestion::journal_options(config->root.map("storage")).path);
+  if (!lock) {
+    spdlog::critical("{}", lock.error().message);
+    return 1;
+  }
   auto app = chatops::bot::App::create(*config);
   if (!app) {
     spdlog::critical("{}", app.error().message);

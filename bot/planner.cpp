@@ -50,8 +50,10 @@ void Planner::say(const bindings::Utterance& u) {
   o.target = u.target;
   o.text = std::move(text);
   o.notice = u.notice;
-  o.topic = event_->topic;
+  auto what = event_->fields.find("what");
+  o.what = what != event_->fields.end() && what->is_string() ? what->get<std::string>() : "events";
   o.scope = scope_of(event_->fields);
+  o.received = event_->time;
   // Alert groups collapse per group and status (the topic carries the status).
   auto group = event_->fields.find("group_key");
   o.digest_group = bind + "|" + event_->topic + "|" +

@@ -1,5 +1,7 @@
 #include "http/server_config.hpp"
 
+#include <arpa/inet.h>
+
 #include <charconv>
 
 namespace chatops::http {
@@ -88,6 +90,11 @@ Result<ServerOptions> server_options(const config::Node& node) {
   if (host.empty() || port.empty() || ec != std::errc{} || end != port.data() + port.size() || o.port < 0 ||
       o.port > 65535)
     return std::unexpected(node["listen"].error("expected host:port, e.g. 127.0.0.1:8080"));
+  // The listener binds an address, not a name: resolving one could pick another interface.
+  unsigned char address[sizeof(in6_addr)];
+  if (::inet_pton(AF_INET, host.c_str(), address) != 1 && ::inet_pton(AF_INET6, host.c_str(), address) != 1)
+    return std::unexpected(node["listen"].error("expected an IP address before the port (e.g. 127.0.0.1, 0.0.0.0, "
+                                                "[::1]), got \"" + host + "\""));
   o.host = std::move(host);
   if (node.has("tls")) o.tls = std::pair{node.map("tls").str("cert"), node.map("tls").str("key")};
   o.threads = static_cast<int>(node.integer("threads"));

@@ -54,7 +54,9 @@ Result<void> IngestionManager::configure(const config::Node& sources) {
     }
     auto source = validated->kind->make(validated->node, services_);
     if (!source) {
-      note(entry.error(source.error().message).message);
+      // Kinds name the place of what they refuse; a message that does not is placed at the entry.
+      const auto& message = source.error().message;
+      note(entry.file() && message.starts_with(*entry.file() + ":") ? message : entry.error(message).message);
       continue;
     }
     auto managed = std::make_unique<Managed>(name, validated->kind->name, validated->kind->family, store_, registry_);

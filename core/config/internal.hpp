@@ -25,4 +25,10 @@ inline std::string_view parent_path(std::string_view path) {
 // "between 1s and 3600s", "at least 1024 bytes": range() of a field holding `kind` values.
 std::string bounds_text(const Field& field, Kind kind);
 
+// For the references (Markdown and man page): "integer", "list of maps", "list of strings"…
+std::string type_of(const Field& field);
+// What a reference says about a field after its doc: choices, bounds, shorthand, example, each a
+// sentence; `code` marks up a literal (`x` in Markdown, bold in a man page).
+std::string field_notes(const Field& field, std::string (*code)(std::string_view));
+
 }  // namespace chatops::config

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <yaml-cpp/yaml.h>
+
 #include "core/config/node.hpp"
 
 namespace chatops::config {
@@ -94,34 +96,50 @@ struct Substituting {
   }
 };
 
+Result<std::string> read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(path + ": cannot read: " + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return fail(path + ": cannot read: " + std::strerror(errno));
+  return text.str();
+}
+
+Result<Node> all_or_nothing(Result<LoadedDocument> loaded) {
+  if (!loaded) return std::unexpected(loaded.error());
+  if (loaded->problems.empty()) return loaded->root;
+  std::string message;
+  for (const std::string& line : loaded->problems) message += (message.empty() ? "" : "\n") + line;
+  return fail(std::move(message));
+}
+
 }  // namespace
 
-Result<Node> load_string(const std::string& text, const std::string& file_name) {
+Result<LoadedDocument> load_document_string(const std::string& text, const std::string& file_name) {
   YAML::Node yaml;
   try {
     yaml = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     return fail(file_name + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": " + e.msg);
   }
-  Node root(yaml, std::make_shared<const std::string>(file_name), "");
+  LoadedDocument loaded{Node(yaml, std::make_shared<const std::string>(file_name), ""), {}};
   Substituting substituting;
-  substituting.all(root);
-  if (!substituting.errors.empty()) {
-    std::string message;
-    for (const std::string& line : substituting.errors) message += (message.empty() ? "" : "\n") + line;
-    return fail(std::move(message));
-  }
-  root.substitutions_ = std::make_shared<const detail::Substitutions>(std::move(substituting.substitutions));
-  return root;
+  substituting.all(loaded.root);
+  loaded.problems = std::move(substituting.errors);
+  loaded.root.substitutions_ = std::make_shared<const detail::Substitutions>(std::move(substituting.substitutions));
+  return loaded;
 }
 
-Result<Node> load_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(path + ": cannot read: " + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return fail(path + ": cannot read: " + std::strerror(errno));
-  return load_string(text.str(), path);
+Result<LoadedDocument> load_document(const std::string& path) {
+  auto text = read_text(path);
+  if (!text) return std::unexpected(text.error());
+  return load_document_string(*text, path);
 }
+
+Result<Node> load_string(const std::string& text, const std::string& file_name) {
+  return all_or_nothing(load_document_string(text, file_name));
+}
+
+Result<Node> load_file(const std::string& path) { return all_or_nothing(load_document(path)); }
 
 }  // namespace chatops::config

@@ -1,4 +1,5 @@
-// The configuration reference (docs/configuration.md) generated from schemas.
+// The configuration reference (docs/configuration.md) generated from schemas, and what it shares
+// with the man page (man.cpp).
 #include <algorithm>
 #include <cctype>
 
@@ -21,12 +22,6 @@ std::string kind_name(Kind kind) {
     case Kind::Any: return "any";
   }
   return "?";
-}
-
-std::string type_of(const Field& field) {
-  if (field.kind() != Kind::List) return kind_name(field.kind());
-  if (field.nested()) return "list of maps";
-  return field.item_kind() == Kind::Any ? "list" : "list of " + kind_name(field.item_kind()) + "s";
 }
 
 std::string code(std::string_view text) { return "`" + std::string(text) + "`"; }
@@ -58,20 +53,10 @@ std::string default_of(const Field& field) {
 
 std::string description(const Field& field, const std::string& nested_title) {
   std::string out = field.doc();
-  auto sentence = [&out](const std::string& text) { out += (out.empty() ? "" : " ") + text; };
-  if (!field.choices().empty()) {
-    std::string choices;
-    for (const std::string& choice : field.choices()) choices += (choices.empty() ? "" : ", ") + code(choice);
-    sentence("One of: " + choices + ".");
-  }
-  if (field.min() || field.max()) {
-    const Kind bounded = field.kind() == Kind::List ? field.item_kind() : field.kind();
-    std::string text = bounds_text(field, bounded);
-    text[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(text[0])));
-    sentence(text + ".");
-  }
-  if (field.shorthand_key()) sentence("A plain string `s` means `{" + *field.shorthand_key() + ": s}`.");
-  if (field.example_yaml()) sentence("Example: " + code(*field.example_yaml()) + ".");
+  auto sentence = [&out](const std::string& text) {
+    if (!text.empty()) out += (out.empty() ? "" : " ") + text;
+  };
+  sentence(field_notes(field, code));
   if (field.nested()) sentence("See [" + nested_title + "](#" + anchor(nested_title) + ").");
   return out;
 }
@@ -98,6 +83,31 @@ void section(const Schema& schema, const std::string& title, const std::string& 
 }
 
 }  // namespace
+
+std::string type_of(const Field& field) {
+  if (field.kind() != Kind::List) return kind_name(field.kind());
+  if (field.nested()) return "list of maps";
+  return field.item_kind() == Kind::Any ? "list" : "list of " + kind_name(field.item_kind()) + "s";
+}
+
+std::string field_notes(const Field& field, std::string (*code)(std::string_view)) {
+  std::string out;
+  auto sentence = [&out](const std::string& text) { out += (out.empty() ? "" : " ") + text; };
+  if (!field.choices().empty()) {
+    std::string choices;
+    for (const std::string& choice : field.choices()) choices += (choices.empty() ? "" : ", ") + code(choice);
+    sentence("One of: " + choices + ".");
+  }
+  if (field.min() || field.max()) {
+    const Kind bounded = field.kind() == Kind::List ? field.item_kind() : field.kind();
+    std::string text = bounds_text(field, bounded);
+    text[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(text[0])));
+    sentence(text + ".");
+  }
+  if (field.shorthand_key()) sentence("A plain string " + code("s") + " means " + code("{" + *field.shorthand_key() + ": s}") + ".");
+  if (field.example_yaml()) sentence("Example: " + code(*field.example_yaml()) + ".");
+  return out;
+}
 
 std::string to_markdown(const Schema& schema, int level) {
   std::string out;

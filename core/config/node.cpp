@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "core/config/internal.hpp"
+#include "core/config/positions.hpp"
 
 namespace chatops::config {
 namespace {
@@ -30,16 +31,18 @@ T value_or_bug(Result<T> value, const std::string& path) {
 
 }  // namespace
 
+Node::Node() : yaml_(std::make_shared<const YAML::Node>(YAML::NodeType::Undefined)) {}
+
 Node::Node(YAML::Node yaml, std::shared_ptr<const std::string> file, std::string path)
-    : yaml_(std::move(yaml)), file_(std::move(file)), path_(std::move(path)) {
+    : yaml_(std::make_shared<const YAML::Node>(std::move(yaml))), file_(std::move(file)), path_(std::move(path)) {
   auto positions = std::make_shared<detail::Positions>();
-  record(yaml_, path_, yaml_.Mark(), *positions);
+  record(*yaml_, path_, yaml_->Mark(), *positions);
   positions_ = std::move(positions);
 }
 
 Node Node::child(YAML::Node yaml, std::string path) const {
   Node out;
-  out.yaml_ = std::move(yaml);
+  out.yaml_ = std::make_shared<const YAML::Node>(std::move(yaml));
   out.file_ = file_;
   out.path_ = std::move(path);
   out.positions_ = positions_;
@@ -105,11 +108,11 @@ std::string Node::redacted(std::string text) const {
 
 bool Node::has(std::string_view key) const {
   const Node found = (*this)[key];
-  return found.defined() && !found.yaml_.IsNull();
+  return found.defined() && !found.yaml_->IsNull();
 }
 
 Node Node::operator[](std::string_view key) const {
-  const YAML::Node& map = yaml_;
+  const YAML::Node& map = *yaml_;
   YAML::Node found = map.IsMap() ? map[std::string(key)] : YAML::Node(YAML::NodeType::Undefined);
   // A missing key gives an "invalid" yaml-cpp node that throws on use; make it plainly undefined.
   Node out = child(found.IsDefined() ? found : YAML::Node(YAML::NodeType::Undefined), child_path(path_, key));
@@ -119,9 +122,9 @@ Node Node::operator[](std::string_view key) const {
 
 std::vector<Node> Node::items() const {
   std::vector<Node> out;
-  if (!yaml_.IsSequence()) return out;
-  for (std::size_t i = 0; i < yaml_.size(); ++i) {
-    out.push_back(child(yaml_[i], item_path(path_, i)));
+  if (!yaml_->IsSequence()) return out;
+  for (std::size_t i = 0; i < yaml_->size(); ++i) {
+    out.push_back(child((*yaml_)[i], item_path(path_, i)));
     out.back().schema_ = schema_;
   }
   return out;
@@ -129,8 +132,8 @@ std::vector<Node> Node::items() const {
 
 std::vector<std::string> Node::keys() const {
   std::vector<std::string> out;
-  if (yaml_.IsMap())
-    for (const auto& entry : yaml_) out.push_back(entry.first.Scalar());
+  if (yaml_->IsMap())
+    for (const auto& entry : *yaml_) out.push_back(entry.first.Scalar());
   return out;
 }
 
@@ -211,10 +214,10 @@ Node Node::map(std::string_view key) const {
   return value;
 }
 
-std::string Node::scalar() const { return yaml_.IsScalar() ? yaml_.Scalar() : std::string(); }
-bool Node::is_map() const { return yaml_.IsMap(); }
-bool Node::is_sequence() const { return yaml_.IsSequence(); }
-bool Node::is_scalar() const { return yaml_.IsScalar(); }
-bool Node::defined() const { return yaml_.IsDefined(); }
+std::string Node::scalar() const { return yaml_->IsScalar() ? yaml_->Scalar() : std::string(); }
+bool Node::is_map() const { return yaml_->IsMap(); }
+bool Node::is_sequence() const { return yaml_->IsSequence(); }
+bool Node::is_scalar() const { return yaml_->IsScalar(); }
+bool Node::defined() const { return yaml_->IsDefined(); }
 
 }  // namespace chatops::config

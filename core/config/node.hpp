@@ -9,19 +9,21 @@
 #include <utility>
 #include <vector>
 
-#include <yaml-cpp/yaml.h>
-
 #include "core/config/schema.hpp"
 #include "core/error.hpp"
+
+// yaml-cpp stays out of this header (it is included by most of the code base and yaml-cpp's
+// headers are heavy): only core/config's own files see it.
+namespace YAML {
+class Node;
+struct Mark;
+}  // namespace YAML
 
 namespace chatops::config {
 
 namespace detail {
-struct Position {
-  YAML::Mark key;    // of the key naming the node (the node's own mark for items and the root)
-  YAML::Mark value;  // the key's mark again when the value is null (a null has no useful mark)
-};
-using Positions = std::unordered_map<std::string, Position>;  // by path
+struct Position;   // where a node's key and value are (core/config/positions.hpp)
+struct Positions;  // Position by path
 
 // A scalar whose text came (partly) from the environment: as written in the file, and each
 // variable's value with the reference that inserted it.
@@ -32,6 +34,8 @@ struct Substitution {
 using Substitutions = std::unordered_map<std::string, Substitution>;  // by path
 }  // namespace detail
 
+struct LoadedDocument;
+
 // A node of a loaded document, remembering the file it came from so that every message about
 // it can say file:line:column.
 //
@@ -40,7 +44,7 @@ using Substitutions = std::unordered_map<std::string, Substitution>;  // by path
 // reports the position of its nearest ancestor.
 class Node {
  public:
-  Node() = default;
+  Node();  // undefined
   // `yaml` should come straight from the parser: its marks are recorded here.
   Node(YAML::Node yaml, std::shared_ptr<const std::string> file, std::string path);
 
@@ -84,7 +88,8 @@ class Node {
   bool is_scalar() const;
   bool defined() const;
 
-  const YAML::Node& yaml() const { return yaml_; }
+  // The yaml-cpp node, for core/config's own files (which include <yaml-cpp/yaml.h>).
+  const YAML::Node& yaml() const { return *yaml_; }
   const std::shared_ptr<const std::string>& file() const { return file_; }
 
  private:
@@ -95,7 +100,7 @@ class Node {
   Node present(std::string_view key) const;
   std::string scalar_of(std::string_view key) const;
 
-  YAML::Node yaml_;
+  std::shared_ptr<const YAML::Node> yaml_;  // never null; a handle: yaml-cpp nodes share their data
   std::shared_ptr<const std::string> file_;
   std::string path_;
   std::shared_ptr<const detail::Positions> positions_;
@@ -107,7 +112,7 @@ class Node {
 
   friend struct Validator;
   friend Result<Node> validate(const Schema&, const Node&);
-  friend Result<Node> load_string(const std::string&, const std::string&);
+  friend Result<LoadedDocument> load_document_string(const std::string&, const std::string&);
 };
 
 // Reads YAML from a file, substitutes ${NAME} and ${NAME:-default} in scalar values from the
@@ -116,6 +121,16 @@ class Node {
 // (see Node::error, Node::quoted).
 Result<Node> load_file(const std::string& path);
 Result<Node> load_string(const std::string& text, const std::string& file_name);
+
+// The same, but a value that cannot be substituted (an unset variable) does not stop the
+// loading: it keeps its text, and its problem is listed, so that validation can report every
+// other problem in the same run. Only an unreadable file or a YAML syntax error fails.
+struct LoadedDocument {
+  Node root;
+  std::vector<std::string> problems;  // "file:line:column: path: what", in document order
+};
+Result<LoadedDocument> load_document(const std::string& path);
+Result<LoadedDocument> load_document_string(const std::string& text, const std::string& file_name);
 
 // Checks `node` against `schema`: unknown or duplicate keys (unknown keys are kept when the schema
 // is open), missing required keys (a null value counts as absent), types, bounds, choices. Returns

@@ -66,11 +66,14 @@ Result<bool> parse_boolean(std::string_view text) {
 }
 
 Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
-  static constexpr std::array<std::pair<std::string_view, double>, 6> units{
-      {{"", 1000}, {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}}};
+  static constexpr std::array<std::pair<std::string_view, double>, 5> units{
+      {{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}}};
   static constexpr double max_ms = 1e15;  // ~30000 years: far from overflowing the int64 count
   auto parsed = amount_and_unit(text);
-  auto factor = parsed ? factor_of(parsed->second, units) : std::nullopt;
+  // A unit is required: is "initial: 2" two seconds or two milliseconds? Only zero is zero in any unit.
+  if (parsed && parsed->second.empty() && parsed->first != 0)
+    return fail("a duration needs a unit: ms, s, m, h or d (e.g. 250ms, 30s, 5m, 2h, 1d)");
+  auto factor = parsed ? (parsed->second.empty() ? std::optional(1.0) : factor_of(parsed->second, units)) : std::nullopt;
   if (!factor || parsed->first * *factor > max_ms)
     return fail("expected a duration such as 250ms, 30s, 5m, 2h, 1d");
   return std::chrono::milliseconds(std::llround(parsed->first * *factor));

@@ -23,7 +23,7 @@ enum class Kind {
   Integer,   // 64-bit signed
   Number,    // double
   Boolean,   // true/false/yes/no/on/off
-  Duration,  // "250ms", "30s", "5m", "2h", "1d", or a plain number of seconds
+  Duration,  // "250ms", "30s", "5m", "2h", "1d": the unit is required (but for 0)
   Size,      // "512", "64KiB", "25MiB", "1GiB", "10KB", "5MB" (bytes)
   List,      // a sequence: of maps validated by items(schema), or of scalars of items(kind)
   Map,       // a nested map validated by schema(s), or free-form when no schema is given. An absent
@@ -104,5 +104,13 @@ class Schema {
 // Markdown reference of a schema (a heading, its doc, a table: key, type, default, description;
 // nested schemas as their own sub-sections). `level` is the heading level.
 std::string to_markdown(const Schema& schema, int level = 2);
+
+// The same reference as roff for a man page: a sub-section (.SS) per schema, a tagged paragraph
+// (.TP) per key.
+std::string to_man(const Schema& schema);
+
+// Doc text (plain text with `code` in backticks, UTF-8) as roff text: code in bold, hyphens as
+// minus signs, backslashes and non-ASCII characters escaped, no line starting as a request.
+std::string roff_text(std::string_view text);
 
 }  // namespace chatops::config

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/config/internal.hpp"
+#include "core/config/positions.hpp"
 #include "core/text/suggest.hpp"
 #include "core/config/node.hpp"
 
@@ -179,7 +180,8 @@ struct Validator {
       report(value, "must be " + bounds_text(field, kind) + ", got " + shown);
     }
     if (!field.choices().empty() && std::ranges::find(field.choices(), text) == field.choices().end())
-      report(value, fmt::format("expected one of {}, got {}", fmt::join(field.choices(), ", "), shown));
+      report(value, fmt::format("expected one of {}, got {}{}", fmt::join(field.choices(), ", "), shown,
+                                kind == Kind::Secret ? "" : text::did_you_mean(text, field.choices())));
     return YAML::Clone(value.yaml());
   }
 };

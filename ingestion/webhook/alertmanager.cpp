@@ -166,7 +166,8 @@ class AlertmanagerProvider final : public Provider {
     e.topic = "alertmanager/" + status;
     e.severity = severity_of(status, worst);
     e.dedupe_key = dedupe_key(group_key, status, alerts, truncated);
-    e.fields = {{"status", status},
+    e.fields = {{"what", "alert notifications"},  // in digest lines
+                {"status", status},
                 {"receiver", unquote_meta(text_at(p, "/receiver"))},
                 {"group_key", group_key},
                 {"group", group},

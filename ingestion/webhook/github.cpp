@@ -57,8 +57,10 @@ Severity map_push(Value p, json& f) {
   f["forced"] = bool_at(p, "/forced");
   f["created"] = bool_at(p, "/created");
   f["deleted"] = bool_at(p, "/deleted");
-  f["compare"] = text_at(p, "/compare");
-  f["url"] = f["compare"];
+  // A deleted ref's compare link ends in …000000000000, a page of nothing: no link then.
+  const std::string compare = bool_at(p, "/deleted") ? "" : text_at(p, "/compare");
+  f["compare"] = or_null(compare);
+  f["url"] = compare;
   f["head"] = short_sha(text_at(p, "/after"));
 
   json commits = json::array();
@@ -84,6 +86,31 @@ Severity map_push(Value p, json& f) {
   return Severity::Info;
 }
 
+// The person or team an action names, "themselves" when it is the sender.
+std::string whom(Value p, std::string_view pointer, std::string_view team_pointer = "") {
+  std::string name = text_at(p, pointer, team_pointer.empty() ? "" : text_at(p, team_pointer));
+  return name == text_at(p, "/sender/login") ? "themselves" : name;
+}
+
+// What the sender did to a pull request or an issue, with what the action is about:
+// "added label bug to", "assigned alice to", "requested a review from bob on".
+std::string verb_of(Value p, const std::string& action) {
+  if (action == "labeled") return "added label " + text_at(p, "/label/name") + " to";
+  if (action == "unlabeled") return "removed label " + text_at(p, "/label/name") + " from";
+  if (action == "assigned") return "assigned " + whom(p, "/assignee/login") + " to";
+  if (action == "unassigned") return "unassigned " + whom(p, "/assignee/login") + " from";
+  if (action == "review_requested")
+    return "requested a review from " + whom(p, "/requested_reviewer/login", "/requested_team/name") + " on";
+  if (action == "review_request_removed")
+    return "withdrew the review request for " + whom(p, "/requested_reviewer/login", "/requested_team/name") + " on";
+  if (action == "milestoned") return "added milestone " + text_at(p, "/milestone/title") + " to";
+  if (action == "demilestoned") return "removed milestone " + text_at(p, "/milestone/title") + " from";
+  if (action == "synchronize") return "pushed to";
+  if (action == "ready_for_review") return "marked ready for review";
+  if (action == "converted_to_draft") return "turned into a draft";
+  return words(action);
+}
+
 Severity map_pull_request(Value p, json& f) {
   const bool merged = bool_at(p, "/pull_request/merged");
   const std::string action = text_at(p, "/action");
@@ -97,11 +124,8 @@ Severity map_pull_request(Value p, json& f) {
   f["draft"] = bool_at(p, "/pull_request/draft");
   f["label"] = text_at(p, "/label/name");
   f["reviewer"] = text_at(p, "/requested_reviewer/login", text_at(p, "/requested_team/name"));
-  f["verb"] = action == "closed" && merged        ? "merged"
-              : action == "synchronize"             ? "pushed to"
-              : action == "review_requested"        ? "requested a review on"
-              : action == "review_request_removed"  ? "withdrew a review request on"
-                                                    : words(action);
+  f["assignee"] = text_at(p, "/assignee/login");
+  f["verb"] = action == "closed" && merged ? "merged" : verb_of(p, action);
   return Severity::Info;
 }
 
@@ -113,7 +137,7 @@ Severity map_issues(Value p, json& f) {
   f["state"] = text_at(p, "/issue/state");
   f["label"] = text_at(p, "/label/name");
   f["assignee"] = text_at(p, "/assignee/login");
-  f["verb"] = words(text_at(p, "/action"));
+  f["verb"] = verb_of(p, text_at(p, "/action"));
   return Severity::Info;
 }
 
@@ -134,6 +158,8 @@ Severity map_release(Value p, json& f) {
   const std::string name = text_at(p, "/release/name");
   f["tag"] = tag;
   f["name"] = name.empty() ? tag : first_line(name, 120);
+  // The tag in brackets after the name, unless the name says it already.
+  f["tag_shown"] = or_null(name.empty() || name == tag ? "" : tag);
   f["url"] = text_at(p, "/release/html_url");
   f["author"] = text_at(p, "/release/author/login");
   f["prerelease"] = bool_at(p, "/release/prerelease");
@@ -207,38 +233,59 @@ Severity map_ping(Value p, json& f) {
   return Severity::Info;
 }
 
+// Whether the provider's template says an event: a bind without a template of its own hears only
+// what a team wants to read; a bind with its own template hears every event of its topic.
+using Said = bool (*)(Value payload);
+bool always(Value) { return true; }
+// The push event says the same (create and delete are the ref's other half; watch is star's).
+bool never(Value) { return false; }
+// Not the queued and in-progress states of runs, jobs and checks.
+bool completed(Value p) { return text_at(p, "/action") == "completed"; }
+// A check run or suite of GitHub Actions is said by its workflow_job or workflow_run event.
+bool completed_outside_actions(Value p) {
+  const std::string app = text_at(p, "/check_run/app/slug", text_at(p, "/check_suite/app/slug"));
+  return completed(p) && app != "github-actions";
+}
+// "created" comes first and "released"/"prereleased" with it: published says it once.
+bool published(Value p) { return text_at(p, "/action") == "published"; }
+
 struct EventMapping {
   std::string_view event;  // X-GitHub-Event
+  std::string_view what;   // several of them, in words, for digest lines ("… and 37 more pushes")
   Severity (*map)(Value payload, json& fields);
   std::string_view default_template;
+  Said said = always;
 };
 
 constexpr std::array kEvents{
-    EventMapping{"push", map_push,
-                 "[B]{{repo}}[/B] {{pusher}} {{summary}}{{#forced}} [COLOR=RED](forced)[/COLOR]{{/forced}} {{compare}}"
+    EventMapping{"push", "pushes", map_push,
+                 "[B]{{repo}}[/B] {{pusher}} {{summary}}{{#forced}} [COLOR=RED](forced)[/COLOR]{{/forced}}"
+                 "{{#compare}} {{compare}}{{/compare}}"
                  "{{#commits_shown}}\n  {{id_short}} {{title}} ({{author}}){{/commits_shown}}"
                  "{{#more_commits}}\n  … and {{count}} more{{/more_commits}}"},
-    EventMapping{"pull_request", map_pull_request,
+    EventMapping{"pull_request", "pull request updates", map_pull_request,
                  "[B]{{repo}}[/B] {{sender}} {{verb}} pull request #{{number}}: {{title}} ({{base}} ← {{head}}) {{url}}"},
-    EventMapping{"issues", map_issues, "[B]{{repo}}[/B] {{sender}} {{verb}} issue #{{number}}: {{title}} {{url}}"},
-    EventMapping{"issue_comment", map_issue_comment,
-                 "[B]{{repo}}[/B] {{author}} {{verb}} #{{number}} ({{title}}): {{comment}} {{url}}"},
-    EventMapping{"release", map_release,
-                 "[B]{{repo}}[/B] {{sender}} {{verb}} [B]{{name}}[/B] ({{tag}})"
-                 "{{#prerelease}} [pre-release]{{/prerelease}} {{url}}"},
-    EventMapping{"workflow_run", map_workflow_run,
-                 "[B]{{repo}}[/B] workflow [B]{{name}}[/B] #{{run_number}} on {{branch}}: " OUTCOME " {{url}}"},
-    EventMapping{"workflow_job", map_workflow_job,
-                 "[B]{{repo}}[/B] job [B]{{name}}[/B] ({{workflow}}) on {{branch}}: " OUTCOME " {{url}}"},
-    EventMapping{"check_run", map_check_run,
-                 "[B]{{repo}}[/B] check [B]{{name}}[/B] on {{branch}}: " OUTCOME " {{url}}"},
-    EventMapping{"check_suite", map_check_suite,
-                 "[B]{{repo}}[/B] check suite ({{app}}) on {{branch}}: " OUTCOME " {{url}}"},
-    EventMapping{"create", map_ref_event, "[B]{{repo}}[/B] {{sender}} created {{ref_type}} [B]{{ref}}[/B]"},
-    EventMapping{"delete", map_ref_event, "[B]{{repo}}[/B] {{sender}} deleted {{ref_type}} [B]{{ref}}[/B]"},
-    EventMapping{"watch", map_star, "[B]{{repo}}[/B] {{sender}} starred the repository (stars: {{stars}})"},
-    EventMapping{"star", map_star, "[B]{{repo}}[/B] {{sender}} {{verb}} the repository (stars: {{stars}})"},
-    EventMapping{"ping", map_ping, "[B]{{repo}}[/B] GitHub webhook is set up: {{zen}}"},
+    EventMapping{"issues", "issue updates", map_issues, "[B]{{repo}}[/B] {{sender}} {{verb}} issue #{{number}}: {{title}} {{url}}"},
+    EventMapping{"issue_comment", "comments", map_issue_comment,
+                 "[B]{{repo}}[/B] {{author}} {{verb}} {{#is_pull_request}}pull request{{/is_pull_request}}"
+                 "{{^is_pull_request}}issue{{/is_pull_request}} #{{number}} ({{title}}): {{comment}} {{url}}"},
+    EventMapping{"release", "release updates", map_release,
+                 "[B]{{repo}}[/B] {{sender}} published release [B]{{name}}[/B]{{#tag_shown}} ({{tag_shown}}){{/tag_shown}}"
+                 "{{#prerelease}} [pre-release]{{/prerelease}} {{url}}",
+                 published},
+    EventMapping{"workflow_run", "workflow runs", map_workflow_run,
+                 "[B]{{repo}}[/B] workflow [B]{{name}}[/B] #{{run_number}} on {{branch}}: " OUTCOME " {{url}}", completed},
+    EventMapping{"workflow_job", "jobs", map_workflow_job,
+                 "[B]{{repo}}[/B] job [B]{{name}}[/B] ({{workflow}}) on {{branch}}: " OUTCOME " {{url}}", completed},
+    EventMapping{"check_run", "check runs", map_check_run,
+                 "[B]{{repo}}[/B] check [B]{{name}}[/B] on {{branch}}: " OUTCOME " {{url}}", completed_outside_actions},
+    EventMapping{"check_suite", "check suites", map_check_suite,
+                 "[B]{{repo}}[/B] check suite ({{app}}) on {{branch}}: " OUTCOME " {{url}}", completed_outside_actions},
+    EventMapping{"create", "new branches and tags", map_ref_event, "[B]{{repo}}[/B] {{sender}} created {{ref_type}} [B]{{ref}}[/B]", never},
+    EventMapping{"delete", "deleted branches and tags", map_ref_event, "[B]{{repo}}[/B] {{sender}} deleted {{ref_type}} [B]{{ref}}[/B]", never},
+    EventMapping{"watch", "stars", map_star, "[B]{{repo}}[/B] {{sender}} starred the repository (stars: {{stars}})", never},
+    EventMapping{"star", "stars", map_star, "[B]{{repo}}[/B] {{sender}} {{verb}} the repository (stars: {{stars}})"},
+    EventMapping{"ping", "pings", map_ping, "[B]{{repo}}[/B] GitHub webhook is set up: {{zen}}"},
 };
 
 #undef OUTCOME
@@ -268,13 +315,14 @@ class GitHubProvider final : public Provider {
     IngestionEvent e;
     e.topic = "github/" + *event;
     e.fields = {{"event", *event},
+                {"what", mapping->what},
                 {"action", text_at(payload, "/action")},
                 {"repo", text_at(payload, "/repository/full_name", text_at(payload, "/organization/login"))},
                 {"sender", text_at(payload, "/sender/login")},
                 {"url", text_at(payload, "/repository/html_url")}};
     e.severity = mapping->map(payload, e.fields);
     e.raw = body->text();
-    e.default_template = std::string(mapping->default_template);
+    e.default_template = std::string(mapping->said(payload) ? mapping->default_template : kQuietTemplate);
     if (const auto delivery = request.header("X-GitHub-Delivery"); delivery && is_token(*delivery))
       e.dedupe_key = *delivery;
     e.time = request.received;

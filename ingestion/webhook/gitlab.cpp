@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <utility>
+#include <vector>
 
 #include "ingestion/webhook/auth.hpp"
 #include "ingestion/webhook/json_fields.hpp"
@@ -88,6 +89,7 @@ Severity map_push(Value p, json& f) {
       int_at(p, "/total_commits_count", static_cast<std::int64_t>(commits.size())), 0));
   const std::size_t shown = std::min(commits.size(), kShownCommits);
   f["commit_count"] = count;
+  f["commits_text"] = std::to_string(count) + (count == 1 ? " commit" : " commits");
   f["commits_shown"] = json(commits.end() - static_cast<std::ptrdiff_t>(shown), commits.end());
   f["more_commits"] = count > shown ? json::array({{{"count", count - shown}}}) : json::array();
   if (before != kZeroSha && after != kZeroSha && !project_url.empty())
@@ -110,12 +112,30 @@ Severity map_tag_push(Value p, json& f) {
   return Severity::Info;
 }
 
+// Usernames in changes.<key>.current that were not in .previous (reviewers or assignees added).
+std::string added_at(Value p, std::string_view key) {
+  const std::string changes = "/changes/" + std::string(key);
+  std::vector<std::string> previous;
+  if (const auto before = find(p, changes + "/previous"); before && before->is_array())
+    for (Value user : before->get_array()) previous.push_back(text_at(user, "/username"));
+  std::string out;
+  if (const auto current = find(p, changes + "/current"); current && current->is_array())
+    for (Value user : current->get_array())
+      if (const auto name = text_at(user, "/username"); !name.empty() && std::ranges::find(previous, name) == previous.end())
+        out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
+
 Severity map_merge_request(Value p, json& f) {
   const std::string action = text_at(p, "/object_attributes/action");
+  // GitLab has no action of its own for a review request: an update that adds reviewers.
+  const std::string reviewers_added = action == "update" ? added_at(p, "reviewers") : "";
   f["iid"] = int_at(p, "/object_attributes/iid");
   f["title"] = first_line(text_at(p, "/object_attributes/title"), 120);
   f["action"] = action;
-  f["action_text"] = action_text(action);
+  f["review_requested"] = !reviewers_added.empty();
+  f["reviewers_added"] = or_null(reviewers_added);
+  f["action_text"] = reviewers_added.empty() ? action_text(action) : "requested a review from " + reviewers_added + " on";
   f["state"] = text_at(p, "/object_attributes/state");
   f["source_branch"] = text_at(p, "/object_attributes/source_branch");
   f["target_branch"] = text_at(p, "/object_attributes/target_branch");
@@ -210,8 +230,10 @@ Severity map_note(Value p, json& f) {
 
 Severity map_release(Value p, json& f) {
   const std::string action = text_at(p, "/action");
-  f["tag"] = text_at(p, "/tag");
-  f["name"] = first_line(text_at(p, "/name", text_at(p, "/tag")), 120);
+  const std::string tag = text_at(p, "/tag"), name = first_line(text_at(p, "/name", tag), 120);
+  f["tag"] = tag;
+  f["name"] = name;
+  f["tag_shown"] = or_null(name == tag ? "" : tag);  // the name may say it already
   f["action"] = action;
   f["action_text"] = action_text(action);
   f["url"] = text_at(p, "/url");
@@ -230,43 +252,58 @@ Severity map_deployment(Value p, json& f) {
   return set_outcome(f, text_at(p, "/status"), Severity::Error);
 }
 
+// Whether the provider's template says an event: a bind without a template of its own hears only
+// what a team wants to read; a bind with its own template hears every event of its topic.
+using Said = bool (*)(const json& fields);
+bool always(const json&) { return true; }
+// Not the created, pending and running states of pipelines, jobs and deployments.
+bool finished(const json& f) { return !f.value("is_pending", false); }
+// Not the edits of a release.
+bool not_an_update(const json& f) { return f.value("action", "") != "update"; }
+
 struct EventMapping {
   std::string_view object_kind;  // in the body
   std::string_view topic;
+  std::string_view what;  // several of them, in words, for digest lines ("… and 37 more pushes")
   std::string_view required;  // a JSON pointer the event cannot do without
   Severity (*map)(Value payload, json& fields);
   std::string_view default_template;
+  Said said = always;
 };
 
 constexpr std::array kEvents{
-    EventMapping{"push", "gitlab/push", "/ref", map_push,
+    EventMapping{"push", "gitlab/push", "pushes", "/ref", map_push,
                  "[B]{{project}}[/B] {{user}} {{#deleted}}deleted branch [B]{{branch}}[/B]{{/deleted}}"
-                 "{{^deleted}}pushed {{commit_count}} commit(s) to [B]{{branch}}[/B]{{#created}} (new branch){{/created}}"
+                 "{{^deleted}}pushed {{commits_text}} to [B]{{branch}}[/B]{{#created}} (new branch){{/created}}"
                  " {{url}}{{#commits_shown}}\n  {{short_id}} {{title}} ({{author}}){{/commits_shown}}"
                  "{{#more_commits}}\n  … and {{count}} more{{/more_commits}}{{/deleted}}"},
-    EventMapping{"tag_push", "gitlab/tag_push", "/ref", map_tag_push,
+    EventMapping{"tag_push", "gitlab/tag_push", "tag pushes", "/ref", map_tag_push,
                  "[B]{{project}}[/B] {{user}} {{#deleted}}deleted tag [B]{{tag}}[/B]{{/deleted}}"
                  "{{^deleted}}pushed tag [B]{{tag}}[/B] at {{short_sha}} {{url}}{{/deleted}}"},
-    EventMapping{"merge_request", "gitlab/merge_request", "/object_attributes/iid", map_merge_request,
+    EventMapping{"merge_request", "gitlab/merge_request", "merge request updates", "/object_attributes/iid", map_merge_request,
                  "[B]{{project}}[/B] {{user}} {{action_text}} merge request [B]!{{iid}}[/B] {{title}} "
                  "({{target_branch}} ← {{source_branch}}) {{url}}"},
-    EventMapping{"pipeline", "gitlab/pipeline", "/object_attributes/status", map_pipeline,
+    EventMapping{"pipeline", "gitlab/pipeline", "pipelines", "/object_attributes/status", map_pipeline,
                  "[B]{{project}}[/B] pipeline #{{id}} on [B]{{ref}}[/B]: " OUTCOME
                  " ({{short_sha}} {{commit_title}}, {{user}}){{#failed_jobs}} failed jobs: {{failed_jobs}}{{/failed_jobs}}"
-                 " {{url}}"},
-    EventMapping{"build", "gitlab/job", "/build_status", map_job,
+                 " {{url}}",
+                 finished},
+    EventMapping{"build", "gitlab/job", "jobs", "/build_status", map_job,
                  "[B]{{project}}[/B] job [B]{{name}}[/B] ({{stage}}) on {{ref}}: " OUTCOME
-                 "{{#failure_reason}} ({{failure_reason}}){{/failure_reason}} {{url}}"},
-    EventMapping{"issue", "gitlab/issue", "/object_attributes/iid", map_issue,
+                 "{{#failure_reason}} ({{failure_reason}}){{/failure_reason}} {{url}}",
+                 finished},
+    EventMapping{"issue", "gitlab/issue", "issue updates", "/object_attributes/iid", map_issue,
                  "[B]{{project}}[/B] {{user}} {{action_text}} issue [B]#{{iid}}[/B] {{title}}"
                  "{{#labels}} [{{labels}}]{{/labels}} {{url}}"},
-    EventMapping{"note", "gitlab/note", "/object_attributes/note", map_note,
+    EventMapping{"note", "gitlab/note", "comments", "/object_attributes/note", map_note,
                  "[B]{{project}}[/B] {{user}} commented on {{target}} ({{target_title}}): {{excerpt}} {{url}}"},
-    EventMapping{"release", "gitlab/release", "/tag", map_release,
-                 "[B]{{project}}[/B] release [B]{{name}}[/B] ({{tag}}) {{action_text}} {{url}}"},
-    EventMapping{"deployment", "gitlab/deployment", "/status", map_deployment,
+    EventMapping{"release", "gitlab/release", "release updates", "/tag", map_release,
+                 "[B]{{project}}[/B] release [B]{{name}}[/B]{{#tag_shown}} ({{tag_shown}}){{/tag_shown}} {{action_text}} {{url}}",
+                 not_an_update},
+    EventMapping{"deployment", "gitlab/deployment", "deployments", "/status", map_deployment,
                  "[B]{{project}}[/B] deployment to [B]{{environment}}[/B]: " OUTCOME
-                 " ({{ref}} {{short_sha}} {{commit_title}}, {{user}}) {{url}}"},
+                 " ({{ref}} {{short_sha}} {{commit_title}}, {{user}}) {{url}}",
+                 finished},
 };
 
 #undef OUTCOME
@@ -322,11 +359,12 @@ class GitLabProvider final : public Provider {
     IngestionEvent e;
     e.topic = std::string(mapping->topic);
     e.fields = common_fields(payload, kind);
+    e.fields["what"] = mapping->what;
     e.severity = mapping->map(payload, e.fields);
     if (e.fields.value("confidential", false) && !include_confidential_)
       return Parsed{{}, "confidential GitLab " + kind + " (include_confidential is off)"};
     e.raw = body->text();
-    e.default_template = std::string(mapping->default_template);
+    e.default_template = std::string(mapping->said(e.fields) ? mapping->default_template : kQuietTemplate);
     e.dedupe_key = dedupe_key(request);
     e.time = request.received;
     return Parsed{{std::move(e)}, {}};

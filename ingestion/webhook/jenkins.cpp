@@ -68,13 +68,15 @@ constexpr std::string_view kTemplate =
     "{{#is_other}}[B]{{outcome}}[/B]{{/is_other}}"
     "{{#branch}} on {{branch}}{{/branch}}{{#short_commit}} ({{short_commit}}){{/short_commit}}"
     "{{#duration}} in {{duration}}{{/duration}}"
-    "{{#tests_failed}}, {{tests_failed}}/{{tests_total}} tests failed{{/tests_failed}} {{url}}"
+    "{{#tests_failed}}, {{tests_failed}}/{{tests_total}} tests failed{{/tests_failed}}{{#url}} {{url}}{{/url}}"
     "{{#failed_tests}}\n  failed: {{failed_tests}}{{/failed_tests}}";
 
 class JenkinsProvider final : public Provider {
  public:
-  JenkinsProvider(AuthChecks auth, std::vector<std::string> phases)
-      : auth_(std::move(auth)), phases_(std::move(phases)) {}
+  JenkinsProvider(AuthChecks auth, std::vector<std::string> phases, std::string base_url)
+      : auth_(std::move(auth)), phases_(std::move(phases)), base_url_(std::move(base_url)) {
+    if (!base_url_.empty() && !base_url_.ends_with('/')) base_url_ += '/';
+  }
 
   std::optional<Rejection> authenticate(const Request& request) const override { return auth_.verify(request); }
 
@@ -101,18 +103,24 @@ class JenkinsProvider final : public Provider {
     std::string dedupe_key = "jenkins:" + job + "#" + text_at(p, "/build/number");
     if (const std::string started = text_at(p, "/build/timestamp"); !started.empty()) dedupe_key += "@" + started;
     // full_url is Jenkins' root URL + build.url: the root turns the job's relative url absolute too.
-    const std::string root = full_url.ends_with(build_url) ? full_url.substr(0, full_url.size() - build_url.size()) : "";
+    // Without full_url (Jenkins' root URL unset) base_url stands in; without either, a relative link
+    // would lead nowhere in a channel, so there is none.
+    const std::string root = full_url.empty()                 ? base_url_
+                             : full_url.ends_with(build_url)  ? full_url.substr(0, full_url.size() - build_url.size())
+                                                              : "";
+    const auto absolute = [&root](const std::string& url) { return or_null(url.empty() || root.empty() ? "" : root + url); };
 
     IngestionEvent e;
     e.topic = "jenkins/" + lower(phase);
-    e.fields = {{"job", text_at(p, "/display_name", job)},
+    e.fields = {{"what", "builds"},  // in digest lines: "… and 12 more builds"
+                {"job", text_at(p, "/display_name", job)},
                 {"name", job},
-                {"job_url", root + text_at(p, "/url")},
+                {"job_url", absolute(text_at(p, "/url"))},
                 {"number", int_at(p, "/build/number")},
                 {"display_name", text_at(p, "/build/display_name")},
                 {"phase", phase},
                 {"status", status},
-                {"url", full_url.empty() ? build_url : full_url},
+                {"url", full_url.empty() ? absolute(build_url) : json(full_url)},
                 {"branch", or_null(text_at(p, "/build/scm/branch"))},
                 {"commit", commit},
                 {"short_commit", or_null(commit.substr(0, 7))},
@@ -136,6 +144,7 @@ class JenkinsProvider final : public Provider {
  private:
   AuthChecks auth_;
   std::vector<std::string> phases_;
+  std::string base_url_;
 };
 
 config::Schema jenkins_schema() {
@@ -147,13 +156,18 @@ config::Schema jenkins_schema() {
       .items(config::Kind::String)
       .one_of({"QUEUED", "STARTED", "COMPLETED", "FINALIZED"})
       .fallback("[COMPLETED]");
+  s.field("base_url", config::Kind::String,
+          "Jenkins' root URL, for links when its payloads have no full_url (Jenkins' \"Jenkins URL\" setting is "
+          "unset); without either, lines have no link.")
+      .fallback("\"\"")
+      .example("\"https://ci.example.org/\"");
   return s;
 }
 
 }  // namespace
 
-std::unique_ptr<Provider> make_jenkins(AuthChecks auth, std::vector<std::string> phases) {
-  return std::make_unique<JenkinsProvider>(std::move(auth), std::move(phases));
+std::unique_ptr<Provider> make_jenkins(AuthChecks auth, std::vector<std::string> phases, std::string base_url) {
+  return std::make_unique<JenkinsProvider>(std::move(auth), std::move(phases), std::move(base_url));
 }
 
 ProviderSpec jenkins_spec() {
@@ -169,7 +183,7 @@ ProviderSpec jenkins_spec() {
         if (auth->empty())
           return std::unexpected(validated.error("a jenkins source needs token, hmac or basic_auth (the plugin "
                                                  "signs nothing; anyone could post builds otherwise)"));
-        return make_jenkins(std::move(*auth), validated.strings("phases"));
+        return make_jenkins(std::move(*auth), validated.strings("phases"), validated.str("base_url"));
       },
   };
 }

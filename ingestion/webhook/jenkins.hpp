@@ -12,7 +12,9 @@
 namespace chatops::ingestion::webhook {
 
 // `phases`: the build phases announced (QUEUED, STARTED, COMPLETED, FINALIZED); others are skipped.
-std::unique_ptr<Provider> make_jenkins(AuthChecks auth, std::vector<std::string> phases);
+// `base_url` (Jenkins' root URL, e.g. "https://ci.example.org/") makes the plugin's relative links
+// absolute when its payload has no full_url (Jenkins' own root URL setting is unset).
+std::unique_ptr<Provider> make_jenkins(AuthChecks auth, std::vector<std::string> phases, std::string base_url = "");
 ProviderSpec jenkins_spec();
 
 }  // namespace chatops::ingestion::webhook

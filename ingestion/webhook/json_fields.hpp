@@ -48,4 +48,10 @@ std::expected<JsonBody, Rejection> parse_json_body(const Request& request);
 // A 400 naming what is wrong (cause e.g. "missing_field").
 Rejection bad_request(std::string_view cause, std::string reason);
 
+// The default template of an event a provider does not say by default (the twin of another event,
+// an unfinished state): it renders nothing, so a bind without a template of its own says nothing,
+// while a bind with its own template still hears the event.
+inline constexpr std::string_view kQuietTemplate =
+    "{{! not said by default: a bind with a template of its own says it }}";
+
 }  // namespace chatops::ingestion::webhook

@@ -25,9 +25,15 @@ std::string summaries_at(Value j, std::string_view pointer) {
 #define INCIDENT "#{{number}} {{title}} [{{service}}]"
 #define BY_AGENT "{{#agent}} by {{agent}}{{/agent}}"
 
+// The incident the event is about: the data itself, or data.incident for an incident_note.
+void incident_fields(Value data, json& f);
+// "Send Test Event" in a webhook subscription: data is {message, type: ping}.
+void ping_fields(Value data, json& f) { f["message"] = first_line(text_at(data, "/message"), 200); }
+
 struct EventMapping {
   std::string_view event_type;
   std::string_view default_template;
+  void (*fields)(Value data, json& f) = incident_fields;
 };
 
 // [/COLOR] resets bold too, so bold goes inside the colour.
@@ -48,18 +54,19 @@ constexpr std::array kEvents{
     EventMapping{"incident.priority_updated",
                  "[B]PRIORITY[/B] " INCIDENT " is now {{#priority}}[B]{{priority}}[/B]{{/priority}}"
                  "{{^priority}}unset{{/priority}}" BY_AGENT " {{url}}"},
+    EventMapping{"pagey.ping", "PagerDuty webhook is set up" BY_AGENT ": {{message}}", ping_fields},
 };
 
 #undef INCIDENT
 #undef BY_AGENT
 
 Severity severity_of(std::string_view action, std::string_view urgency) {
+  if (action == "ping") return Severity::Info;
   if (action == "triggered" || action == "unacknowledged" || action == "escalated")
     return urgency == "low" ? Severity::Warning : Severity::Critical;
   return action == "resolved" ? Severity::Info : Severity::Notice;
 }
 
-// The incident the event is about: the data itself, or data.incident for an incident_note.
 void incident_fields(Value data, json& f) {
   const bool note = text_at(data, "/type") == "incident_note";
   const Value i = note ? find(data, "/incident").value_or(data) : data;
@@ -123,14 +130,15 @@ class PagerDutyProvider final : public Provider {
     IngestionEvent e;
     e.topic = "pagerduty/" + type;
     const std::string action = type.substr(type.find('.') + 1);
-    e.fields = {{"event_type", type},
+    e.fields = {{"what", type == "pagey.ping" ? "pings" : "incident updates"},  // in digest lines
+                {"event_type", type},
                 {"action", action},
                 {"event_id", text_at(*event, "/id")},
                 {"occurred_at", text_at(*event, "/occurred_at")},
                 {"agent", or_null(text_at(*event, "/agent/summary"))},
                 {"agent_url", text_at(*event, "/agent/html_url")}};
-    incident_fields(*data, e.fields);
-    e.severity = severity_of(action, e.fields["urgency"].get<std::string>());
+    mapping->fields(*data, e.fields);
+    e.severity = severity_of(action, e.fields.value("urgency", ""));
     e.raw = body->text();
     e.default_template = std::string(mapping->default_template);
     // X-Webhook-Id is the same on every retry of one delivery; event.id names the event itself.
@@ -168,8 +176,8 @@ ProviderSpec pagerduty_spec() {
       .name = "pagerduty",
       .doc = "PagerDuty v3 webhooks, signed with X-PagerDuty-Signature (HMAC-SHA256; several secrets "
              "while rotating). Topics are pagerduty/<event type> for incident.triggered, acknowledged, "
-             "unacknowledged, resolved, reassigned, escalated, annotated and priority_updated; other "
-             "event types are skipped.",
+             "unacknowledged, resolved, reassigned, escalated, annotated and priority_updated, and "
+             "pagerduty/pagey.ping for the subscription's \"Send Test Event\"; other event types are skipped.",
       .schema = pagerduty_schema,
       .make = [](const config::Node& validated) -> Result<std::unique_ptr<Provider>> {
         std::vector<std::string> secrets;

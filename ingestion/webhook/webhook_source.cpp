@@ -1,5 +1,9 @@
 #include "ingestion/webhook/webhook_source.hpp"
 
+#include <vector>
+
+#include "core/text/suggest.hpp"
+
 #include "ingestion/webhook/webhook_route.hpp"
 
 namespace chatops::ingestion::webhook {
@@ -48,12 +52,19 @@ Result<config::Node> validate_webhook_source(const config::Node& raw) {
   if (!raw.has("provider")) return std::unexpected(raw.error("missing provider (one of " + known_providers() + ")"));
   const std::string name = raw["provider"].scalar();
   const ProviderSpec* spec = find_provider(name);
-  if (!spec)
-    return std::unexpected(raw["provider"].error("unknown provider \"" + name + "\"; known: " + known_providers()));
+  if (!spec) {
+    std::vector<std::string> names;
+    for (const auto& p : provider_registry()) names.push_back(p.name);
+    return std::unexpected(raw["provider"].error("unknown provider \"" + name + "\"" + text::did_you_mean(name, names) +
+                                                 "; known: " + known_providers()));
+  }
   auto validated = config::validate(webhook_source_schema().merged(spec->schema(), "webhook/" + name), raw);
   if (!validated) return validated;
   if (!validated->str("path").starts_with('/'))
     return std::unexpected((*validated)["path"].error("a path starts with /"));
+  // What the provider requires beyond its keys (credentials, consistent options) is checked by
+  // making one, as start-up will.
+  if (auto provider = spec->make(*validated); !provider) return std::unexpected(provider.error());
   return validated;
 }
 

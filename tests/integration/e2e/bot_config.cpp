@@ -3,7 +3,7 @@
 namespace chatops::test {
 
 std::string bot_config_yaml(const BotConfig& c) {
-  return "log: {level: debug}\n"
+  return "log: " + c.log + "\n"
          "irc:\n"
          "  servers: [{host: 127.0.0.1, port: " + std::to_string(c.irc_port) + ", tls: false}]\n"
          "  nick: " + c.nick + "\n"
@@ -20,6 +20,13 @@ std::string bot_config_yaml(const BotConfig& c) {
 
 std::string github_source(const std::string& secret) {
   return "  - {name: github, kind: webhook, provider: github, path: /hooks/github, secret: \"" + secret + "\"}\n";
+}
+
+BotConfig github_to_ops() {
+  BotConfig c;
+  c.sources = github_source();
+  c.binds = "  - {type: webhook, mask: \"github/*\", say: {to: [\"#ops\"]}}\n";
+  return c;
 }
 
 }  // namespace chatops::test

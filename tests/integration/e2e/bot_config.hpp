@@ -7,6 +7,7 @@ namespace chatops::test {
 
 struct BotConfig {
   int irc_port = 0;
+  std::string log = "{level: debug}";  // the log: section
   std::string nick = "opsbot";
   std::string channel = "#ops";
   std::string flood = "{burst: 4, rate: 1.0}";
@@ -19,5 +20,8 @@ std::string bot_config_yaml(const BotConfig& c);
 
 // A github source at /hooks/github with secret "s3cret" and a bind saying github/* to the channel.
 std::string github_source(const std::string& secret = "s3cret");
+
+// A bot with github_source() whose events (github/*) are said in #ops.
+BotConfig github_to_ops();
 
 }  // namespace chatops::test

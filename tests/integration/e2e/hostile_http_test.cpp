@@ -9,10 +9,7 @@
 #include <vector>
 
 #include "core/crypto.hpp"
-#include "tests/integration/e2e/bot_config.hpp"
-#include "tests/integration/e2e/bot_process.hpp"
-#include "tests/integration/support/irc_test_client.hpp"
-#include "tests/integration/support/ngircd.hpp"
+#include "tests/integration/e2e/bot_in_channel.hpp"
 #include "tests/integration/support/raw_http.hpp"
 
 using namespace chatops::test;
@@ -29,30 +26,11 @@ void raise_open_files() {
   REQUIRE(limit.rlim_cur >= 4500);
 }
 
-struct Stack {
-  Ngircd ircd{NgircdOptions{.channels = {"#ops"}}};
-  TempDir dir{"chatops-hostile"};
-  std::unique_ptr<IrcTestClient> watcher;
-  std::unique_ptr<BotProcess> bot;
-
-  Stack() {
-    BotConfig c;
-    c.irc_port = ircd.port();
-    c.sources = github_source();
-    c.binds = "  - {type: webhook, mask: \"github/*\", say: {to: [\"#ops\"]}}\n";
-    watcher = std::make_unique<IrcTestClient>(IrcClientOptions{.port = ircd.port(), .nick = "watcher"});
-    watcher->join("#ops");
-    bot = std::make_unique<BotProcess>(dir, bot_config_yaml(c));
-    REQUIRE(watcher->wait_for_join("opsbot", "#ops", 15s));
-  }
-  long rss_kib() const {
-    auto status = read_file("/proc/" + std::to_string(bot->pid()) + "/status");
-    auto at = status.find("VmRSS:");
-    return at == std::string::npos ? 0 : std::stol(status.substr(at + 6));
-  }
-};
-
-std::string fixture(const std::string& name) { return read_file(std::string(CHATOPS_FIXTURES_DIR) + "/" + name); }
+long rss_kib(const BotProcess& bot) {
+  auto status = read_file("/proc/" + std::to_string(bot.pid()) + "/status");
+  auto at = status.find("VmRSS:");
+  return at == std::string::npos ? 0 : std::stol(status.substr(at + 6));
+}
 
 std::string signed_github(const std::string& event, const std::string& delivery, const std::string& body,
                           const std::string& extra_headers = "") {
@@ -70,7 +48,7 @@ std::string attacker(int i, int base) { return "127.0.0." + std::to_string(base 
 
 TEST_CASE("1,000 slowloris and 1,000 idle keep-alive connections do not delay a signed delivery", "[e2e][http]") {
   raise_open_files();
-  Stack stack;
+  BotInChannel stack(github_to_ops(), "chatops-hostile");
   const int port = stack.bot->http_port();
 
   std::vector<RawConnection> slow;
@@ -100,7 +78,7 @@ TEST_CASE("1,000 slowloris and 1,000 idle keep-alive connections do not delay a 
   REQUIRE(stack.bot->metric("chatops_http_connections").value_or(0) >= 2000);
 
   const auto start = std::chrono::steady_clock::now();
-  auto answer = raw_exchange(port, signed_github("ping", "hostile-1", fixture("webhooks/github/ping.default.json")), 5s);
+  auto answer = raw_exchange(port, signed_github("ping", "hostile-1", fixture_text("webhooks/github/ping.default.json")), 5s);
   const auto took = std::chrono::steady_clock::now() - start;
   stop = true;
   trickle.join();
@@ -112,10 +90,10 @@ TEST_CASE("1,000 slowloris and 1,000 idle keep-alive connections do not delay a 
 }
 
 TEST_CASE("oversized, encoded and endless requests are refused with bounded memory", "[e2e][http]") {
-  Stack stack;
+  BotInChannel stack(github_to_ops(), "chatops-hostile");
   const int port = stack.bot->http_port();
   long peak = 0;
-  auto sample = [&] { peak = std::max(peak, stack.rss_kib()); };
+  auto sample = [&] { peak = std::max(peak, rss_kib(*stack.bot)); };
 
   {
     // 400 MiB, chunked, unsigned: refused at the head; the client's later writes fail.
@@ -168,7 +146,7 @@ TEST_CASE("oversized, encoded and endless requests are refused with bounded memo
     sample();
   }
   // Still serving, and what the attacks cost is counted.
-  auto ok = raw_exchange(port, signed_github("ping", "after-1", fixture("webhooks/github/ping.default.json")));
+  auto ok = raw_exchange(port, signed_github("ping", "after-1", fixture_text("webhooks/github/ping.default.json")));
   REQUIRE(ok);
   CHECK(ok->status == 202);
   CHECK(stack.bot->metric("chatops_http_responses_total{code=\"415\"}").value_or(0) == 1);

@@ -205,7 +205,7 @@ TEST_CASE("10,000 events in a burst: never disconnected, every event said or cou
   for (auto& t : senders) t.join();
   REQUIRE(accepted == kEvents);
 
-  // Said in full or counted in "… and N more test/stream" digests: the counts add up.
+  // Said in full or counted in "… and N more events" digests: the counts add up.
   auto accounted = [&] {
     long total = 0;
     for (const auto& m : watcher.messages()) {

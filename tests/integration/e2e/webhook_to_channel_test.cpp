@@ -4,32 +4,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tests/integration/e2e/bot_config.hpp"
-#include "tests/integration/e2e/bot_process.hpp"
-#include "tests/integration/support/irc_test_client.hpp"
-#include "tests/integration/support/ngircd.hpp"
+#include "tests/integration/e2e/bot_in_channel.hpp"
 
 using namespace chatops::test;
 using namespace std::chrono_literals;
 
 namespace {
-std::string fixture(const std::string& name) { return read_file(std::string(CHATOPS_FIXTURES_DIR) + "/" + name); }
-
-struct Stack {
-  Ngircd ircd{NgircdOptions{.channels = {"#ops"}}};
-  TempDir dir{"chatops-e2e"};
-  std::unique_ptr<IrcTestClient> watcher;
-  std::unique_ptr<BotProcess> bot;
-
-  explicit Stack(BotConfig config) {
-    config.irc_port = ircd.port();
-    watcher = std::make_unique<IrcTestClient>(IrcClientOptions{.port = ircd.port(), .nick = "watcher"});
-    watcher->join("#ops");
-    bot = std::make_unique<BotProcess>(dir, bot_config_yaml(config));
-    REQUIRE(watcher->wait_for_join("opsbot", "#ops", 15s));
-  }
-};
-
 BotConfig github_and_generic() {
   BotConfig c;
   c.sources = github_source() +
@@ -48,9 +28,9 @@ BotConfig github_and_generic() {
 }  // namespace
 
 TEST_CASE("a signed GitHub push is said in the channel within a second", "[e2e][webhook]") {
-  Stack stack(github_and_generic());
+  BotInChannel stack(github_and_generic(), "chatops-e2e");
   auto reply = stack.bot->post_github("/hooks/github", "s3cret", "push", "delivery-1",
-                                      fixture("webhooks/github/push.new-branch.json"));
+                                      fixture_text("webhooks/github/push.new-branch.json"));
   REQUIRE(reply.status == 202);
   auto said = stack.watcher->wait_for(std::regex("Hello-World"), "opsbot", "#ops", 1000ms);
   REQUIRE(said.size() == 1);
@@ -59,13 +39,13 @@ TEST_CASE("a signed GitHub push is said in the channel within a second", "[e2e][
 }
 
 TEST_CASE("a wrong or missing signature is refused with 401 and nothing is said", "[e2e][webhook]") {
-  Stack stack(github_and_generic());
-  auto body = fixture("webhooks/github/push.new-branch.json");
+  BotInChannel stack(github_and_generic(), "chatops-e2e");
+  auto body = fixture_text("webhooks/github/push.new-branch.json");
   REQUIRE(stack.bot->post_github("/hooks/github", "not-the-secret", "push", "d-bad", body).status == 401);
   REQUIRE(stack.bot->post("/hooks/github", body, {{"X-GitHub-Event", "push"}, {"X-GitHub-Delivery", "d-none"}})
               .status == 401);
   // A valid one afterwards is the only thing said.
-  REQUIRE(stack.bot->post_github("/hooks/github", "s3cret", "ping", "d-ok", fixture("webhooks/github/ping.default.json"))
+  REQUIRE(stack.bot->post_github("/hooks/github", "s3cret", "ping", "d-ok", fixture_text("webhooks/github/ping.default.json"))
               .status == 202);
   REQUIRE(stack.watcher->wait_for(std::regex("."), "opsbot", "#ops", 5s).size() == 1);
   std::this_thread::sleep_for(1s);
@@ -73,7 +53,7 @@ TEST_CASE("a wrong or missing signature is refused with 401 and nothing is said"
 }
 
 TEST_CASE("CR, LF and injected IRC commands in a payload are said as harmless text", "[e2e][webhook]") {
-  Stack stack(github_and_generic());
+  BotInChannel stack(github_and_generic(), "chatops-e2e");
   nlohmann::json payload = {{"event", "deploy/finished"},
                             {"service", "api\r\nQUIT :x"},
                             {"status", "ok\rPRIVMSG #ops :injected\nline"}};
@@ -90,12 +70,12 @@ TEST_CASE("CR, LF and injected IRC commands in a payload are said as harmless te
   REQUIRE_FALSE(stack.watcher->wait_for_line(
       [](const IrcLine& l) { return l.command == "QUIT" && l.nick == "opsbot"; }, 10ms));
   // Still connected and still speaking.
-  REQUIRE(stack.bot->post_github("/hooks/github", "s3cret", "ping", "d-after", fixture("webhooks/github/ping.default.json"))
+  REQUIRE(stack.bot->post_github("/hooks/github", "s3cret", "ping", "d-after", fixture_text("webhooks/github/ping.default.json"))
               .status == 202);
   REQUIRE(stack.watcher->wait_for(std::regex("Hello-World|ping|hook", std::regex::icase), "opsbot", "#ops", 5s).size() >= 1);
 }
 
 TEST_CASE("an unknown path is answered 404", "[e2e][webhook]") {
-  Stack stack(github_and_generic());
+  BotInChannel stack(github_and_generic(), "chatops-e2e");
   REQUIRE(stack.bot->post("/hooks/nope", "{}", {}).status == 404);
 }

@@ -326,6 +326,18 @@ bool Process::wait_for_log(const std::regex& re, Duration timeout) {
   }
 }
 
+Finished run_to_end(ProcessOptions options, Duration timeout) {
+  Process process(std::move(options));
+  const bool exited = process.wait_exit(timeout);
+  if (!exited) process.kill9();
+  const std::optional<int> status = process.wait_status();
+  Finished finished;
+  if (exited && status && WIFEXITED(*status)) finished.exit_code = WEXITSTATUS(*status);
+  finished.out = read_file(process.stdout_path());
+  finished.err = read_file(process.stderr_path());
+  return finished;
+}
+
 std::string describe_status(std::optional<int> status) {
   if (!status) return "still running";
   if (WIFEXITED(*status)) return "exited " + std::to_string(WEXITSTATUS(*status));

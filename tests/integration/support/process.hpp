@@ -117,6 +117,16 @@ class Process {
   std::filesystem::path err_path_;
 };
 
+// How a command run to its end finished, and what it printed.
+struct Finished {
+  std::optional<int> exit_code;  // nullopt: killed (by a signal, or after the timeout)
+  std::string out;
+  std::string err;
+};
+
+// Runs a command to its end; it is killed after `timeout`. Its output files go to options.log_dir.
+Finished run_to_end(ProcessOptions options, Duration timeout = 60s);
+
 // "exited 0", "killed by signal 11", ... for messages.
 std::string describe_status(std::optional<int> status);
 

@@ -20,6 +20,13 @@ std::string write_temp(const std::string& name, const std::string& text) {
   std::ofstream(path) << text;
   return path;
 }
+
+// What loading the config at `path` refuses (the test fails if it is accepted).
+std::string problems_of(const std::string& path) {
+  auto config = bot::load_app_config(path);
+  REQUIRE_FALSE(config.has_value());
+  return config.error().message;
+}
 }  // namespace
 
 TEST_CASE("the shipped config.yml is valid", "[config]") {
@@ -45,9 +52,7 @@ TEST_CASE("every problem of a config is reported with file:line:column", "[confi
                          "  - {name: q, kind: carrier-pigeon}\n"
                          "binds:\n"
                          "  - {type: webhook, mask: \"x\", say: {to: [\"#ops\"], template: \"{{#open}}\"}}\n");
-  auto config = bot::load_app_config(path);
-  REQUIRE_FALSE(config.has_value());
-  const auto& message = config.error().message;
+  const auto message = problems_of(path);
   INFO(message);
   CHECK(message.find(path + ":4:3:") != std::string::npos);  // unknown key nik
   CHECK(message.find("did you mean") != std::string::npos);
@@ -64,10 +69,9 @@ TEST_CASE("an unset environment variable in the config stops start-up with its p
                          "irc:\n"
                          "  servers: [{host: irc.example.org}]\n"
                          "  nick: \"${CHATOPS_TEST_UNSET_VARIABLE}\"\n");
-  auto config = bot::load_app_config(path);
-  REQUIRE_FALSE(config.has_value());
-  CHECK(config.error().message.find(path + ":3:") != std::string::npos);
-  CHECK(config.error().message.find("CHATOPS_TEST_UNSET_VARIABLE") != std::string::npos);
+  const auto message = problems_of(path);
+  CHECK(message.find(path + ":3:") != std::string::npos);
+  CHECK(message.find("CHATOPS_TEST_UNSET_VARIABLE") != std::string::npos);
 }
 
 TEST_CASE("a bind's source must name a configured source", "[config]") {
@@ -81,9 +85,7 @@ TEST_CASE("a bind's source must name a configured source", "[config]") {
                          "  - {type: webhook, mask: \"*\", source: github, say: {to: [\"#ops\"]}}\n"
                          "  - {type: webhook, mask: \"*\", source: githib, say: {to: [\"#ops\"]}}\n"
                          "  - {type: webhook, mask: \"*\", source: nowhere, say: {to: [\"#ops\"]}}\n");
-  auto config = bot::load_app_config(path);
-  REQUIRE_FALSE(config.has_value());
-  const auto& message = config.error().message;
+  const auto message = problems_of(path);
   INFO(message);
   CHECK(message.find(path + ":7:") == std::string::npos);  // github exists
   CHECK(message.find(path + ":8:") != std::string::npos);
@@ -131,4 +133,46 @@ TEST_CASE("a source name read from the environment is never offered as a \"did y
   INFO(message);
   CHECK(message.find("SECRET") == std::string::npos);
   CHECK(message.find("binds[0].source: no source is named \"github-secret-nam\"") != std::string::npos);
+}
+
+TEST_CASE("the check runs what start-up runs and tells every problem once, in the order of the file", "[config][check]") {
+  ::unsetenv("CHATOPS_TEST_UNSET_SECRET");
+  auto path = write_temp("check.yml",
+                         "irc:\n"
+                         "  servers: [{host: irc.example.org}]\n"
+                         "  nick: bot\n"
+                         "  reconnect: {initial: 2}\n"
+                         "  ca_file: /nonexistent/chatops-ca.pem\n"
+                         "http:\n"
+                         "  listen: \"localhost:8080\"\n"
+                         "sources:\n"
+                         "  - {name: am, kind: webhook, provider: alertmanager, path: /hooks/am}\n"
+                         "  - {name: jk, kind: webhook, provider: jenkins, path: /hooks/am, token: t}\n"
+                         "  - {name: gh, kind: webhook, provider: githib, path: /hooks/gh, secret: s}\n"
+                         "  - {name: pd, kind: webhook, provider: pagerduty, path: /metrics, secret: \"${CHATOPS_TEST_UNSET_SECRET}\"}\n"
+                         "log: {level: info, format: jsn}\n");
+  CHECK(problems_of(path) ==
+        path + ":4:24: irc.reconnect.initial: a duration needs a unit: ms, s, m, h or d (e.g. 250ms, 30s, 5m, 2h, 1d), got \"2\"\n" +
+        path + ":5:12: irc.ca_file: no such file: /nonexistent/chatops-ca.pem\n" +
+        path + ":7:11: http.listen: expected an IP address before the port (e.g. 127.0.0.1, 0.0.0.0, [::1]), got \"localhost\"\n" +
+        path + ":9:5: sources[0]: an alertmanager source needs bearer_token or basic_auth (Alertmanager signs nothing; "
+               "anyone could post alerts otherwise)\n" +
+        path + ":10:56: sources[1].path: source 'am' has path /hooks/am already\n" +
+        path + ":11:41: sources[2].provider: unknown provider \"githib\" (did you mean \"github\"?); known: github, "
+               "generic, gitlab, jenkins, alertmanager, pagerduty\n" +
+        path + ":12:58: sources[3].path: /metrics is one of the bot's own paths (/healthz…, /metrics)\n" +
+        path + ":12:76: sources[3].secret: environment variable CHATOPS_TEST_UNSET_SECRET is not set (write "
+               "${CHATOPS_TEST_UNSET_SECRET:-default} for a default)\n" +
+        path + ":13:28: log.format: expected one of text, json, got \"jsn\" (did you mean \"json\"?)");
+}
+
+TEST_CASE("a place whose ${NAME} is unset has that problem only, not its consequences", "[config][check]") {
+  ::unsetenv("CHATOPS_TEST_UNSET_PORT");
+  auto path = write_temp("port.yml",
+                         "irc:\n"
+                         "  servers: [{host: irc.example.org, port: \"${CHATOPS_TEST_UNSET_PORT}\"}]\n"
+                         "  nick: bot\n");
+  // Not also "expected an integer, got ${CHATOPS_TEST_UNSET_PORT}" at the same place.
+  CHECK(problems_of(path) == path + ":2:43: irc.servers[0].port: environment variable CHATOPS_TEST_UNSET_PORT is "
+                                         "not set (write ${CHATOPS_TEST_UNSET_PORT:-default} for a default)");
 }

@@ -11,7 +11,7 @@ Output output(std::int64_t id, std::string group, std::string text = "") {
   o.target = "#ops";
   o.text = text.empty() ? "event " + std::to_string(id) : text;
   o.digest_group = std::move(group);
-  o.topic = "github/push";
+  o.what = "pushes";
   o.scope = "org/repo";
   return o;
 }
@@ -45,7 +45,7 @@ TEST_CASE("a burst over capacity becomes the first line and one digest per group
   auto sends = pop_all(b);
   REQUIRE(sends.size() == 3);
   REQUIRE(sends[0].text == "alice pushed 1");
-  REQUIRE(sends[1].text == "… and 39 more github/push in org/repo (latest: alice pushed 40)");
+  REQUIRE(sends[1].text == "… and 39 more pushes in org/repo (latest: alice pushed 40)");
   REQUIRE(sends[1].digested.size() == 39);
   REQUIRE(sends[1].sent.empty());
   REQUIRE(sends[2].text == "pull request");
@@ -86,9 +86,29 @@ TEST_CASE("a multi-line output counts each of its lines", "[backlog]") {
 }
 
 TEST_CASE("the digest line strips formatting and shortens the latest text", "[backlog]") {
-  auto line = digest_line(2, "alertmanager/firing", "", "\x02\x03" "04FIRING\x0f " + std::string(200, 'x'));
-  REQUIRE(line.rfind("… and 2 more alertmanager/firing (latest: FIRING xxx", 0) == 0);
-  REQUIRE(line.size() < 200);
+  auto line = digest_line(2, "alert notifications", "", "\x02\x03" "04FIRING\x0f " + std::string(200, 'x'));
+  REQUIRE(line.rfind("… and 2 more alert notifications (latest: FIRING …)", 0) == 0);
+  const std::string word(200, 'y');  // one word longer than the whole summary: cut
+  REQUIRE(digest_line(2, "events", "", word) == "… and 2 more events (latest: " + std::string(120, 'y') + "…)");
+}
+
+TEST_CASE("the digest line never cuts a URL: it keeps it whole or leaves it out", "[backlog]") {
+  const std::string url = "https://github.com/Codertocat/Hello-World/compare/6113728f27ae82c7b1a177c8d03f9e96e0adf246...abc";
+  const std::string text = "Codertocat/Hello-World Codertocat pushed 3 commits to a-branch-with-a-long-name " + url;
+  REQUIRE(digest_line(5, "pushes", "Codertocat/Hello-World", text) ==
+          "… and 5 more pushes in Codertocat/Hello-World (latest: Codertocat/Hello-World Codertocat pushed 3 commits "
+          "to a-branch-with-a-long-name …)");
+  REQUIRE(digest_line(1, "pushes", "", url + std::string(60, '0')) == "… and 1 more pushes (latest: " + url +
+                                                                        std::string(60, '0') + " …)");
+}
+
+TEST_CASE("the late marker says the age in the largest two units", "[backlog]") {
+  using namespace std::chrono_literals;
+  REQUIRE(late_marker(45s) == "[45s late]");
+  REQUIRE(late_marker(12min + 30s) == "[12m late]");
+  REQUIRE(late_marker(2h) == "[2h late]");
+  REQUIRE(late_marker(2h + 5min + 3s) == "[2h 5m late]");
+  REQUIRE(late_marker(72h + 4h + 1min) == "[3d 4h late]");
 }
 
 TEST_CASE("a digest's scope and topic cannot inject lines or formatting", "[backlog]") {

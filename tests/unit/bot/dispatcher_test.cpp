@@ -67,11 +67,13 @@ struct Fixture {
     options.path = (dir / "journal.db").string();
     journal = std::move(*ingestion::Journal::open(options));
   }
-  void add(const std::string& text, const std::string& topic = "test/event") {
+  void add(const std::string& text, const std::string& topic = "test/event",
+           std::chrono::system_clock::time_point arrived = std::chrono::system_clock::now()) {
     ingestion::IngestionEvent e;
     e.source = "test";
     e.family = "webhook";
     e.topic = topic;
+    e.time = arrived;
     e.fields = {{"text", text}, {"repo", "org/repo"}};
     REQUIRE(journal->submit_one(e) == ingestion::Submission::Accepted);
   }
@@ -99,8 +101,9 @@ Dispatcher::Planner say_to(std::vector<std::string> targets) {
       o.key = {e.id, "0:" + t};
       o.target = t;
       o.text = e.fields["text"].get<std::string>();
-      o.topic = e.topic;
+      o.what = "test events";
       o.scope = "org/repo";
+      o.received = e.time;
       o.digest_group = "0|" + e.topic;
       plan.outputs.push_back(o);
     }
@@ -209,7 +212,7 @@ TEST_CASE("a burst beyond flood capacity is coalesced and every event still comp
   for (const auto& s : f.irc.delivered) counted += s.sent.size() + s.digested.size();
   REQUIRE(counted == 300);
   REQUIRE(std::any_of(texts.begin(), texts.end(),
-                      [](const std::string& t) { return t.starts_with("… and ") && t.find("github/push in org/repo") != std::string::npos; }));
+                      [](const std::string& t) { return t.starts_with("… and ") && t.find("test events in org/repo") != std::string::npos; }));
   REQUIRE(*f.journal->backlog() == 0);
   REQUIRE(d.stats().outputs_digested > 0);
 }
@@ -391,4 +394,22 @@ TEST_CASE("an event of a family no bind takes is ended as failed, not as said", 
   SQLite::Database db((f.dir / "journal.db").string());
   CHECK(db.execAndGet("SELECT failed_reason FROM events WHERE source = 'kafka-ops'").getString() ==
         "no bind type takes events of family \"kafka\"");
+}
+
+TEST_CASE("a line said long after its event arrived starts with its age; a digest and a fresh line do not",
+          "[dispatcher]") {
+  using namespace std::chrono_literals;
+  Fixture f;
+  f.irc.ready = {"#ops"};
+  const auto now = std::chrono::system_clock::now();
+  f.add("from before the outage", "test/event", now - 12min - 5s);
+  f.add("just now", "test/event", now);
+  f.add("from yesterday", "test/event", now - 26h - 10min);
+  DispatcherOptions options;
+  options.late_after = 5min;
+  Dispatcher d(*f.journal, say_to({"#ops"}), f.irc, options);
+  d.pump();
+  f.irc.accept_all();
+  REQUIRE(f.irc.texts() == std::vector<std::string>{"[12m late] from before the outage", "just now",
+                                                    "[1d 2h late] from yesterday"});
 }

@@ -10,7 +10,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct Fixture {
+struct StsJournal {
   test::TempDir dir{"chatops-sts-journal"};
   std::chrono::system_clock::time_point now = std::chrono::system_clock::time_point(std::chrono::seconds(1'800'000'000));
   std::unique_ptr<ingestion::Journal> journal;
@@ -34,7 +34,7 @@ std::optional<irc::StsPolicy> loaded(bot::JournalStsStore& store, std::string_vi
 }  // namespace
 
 TEST_CASE("STS policies in the journal: kept across a restart, gone once expired or removed", "[bot][sts]") {
-  Fixture f;
+  StsJournal f;
   f.open();
   const irc::StsPolicy policy{6697, 300s, f.now + 300s};
   {
@@ -54,7 +54,7 @@ TEST_CASE("STS policies in the journal: kept across a restart, gone once expired
 }
 
 TEST_CASE("STS policies in the journal drive the client's routing after a restart", "[bot][sts]") {
-  Fixture f;
+  StsJournal f;
   f.open();
   const irc::ServerConfig plain{"irc.example.org", 6667, false};
   {

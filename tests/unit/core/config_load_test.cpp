@@ -2,17 +2,13 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "config_document.hpp"
 #include "core/config/node.hpp"
 
 using namespace chatops::config;
+using chatops::config::test::document;
 
 namespace {
-
-Node load(const std::string& text) {
-  auto node = load_string(text, "config.yml");
-  REQUIRE(node);
-  return *node;
-}
 
 std::string load_error(const std::string& text) {
   auto node = load_string(text, "config.yml");
@@ -28,7 +24,7 @@ TEST_CASE("a YAML syntax error names file, 1-based line and column, and yaml-cpp
 }
 
 TEST_CASE("where() gives the 1-based position of a value", "[config]") {
-  const Node root = load("irc:\n  nick: opsbot\n  servers:\n    - host: a\n    - host: b\n");
+  const Node root = document("irc:\n  nick: opsbot\n  servers:\n    - host: a\n    - host: b\n");
   REQUIRE(root["irc"]["nick"].where() == "config.yml:2:9");
   REQUIRE(root["irc"]["servers"].items()[1]["host"].where() == "config.yml:5:13");
   REQUIRE(root["irc"]["servers"].items()[1]["host"].path() == "irc.servers[1].host");
@@ -37,7 +33,7 @@ TEST_CASE("where() gives the 1-based position of a value", "[config]") {
 
 TEST_CASE("${NAME} is replaced from the environment and the value keeps its position", "[config]") {
   ::setenv("CHATOPS_TEST_NICK", "opsbot", 1);
-  const Node root = load("irc:\n  nick: \"x-${CHATOPS_TEST_NICK}-y\"\n  alt: [\"${CHATOPS_TEST_NICK}_\"]\n");
+  const Node root = document("irc:\n  nick: \"x-${CHATOPS_TEST_NICK}-y\"\n  alt: [\"${CHATOPS_TEST_NICK}_\"]\n");
   REQUIRE(root["irc"]["nick"].scalar() == "x-opsbot-y");
   REQUIRE(root["irc"]["nick"].where() == "config.yml:2:9");
   REQUIRE(root["irc"]["alt"].items()[0].scalar() == "opsbot_");
@@ -48,7 +44,7 @@ TEST_CASE("${NAME:-default} uses the default when the variable is unset or empty
   ::unsetenv("CHATOPS_TEST_UNSET");
   ::setenv("CHATOPS_TEST_EMPTY", "", 1);
   ::setenv("CHATOPS_TEST_PORT", "6697", 1);
-  const Node root = load("a: ${CHATOPS_TEST_UNSET:-fallback}\nb: ${CHATOPS_TEST_EMPTY:-}\n"
+  const Node root = document("a: ${CHATOPS_TEST_UNSET:-fallback}\nb: ${CHATOPS_TEST_EMPTY:-}\n"
                          "c: ${CHATOPS_TEST_EMPTY:-x}\nd: ${CHATOPS_TEST_PORT:-1}\n");
   REQUIRE(root["a"].scalar() == "fallback");
   REQUIRE(root["b"].scalar() == "");
@@ -58,12 +54,12 @@ TEST_CASE("${NAME:-default} uses the default when the variable is unset or empty
 
 TEST_CASE("$${ gives a literal ${ and is not substituted", "[config]") {
   ::setenv("CHATOPS_TEST_NICK", "opsbot", 1);
-  REQUIRE(load("a: \"$${CHATOPS_TEST_NICK} costs $$5\"\n")["a"].scalar() == "${CHATOPS_TEST_NICK} costs $$5");
+  REQUIRE(document("a: \"$${CHATOPS_TEST_NICK} costs $$5\"\n")["a"].scalar() == "${CHATOPS_TEST_NICK} costs $$5");
 }
 
 TEST_CASE("keys are not substituted", "[config]") {
   ::setenv("CHATOPS_TEST_NICK", "opsbot", 1);
-  REQUIRE(load("${CHATOPS_TEST_NICK}: 1\n").keys() == std::vector<std::string>{"${CHATOPS_TEST_NICK}"});
+  REQUIRE(document("${CHATOPS_TEST_NICK}: 1\n").keys() == std::vector<std::string>{"${CHATOPS_TEST_NICK}"});
 }
 
 TEST_CASE("an unset variable without default is an error naming it at its position, never a value", "[config]") {
@@ -84,7 +80,7 @@ TEST_CASE("an unset variable without default is an error naming it at its positi
 TEST_CASE("a value from the environment is quoted as written, never as its value", "[config]") {
   ::setenv("CHATOPS_TEST_TOKEN", "ghp_s3cr3tV4lue", 1);
   ::unsetenv("CHATOPS_TEST_UNSET");
-  const Node root = load("a: \"Bearer ${CHATOPS_TEST_TOKEN}\"\n"
+  const Node root = document("a: \"Bearer ${CHATOPS_TEST_TOKEN}\"\n"
                          "b: plain\n"
                          "c: ${CHATOPS_TEST_UNSET:-from the file}\n"
                          "d: {e: [\"${CHATOPS_TEST_TOKEN}\"]}\n");
@@ -105,10 +101,23 @@ TEST_CASE("a value from the environment is quoted as written, never as its value
 
 TEST_CASE("a YAML alias of a value from the environment is remembered at both places", "[config]") {
   ::setenv("CHATOPS_TEST_TOKEN", "ghp_s3cr3tV4lue", 1);
-  const Node root = load("a: &token \"${CHATOPS_TEST_TOKEN}\"\nb: *token\n");
+  const Node root = document("a: &token \"${CHATOPS_TEST_TOKEN}\"\nb: *token\n");
   CHECK(root["b"].scalar() == "ghp_s3cr3tV4lue");
   CHECK(root["b"].quoted() == "\"${CHATOPS_TEST_TOKEN}\"");
   CHECK(root["b"].error(root["b"].scalar()).message.find("ghp_") == std::string::npos);
+}
+
+TEST_CASE("load_document lists unset variables and still loads the rest, keeping their text", "[config]") {
+  ::unsetenv("CHATOPS_TEST_UNSET");
+  ::setenv("CHATOPS_TEST_NICK", "opsbot", 1);
+  auto loaded = load_document_string("nick: ${CHATOPS_TEST_NICK}\nport: \"${CHATOPS_TEST_UNSET}\"\n", "config.yml");
+  REQUIRE(loaded);
+  CHECK(loaded->root["nick"].scalar() == "opsbot");
+  CHECK(loaded->root["port"].scalar() == "${CHATOPS_TEST_UNSET}");
+  CHECK(loaded->problems == std::vector<std::string>{
+                                "config.yml:2:7: port: environment variable CHATOPS_TEST_UNSET is not set "
+                                "(write ${CHATOPS_TEST_UNSET:-default} for a default)"});
+  CHECK_FALSE(load_document_string("a: [\n", "config.yml"));  // a syntax error still fails
 }
 
 TEST_CASE("a malformed reference is an error", "[config]") {

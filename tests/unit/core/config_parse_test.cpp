@@ -5,15 +5,16 @@
 using namespace chatops::config;
 using namespace std::chrono_literals;
 
-TEST_CASE("durations take ms, s, m, h, d or a bare number of seconds", "[config]") {
+TEST_CASE("durations take ms, s, m, h or d; a bare number other than 0 is refused", "[config]") {
   REQUIRE(parse_duration("250ms") == 250ms);
   REQUIRE(parse_duration("30s") == 30s);
   REQUIRE(parse_duration("5m") == 5min);
   REQUIRE(parse_duration("2h") == 2h);
   REQUIRE(parse_duration("1d") == 24h);
-  REQUIRE(parse_duration("90") == 90s);
   REQUIRE(parse_duration("1.5s") == 1500ms);
   REQUIRE(parse_duration("0") == 0ms);
+  // Two seconds or two milliseconds? It does not guess.
+  REQUIRE(parse_duration("2").error().message == "a duration needs a unit: ms, s, m, h or d (e.g. 250ms, 30s, 5m, 2h, 1d)");
   for (const char* bad : {"", "s", "-1s", "5 m", "5min", "1w", "1e3s", "99999999999999d"}) {
     INFO(bad);
     REQUIRE_FALSE(parse_duration(bad));

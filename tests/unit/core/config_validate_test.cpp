@@ -1,8 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include "config_document.hpp"
 #include "core/config/node.hpp"
 
 using namespace chatops::config;
+using chatops::config::test::document;
 
 namespace {
 
@@ -48,20 +50,15 @@ Schema root_schema() {
   return s;
 }
 
-Node load(const std::string& text) {
-  auto node = load_string(text, "config.yml");
-  REQUIRE(node);
-  return *node;
-}
 
 Node valid(const std::string& text, const Schema& schema = root_schema()) {
-  auto node = validate(schema, load(text));
+  auto node = validate(schema, document(text));
   if (!node) FAIL(node.error().message);
   return *node;
 }
 
 std::string invalid(const std::string& text, const Schema& schema = root_schema()) {
-  auto node = validate(schema, load(text));
+  auto node = validate(schema, document(text));
   REQUIRE_FALSE(node);
   return node.error().message;
 }
@@ -85,7 +82,7 @@ TEST_CASE("defaults are filled in so that getters work", "[config]") {
 }
 
 TEST_CASE("validation returns a copy and leaves its input untouched", "[config]") {
-  const Node input = load(minimal);
+  const Node input = document(minimal);
   REQUIRE(validate(root_schema(), input));
   REQUIRE_FALSE(input["irc"].has("ping"));
   REQUIRE(input["irc"]["servers"].items()[0].is_scalar());
@@ -145,15 +142,20 @@ TEST_CASE("range() bounds apply to integers, durations in seconds and sizes in b
   REQUIRE(invalid(minimal + "  ports: [80, 0]\n") == "config.yml:4:15: irc.ports[1]: must be between 1 and 65535, got \"0\"");
 }
 
-TEST_CASE("one_of lists the choices", "[config]") {
+TEST_CASE("one_of lists the choices, and suggests the closest one of a near miss", "[config]") {
   REQUIRE(invalid(minimal + "  sasl: {mechanism: SCRAM}\n") ==
           "config.yml:4:21: irc.sasl.mechanism: expected one of PLAIN, EXTERNAL, got \"SCRAM\"");
+  REQUIRE(invalid(minimal + "  sasl: {mechanism: PLAN}\n") ==
+          "config.yml:4:21: irc.sasl.mechanism: expected one of PLAIN, EXTERNAL, got \"PLAN\" (did you mean \"PLAIN\"?)");
 }
 
 TEST_CASE("a secret's value never appears in a message", "[config]") {
   const std::string error = invalid(minimal + "  sasl: {password: letmein}\n");
   REQUIRE(error == "config.yml:4:20: irc.sasl.password: expected one of hunter2, got (secret)");
   REQUIRE(error.find("letmein") == std::string::npos);
+  // Nor a suggestion that would tell how close it came.
+  REQUIRE(invalid(minimal + "  sasl: {password: hunter3}\n") ==
+          "config.yml:4:20: irc.sasl.password: expected one of hunter2, got (secret)");
 }
 
 TEST_CASE("a value from the environment is never shown, even in a field that is not a secret", "[config]") {
@@ -172,14 +174,14 @@ TEST_CASE("a value from the environment is never shown, even in a field that is 
         std::string::npos);
   CHECK(error.find("irc.servers[1].port: expected an integer, got \"${CHATOPS_TEST_SECRET}\"") != std::string::npos);
   // The validated copy still knows: a shorthand's expansion too.
-  auto node = validate(root_schema(), load(minimal + "  extra: {a: \"${CHATOPS_TEST_SECRET}\"}\n"
+  auto node = validate(root_schema(), document(minimal + "  extra: {a: \"${CHATOPS_TEST_SECRET}\"}\n"
                                                         "  alt_nicks: [\"${CHATOPS_TEST_SECRET}\"]\n"));
   REQUIRE(node);
   const auto irc = node->map("irc");
   CHECK(irc["extra"]["a"].quoted() == "\"${CHATOPS_TEST_SECRET}\"");
   CHECK(irc["alt_nicks"].items()[0].error("bad nick " + irc.strings("alt_nicks")[0]).message.find("s3cr3t") ==
         std::string::npos);
-  auto shorthand = validate(root_schema(), load("irc:\n  nick: n\n  servers: [\"${CHATOPS_TEST_SECRET}\"]\n"));
+  auto shorthand = validate(root_schema(), document("irc:\n  nick: n\n  servers: [\"${CHATOPS_TEST_SECRET}\"]\n"));
   REQUIRE(shorthand);
   const auto server = shorthand->map("irc").list("servers")[0];
   CHECK(server["host"].quoted() == "\"${CHATOPS_TEST_SECRET}\"");
@@ -228,7 +230,7 @@ TEST_CASE("an open schema keeps undeclared keys; merged() validates them in a se
   webhook.field("path", Kind::String, "URL path.").required();
   webhook.field("max_body", Kind::Size, "Largest body.").fallback("1MiB");
 
-  const Node first = *validate(common, load("name: gh\nkind: webhook\npath: /hooks/gh\npaht: x\n"));
+  const Node first = *validate(common, document("name: gh\nkind: webhook\npath: /hooks/gh\npaht: x\n"));
   REQUIRE(first.str("path") == "/hooks/gh");
   const Schema full = common.merged(webhook, "webhook source");
   REQUIRE(full.name() == "webhook source");
@@ -239,7 +241,7 @@ TEST_CASE("an open schema keeps undeclared keys; merged() validates them in a se
   REQUIRE_FALSE(second);
   REQUIRE(second.error().message == "config.yml:4:1: paht: unknown key (did you mean \"path\"?)");
 
-  const Node ok = *validate(full, *validate(common, load("name: gh\nkind: webhook\npath: /p\n")));
+  const Node ok = *validate(full, *validate(common, document("name: gh\nkind: webhook\npath: /p\n")));
   REQUIRE(ok.size("max_body") == 1024 * 1024);
 }
 
@@ -265,7 +267,7 @@ TEST_CASE("getters throw logic_error on an undeclared key, the wrong kind or an 
 }
 
 TEST_CASE("getters on an unvalidated node check only the value", "[config]") {
-  const Node root = load("n: 12\nd: 250ms\nlist: [a, b]\nword: x\n");
+  const Node root = document("n: 12\nd: 250ms\nlist: [a, b]\nword: x\n");
   REQUIRE(root.integer("n") == 12);
   REQUIRE(root.duration("d") == std::chrono::milliseconds(250));
   REQUIRE(root.strings("list") == std::vector<std::string>{"a", "b"});

@@ -2,16 +2,13 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/unit/bot/irc/serialized.hpp"
+
 using namespace chatops;
 using namespace chatops::irc;
+using chatops::irc::test::lines;
 
 namespace {
-
-std::vector<std::string> lines(const std::vector<Message>& out) {
-  std::vector<std::string> s;
-  for (const auto& m : out) s.push_back(serialize(m));
-  return s;
-}
 
 Message userhost_reply(std::string reply) { return Message{{}, "irc.test", "302", {"opsbot", std::move(reply)}}; }
 

@@ -5,8 +5,10 @@
 #include <vector>
 
 #include "core/crypto.hpp"
+#include "tests/unit/bot/irc/serialized.hpp"
 
 using namespace chatops::irc;
+using chatops::irc::test::lines;
 
 namespace {
 
@@ -31,12 +33,6 @@ Message msg(std::string_view raw) {
   auto m = parse(raw);
   REQUIRE(m.has_value());
   return *m;
-}
-
-std::vector<std::string> lines(const std::vector<Message>& out) {
-  std::vector<std::string> s;
-  for (const auto& m : out) s.push_back(serialize(m));
-  return s;
 }
 
 std::vector<std::string> feed(Registration& r, std::string_view raw) { return lines(r.feed(msg(raw))); }

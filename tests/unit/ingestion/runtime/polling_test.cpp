@@ -137,7 +137,8 @@ TEST_CASE("a failing poll backs off, reconnects, and recovers", "[polling]") {
   CHECK(r.runtime.status().snapshot().last_error == "connection refused");
   REQUIRE(test::compliance::eventually([&] { return journal->backlog().value() == 2; }, 5s));
   CHECK(std::chrono::steady_clock::now() - begun >= 120ms);  // three waits of the backoff (40 to 50 ms)
-  CHECK(r.runtime.status().state() == SourceState::Running);
+  // The run that journaled them says Running once it has returned, a moment after the commit.
+  CHECK(test::compliance::eventually([&] { return r.runtime.status().state() == SourceState::Running; }, 5s));
   CHECK(upstream.opens == 4);  // opened again after each failure
 }
 

@@ -14,18 +14,20 @@ using namespace chatops;
 using namespace chatops::ingestion;
 using namespace chatops::ingestion::webhook;
 using nlohmann::json;
+using chatops::ingestion::webhook::test::said_line;
+using chatops::ingestion::webhook::test::said_lines;
 using chatops::ingestion::webhook::test::slurp;
 
 namespace {
 
-const std::string kDir = std::string(CHATOPS_FIXTURES_DIR) + "/webhooks/alertmanager/";
+const std::string kAlertmanagerFixtures = std::string(CHATOPS_FIXTURES_DIR) + "/webhooks/alertmanager/";
 
-Request request(std::string body, std::optional<std::string> authorization = "Bearer am-token") {
-  if (!authorization) return test::json_request(std::move(body));
-  return test::json_request(std::move(body), {{"Authorization", *authorization}});
+Request alertmanager_request(std::string body, std::optional<std::string> authorization = "Bearer am-token") {
+  if (!authorization) return webhook::test::json_request(std::move(body));
+  return webhook::test::json_request(std::move(body), {{"Authorization", *authorization}});
 }
 
-const Provider& provider() {
+const Provider& alertmanager() {
   static const auto p = [] {
     AuthChecks auth;
     auth.add(AuthorizationCheck::bearer("am-token"));
@@ -34,16 +36,11 @@ const Provider& provider() {
   return *p;
 }
 
-IngestionEvent one(const json& body) {
-  const auto r = request(body.dump());
-  REQUIRE_FALSE(provider().authenticate(r).has_value());
-  auto parsed = provider().parse(r);
-  REQUIRE(parsed.has_value());
-  REQUIRE(parsed->events.size() == 1);
-  return parsed->events[0];
+IngestionEvent alertmanager_event(const json& body) {
+  return webhook::test::only_event(alertmanager(), alertmanager_request(body.dump()));
 }
 
-json alert(const std::string& status, const std::string& instance, const std::string& severity = "warning") {
+json am_alert(const std::string& status, const std::string& instance, const std::string& severity = "warning") {
   return {{"status", status},
           {"labels", {{"alertname", "HighLatency"}, {"instance", instance}, {"severity", severity}, {"job", "api"}}},
           {"annotations", {{"summary", "p99 latency above 2s on " + instance}}},
@@ -54,7 +51,7 @@ json alert(const std::string& status, const std::string& instance, const std::st
 }
 
 // A notification of group HighLatency, as Alertmanager 0.25+ sends it.
-json group(const std::string& status, json alerts, int truncated = 0) {
+json am_group(const std::string& status, json alerts, int truncated = 0) {
   return {{"version", "4"},
           {"groupKey", "{}/{job=\"api\"}:{alertname=\"HighLatency\"}"},
           {"truncatedAlerts", truncated},
@@ -69,20 +66,26 @@ json group(const std::string& status, json alerts, int truncated = 0) {
 
 }  // namespace
 
-TEST_CASE("alertmanager: every fixture maps to its status topic", "[alertmanager]") {
-  const std::map<std::string, std::string> expected{
-      {"real-firing.json", "alertmanager/firing"},
-      {"real-resolved.json", "alertmanager/resolved"},
+TEST_CASE("alertmanager: every fixture maps to its status topic, and is said to the letter", "[alertmanager]") {
+  // file → topic and the line a bind without a template of its own says.
+  const std::map<std::string, std::pair<std::string, std::string>> expected{
+      {"real-firing.json",
+       {"alertmanager/firing", "FIRING:1 TestbedAlwaysFiring (warning): testbed always-firing alert "
+                               "http://vm:60819/graph?g0.expr=vector%281%29+%3E+0&g0.tab=1"}},
+      {"real-resolved.json",
+       {"alertmanager/resolved",
+        "RESOLVED:1 TestbedDiskFull on db1:9100: Disk almost full on db1 http://127.0.0.1/graph?g0.expr=disk"}},
   };
   std::size_t seen = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(kDir)) {
+  for (const auto& entry : std::filesystem::directory_iterator(kAlertmanagerFixtures)) {
     if (entry.path().extension() != ".json") continue;
     const std::string file = entry.path().filename();
     INFO(file);
     REQUIRE(expected.contains(file));  // a new fixture needs an expectation here
     ++seen;
-    const auto e = one(json::parse(slurp(entry.path())));
-    CHECK(e.topic == expected.at(file));
+    const auto e = alertmanager_event(json::parse(slurp(entry.path())));
+    CHECK(e.topic == expected.at(file).first);
+    CHECK(said_line(e) == expected.at(file).second);
     CHECK(json::parse(e.raw) == json::parse(slurp(entry.path())));
     CHECK(e.fields["count"] == 1);
     CHECK(e.fields["alerts"].size() == 1);
@@ -92,7 +95,7 @@ TEST_CASE("alertmanager: every fixture maps to its status topic", "[alertmanager
   }
   CHECK(seen == expected.size());
 
-  const auto firing = one(json::parse(slurp(kDir + "real-firing.json")));
+  const auto firing = alertmanager_event(json::parse(slurp(kAlertmanagerFixtures + "real-firing.json")));
   CHECK(firing.fields["alertname"] == "TestbedAlwaysFiring");
   CHECK(firing.fields["severity"] == "warning");
   CHECK(firing.fields["summary"] == "testbed always-firing alert");
@@ -101,7 +104,7 @@ TEST_CASE("alertmanager: every fixture maps to its status topic", "[alertmanager
   CHECK(firing.fields["alerts"][0]["fingerprint"] == "3fce94ffaffd9629");
   CHECK(firing.severity == Severity::Warning);
 
-  const auto resolved = one(json::parse(slurp(kDir + "real-resolved.json")));
+  const auto resolved = alertmanager_event(json::parse(slurp(kAlertmanagerFixtures + "real-resolved.json")));
   CHECK(resolved.fields["alertname"] == "TestbedDiskFull");
   CHECK(resolved.fields["instance"] == "db1:9100");
   CHECK(resolved.fields["summary"] == "Disk almost full on db1");
@@ -111,10 +114,10 @@ TEST_CASE("alertmanager: every fixture maps to its status topic", "[alertmanager
 
 TEST_CASE("alertmanager: a group lists three alerts, then counts the rest", "[alertmanager]") {
   json alerts = json::array();
-  for (const char* instance : {"a:1", "b:1", "c:1", "d:1"}) alerts.push_back(alert("firing", instance));
-  alerts.push_back(alert("firing", "e:1", "critical"));
-  alerts.push_back(alert("resolved", "f:1"));
-  const auto e = one(group("firing", alerts, 7));
+  for (const char* instance : {"a:1", "b:1", "c:1", "d:1"}) alerts.push_back(am_alert("firing", instance));
+  alerts.push_back(am_alert("firing", "e:1", "critical"));
+  alerts.push_back(am_alert("resolved", "f:1"));
+  const auto e = alertmanager_event(am_group("firing", alerts, 7));
   const auto& f = e.fields;
   CHECK(f["alertname"] == "HighLatency");
   CHECK(f["count"] == 5);
@@ -132,41 +135,41 @@ TEST_CASE("alertmanager: a group lists three alerts, then counts the rest", "[al
   CHECK(f["alerts"].size() == 5);  // the resolved one is not listed in a firing event
 
   SECTION("alerts without an instance are told apart by their own labels") {
-    json a = alert("firing", "x");
+    json a = am_alert("firing", "x");
     a["labels"].erase("instance");
     a["labels"]["queue"] = "billing";
-    const auto two = one(group("firing", {a, alert("firing", "y")}));
+    const auto two = alertmanager_event(am_group("firing", {a, am_alert("firing", "y")}));
     CHECK(two.fields["alerts_shown"][0]["line"] == "queue=billing, severity=warning: p99 latency above 2s on x");
     CHECK(two.fields["more_alerts"].empty());
   }
 }
 
 TEST_CASE("alertmanager: dedupe key is stable for repeats and changes with the alert set", "[alertmanager]") {
-  const json a = alert("firing", "a:1"), b = alert("firing", "b:1"), c = alert("firing", "c:1");
-  const auto key = [](const json& body) { return one(body).dedupe_key; };
-  const std::string base = key(group("firing", {a, b}));
+  const json a = am_alert("firing", "a:1"), b = am_alert("firing", "b:1"), c = am_alert("firing", "c:1");
+  const auto key = [](const json& body) { return alertmanager_event(body).dedupe_key; };
+  const std::string base = key(am_group("firing", {a, b}));
 
-  CHECK(key(group("firing", {a, b})) == base);  // the repeat notification
-  CHECK(key(group("firing", {b, a})) == base);  // order does not matter
-  json later = group("firing", {a, b});
+  CHECK(key(am_group("firing", {a, b})) == base);  // the repeat notification
+  CHECK(key(am_group("firing", {b, a})) == base);  // order does not matter
+  json later = am_group("firing", {a, b});
   later["alerts"][0]["startsAt"] = "2026-11-23T18:00:00Z";  // re-sent with other details
   CHECK(key(later) == base);
-  CHECK(key(group("firing", {a, b, alert("resolved", "z:1")})) == base);  // only the firing set counts
+  CHECK(key(am_group("firing", {a, b, am_alert("resolved", "z:1")})) == base);  // only the firing set counts
 
-  CHECK(key(group("firing", {a, b, c})) != base);  // one more is firing
-  CHECK(key(group("firing", {a})) != base);        // one fewer is firing
-  CHECK(key(group("firing", {a, b}, 3)) != base);  // more were truncated
-  CHECK(key(group("resolved", {alert("resolved", "a:1"), alert("resolved", "b:1")})) != base);
-  json other = group("firing", {a, b});
+  CHECK(key(am_group("firing", {a, b, c})) != base);  // one more is firing
+  CHECK(key(am_group("firing", {a})) != base);        // one fewer is firing
+  CHECK(key(am_group("firing", {a, b}, 3)) != base);  // more were truncated
+  CHECK(key(am_group("resolved", {am_alert("resolved", "a:1"), am_alert("resolved", "b:1")})) != base);
+  json other = am_group("firing", {a, b});
   other["groupKey"] = "{}:{alertname=\"Other\"}";
   CHECK(key(other) != base);
 }
 
 TEST_CASE("alertmanager: bearer token or basic auth", "[alertmanager]") {
-  const std::string body = slurp(kDir + "real-firing.json");
+  const std::string body = slurp(kAlertmanagerFixtures + "real-firing.json");
   for (const auto& header : {std::optional<std::string>{}, std::optional<std::string>{"Bearer wrong"},
                              std::optional<std::string>{"Basic " + crypto::to_base64("am:am-token")}}) {
-    auto refused = provider().authenticate(request(body, header));
+    auto refused = alertmanager().authenticate(alertmanager_request(body, header));
     REQUIRE(refused.has_value());
     CHECK(refused->status == 401);
     CHECK(refused->reason.find("am-token") == std::string::npos);
@@ -175,39 +178,39 @@ TEST_CASE("alertmanager: bearer token or basic auth", "[alertmanager]") {
   AuthChecks auth;
   auth.add(AuthorizationCheck::basic("am", "pw"));
   const auto basic = make_alertmanager(std::move(auth));
-  CHECK_FALSE(basic->authenticate(request(body, "Basic " + crypto::to_base64("am:pw"))).has_value());
-  CHECK(basic->authenticate(request(body, "Basic " + crypto::to_base64("am:nope"))).has_value());
+  CHECK_FALSE(basic->authenticate(alertmanager_request(body, "Basic " + crypto::to_base64("am:pw"))).has_value());
+  CHECK(basic->authenticate(alertmanager_request(body, "Basic " + crypto::to_base64("am:nope"))).has_value());
 }
 
 TEST_CASE("alertmanager: malformed payloads are 400, empty notifications skipped", "[alertmanager]") {
-  json v3 = group("firing", {alert("firing", "a")});
+  json v3 = am_group("firing", {am_alert("firing", "a")});
   v3["version"] = "3";
-  json pending = group("firing", {alert("firing", "a")});
+  json pending = am_group("firing", {am_alert("firing", "a")});
   pending["status"] = "pending";
-  json no_alerts = group("firing", {});
+  json no_alerts = am_group("firing", {});
   no_alerts.erase("alerts");
   const std::vector<std::string> bodies{"{\"status\": ", "[]", v3.dump(), pending.dump(), no_alerts.dump()};
   for (const auto& body : bodies) {
     INFO(body);
-    auto parsed = provider().parse(request(body));
+    auto parsed = alertmanager().parse(alertmanager_request(body));
     REQUIRE_FALSE(parsed.has_value());
     CHECK(parsed.error().status == 400);
     CHECK(parsed.error().reason.find(body) == std::string::npos);
   }
-  auto empty = provider().parse(request(group("firing", json::array()).dump()));
+  auto empty = alertmanager().parse(alertmanager_request(am_group("firing", json::array()).dump()));
   REQUIRE(empty.has_value());
   CHECK(empty->events.empty());
   CHECK_FALSE(empty->skip_reason.empty());
 }
 
 TEST_CASE("alertmanager: default templates, one for firing and one for resolved", "[alertmanager]") {
-  const auto firing = one(json::parse(slurp(kDir + "real-firing.json"))).default_template;
+  const auto firing = alertmanager_event(json::parse(slurp(kAlertmanagerFixtures + "real-firing.json"))).default_template;
   for (const char* part : {"[COLOR=RED][B]FIRING:{{count}}[/B][/COLOR]", "[B]{{alertname}}[/B]", "{{severity}}",
                            "{{#summary}}: {{summary}}{{/summary}}", "{{#truncated}} (+{{truncated}} truncated){{/truncated}}",
                            "{{link}}", "{{#alerts_shown}}\n  {{line}}{{/alerts_shown}}",
                            "{{#more_alerts}}\n  … and {{count}} more{{/more_alerts}}"})
     CHECK_THAT(firing, Catch::Contains(part));
-  const auto resolved = one(json::parse(slurp(kDir + "real-resolved.json"))).default_template;
+  const auto resolved = alertmanager_event(json::parse(slurp(kAlertmanagerFixtures + "real-resolved.json"))).default_template;
   CHECK_THAT(resolved, Catch::Contains("[COLOR=GREEN][B]RESOLVED:{{count}}[/B][/COLOR]"));
   CHECK_THAT(resolved, Catch::Contains("{{#alerts_shown}}"));
   CHECK(resolved != firing);
@@ -226,5 +229,5 @@ TEST_CASE("alertmanager: the spec needs bearer_token or basic_auth, not both", "
   CHECK_FALSE(make_from("bearer_token: t\nbasic_auth: {username: u, password: p}\n").has_value());
   auto bearer = make_from("bearer_token: am-token\n");
   REQUIRE(bearer.has_value());
-  CHECK_FALSE((*bearer)->authenticate(request("{}")).has_value());
+  CHECK_FALSE((*bearer)->authenticate(alertmanager_request("{}")).has_value());
 }

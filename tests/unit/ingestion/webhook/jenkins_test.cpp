@@ -14,14 +14,16 @@ using namespace chatops;
 using namespace chatops::ingestion;
 using namespace chatops::ingestion::webhook;
 using nlohmann::json;
+using chatops::ingestion::webhook::test::said_line;
+using chatops::ingestion::webhook::test::said_lines;
 using chatops::ingestion::webhook::test::slurp;
 
 namespace {
 
-const std::string kDir = std::string(CHATOPS_FIXTURES_DIR) + "/webhooks/jenkins/";
+const std::string kJenkinsFixtures = std::string(CHATOPS_FIXTURES_DIR) + "/webhooks/jenkins/";
 const std::vector<std::string> kAllPhases{"QUEUED", "STARTED", "COMPLETED", "FINALIZED"};
 
-Request request(std::string body, std::optional<std::string> token = "t0ken") {
+Request jenkins_request(std::string body, std::optional<std::string> token = "t0ken") {
   Request r;
   r.method = "POST";
   r.path = "/hooks/jenkins";
@@ -31,47 +33,65 @@ Request request(std::string body, std::optional<std::string> token = "t0ken") {
   return r;
 }
 
-std::unique_ptr<Provider> make(std::vector<std::string> phases = kAllPhases) {
+std::unique_ptr<Provider> make_jenkins_provider(std::vector<std::string> phases = kAllPhases) {
   AuthChecks auth;
   auth.add(TokenCheck("X-Jenkins-Token", "t0ken"));
   return make_jenkins(std::move(auth), std::move(phases));
 }
 
-IngestionEvent one(const Request& r, const Provider& p) {
-  REQUIRE_FALSE(p.authenticate(r).has_value());
-  auto parsed = p.parse(r);
-  REQUIRE(parsed.has_value());
-  REQUIRE(parsed->events.size() == 1);
-  return parsed->events[0];
+IngestionEvent jenkins_fixture(const std::string& file) {
+  return webhook::test::only_event(*make_jenkins_provider(), jenkins_request(slurp(kJenkinsFixtures + file)));
 }
-
-IngestionEvent fixture(const std::string& file) { return one(request(slurp(kDir + file)), *make()); }
 
 }  // namespace
 
-TEST_CASE("jenkins: every fixture maps to jenkins/<phase> with its outcome", "[jenkins]") {
+TEST_CASE("jenkins: every fixture maps to jenkins/<phase> with its outcome, said to the letter", "[jenkins]") {
   struct Expected {
     std::string topic, outcome, flag;
     Severity severity;
+    std::vector<std::string> said;  // by a bind without a template of its own
   };
+  const std::string ci = "https://ci.example.org/job/";
   const std::map<std::string, Expected> expected{
-      {"completed.success.json", {"jenkins/completed", "succeeded", "is_success", Severity::Info}},
-      {"completed.failure.json", {"jenkins/completed", "failed", "is_failure", Severity::Error}},
-      {"completed.unstable.json", {"jenkins/completed", "unstable", "is_unstable", Severity::Warning}},
-      {"completed.aborted.json", {"jenkins/completed", "aborted", "is_other", Severity::Notice}},
-      {"started.json", {"jenkins/started", "started", "is_pending", Severity::Info}},
-      {"queued.json", {"jenkins/queued", "queued", "is_pending", Severity::Info}},
-      {"finalized.success.json", {"jenkins/finalized", "succeeded", "is_success", Severity::Info}},
+      {"completed.success.json",
+       {"jenkins/completed", "succeeded", "is_success", Severity::Info,
+        {"payments-api #412 succeeded on origin/main (4e1c0a9) in 3m 23s " + ci + "payments-api/412/"}}},
+      {"completed.failure.json",
+       {"jenkins/completed", "failed", "is_failure", Severity::Error,
+        {"Payments API #413 failed on origin/feature/refunds (a1b2c3d) in 1h 2m, 4/320 tests failed " + ci +
+             "payments-api/413/",
+         "  failed: refund.TestPartialRefund, refund.TestRefundTwice, refund.TestRefundCurrency, …"}}},
+      {"completed.unstable.json",
+       {"jenkins/completed", "unstable", "is_unstable", Severity::Warning,
+        {"docs-site #88 unstable on origin/main (0f9e8d7) in 41s, 1/12 tests failed " + ci + "docs-site/88/",
+         "  failed: links.TestNoDeadLinks"}}},
+      {"completed.aborted.json",
+       {"jenkins/completed", "aborted", "is_other", Severity::Notice,
+        {"nightly-backup #1201 aborted in 1m 5s " + ci + "nightly-backup/1201/"}}},
+      {"started.json",
+       {"jenkins/started", "started", "is_pending", Severity::Info,
+        {"payments-api #414 started on origin/main (5d6e7f8) " + ci + "payments-api/414/"}}},
+      // No full_url (Jenkins' root URL unset) and no base_url: no link rather than a relative one.
+      {"queued.json", {"jenkins/queued", "queued", "is_pending", Severity::Info, {"payments-api #415 queued"}}},
+      {"finalized.success.json",
+       {"jenkins/finalized", "succeeded", "is_success", Severity::Info,
+        {"payments-api #412 succeeded on origin/main (4e1c0a9) in 3m 23s " + ci + "payments-api/412/"}}},
+      // The plugin's documentation example, and its help page's (STARTED with a status, sic).
+      {"notification.completed.success.json",
+       {"jenkins/completed", "succeeded", "is_success", Severity::Info,
+        {"asgard #18 succeeded on origin/master (c6d86dc) http://localhost:8080/job/asgard/18/"}}},
+      {"notification.help-example.started.json",
+       {"jenkins/started", "failed", "is_failure", Severity::Error, {"JobName #1 failed"}}},
   };
   std::size_t seen = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(kDir)) {
+  for (const auto& entry : std::filesystem::directory_iterator(kJenkinsFixtures)) {
     if (entry.path().extension() != ".json") continue;
     const std::string file = entry.path().filename();
     INFO(file);
     REQUIRE(expected.contains(file));  // a new fixture needs an expectation here
     ++seen;
     const auto& want = expected.at(file);
-    const auto e = fixture(file);
+    const auto e = jenkins_fixture(file);
     CHECK(e.topic == want.topic);
     CHECK(e.fields["outcome"] == want.outcome);
     for (const char* flag : {"is_success", "is_failure", "is_unstable", "is_pending", "is_other"})
@@ -81,14 +101,14 @@ TEST_CASE("jenkins: every fixture maps to jenkins/<phase> with its outcome", "[j
     CHECK(raw == json::parse(slurp(entry.path())));
     CHECK(e.fields["name"] == raw["name"]);
     CHECK(e.fields["number"] == raw["build"]["number"]);
-    CHECK_FALSE(e.fields["url"].get<std::string>().empty());
     CHECK(e.dedupe_key.starts_with("jenkins:"));
+    CHECK(said_lines(e) == want.said);
   }
   CHECK(seen == expected.size());
 }
 
 TEST_CASE("jenkins: build fields", "[jenkins]") {
-  auto success = fixture("completed.success.json");
+  auto success = jenkins_fixture("completed.success.json");
   const auto& f = success.fields;
   CHECK(f["job"] == "payments-api");
   CHECK(f["job_url"] == "https://ci.example.org/job/payments-api/");
@@ -107,7 +127,7 @@ TEST_CASE("jenkins: build fields", "[jenkins]") {
   CHECK(f["parameters"] == json{{"DEPLOY", "false"}});
   CHECK(success.dedupe_key == "jenkins:payments-api#412@1763900000000:COMPLETED");
 
-  auto failure = fixture("completed.failure.json");
+  auto failure = jenkins_fixture("completed.failure.json");
   CHECK(failure.fields["job"] == "Payments API");  // display_name when there is one
   CHECK(failure.fields["name"] == "payments-api");
   CHECK(failure.fields["duration"] == "1h 2m");
@@ -117,38 +137,39 @@ TEST_CASE("jenkins: build fields", "[jenkins]") {
         "refund.TestPartialRefund, refund.TestRefundTwice, refund.TestRefundCurrency, …");
   CHECK(failure.fields["culprits"] == "Grace Hopper, Alan Turing");
 
-  auto started = fixture("started.json");
+  auto started = jenkins_fixture("started.json");
   CHECK(started.fields["status"] == "");
   CHECK(started.fields["duration"].is_null());
 
-  auto queued = fixture("queued.json");
-  CHECK(queued.fields["url"] == "job/payments-api/415/");  // no root URL configured in Jenkins
+  auto queued = jenkins_fixture("queued.json");
+  CHECK(queued.fields["url"].is_null());  // no root URL configured in Jenkins: no link
   CHECK(queued.fields["branch"].is_null());
   CHECK(queued.dedupe_key == "jenkins:payments-api#415:QUEUED");
 
   // COMPLETED and FINALIZED of one build are two notifications.
-  CHECK(fixture("finalized.success.json").dedupe_key != success.dedupe_key);
+  CHECK(jenkins_fixture("finalized.success.json").dedupe_key != success.dedupe_key);
 }
 
 TEST_CASE("jenkins: phases outside the configured ones are skipped", "[jenkins]") {
-  const auto p = make({"COMPLETED"});
+  const auto p = make_jenkins_provider({"COMPLETED"});
   for (const char* file : {"started.json", "queued.json", "finalized.success.json"}) {
     INFO(file);
-    auto r = request(slurp(kDir + file));
+    auto r = jenkins_request(slurp(kJenkinsFixtures + file));
     REQUIRE_FALSE(p->authenticate(r).has_value());
     auto parsed = p->parse(r);
     REQUIRE(parsed.has_value());
     CHECK(parsed->events.empty());
     CHECK(parsed->skip_reason.find("is not in phases") != std::string::npos);
   }
-  CHECK(one(request(slurp(kDir + "completed.failure.json")), *p).topic == "jenkins/completed");
+  const auto completed = jenkins_request(slurp(kJenkinsFixtures + "completed.failure.json"));
+  CHECK(webhook::test::only_event(*p, completed).topic == "jenkins/completed");
 }
 
 TEST_CASE("jenkins: requests without the configured credentials are refused", "[jenkins]") {
-  const auto p = make();
-  const std::string body = slurp(kDir + "completed.success.json");
+  const auto p = make_jenkins_provider();
+  const std::string body = slurp(kJenkinsFixtures + "completed.success.json");
   for (const auto& token : {std::optional<std::string>{}, std::optional<std::string>{"wrong"}}) {
-    auto refused = p->authenticate(request(body, token));
+    auto refused = p->authenticate(jenkins_request(body, token));
     REQUIRE(refused.has_value());
     CHECK(refused->status == 401);
   }
@@ -157,7 +178,7 @@ TEST_CASE("jenkins: requests without the configured credentials are refused", "[
     AuthChecks auth;
     auth.add(HmacCheck({.header = "X-Signature", .secret = "k", .prefix = "sha256="}));
     const auto signed_provider = make_jenkins(std::move(auth), kAllPhases);
-    auto r = request(body, std::nullopt);
+    auto r = jenkins_request(body, std::nullopt);
     r.headers.emplace_back("X-Signature", "sha256=" + crypto::to_hex(crypto::hmac(crypto::Digest::Sha256, "k", body)));
     CHECK_FALSE(signed_provider->authenticate(r).has_value());
     r.body += " ";
@@ -166,25 +187,36 @@ TEST_CASE("jenkins: requests without the configured credentials are refused", "[
 }
 
 TEST_CASE("jenkins: payloads that are not Notification plugin JSON are 400", "[jenkins]") {
-  const auto p = make();
+  const auto p = make_jenkins_provider();
   for (const std::string body : {"{\"name\":", "[]", R"({"name": "x"})", R"({"name": "x", "build": {"number": 1}})",
                                  R"({"build": {"number": 1, "phase": "STARTED"}})",
                                  R"({"name": "x", "build": {"phase": "STARTED"}})"}) {
     INFO(body);
-    auto parsed = p->parse(request(body));
+    auto parsed = p->parse(jenkins_request(body));
     REQUIRE_FALSE(parsed.has_value());
     CHECK(parsed.error().status == 400);
     CHECK(parsed.error().reason.find(body) == std::string::npos);
   }
 }
 
-TEST_CASE("jenkins: the default template", "[jenkins]") {
-  const auto t = fixture("completed.failure.json").default_template;
-  for (const char* part : {"[B]{{job}}[/B] #{{number}}", "{{#is_failure}}[COLOR=RED]", "{{#is_success}}[COLOR=GREEN]",
-                           "{{#is_pending}}[COLOR=YELLOW]", "{{#is_unstable}}[COLOR=YELLOW]", "{{branch}}",
-                           "{{short_commit}}", "{{duration}}", "{{tests_failed}}/{{tests_total}} tests failed", "{{url}}",
-                           "\n  failed: {{failed_tests}}"})
-    CHECK_THAT(t, Catch::Contains(part));
+TEST_CASE("jenkins: base_url makes links absolute when Jenkins does not send its root URL", "[jenkins]") {
+  AuthChecks auth;
+  auth.add(TokenCheck("X-Jenkins-Token", "t0ken"));
+  const auto p = make_jenkins(std::move(auth), kAllPhases, "https://jenkins.example.org");
+  const auto queued = webhook::test::only_event(*p, jenkins_request(slurp(kJenkinsFixtures + "queued.json")));
+  CHECK(queued.fields["url"] == "https://jenkins.example.org/job/payments-api/415/");
+  CHECK(queued.fields["job_url"] == "https://jenkins.example.org/job/payments-api/");
+  CHECK(said_line(queued) == "payments-api #415 queued https://jenkins.example.org/job/payments-api/415/");
+  // full_url wins: it is Jenkins' own.
+  const auto success = webhook::test::only_event(*p, jenkins_request(slurp(kJenkinsFixtures + "completed.success.json")));
+  CHECK(success.fields["url"] == "https://ci.example.org/job/payments-api/412/");
+}
+
+TEST_CASE("jenkins: the default template colours the outcome", "[jenkins]") {
+  const auto failure = jenkins_fixture("completed.failure.json");
+  const auto coloured = bindings::Template::compile(failure.default_template)->render(
+      bindings::template_data(bindings::BindContext(failure))).value();
+  CHECK(coloured.find("\x03" "04") != std::string::npos);  // red
 }
 
 TEST_CASE("jenkins: the spec needs credentials and reads phases", "[jenkins]") {
@@ -203,16 +235,22 @@ TEST_CASE("jenkins: the spec needs credentials and reads phases", "[jenkins]") {
 
   auto basic = make_from("basic_auth: {username: jenkins, password: pw}\nphases: [STARTED, COMPLETED]\n");
   REQUIRE(basic.has_value());
-  auto r = request(slurp(kDir + "started.json"), std::nullopt);
+  auto r = jenkins_request(slurp(kJenkinsFixtures + "started.json"), std::nullopt);
   r.headers.emplace_back("Authorization", "Basic " + crypto::to_base64("jenkins:pw"));
   CHECK_FALSE((*basic)->authenticate(r).has_value());
   auto parsed = (*basic)->parse(r);
   REQUIRE(parsed.has_value());
   CHECK(parsed->events.size() == 1);
 
+  auto based = make_from("token: t\nbase_url: https://jenkins.example.org/\nphases: [QUEUED]\n");
+  REQUIRE(based.has_value());
+  auto queued = (*based)->parse(jenkins_request(slurp(kJenkinsFixtures + "queued.json"), "t"));
+  REQUIRE(queued.has_value());
+  CHECK(queued->events.at(0).fields["url"] == "https://jenkins.example.org/job/payments-api/415/");
+
   auto by_default = make_from("token: t0ken\n");
   REQUIRE(by_default.has_value());
-  auto skipped = (*by_default)->parse(request(slurp(kDir + "started.json")));
+  auto skipped = (*by_default)->parse(jenkins_request(slurp(kJenkinsFixtures + "started.json")));
   REQUIRE(skipped.has_value());
   CHECK(skipped->events.empty());  // phases defaults to [COMPLETED]
 }

@@ -9,6 +9,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "bindings/config_binds.hpp"
+#include "bindings/template.hpp"
 #include "core/config/node.hpp"
 #include "core/crypto.hpp"
 #include "ingestion/source.hpp"
@@ -62,6 +64,44 @@ inline std::unique_ptr<Provider> provider_from(const std::string& yaml) {
   INFO((provider ? std::string() : provider.error().message));
   REQUIRE(provider.has_value());
   return std::move(*provider);
+}
+
+// The one event an authenticated request makes (the test fails otherwise).
+inline IngestionEvent only_event(const Provider& provider, const Request& request) {
+  REQUIRE_FALSE(provider.authenticate(request).has_value());
+  auto parsed = provider.parse(request);
+  INFO((parsed ? std::string() : parsed.error().reason));
+  REQUIRE(parsed.has_value());
+  REQUIRE(parsed->events.size() == 1);
+  return parsed->events[0];
+}
+
+// What a bind without a template of its own says for `event`: the provider's default template
+// rendered as the bot renders it, one string per IRC line, IRC formatting left out. Empty when the
+// template renders blank (nothing is said).
+inline std::vector<std::string> said_lines(const IngestionEvent& event) {
+  auto compiled = bindings::Template::compile(event.default_template);
+  INFO(event.topic << ": " << (compiled ? std::string() : compiled.error().message));
+  REQUIRE(compiled);
+  const auto rendered = compiled->render(bindings::template_data(bindings::BindContext(event)));
+  REQUIRE(rendered);
+  const std::string& text = *rendered;
+  std::vector<std::string> lines;
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) return lines;
+  for (std::size_t start = 0; start <= text.size();) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    lines.push_back(bindings::inert_text(std::string_view(text).substr(start, end - start)));
+    start = end + 1;
+  }
+  return lines;
+}
+
+// The single line said for `event` (the test fails when it is not one line).
+inline std::string said_line(const IngestionEvent& event) {
+  const auto lines = said_lines(event);
+  INFO(event.topic);
+  REQUIRE(lines.size() == 1);
+  return lines[0];
 }
 
 }  // namespace chatops::ingestion::webhook::test
