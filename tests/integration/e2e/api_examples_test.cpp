@@ -7,7 +7,6 @@
 #include <cstdlib>
 #include <functional>
 #include <fstream>
-#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -106,23 +105,18 @@ std::vector<std::string> said(const IrcTestClient& watcher, const std::string& c
 
 std::string fixture(const std::string& name) { return read_text(std::string(CHATOPS_FIXTURES_DIR) + "/api/" + name); }
 
-// A service whose answer the test switches from `first` to `second`.
+// A service whose answer the test switches, refusing requests that `allowed` does not accept.
 struct StandIn {
   TestApi api;
-  std::mutex m;
-  std::string body;
+  SwitchableBody body;
   StandIn(const std::string& path, std::string first, std::function<bool(const ApiRequest&)> allowed = {})
       : body(std::move(first)) {
     api.route(path, [this, allowed](const ApiRequest& r) {
       if (allowed && !allowed(r)) return ApiAnswer{.status = 401, .body = R"({"message":"Bad credentials"})"};
-      std::lock_guard lock(m);
-      return ApiAnswer{.body = body};
+      return body.answer();
     });
   }
-  void change(std::string next) {
-    std::lock_guard lock(m);
-    body = std::move(next);
-  }
+  void change(std::string next) { body.set(std::move(next)); }
 };
 
 }  // namespace

@@ -94,6 +94,23 @@ void TestApi::serve(const httplib::Request& req, httplib::Response& res) {
   if (!answer.body.empty() || answer.status != 304) res.set_content(answer.body, answer.content_type);
 }
 
+struct SwitchableBody::State {
+  mutable std::mutex mutex;
+  std::string body;
+};
+
+SwitchableBody::SwitchableBody(std::string body) : state_(std::make_shared<State>()) { state_->body = std::move(body); }
+
+void SwitchableBody::set(std::string body) {
+  std::lock_guard lock(state_->mutex);
+  state_->body = std::move(body);
+}
+
+ApiAnswer SwitchableBody::answer() const {
+  std::lock_guard lock(state_->mutex);
+  return {.body = state_->body};
+}
+
 std::string json_items(int first, int last) {
   std::string out = "[";
   for (int n = last; n >= first; --n)

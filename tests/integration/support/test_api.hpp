@@ -77,6 +77,18 @@ class TestApi {
   std::unique_ptr<std::thread> thread_;
 };
 
+// A 200 answer whose body the test switches while the API serves it (a listing that changes).
+class SwitchableBody {
+ public:
+  explicit SwitchableBody(std::string body);
+  void set(std::string body);
+  ApiAnswer answer() const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
 // A JSON list of items {"id": n, "name": "item n"} for n in [first, last], newest (highest) first.
 std::string json_items(int first, int last);
 

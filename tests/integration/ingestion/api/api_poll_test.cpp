@@ -52,6 +52,23 @@ struct Listing {
   }
 };
 
+// The test's API serving a Listing of `items` at /items.
+struct ListingApi {
+  TestApi api;
+  Listing listing;
+  explicit ListingApi(int items, bool etag = true, bool last_modified = false) {
+    listing.etag = etag;
+    listing.last_modified = last_modified;
+    listing.add(items);
+    api.route("/items", [this](const ApiRequest& r) { return listing.answer(r); });
+  }
+  std::string url() const { return api.url("/items"); }
+  int not_modified() {
+    std::lock_guard lock(listing.m);
+    return listing.not_modified;
+  }
+};
+
 std::string fixture(const std::string& name) {
   std::ifstream in(std::string(CHATOPS_FIXTURES_DIR) + "/api/" + name);
   REQUIRE(in);
@@ -63,34 +80,29 @@ std::string fixture(const std::string& name) {
 }  // namespace
 
 TEST_CASE("api: a poller passes the compliance harness", "[api][compliance]") {
-  TestApi api;
-  Listing listing;
-  api.route("/items", [&](const ApiRequest& r) { return listing.answer(r); });
+  ListingApi items(0);
   const auto kind = api_kind();
   compliance::Subject subject{
       .kind = kind,
-      .config_yaml = "{name: compliance, kind: api, url: \"" + api.url("/items") +
+      .config_yaml = "{name: compliance, kind: api, url: \"" + items.url() +
                      "\", key: /id, first_poll: emit, interval: 50ms, backoff: {initial: 20ms, max: 100ms}}",
-      .upstream = {.produce = [&](int n) { listing.add(n); }},
+      .upstream = {.produce = [&](int n) { items.listing.add(n); }},
       .topic_prefix = "api/compliance/",
   };
   compliance::run_compliance(subject);
 }
 
 TEST_CASE("api: the first run on 500 items says nothing (baseline); new ones are said once", "[api]") {
-  TestApi api;
-  Listing listing;
-  listing.add(500);
-  api.route("/items", [&](const ApiRequest& r) { return listing.answer(r); });
-  Poller poller("url: \"" + api.url("/items") + "\", key: /id, interval: 50ms");
-  REQUIRE(api.wait_for("/items", 3));
+  ListingApi items(500);
+  Poller poller("url: \"" + items.url() + "\", key: /id, interval: 50ms");
+  REQUIRE(items.api.wait_for("/items", 3));
   CHECK(poller.events().empty());
   CHECK(poller.status().state == ingestion::SourceState::Running);
   CHECK(poller.runtime().list_state()->size() == 500 + 3);  // the items, primed, shape, etag
-  listing.add(2);
+  items.listing.add(2);
   REQUIRE(poller.wait_events(2));
-  const auto after = api.count("/items");
-  REQUIRE(api.wait_for("/items", after + 3));
+  const auto after = items.api.count("/items");
+  REQUIRE(items.api.wait_for("/items", after + 3));
   const auto events = poller.events();
   REQUIRE(events.size() == 2);
   CHECK(names(events) == std::vector<std::string>{"item 502", "item 501"});  // as listed, newest first
@@ -103,94 +115,65 @@ TEST_CASE("api: the first run on 500 items says nothing (baseline); new ones are
 }
 
 TEST_CASE("api: first_poll: emit says everything already there", "[api]") {
-  TestApi api;
-  Listing listing;
-  listing.add(5);
-  api.route("/items", [&](const ApiRequest& r) { return listing.answer(r); });
-  Poller poller("url: \"" + api.url("/items") + "\", key: /id, first_poll: emit, interval: 50ms");
+  ListingApi items(5);
+  Poller poller("url: \"" + items.url() + "\", key: /id, first_poll: emit, interval: 50ms");
   REQUIRE(poller.wait_events(5));
-  REQUIRE(api.wait_for("/items", 4));
+  REQUIRE(items.api.wait_for("/items", 4));
   CHECK(poller.events().size() == 5);
 }
 
 TEST_CASE("api: what was seen is remembered across restarts", "[api]") {
-  TestApi api;
-  Listing listing;
-  listing.add(3);
-  api.route("/items", [&](const ApiRequest& r) { return listing.answer(r); });
-  Poller poller("url: \"" + api.url("/items") + "\", key: /id, first_poll: emit, interval: 50ms");
+  ListingApi items(3);
+  Poller poller("url: \"" + items.url() + "\", key: /id, first_poll: emit, interval: 50ms");
   REQUIRE(poller.wait_events(3));
   poller.stop();
-  listing.add(2);  // while stopped
+  items.listing.add(2);  // while stopped
   poller.restart();
   REQUIRE(poller.wait_events(5));
-  const auto asked = api.count("/items");
-  REQUIRE(api.wait_for("/items", asked + 3));
+  const auto asked = items.api.count("/items");
+  REQUIRE(items.api.wait_for("/items", asked + 3));
   CHECK(poller.events().size() == 5);
 }
 
 TEST_CASE("api: ETag: the next run asks If-None-Match and a 304 ends it", "[api]") {
-  TestApi api;
-  Listing listing;
-  listing.add(3);
-  api.route("/items", [&](const ApiRequest& r) { return listing.answer(r); });
-  Poller poller("url: \"" + api.url("/items") + "\", key: /id, interval: 50ms");
-  REQUIRE(api.wait_for("/items", 3));
-  const auto requests = api.requests("/items");
+  ListingApi items(3);
+  Poller poller("url: \"" + items.url() + "\", key: /id, interval: 50ms");
+  REQUIRE(items.api.wait_for("/items", 3));
+  const auto requests = items.api.requests("/items");
   CHECK_FALSE(requests[0].headers.contains("if-none-match"));
   CHECK(requests[2].headers.at("if-none-match").starts_with('"'));
-  {
-    std::lock_guard lock(listing.m);
-    CHECK(listing.not_modified >= 1);
-  }
-  listing.add(1);
+  CHECK(items.not_modified() >= 1);
+  items.listing.add(1);
   REQUIRE(poller.wait_events(1));
   CHECK(poller.events()[0].fields["name"] == "item 4");
 }
 
 TEST_CASE("api: Last-Modified: the next run asks If-Modified-Since", "[api]") {
-  TestApi api;
-  Listing listing;
-  listing.etag = false;
-  listing.last_modified = true;
-  listing.add(1);
-  api.route("/items", [&](const ApiRequest& r) { return listing.answer(r); });
-  Poller poller("url: \"" + api.url("/items") + "\", key: /id, interval: 50ms");
-  REQUIRE(api.wait_for("/items", 3));
-  CHECK(api.requests("/items")[2].headers.at("if-modified-since") == "Tue, 01 Jul 2025 10:00:11 GMT");
-  {
-    std::lock_guard lock(listing.m);
-    CHECK(listing.not_modified >= 1);
-  }
-  listing.add(1);
+  ListingApi items(1, false, true);
+  Poller poller("url: \"" + items.url() + "\", key: /id, interval: 50ms");
+  REQUIRE(items.api.wait_for("/items", 3));
+  CHECK(items.api.requests("/items")[2].headers.at("if-modified-since") == "Tue, 01 Jul 2025 10:00:11 GMT");
+  CHECK(items.not_modified() >= 1);
+  items.listing.add(1);
   REQUIRE(poller.wait_events(1));
 }
 
 TEST_CASE("api: conditional: false sends no validators", "[api]") {
-  TestApi api;
-  Listing listing;
-  api.route("/items", [&](const ApiRequest& r) { return listing.answer(r); });
-  Poller poller("url: \"" + api.url("/items") + "\", key: /id, interval: 50ms, conditional: false");
-  REQUIRE(api.wait_for("/items", 3));
-  for (const auto& r : api.requests("/items")) CHECK_FALSE(r.headers.contains("if-none-match"));
+  ListingApi items(0);
+  Poller poller("url: \"" + items.url() + "\", key: /id, interval: 50ms, conditional: false");
+  REQUIRE(items.api.wait_for("/items", 3));
+  for (const auto& r : items.api.requests("/items")) CHECK_FALSE(r.headers.contains("if-none-match"));
 }
 
 TEST_CASE("api: Statuspage incidents: new and changed incidents are said, each change once", "[api]") {
   TestApi api;
-  std::mutex m;
-  std::string incidents = fixture("statuspage-incidents.json");
-  api.route("/api/v2/incidents.json", [&](const ApiRequest&) {
-    std::lock_guard lock(m);
-    return ApiAnswer{.body = incidents};
-  });
+  SwitchableBody incidents(fixture("statuspage-incidents.json"));
+  api.route("/api/v2/incidents.json", [&](const ApiRequest&) { return incidents.answer(); });
   Poller poller("url: \"" + api.url("/api/v2/incidents.json") +
                 "\", items: /incidents, key: /id, emit: new_and_changed, interval: 50ms");
   REQUIRE(api.wait_for("/api/v2/incidents.json", 3));
   CHECK(poller.events().empty());  // baseline
-  {
-    std::lock_guard lock(m);
-    incidents = fixture("statuspage-incidents-updated.json");  // one resolved, one new
-  }
+  incidents.set(fixture("statuspage-incidents-updated.json"));  // one resolved, one new
   REQUIRE(poller.wait_events(2));
   const auto asked = api.count("/api/v2/incidents.json");
   REQUIRE(api.wait_for("/api/v2/incidents.json", asked + 3));
@@ -209,19 +192,12 @@ TEST_CASE("api: Statuspage incidents: new and changed incidents are said, each c
 
 TEST_CASE("api: GitHub releases: the whole answer is the list, keyed by id", "[api]") {
   TestApi api;
-  std::mutex m;
-  std::string releases = fixture("github-releases.json");
-  api.route("/repos/octo/hello/releases", [&](const ApiRequest&) {
-    std::lock_guard lock(m);
-    return ApiAnswer{.body = releases};
-  });
+  SwitchableBody releases(fixture("github-releases.json"));
+  api.route("/repos/octo/hello/releases", [&](const ApiRequest&) { return releases.answer(); });
   Poller poller("url: \"" + api.url("/repos/octo/hello/releases") +
                 "\", key: /id, interval: 50ms, fields: {name: /name, url: /html_url, tag: /tag_name}");
   REQUIRE(api.wait_for("/repos/octo/hello/releases", 2));
-  {
-    std::lock_guard lock(m);
-    releases = fixture("github-releases-new.json");
-  }
+  releases.set(fixture("github-releases-new.json"));
   REQUIRE(poller.wait_events(1));
   const auto e = poller.events().at(0);
   CHECK(e.fields["tag"] == "v1.3.0");
@@ -254,26 +230,23 @@ TEST_CASE("api: emit: document says the document when it changes, once per chang
 }
 
 TEST_CASE("api: changing url, items or key starts afresh with a baseline, not a flood", "[api]") {
-  TestApi api;
-  Listing listing;
-  listing.add(10);
-  api.route("/items", [&](const ApiRequest& r) { return listing.answer(r); });
-  api.route("/other", [&](const ApiRequest&) { return ApiAnswer{.body = json_items(100, 120)}; });
+  ListingApi items(10);
+  items.api.route("/other", [&](const ApiRequest&) { return ApiAnswer{.body = json_items(100, 120)}; });
   ingestion::testing::TempDir dir;
   auto journal = ingestion::testing::open_journal(dir.file("j.db"));
   const auto kind = api_kind();
-  compliance::Subject first{.kind = kind, .config_yaml = "{name: s, kind: api, url: \"" + api.url("/items") +
+  compliance::Subject first{.kind = kind, .config_yaml = "{name: s, kind: api, url: \"" + items.url() +
                                                          "\", key: /id, interval: 50ms}"};
   {
     compliance::Running r(first, *journal, "s");
     r.start();
-    REQUIRE(api.wait_for("/items", 2));
+    REQUIRE(items.api.wait_for("/items", 2));
   }
-  compliance::Subject second{.kind = kind, .config_yaml = "{name: s, kind: api, url: \"" + api.url("/other") +
+  compliance::Subject second{.kind = kind, .config_yaml = "{name: s, kind: api, url: \"" + items.api.url("/other") +
                                                           "\", key: /id, interval: 50ms}"};
   compliance::Running r(second, *journal, "s");
   r.start();
-  REQUIRE(api.wait_for("/other", 3));
+  REQUIRE(items.api.wait_for("/other", 3));
   CHECK(journal->pending_events(0, 100)->empty());
   const auto state = r.runtime.list_state().value();
   CHECK(std::ranges::count_if(state, [](const auto& kv) { return kv.first.starts_with("item:"); }) == 21);
