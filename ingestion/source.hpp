@@ -3,6 +3,7 @@
 // how it reports its state. A source gets its SourceRuntime at start: where it submits events,
 // reads its cursor, keeps its state and counts.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <expected>
 #include <mutex>
@@ -32,8 +33,14 @@ std::string_view to_string(ErrorKind k);
 struct SourceError {
   ErrorKind kind = ErrorKind::Transient;
   std::string message;
+  // Upstream said when to ask again (HTTP Retry-After, a rate limit's reset): a transient error
+  // that waits this long instead of the backoff.
+  std::optional<std::chrono::milliseconds> retry_after{};
   static SourceError configuration(std::string message) { return {ErrorKind::Configuration, std::move(message)}; }
   static SourceError transient(std::string message) { return {ErrorKind::Transient, std::move(message)}; }
+  static SourceError retry_later(std::string message, std::chrono::milliseconds after) {
+    return {ErrorKind::Transient, std::move(message), after};
+  }
 };
 
 template <class T = void>

@@ -72,7 +72,9 @@ std::optional<std::string> decompress(std::string_view frame) {
     return std::nullopt;
   std::string text;
   bool whole = false;
-  text.resize_and_overwrite(info.contentSize, [&](char* out, std::size_t size) {
+  const auto size = static_cast<std::size_t>(info.contentSize);
+  // The callback's own size argument is not used: libstdc++ 12 passes the capacity (30 for 28).
+  text.resize_and_overwrite(size, [&](char* out, std::size_t) {
     std::size_t written = size, in = frame.size() - header;
     const size_t hint = LZ4F_decompress(context, out, &written, frame.data() + header, &in, nullptr);
     whole = !LZ4F_isError(hint) && hint == 0 && written == size && header + in == frame.size();

@@ -125,7 +125,8 @@ void PollingSource::run() {
       status.fail(outcome.error(), SourceState::Failed);
       return;
     }
-    const auto delay = backoff_.next();
+    // Upstream's own word on when to ask again beats the backoff (which stays where it was).
+    const auto delay = outcome.error().retry_after.value_or(backoff_.next());
     spdlog::warn("source {}: {}; retrying in {} ms", runtime_->name(), outcome.error().message, delay.count());
     status.fail(outcome.error(), SourceState::Retrying);
     wait(delay);

@@ -2,8 +2,9 @@
 // The base of every source that asks upstream at intervals (REST APIs, SQL queries, metric
 // queries): one thread per source, so runs never overlap; an interval with jitter, so that many
 // pollers started together do not ask in lockstep; a deadline per run; exponential backoff after a
-// failure, reconnecting (open() again) before the next run; a configuration error ends it (the
-// supervisor leaves it Failed); stop() returns within about a second, interrupting a run under way.
+// failure (or the wait upstream asked for: SourceError::retry_later), reconnecting (open() again)
+// before the next run; a configuration error ends it (the supervisor leaves it Failed); stop()
+// returns within about a second, interrupting a run under way.
 //
 // A kind implements poll(): read what is new, submit it with the new cursor through runtime(),
 // and wait for the journal before it acknowledges anything upstream.

@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <mutex>
+#include <optional>
+#include <utility>
 
 #include "ingestion/runtime/polling.hpp"
 #include "tests/unit/ingestion/runtime/compliance.hpp"
@@ -19,6 +21,7 @@ struct Sequence {
   std::mutex m;
   int last = 0;             // items 1..last exist
   int fail_next = 0;        // the next polls fail (transiently)
+  std::optional<std::chrono::milliseconds> rate_limited;  // the next poll is told to come back after this
   bool misconfigured = false;  // polls fail with a configuration error
   std::atomic<int> polls{0}, opens{0}, interrupts{0}, in_poll{0}, overlapping{0};
   std::chrono::milliseconds poll_takes{0};
@@ -53,6 +56,10 @@ class SequencePoller final : public PollingSource {
     {
       std::lock_guard lock(upstream_.m);
       if (upstream_.misconfigured) return std::unexpected(SourceError::configuration("401 Unauthorized"));
+      if (upstream_.rate_limited) {
+        const auto after = *std::exchange(upstream_.rate_limited, std::nullopt);
+        return std::unexpected(SourceError::retry_later("429 Too Many Requests", after));
+      }
       if (upstream_.fail_next > 0) {
         --upstream_.fail_next;
         return std::unexpected(SourceError::transient("connection refused"));
@@ -140,6 +147,27 @@ TEST_CASE("a failing poll backs off, reconnects, and recovers", "[polling]") {
   // The run that journaled them says Running once it has returned, a moment after the commit.
   CHECK(test::compliance::eventually([&] { return r.runtime.status().state() == SourceState::Running; }, 5s));
   CHECK(upstream.opens == 4);  // opened again after each failure
+}
+
+TEST_CASE("a poll told when to come back waits that long rather than the backoff", "[polling]") {
+  Sequence upstream;
+  const auto kind = sequence_kind(upstream);
+  test::compliance::Subject subject{.kind = kind,
+                                    .config_yaml = "{name: s, kind: sequence, interval: 20ms, backoff: {initial: 20ms, "
+                                                   "max: 20ms}}"};
+  ingestion::testing::TempDir dir;
+  auto journal = ingestion::testing::open_journal(dir.file("j.db"));
+  test::compliance::Running r(subject, *journal);
+  upstream.rate_limited = 400ms;
+  upstream.append(1);
+  const auto begun = std::chrono::steady_clock::now();
+  r.start();
+  REQUIRE(test::compliance::eventually([&] { return r.runtime.status().state() == SourceState::Retrying; }, 5s));
+  CHECK(r.runtime.status().snapshot().last_error == "429 Too Many Requests");
+  REQUIRE(test::compliance::eventually([&] { return journal->backlog().value() == 1; }, 5s));
+  CHECK(std::chrono::steady_clock::now() - begun >= 400ms);  // not the 20 ms backoff
+  CHECK(upstream.polls == 2);
+  CHECK(test::compliance::eventually([&] { return r.runtime.status().state() == SourceState::Running; }, 5s));
 }
 
 TEST_CASE("a configuration error ends the poller: Failed, not retried", "[polling]") {
