@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "ingestion/db/db_source.hpp"
 #include "ingestion/webhook/webhook_source.hpp"
 
 namespace chatops::ingestion {
@@ -23,6 +24,7 @@ const std::vector<SourceKind>& source_kinds() {
   // One line per source kind.
   static const std::vector<SourceKind> kinds = {
       webhook::webhook_source_kind(),
+      db::db_source_kind(),
   };
   return kinds;
 }
