@@ -14,7 +14,15 @@ namespace chatops::ingestion::db {
 
 namespace {
 
+// MariaDB 10.5+ marks a JSON column (stored as LONGTEXT) in its extended metadata.
+bool json_format(const MYSQL_FIELD& field) {
+  MARIADB_CONST_STRING format{};
+  return mariadb_field_attr(&format, &field, MARIADB_FIELD_ATTR_FORMAT_NAME) == 0 &&
+         std::string_view(format.str, format.length) == "json";
+}
+
 Type type_of(const MYSQL_FIELD& field) {
+  if (json_format(field)) return Type::Json;
   switch (field.type) {
     case MYSQL_TYPE_TINY:
     case MYSQL_TYPE_SHORT:
@@ -83,7 +91,33 @@ class MariadbEngine final : public Engine {
     return prepare(m);
   }
 
-  SourceResult<std::vector<Row>> fetch(const Cell& last, std::int64_t limit, Deadline) override {
+  SourceResult<std::vector<Row>> fetch(const Cell& last, std::int64_t limit, Deadline deadline) override {
+    auto rows = read(last, limit);
+    // The read timeout (the run's) ends a slow query as a lost connection: say what it was.
+    if (!rows && !interrupted() && std::chrono::steady_clock::now() >= deadline)
+      return std::unexpected(
+          SourceError::transient("the query ran past the run's timeout (" + rows.error().message + ")"));
+    return rows;
+  }
+
+  void close() override {
+    std::lock_guard lock(mutex_);
+    if (stmt_) mysql_stmt_close(stmt_);
+    if (conn_) mysql_close(conn_);
+    stmt_ = nullptr;
+    conn_ = nullptr;
+    connected_ = false;
+  }
+
+  // Shutting the socket down makes the blocked read return at once (with "lost connection").
+  void interrupt() override {
+    std::lock_guard lock(mutex_);
+    raise_interrupt();
+    if (connected_) ::shutdown(static_cast<int>(mysql_get_socket(conn_)), SHUT_RDWR);
+  }
+
+ private:
+  SourceResult<std::vector<Row>> read(const Cell& last, std::int64_t limit) {
     if (!stmt_) return std::unexpected(SourceError::transient("not connected"));
     struct FreeResult {
       MYSQL_STMT* s;
@@ -136,23 +170,6 @@ class MariadbEngine final : public Engine {
     return rows;
   }
 
-  void close() override {
-    std::lock_guard lock(mutex_);
-    if (stmt_) mysql_stmt_close(stmt_);
-    if (conn_) mysql_close(conn_);
-    stmt_ = nullptr;
-    conn_ = nullptr;
-    connected_ = false;
-  }
-
-  // Shutting the socket down makes the blocked read return at once (with "lost connection").
-  void interrupt() override {
-    std::lock_guard lock(mutex_);
-    raise_interrupt();
-    if (connected_) ::shutdown(static_cast<int>(mysql_get_socket(conn_)), SHUT_RDWR);
-  }
-
- private:
   void configure(MYSQL* m) const {
     const unsigned timeout = static_cast<unsigned>(std::max<std::int64_t>(1, (o_.statement_timeout.count() + 999) / 1000));
     mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
