@@ -33,6 +33,7 @@ class Postgresql {
   static constexpr const char* database = "chatops";
   std::filesystem::path ca_file() const { return ca_ ? ca_->ca_cert() : std::filesystem::path(); }
   const TempDir& dir() const { return dir_; }
+  const std::filesystem::path& bin_dir() const { return bin_; }  // initdb, postgres, psql
 
   // Runs SQL (several statements allowed) as the superuser over the socket; throws with the
   // server's message on an error. Returns the last statement's rows as text ("" for NULL).
