@@ -47,7 +47,7 @@ Postgresql::Postgresql(PostgresqlOptions options) : options_(options) {
   port_ = free_port();
   init_cluster();
   start();
-  run("postgres", std::string("CREATE DATABASE ") + database);
+  execute(std::string("CREATE DATABASE ") + database, "postgres");
 }
 
 Postgresql::~Postgresql() { stop(); }
@@ -119,9 +119,7 @@ void Postgresql::kill9() {
   if (process_) process_->kill9();
 }
 
-std::vector<std::vector<std::string>> Postgresql::query(const std::string& sql) const { return run(database, sql); }
-
-std::vector<std::vector<std::string>> Postgresql::run(const std::string& dbname, const std::string& sql) const {
+std::vector<std::vector<std::string>> Postgresql::query(const std::string& sql, const std::string& dbname) const {
   const std::string conninfo = "host=" + (dir_ / "socket").string() + " port=" + std::to_string(port_) +
                                " user=" + user + " dbname=" + dbname;
   std::unique_ptr<PGconn, void (*)(PGconn*)> conn(PQconnectdb(conninfo.c_str()), PQfinish);

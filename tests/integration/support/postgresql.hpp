@@ -35,10 +35,10 @@ class Postgresql {
   const TempDir& dir() const { return dir_; }
   const std::filesystem::path& bin_dir() const { return bin_; }  // initdb, postgres, psql
 
-  // Runs SQL (several statements allowed) as the superuser over the socket; throws with the
-  // server's message on an error. Returns the last statement's rows as text ("" for NULL).
-  std::vector<std::vector<std::string>> query(const std::string& sql) const;
-  void execute(const std::string& sql) const { query(sql); }
+  // Runs SQL (several statements allowed) as the superuser over the socket, in `dbname`; throws
+  // with the server's message on an error. Returns the last statement's rows as text ("" for NULL).
+  std::vector<std::vector<std::string>> query(const std::string& sql, const std::string& dbname = database) const;
+  void execute(const std::string& sql, const std::string& dbname = database) const { query(sql, dbname); }
 
   void start();    // (re)starts on the same port and data; waits until it answers
   void stop();     // fast shutdown: clients are disconnected
@@ -49,7 +49,6 @@ class Postgresql {
 
  private:
   void init_cluster();
-  std::vector<std::vector<std::string>> run(const std::string& dbname, const std::string& sql) const;
 
   PostgresqlOptions options_;
   TempDir dir_{"chatops-postgresql"};
