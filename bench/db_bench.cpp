@@ -58,7 +58,8 @@ double psql_copy(const Postgresql& pg, const TempDir& dir, long rows) {
       "COPY (SELECT id, level, message, created FROM alerts WHERE id > 0 ORDER BY id LIMIT " + std::to_string(rows) +
       ") TO STDOUT";
   const auto begun = Clock::now();
-  Process psql(ProcessOptions{.argv = {(pg.bin_dir() / "psql").string(), "-X", "-q", "-h", "127.0.0.1", "-p", std::to_string(pg.port()), "-U",
+  Process psql(ProcessOptions{.argv = {(pg.bin_dir() / "psql").string(), "-X", "-q", "-h", "127.0.0.1", "-p",
+                                       std::to_string(pg.port()), "-U",
                                        Postgresql::user, "-d", Postgresql::database, "-c", copy},
                               .env = {{"PGPASSWORD", Postgresql::password}},
                               .log_dir = dir.path(),
@@ -91,7 +92,8 @@ class InstantStore final : public ingestion::SourceStore {
       std::lock_guard lock(mutex_);
       if (batch.cursor) cursor_ = batch.cursor;
     }
-    done({std::vector(batch.events.size(), ingestion::Submission::Accepted), std::vector<std::int64_t>(batch.events.size()), ""});
+    const auto n = batch.events.size();
+    done({std::vector(n, ingestion::Submission::Accepted), std::vector<std::int64_t>(n), ""});
   }
   Result<std::optional<std::string>> cursor(std::string_view) override {
     std::lock_guard lock(mutex_);

@@ -5,7 +5,7 @@
 #include "ingestion/db/db_source.hpp"
 #include "ingestion/db/mariadb.hpp"
 #include "tests/integration/support/mariadb.hpp"
-#include "tests/unit/ingestion/runtime/compliance.hpp"
+#include "tests/unit/ingestion/db/db_fixture.hpp"
 
 using namespace chatops;
 using namespace chatops::ingestion;
@@ -13,6 +13,8 @@ using namespace chatops::test;
 using namespace std::chrono_literals;
 using compliance::eventually;
 using compliance::journaled;
+using dbtest::error_of;
+using dbtest::state_of;
 
 namespace {
 
@@ -21,25 +23,9 @@ Mariadb& server() {
   return db;
 }
 
-struct Alerts {
-  Mariadb& db;
-  std::string table;
-  int next = 0;
-  explicit Alerts(Mariadb& server) : db(server) {
-    static int serial = 0;
-    table = "alerts_" + std::to_string(++serial);
-    db.execute("CREATE TABLE " + table + " (id BIGINT AUTO_INCREMENT PRIMARY KEY, level TEXT, message TEXT)");
-  }
-  void insert(int n) {
-    std::string values;
-    for (int i = 0; i < n; ++i)
-      values += std::string(i ? "," : "") + "('warning', 'alert " + std::to_string(++next) + "')";
-    db.execute("INSERT INTO " + table + " (level, message) VALUES " + values);
-  }
-  std::string query() const {
-    return "SELECT id, level, message FROM " + table + " WHERE id > :last ORDER BY id LIMIT :limit";
-  }
-};
+dbtest::Alerts alerts_on(Mariadb& server) {
+  return {[&server](const std::string& sql) { server.execute(sql); }, "BIGINT AUTO_INCREMENT"};
+}
 
 std::string connection(const Mariadb& db, const std::string& user = Mariadb::user,
                        const std::string& password = Mariadb::password) {
@@ -49,44 +35,18 @@ std::string connection(const Mariadb& db, const std::string& user = Mariadb::use
 
 std::string source(const Mariadb& db, const std::string& query, const std::string& extra = "",
                    const std::string& name = "s") {
-  return "{name: " + name + ", kind: db, " + connection(db) + ", query: \"" + query +
-         "\", tracking_column: id, interval: 50ms, backoff: {initial: 50ms, max: 200ms}" + extra + "}";
+  return dbtest::source_entry(connection(db), query, extra, name);
 }
-
-struct Fixture {
-  ingestion::SourceKind kind = db::db_source_kind();
-  ingestion::testing::TempDir journal_dir;
-  std::unique_ptr<Journal> journal = ingestion::testing::open_journal(journal_dir.file("j.db"));
-  std::unique_ptr<compliance::Subject> subject;
-
-  std::unique_ptr<compliance::Running> run(const std::string& config_yaml) {
-    subject = std::make_unique<compliance::Subject>(compliance::Subject{.kind = kind, .config_yaml = config_yaml});
-    auto r = std::make_unique<compliance::Running>(*subject, *journal, "s");
-    r->start();
-    return r;
-  }
-};
-
-SourceState state_of(compliance::Running& r) { return r.runtime.status().state(); }
-std::string error_of(compliance::Running& r) { return r.runtime.status().snapshot().last_error; }
-
 }  // namespace
 
 TEST_CASE("db sources on MariaDB pass the compliance harness", "[db][mariadb][compliance]") {
-  Alerts alerts(server());
-  const auto kind = db::db_source_kind();
-  compliance::Subject subject{
-      .kind = kind,
-      .config_yaml = source(server(), alerts.query(), ", start: beginning", "compliance"),
-      .upstream = {.produce = [&](int n) { alerts.insert(n); }},
-      .topic_prefix = "db/",
-  };
-  compliance::run_compliance(subject);
+  auto alerts = alerts_on(server());
+  dbtest::run_compliance(alerts, connection(server()));
 }
 
 TEST_CASE("db sources on MariaDB", "[db][mariadb]") {
   auto& db = server();
-  Fixture f;
+  dbtest::Fixture f;
 
   SECTION("columns become typed fields: integers, floats, text, timestamps in ISO 8601, NULL") {
     db.execute(
@@ -113,7 +73,7 @@ TEST_CASE("db sources on MariaDB", "[db][mariadb]") {
   }
 
   SECTION("more rows than max_rows are read page after page in one run") {
-    Alerts alerts(db);
+    auto alerts = alerts_on(db);
     alerts.insert(2000);
     auto r = f.run("{name: s, kind: db, " + connection(db) + ", query: \"" + alerts.query() +
                    "\", tracking_column: id, start: beginning, max_rows: 300, interval: 1h}");
@@ -122,7 +82,7 @@ TEST_CASE("db sources on MariaDB", "[db][mariadb]") {
   }
 
   SECTION("start: now says nothing of the rows already there") {
-    Alerts alerts(db);
+    auto alerts = alerts_on(db);
     alerts.insert(4);
     auto r = f.run(source(db, alerts.query()));
     REQUIRE(eventually([&] { return f.journal->cursor("s").value() == "integer:4"; }, 10s));
@@ -132,7 +92,7 @@ TEST_CASE("db sources on MariaDB", "[db][mariadb]") {
   }
 
   SECTION("the session is read-only: a query that writes fails, as a configuration error") {
-    Alerts alerts(db);
+    auto alerts = alerts_on(db);
     alerts.insert(1);
     db.execute("CREATE TABLE IF NOT EXISTS scribbles (v INT);"
                "CREATE OR REPLACE FUNCTION scribble() RETURNS INT MODIFIES SQL DATA "
@@ -147,20 +107,13 @@ TEST_CASE("db sources on MariaDB", "[db][mariadb]") {
   }
 
   SECTION("configuration errors end the source with a clear message, not retried") {
-    Alerts alerts(db);
-    auto fails_with = [&](const std::string& config, const std::string& says) {
-      auto r = f.run(config);
-      REQUIRE(eventually([&] { return state_of(*r) == SourceState::Failed; }, 10s));
-      CHECK(r->runtime.status().snapshot().error_kind == ErrorKind::Configuration);
-      CHECK_THAT(error_of(*r), Catch::Contains(says));
-      return error_of(*r);
-    };
-    const auto wrong = fails_with("{name: s, kind: db, " + connection(db, Mariadb::user, "wrong-horse") +
+    auto alerts = alerts_on(db);
+    const auto wrong = dbtest::fails_with(f, "{name: s, kind: db, " + connection(db, Mariadb::user, "wrong-horse") +
                                       ", query: \"" + alerts.query() + "\", tracking_column: id}",
                                   "Access denied");
     CHECK_THAT(wrong, !Catch::Contains("wrong-horse"));
-    fails_with(source(db, "SELECT id FROM nope WHERE id > :last ORDER BY id LIMIT :limit"), "doesn't exist (error 1146)");
-    fails_with(source(db, "SELEC id FROM t WHERE id > :last LIMIT :limit"), "error 1064");
+    dbtest::fails_with(f, source(db, "SELECT id FROM nope WHERE id > :last ORDER BY id LIMIT :limit"), "doesn't exist (error 1146)");
+    dbtest::fails_with(f, source(db, "SELEC id FROM t WHERE id > :last LIMIT :limit"), "error 1064");
   }
 
   SECTION("a server that is not there is a transient error") {
@@ -184,7 +137,7 @@ TEST_CASE("db sources on MariaDB", "[db][mariadb]") {
   }
 
   SECTION("TLS verified against the test CA") {
-    Alerts alerts(db);
+    auto alerts = alerts_on(db);
     alerts.insert(1);
     db.execute("CREATE USER IF NOT EXISTS 'tlsonly'@'%' IDENTIFIED BY 'pw' REQUIRE SSL; GRANT SELECT ON *.* TO 'tlsonly'@'%'");
     const std::string as_tls_user = "{name: s, kind: db, " + connection(db, "tlsonly", "pw") + ", query: \"" +
@@ -208,18 +161,9 @@ TEST_CASE("db sources on MariaDB", "[db][mariadb]") {
   }
 
   SECTION("MariaDB restarted: the source reconnects, nothing lost or said twice") {
-    Alerts alerts(db);
-    auto r = f.run(source(db, alerts.query(), ", start: beginning"));
-    alerts.insert(3);
-    REQUIRE(eventually([&] { return journaled(*f.journal).size() == 3; }, 10s));
-    db.stop();
-    REQUIRE(eventually([&] { return state_of(*r) == SourceState::Retrying; }, 10s));
-    db.start();
-    alerts.insert(2);
-    REQUIRE(eventually([&] { return journaled(*f.journal).size() == 5; }, 15s));
-    std::this_thread::sleep_for(300ms);
-    CHECK(journaled(*f.journal).size() == 5);
-    CHECK(state_of(*r) == SourceState::Running);
+    auto alerts = alerts_on(db);
+    dbtest::reconnects_after_restart(f, alerts, source(db, alerts.query(), ", start: beginning"), [&] { db.stop(); },
+                                     [&] { db.start(); });
   }
 }
 

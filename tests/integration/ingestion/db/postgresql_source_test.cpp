@@ -7,7 +7,7 @@
 #include "ingestion/db/db_source.hpp"
 #include "ingestion/db/postgresql.hpp"
 #include "tests/integration/support/postgresql.hpp"
-#include "tests/unit/ingestion/runtime/compliance.hpp"
+#include "tests/unit/ingestion/db/db_fixture.hpp"
 
 using namespace chatops;
 using namespace chatops::ingestion;
@@ -15,6 +15,8 @@ using namespace chatops::test;
 using namespace std::chrono_literals;
 using compliance::eventually;
 using compliance::journaled;
+using dbtest::error_of;
+using dbtest::state_of;
 
 namespace {
 
@@ -23,26 +25,9 @@ Postgresql& server() {
   return pg;
 }
 
-// A table of alerts of its own (sections of one test share the server, not their rows).
-struct Alerts {
-  Postgresql& pg;
-  std::string table;
-  int next = 0;
-  explicit Alerts(Postgresql& server) : pg(server) {
-    static int serial = 0;
-    table = "alerts_" + std::to_string(++serial);
-    pg.execute("CREATE TABLE " + table + " (id bigserial PRIMARY KEY, level text, message text)");
-  }
-  void insert(int n) {
-    std::string values;
-    for (int i = 0; i < n; ++i)
-      values += std::string(i ? "," : "") + "('warning', 'alert " + std::to_string(++next) + "')";
-    pg.execute("INSERT INTO " + table + " (level, message) VALUES " + values);
-  }
-  std::string query() const {
-    return "SELECT id, level, message FROM " + table + " WHERE id > :last ORDER BY id LIMIT :limit";
-  }
-};
+dbtest::Alerts alerts_on(Postgresql& server) {
+  return {[&server](const std::string& sql) { server.execute(sql); }, "bigserial"};
+}
 
 std::string connection(const Postgresql& pg, const std::string& password = Postgresql::password) {
   return "engine: postgresql, host: 127.0.0.1, port: " + std::to_string(pg.port()) + ", user: " + Postgresql::user +
@@ -51,39 +36,13 @@ std::string connection(const Postgresql& pg, const std::string& password = Postg
 
 std::string source(const Postgresql& pg, const std::string& query, const std::string& extra = "",
                    const std::string& name = "s") {
-  return "{name: " + name + ", kind: db, " + connection(pg) + ", query: \"" + query +
-         "\", tracking_column: id, interval: 50ms, backoff: {initial: 50ms, max: 200ms}" + extra + "}";
+  return dbtest::source_entry(connection(pg), query, extra, name);
 }
-
-struct Fixture {
-  ingestion::SourceKind kind = db::db_source_kind();
-  ingestion::testing::TempDir journal_dir;
-  std::unique_ptr<Journal> journal = ingestion::testing::open_journal(journal_dir.file("j.db"));
-  std::unique_ptr<compliance::Subject> subject;
-
-  std::unique_ptr<compliance::Running> run(const std::string& config_yaml) {
-    subject = std::make_unique<compliance::Subject>(compliance::Subject{.kind = kind, .config_yaml = config_yaml});
-    auto r = std::make_unique<compliance::Running>(*subject, *journal, "s");
-    r->start();
-    return r;
-  }
-};
-
-SourceState state_of(compliance::Running& r) { return r.runtime.status().state(); }
-std::string error_of(compliance::Running& r) { return r.runtime.status().snapshot().last_error; }
-
 }  // namespace
 
 TEST_CASE("db sources on PostgreSQL pass the compliance harness", "[db][postgresql][compliance]") {
-  Alerts alerts(server());
-  const auto kind = db::db_source_kind();
-  compliance::Subject subject{
-      .kind = kind,
-      .config_yaml = source(server(), alerts.query(), ", start: beginning", "compliance"),
-      .upstream = {.produce = [&](int n) { alerts.insert(n); }},
-      .topic_prefix = "db/",
-  };
-  compliance::run_compliance(subject);
+  auto alerts = alerts_on(server());
+  dbtest::run_compliance(alerts, connection(server()));
 }
 
 TEST_CASE("PostgreSQL columns become typed fields: integers, floats, text, timestamps in ISO 8601, JSON, NULL",
@@ -94,7 +53,7 @@ TEST_CASE("PostgreSQL columns become typed fields: integers, floats, text, times
       "ok boolean, at timestamptz, naive timestamp, day date, doc jsonb, missing text);"
       "INSERT INTO samples VALUES (1, -3, 9007199254740993, 0.1, 123.4500, 'héllo', true, "
       "'2024-05-01 12:00:00.25+02', '2024-05-01 12:00:00', '2024-05-01', '{\"a\": [1, 2]}', NULL)");
-  Fixture f;
+  dbtest::Fixture f;
   auto r = f.run(source(pg, "SELECT * FROM samples WHERE id > :last ORDER BY id LIMIT :limit", ", start: beginning"));
   REQUIRE(eventually([&] { return journaled(*f.journal).size() == 1; }, 10s));
   const auto e = journaled(*f.journal).at(0);
@@ -120,7 +79,7 @@ TEST_CASE("a timestamp tracking column: the mark is bound back as PostgreSQL wro
   for (int i = 0; i < 6; ++i)
     pg.execute("INSERT INTO events VALUES ('2024-05-01 12:00:00.5+00'::timestamptz + interval '" + std::to_string(i / 2) +
                " seconds', 'e" + std::to_string(i) + "')");
-  Fixture f;
+  dbtest::Fixture f;
   auto r = f.run("{name: s, kind: db, " + connection(pg) +
                  ", query: \"SELECT at, what FROM events WHERE at > :last ORDER BY at LIMIT :limit\", "
                  "tracking_column: at, initial: '1970-01-01', start: beginning, max_rows: 3, interval: 50ms}");
@@ -132,9 +91,9 @@ TEST_CASE("a timestamp tracking column: the mark is bound back as PostgreSQL wro
 }
 
 TEST_CASE("10,000 rows with max_rows 500 are read page after page, each said once", "[db][postgresql]") {
-  Alerts alerts(server());
+  auto alerts = alerts_on(server());
   alerts.insert(10000);
-  Fixture f;
+  dbtest::Fixture f;
   // One run (the interval is an hour): the pages follow each other at once.
   auto r = f.run("{name: s, kind: db, " + connection(server()) + ", query: \"" + alerts.query() +
                  "\", tracking_column: id, start: beginning, max_rows: 500, interval: 1h}");
@@ -147,10 +106,10 @@ TEST_CASE("10,000 rows with max_rows 500 are read page after page, each said onc
 
 TEST_CASE("the session is read-only: a query that writes fails, as a configuration error", "[db][postgresql][readonly]") {
   auto& pg = server();
-  Alerts alerts(pg);
+  auto alerts = alerts_on(pg);
   alerts.insert(1);
   pg.execute("CREATE TABLE scribbles (v int)");
-  Fixture f;
+  dbtest::Fixture f;
   auto r = f.run(source(pg, "WITH w AS (INSERT INTO scribbles VALUES (1) RETURNING v) SELECT id FROM " +
                                 alerts.table + ", w WHERE id > :last ORDER BY id LIMIT :limit",
                         ", start: beginning"));
@@ -163,24 +122,14 @@ TEST_CASE("the session is read-only: a query that writes fails, as a configurati
 TEST_CASE("PostgreSQL restarted: the source reconnects with backoff, nothing lost or said twice",
           "[db][postgresql][reconnect]") {
   auto& pg = server();
-  Alerts alerts(pg);
-  Fixture f;
-  auto r = f.run(source(pg, alerts.query(), ", start: beginning"));
-  alerts.insert(3);
-  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 3; }, 10s));
-  pg.stop();
-  REQUIRE(eventually([&] { return state_of(*r) == SourceState::Retrying; }, 10s));
-  CHECK(r->runtime.status().snapshot().error_kind == ErrorKind::Transient);
-  pg.start();
-  alerts.insert(2);
-  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 5; }, 15s));
-  std::this_thread::sleep_for(300ms);
-  CHECK(journaled(*f.journal).size() == 5);
-  CHECK(state_of(*r) == SourceState::Running);
+  auto alerts = alerts_on(pg);
+  dbtest::Fixture f;
+  dbtest::reconnects_after_restart(f, alerts, source(pg, alerts.query(), ", start: beginning"), [&] { pg.stop(); },
+                                   [&] { pg.start(); });
 }
 
 TEST_CASE("a server that is not there is a transient error, retried", "[db][postgresql]") {
-  Fixture f;
+  dbtest::Fixture f;
   auto r = f.run("{name: s, kind: db, engine: postgresql, host: 127.0.0.1, port: " + std::to_string(free_port()) +
                  ", user: u, database: d, query: \"SELECT 1 AS id WHERE 1 > :last LIMIT :limit\", "
                  "tracking_column: id, backoff: {initial: 50ms, max: 50ms}}");
@@ -191,38 +140,30 @@ TEST_CASE("a server that is not there is a transient error, retried", "[db][post
 
 TEST_CASE("PostgreSQL configuration errors end the source with a clear message, not retried", "[db][postgresql]") {
   auto& pg = server();
-  Alerts alerts(pg);
-  Fixture f;
-  auto fails_with = [&](const std::string& config, const std::string& says) {
-    auto r = f.run(config);
-    REQUIRE(eventually([&] { return state_of(*r) == SourceState::Failed; }, 10s));
-    const auto status = r->runtime.status().snapshot();
-    CHECK(status.error_kind == ErrorKind::Configuration);
-    CHECK_THAT(status.last_error, Catch::Contains(says));
-    return status.last_error;
-  };
+  auto alerts = alerts_on(pg);
+  dbtest::Fixture f;
   SECTION("a wrong password, never shown") {
-    const auto message = fails_with("{name: s, kind: db, " + connection(pg, "wrong-horse") + ", query: \"" +
+    const auto message = dbtest::fails_with(f, "{name: s, kind: db, " + connection(pg, "wrong-horse") + ", query: \"" +
                                         alerts.query() + "\", tracking_column: id}",
                                     "password authentication failed");
     CHECK_THAT(message, !Catch::Contains("wrong-horse"));
   }
   SECTION("an unknown database") {
-    fails_with("{name: s, kind: db, engine: postgresql, host: 127.0.0.1, port: " + std::to_string(pg.port()) +
+    dbtest::fails_with(f, "{name: s, kind: db, engine: postgresql, host: 127.0.0.1, port: " + std::to_string(pg.port()) +
                    ", user: chatops, password: " + Postgresql::password + ", database: nope, query: \"" +
                    alerts.query() + "\", tracking_column: id}",
                "database \"nope\" does not exist");
   }
   SECTION("a missing table") {
-    fails_with(source(pg, "SELECT id FROM nope WHERE id > :last ORDER BY id LIMIT :limit"),
+    dbtest::fails_with(f, source(pg, "SELECT id FROM nope WHERE id > :last ORDER BY id LIMIT :limit"),
                "relation \"nope\" does not exist (SQLSTATE 42P01)");
   }
   SECTION("a syntax error") {
-    fails_with(source(pg, "SELEC id FROM t WHERE id > :last LIMIT :limit"), "syntax error");
+    dbtest::fails_with(f, source(pg, "SELEC id FROM t WHERE id > :last LIMIT :limit"), "syntax error");
   }
   SECTION("an initial mark of the wrong type") {
     pg.execute("CREATE TABLE IF NOT EXISTS stamped (at timestamptz)");
-    fails_with("{name: s, kind: db, " + connection(pg) +
+    dbtest::fails_with(f, "{name: s, kind: db, " + connection(pg) +
                    ", query: \"SELECT at FROM stamped WHERE at > :last ORDER BY at LIMIT :limit\", tracking_column: at}",
                "invalid input syntax for type timestamp");
   }
@@ -230,7 +171,7 @@ TEST_CASE("PostgreSQL configuration errors end the source with a clear message, 
 
 TEST_CASE("stop() returns within a second during a PostgreSQL query; a slow query times out", "[db][postgresql]") {
   auto& pg = server();
-  Fixture f;
+  dbtest::Fixture f;
   const std::string slow = "SELECT id FROM (SELECT 1 AS id, pg_sleep(30)) s WHERE id > :last LIMIT :limit";
   SECTION("stop") {
     auto r = f.run(source(pg, slow, ", start: beginning, timeout: 1h"));
@@ -255,9 +196,9 @@ TEST_CASE("stop() returns within a second during a PostgreSQL query; a slow quer
 
 TEST_CASE("TLS to PostgreSQL, verified against a test CA", "[db][postgresql][tls]") {
   static Postgresql pg(PostgresqlOptions{.tls = true});
-  Alerts alerts(pg);
+  auto alerts = alerts_on(pg);
   alerts.insert(2);
-  Fixture f;
+  dbtest::Fixture f;
   SECTION("verify-full with the right CA: rows arrive over TLS") {
     auto r = f.run(source(pg, alerts.query(),
                           ", start: beginning, tls: {mode: verify-full, ca_file: " + pg.ca_file().string() + "}"));

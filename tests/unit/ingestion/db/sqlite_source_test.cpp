@@ -9,7 +9,7 @@
 
 #include "ingestion/db/db_source.hpp"
 #include "ingestion/db/sqlite.hpp"
-#include "tests/unit/ingestion/runtime/compliance.hpp"
+#include "tests/unit/ingestion/db/db_fixture.hpp"
 
 using namespace chatops;
 using namespace chatops::ingestion;
@@ -52,22 +52,14 @@ std::string source(const std::string& query = kQuery, const std::string& more = 
   return "query: \"" + query + "\", tracking_column: id, interval: 50ms, backoff: {initial: 20ms, max: 100ms}" + more;
 }
 
-struct Fixture {
+struct Fixture : test::dbtest::Fixture {
   AppDb app;
-  ingestion::SourceKind kind = db::db_source_kind();
-  ingestion::testing::TempDir journal_dir;
-  std::unique_ptr<Journal> journal = ingestion::testing::open_journal(journal_dir.file("j.db"));
-
-  std::unique_ptr<test::compliance::Running> run(const std::string& extra, const std::string& name = "s") {
-    subject = std::make_unique<test::compliance::Subject>(test::compliance::Subject{.kind = kind, .config_yaml = app.config(extra, name)});
-    auto r = std::make_unique<test::compliance::Running>(*subject, *journal, name);
-    r->start();
-    return r;
+  std::unique_ptr<test::compliance::Running> run(const std::string& extra) {
+    return test::dbtest::Fixture::run(app.config(extra, "s"));
   }
-  std::unique_ptr<test::compliance::Subject> subject;
 };
 
-SourceState state_of(test::compliance::Running& r) { return r.runtime.status().state(); }
+using test::dbtest::state_of;
 
 }  // namespace
 
@@ -194,13 +186,9 @@ TEST_CASE("SQLite configuration errors end the source with a clear message, not 
   }
   SECTION("a missing file") {
     const std::string missing = f.app.dir.file("nowhere/missing.db");
-    test::compliance::Subject subject{.kind = f.kind,
-                                      .config_yaml = "{name: s, kind: db, engine: sqlite, path: " + missing + ", " +
-                                                     source() + "}"};
-    test::compliance::Running r(subject, *f.journal, "s");
-    r.start();
-    REQUIRE(eventually([&] { return state_of(r) == SourceState::Failed; }, 5s));
-    CHECK_THAT(r.runtime.status().snapshot().last_error, Catch::Contains("cannot open " + missing));
+    auto r = f.test::dbtest::Fixture::run("{name: s, kind: db, engine: sqlite, path: " + missing + ", " + source() + "}");
+    REQUIRE(eventually([&] { return state_of(*r) == SourceState::Failed; }, 5s));
+    CHECK_THAT(r->runtime.status().snapshot().last_error, Catch::Contains("cannot open " + missing));
   }
   SECTION("a tracking column the query does not return") {
     auto r = f.run("query: \"" + kQuery + "\", tracking_column: created");
