@@ -53,7 +53,8 @@ Result<void> App::build() {
   auto irc_config = irc::ClientConfig::from(root.map("irc"));
   if (!irc_config) return std::unexpected(irc_config.error());
   for (const auto& channel : irc_config->channels) channels_.push_back(channel.name);
-  irc_ = std::make_unique<irc::Client>(io_, *irc_config);
+  sts_store_ = std::make_unique<JournalStsStore>(*journal_);
+  irc_ = std::make_unique<irc::Client>(io_, *irc_config, sts_store_.get());
   port_ = std::make_unique<ClientPort>(*irc_);
 
   planner_ = std::make_unique<Planner>(*irc_);

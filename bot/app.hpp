@@ -10,6 +10,7 @@
 #include "bot/dispatcher.hpp"
 #include "bot/irc/client.hpp"
 #include "bot/irc_port.hpp"
+#include "bot/journal_sts_store.hpp"
 #include "bot/planner.hpp"
 #include "core/metrics.hpp"
 #include "ingestion/journal/journal.hpp"
@@ -53,6 +54,7 @@ class App {
   bindings::UserList users_;
   bindings::BindTable binds_;
   std::unique_ptr<Planner> planner_;
+  std::unique_ptr<JournalStsStore> sts_store_;  // outlives irc_
   std::unique_ptr<irc::Client> irc_;
   std::unique_ptr<ClientPort> port_;
   std::unique_ptr<Dispatcher> dispatcher_;

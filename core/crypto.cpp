@@ -3,6 +3,9 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include <stdexcept>
 
 namespace chatops::crypto {
 
@@ -25,6 +28,31 @@ std::string hmac(Digest digest, std::string_view key, std::string_view message) 
   HMAC(evp(digest), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(message.data()), message.size(), out, &len);
   return std::string(reinterpret_cast<const char*>(out), len);
+}
+
+std::string hash(Digest digest, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), out, &len, evp(digest), nullptr);
+  return std::string(reinterpret_cast<const char*>(out), len);
+}
+
+std::string pbkdf2(Digest digest, std::string_view password, std::string_view salt, unsigned iterations,
+                   std::size_t length) {
+  std::string out(length, '\0');
+  if (PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
+                        reinterpret_cast<const unsigned char*>(salt.data()), static_cast<int>(salt.size()),
+                        static_cast<int>(iterations), evp(digest), static_cast<int>(length),
+                        reinterpret_cast<unsigned char*>(out.data())) != 1)
+    throw std::runtime_error("PKCS5_PBKDF2_HMAC failed");
+  return out;
+}
+
+std::string random_bytes(std::size_t n) {
+  std::string out(n, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1)
+    throw std::runtime_error("RAND_bytes failed: no randomness");
+  return out;
 }
 
 std::string to_hex(std::string_view bytes) {

@@ -1,5 +1,5 @@
 #pragma once
-// Message authentication helpers for webhook providers (OpenSSL underneath).
+// Hashes, MACs and encodings for webhook signatures and SASL (OpenSSL underneath).
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -14,6 +14,14 @@ std::size_t digest_size(Digest digest);
 
 // Raw (binary) HMAC of `message` under `key`.
 std::string hmac(Digest digest, std::string_view key, std::string_view message);
+// Raw (binary) hash of `data`.
+std::string hash(Digest digest, std::string_view data);
+// PBKDF2 with HMAC-`digest` (RFC 8018), `length` raw bytes; SCRAM's Hi() is this with the
+// digest's own length.
+std::string pbkdf2(Digest digest, std::string_view password, std::string_view salt, unsigned iterations,
+                   std::size_t length);
+// `n` bytes from OpenSSL's CSPRNG; std::runtime_error if it cannot supply them.
+std::string random_bytes(std::size_t n);
 
 std::string to_hex(std::string_view bytes);                      // lowercase
 std::optional<std::string> from_hex(std::string_view hex);       // case-insensitive; nullopt if malformed

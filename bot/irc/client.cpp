@@ -41,12 +41,15 @@ std::string_view to_string(ClientState s) {
   return "disconnected";
 }
 
-Client::Client(asio::io_context& io, ClientConfig config)
+Client::Client(asio::io_context& io, ClientConfig config, StsPolicyStore* sts_store)
     : io_(io),
       config_(std::move(config)),
       queue_(config_.flood_burst, config_.flood_rate, config_.max_queue, Clock::now()),
       backoff_(config_.reconnect_initial, config_.reconnect_max, kBackoffMultiplier, config_.reconnect_jitter,
                std::random_device{}()),
+      own_sts_store_(sts_store ? nullptr : std::make_unique<MemoryStsPolicyStore>()),
+      sts_(sts_store ? *sts_store : *own_sts_store_),
+      ctcp_("chatops-bot " CHATOPS_VERSION, Clock::now()),
       nick_(config_.nick),
       reconnect_timer_(io),
       register_timer_(io),
@@ -72,7 +75,17 @@ void Client::start() {
 }
 
 void Client::connect() {
-  const auto& server = config_.servers[server_index_];
+  const auto& configured = config_.servers[server_index_];
+  if (upgrade_) {
+    current_ = *std::exchange(upgrade_, std::nullopt);
+  } else {
+    // A host under an STS policy is reached with TLS only, whatever the configuration says.
+    current_ = sts_.route(configured, WallClock::now());
+    if (current_.port != configured.port || current_.tls != configured.tls)
+      spdlog::info("irc: STS policy for {}: TLS on port {} instead of port {}", configured.host, current_.port,
+                   configured.port);
+  }
+  const auto& server = current_;
   state_ = ClientState::Connecting;
   publish();
   spdlog::info("irc: connecting to {}:{} ({})", server.host, server.port, server.tls ? "TLS" : "plain TCP, unencrypted");
@@ -86,7 +99,7 @@ void Client::connect() {
 
 void Client::on_connected(const Result<void>& result) {
   if (!result) return lost(result.error().message);
-  spdlog::info("irc: connected to {}, registering as {}", config_.servers[server_index_].host, config_.nick);
+  spdlog::info("irc: connected to {}:{}, registering as {}", current_.host, current_.port, config_.nick);
   state_ = ClientState::Registering;
   nick_ = config_.nick;
   user_.clear();
@@ -106,16 +119,17 @@ void Client::on_connected(const Result<void>& result) {
 void Client::lost(std::string reason) {
   if (state_ == ClientState::Disconnected) return;
   const bool was_registered = state_ == ClientState::Registered;
+  if (state_ != ClientState::Connecting) sts_.closed(current_, WallClock::now());
   if (conn_) conn_->close();
   conn_.reset();
   if (reg_) sasl_ = to_string(reg_->sasl());  // kept for status() until the next registration
   reg_.reset();
+  nickserv_.reset();
   for (auto* timer : {&register_timer_, &ping_timer_, &regain_timer_, &send_timer_}) timer->cancel();
   send_armed_ = false;
   fail_all_batches();
   joined_.clear();
   state_ = ClientState::Disconnected;
-  if (!server_error_.empty()) reason = std::exchange(server_error_, {});
   last_error_ = reason;
   if (stopping_)
     spdlog::info("irc: disconnected: {}", reason);
@@ -127,6 +141,13 @@ void Client::lost(std::string reason) {
 }
 
 void Client::schedule_reconnect() {
+  if (upgrade_) {  // an STS upgrade: at once, to the same server
+    reconnect_timer_.expires_after(Clock::duration::zero());
+    reconnect_timer_.async_wait([this, alive = alive_](const std::error_code& ec) {
+      if (!ec && *alive && !stopping_) connect();
+    });
+    return;
+  }
   const auto delay = backoff_.next();
   server_index_ = (server_index_ + 1) % config_.servers.size();
   spdlog::info("irc: reconnecting in {} ms to {}", delay.count(), config_.servers[server_index_].host);
@@ -179,8 +200,10 @@ void Client::handle(const Message& m) {
   if (c == "PONG") return;  // last_rx_ already updated
   if (c == "ERROR") {
     spdlog::error("irc: the server closes the link: {}", m.param(0));
-    server_error_ = "ERROR from the server: " + m.param(0);
-    return;
+    if (on_message) on_message(m);  // on_line() will not: the link is gone below
+    // Closed from our side too: a server that says ERROR and keeps the socket open gets no wait.
+    return lost(reg_ && reg_->state() == Registration::State::Failed ? reg_->failure()
+                                                                     : "ERROR from the server: " + m.param(0));
   }
   if (c == "005") isupport_.apply(m);
   if (reg_) {
@@ -194,8 +217,15 @@ void Client::handle(const Message& m) {
       });
       return;
     }
+    if (const auto sts = reg_->take_sts()) {
+      on_sts(*sts);
+      if (!reg_) return;  // closed for an STS upgrade
+    }
     for (const auto& reply : replies) priority(reply);
-    echo_message_ = reg_->has_cap("echo-message");
+    if (const bool echo = reg_->has_cap("echo-message"); echo != echo_message_) {  // CAP ACK, NEW or DEL
+      echo_message_ = echo;
+      publish();
+    }
     if (!was_registered && reg_->registered()) return on_welcome(m);
     if (!reg_->registered() && nick_ != reg_->nick()) {
       nick_ = reg_->nick();
@@ -203,6 +233,8 @@ void Client::handle(const Message& m) {
     }
   }
   const auto source = m.prefix();
+  if (c == "PRIVMSG" && state_ == ClientState::Registered && !is_self(source.nick))
+    if (auto reply = ctcp_.answer(m, WallClock::now(), Clock::now())) send(*reply);
   if (c == "JOIN" && is_self(source.nick)) return on_own_join(m);
   if ((c == "PRIVMSG" || c == "NOTICE") && is_self(source.nick)) return on_echo(m);
   if (c == "PART" && is_self(source.nick)) {
@@ -238,6 +270,8 @@ void Client::handle(const Message& m) {
     return;
   }
   if (c == "302") {  // USERHOST: "nick=+user@host" or "nick*=-user@host" for opers
+    if (nickserv_)
+      for (const auto& reply : nickserv_->feed(m, isupport_.casemapping())) priority(reply);
     std::string_view reply = trailing(m);
     reply = reply.substr(0, reply.find(' '));
     const auto eq = reply.find('=');
@@ -252,7 +286,7 @@ void Client::handle(const Message& m) {
     return;
   }
   if (c == "465") {
-    spdlog::error("irc: banned from {} (465): {}", config_.servers[server_index_].host, trailing(m));
+    spdlog::error("irc: banned from {} (465): {}", current_.host, trailing(m));
     return;
   }
   if (c == "404" || c == "401" || c == "406") {  // a line we sent was refused: fail its delivery
@@ -276,17 +310,35 @@ void Client::on_welcome(const Message& m) {
   state_ = ClientState::Registered;
   register_timer_.cancel();
   backoff_.reset();
+  // Registration lines went out unpaced (servers count them apart); the pacing starts now.
+  queue_.refill(Clock::now());
   // Liveness from here on; before 001 the registration deadline bounds the wait.
   ping_sent_.reset();
   arm_ping();
-  spdlog::info("irc: registered on {} as {} (SASL {}, caps: {})", config_.servers[server_index_].host, nick_,
+  spdlog::info("irc: registered on {} as {} (SASL {}, caps: {})", current_.host, nick_,
                to_string(reg_->sasl()), fmt::join(reg_->caps(), " "));
   priority(line("USERHOST", {nick_}));
+  if (!config_.nickserv.password.empty() && reg_->sasl() != SaslStatus::Success) {
+    if (reg_->server_refused()) {
+      spdlog::error("irc: not identifying to NickServ: the server could not prove it knows the SASL password");
+    } else {
+      nickserv_.emplace(config_.nickserv, config_.nick);
+      for (const auto& l : nickserv_->start()) priority(l);
+    }
+  }
   join_all();
   if (fold(nick_) != fold(config_.nick)) arm_regain();
   publish();
   if (on_registered) on_registered();
   pump();
+}
+
+void Client::on_sts(std::string_view value) {
+  const auto port = sts_.offered(current_, value, config_.tls.verify, WallClock::now());
+  if (!port) return;
+  spdlog::info("irc: STS: {} asks for TLS on port {}: reconnecting", current_.host, *port);
+  upgrade_ = ServerConfig{current_.host, *port, true};
+  lost("STS: reconnecting with TLS on port " + std::to_string(*port));
 }
 
 void Client::on_own_join(const Message& m) {
@@ -393,7 +445,8 @@ void Client::send(const Message& m) {
 }
 
 void Client::priority(const Message& m, bool counted) {
-  queue_.push_priority({serialize(m), 0, counted});
+  // Before 001 nothing is paced: servers apply their flood limits to registered clients.
+  queue_.push_priority({serialize(m), 0, counted && state_ == ClientState::Registered});
   pump();
 }
 
@@ -475,7 +528,7 @@ void Client::learn_prefix(std::string_view source) {
 void Client::publish() {
   ClientStatus s;
   s.state = state_;
-  const auto& server = config_.servers[server_index_];
+  const auto& server = current_.host.empty() ? config_.servers[server_index_] : current_;
   s.server = server.host + ":" + std::to_string(server.port);
   s.nick = nick_;
   s.joined = joined_;

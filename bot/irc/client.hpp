@@ -19,10 +19,13 @@
 
 #include "core/backoff.hpp"
 #include "bot/irc/client_config.hpp"
+#include "bot/irc/ctcp.hpp"
 #include "bot/irc/isupport.hpp"
 #include "bot/irc/message.hpp"
+#include "bot/irc/nickserv.hpp"
 #include "bot/irc/output_queue.hpp"
 #include "bot/irc/registration.hpp"
+#include "bot/irc/sts.hpp"
 #include "core/config/schema.hpp"
 
 namespace chatops::irc {
@@ -47,7 +50,9 @@ struct ClientStatus {
 
 class Client {
  public:
-  Client(asio::io_context& io, ClientConfig config);
+  // `sts_store` keeps STS policies across runs (it must outlive the client); without one they
+  // last as long as the client.
+  Client(asio::io_context& io, ClientConfig config, StsPolicyStore* sts_store = nullptr);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -97,6 +102,7 @@ class Client {
   void on_line(std::string_view raw);
   void handle(const Message& m);
   void on_welcome(const Message& m);
+  void on_sts(std::string_view value);
   void on_own_join(const Message& m);
   void on_echo(const Message& m);
   void join_all();
@@ -123,6 +129,12 @@ class Client {
   OutputQueue queue_;
   Backoff backoff_;
   ISupport isupport_;
+  std::unique_ptr<StsPolicyStore> own_sts_store_;
+  StsPolicies sts_;
+  ServerConfig current_;                 // where the current or last connection goes
+  std::optional<ServerConfig> upgrade_;  // the next connection: TLS as an STS upgrade asked
+  CtcpResponder ctcp_;
+  std::optional<NickServIdentify> nickserv_;
   std::shared_ptr<Connection> conn_;
   std::optional<Registration> reg_;
   ClientState state_ = ClientState::Disconnected;
@@ -152,7 +164,6 @@ class Client {
   std::uint64_t reconnects_ = 0;
   std::uint64_t lines_sent_ = 0;
   std::string last_error_;
-  std::string server_error_;  // the server's ERROR line, the best reason for the coming close
   std::string sasl_ = "none";  // outcome of the last registration
 
   mutable std::mutex status_mutex_;

@@ -1,5 +1,12 @@
 #include "bot/irc/client_config.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <optional>
+
+#include "bot/irc/ecdsa_challenge.hpp"
+#include "bot/irc/sasl.hpp"
+
 namespace chatops::irc {
 
 using config::Kind;
@@ -15,20 +22,42 @@ Schema server_schema() {
   return s;
 }
 
+const std::vector<std::string> kMechanisms = {"PLAIN", "EXTERNAL", "SCRAM-SHA-256", "ECDSA-NIST256P-CHALLENGE"};
+
 Schema sasl_schema() {
   Schema s("sasl", "SASL authentication during registration (IRCv3 CAP sasl).");
-  s.field("mechanism", Kind::String, "PLAIN (account and password) or EXTERNAL (the TLS client certificate).")
-      .fallback("PLAIN")
-      .one_of({"PLAIN", "EXTERNAL"});
-  s.field("username", Kind::String, "Account name (PLAIN).").fallback("\"\"");
-  s.field("password", Kind::Secret, "Account password (PLAIN).").fallback("\"\"");
+  s.field("mechanism", Kind::String,
+          "One mechanism: PLAIN (account and password), SCRAM-SHA-256 (account and password, never sent; "
+          "the server must prove it knows it), EXTERNAL (the TLS client certificate) or "
+          "ECDSA-NIST256P-CHALLENGE (account and ecdsa_key). PLAIN when neither this nor mechanisms is set.")
+      .one_of(kMechanisms);
+  s.field("mechanisms", Kind::List,
+          "Several mechanisms in order of preference (instead of mechanism): those the server does not offer "
+          "are skipped, and the next one is tried when one fails (904).")
+      .items(Kind::String)
+      .one_of(kMechanisms)
+      .example("[SCRAM-SHA-256, PLAIN]");
+  s.field("username", Kind::String, "Account name (PLAIN, SCRAM-SHA-256, ECDSA-NIST256P-CHALLENGE).").fallback("\"\"");
+  s.field("password", Kind::Secret, "Account password (PLAIN, SCRAM-SHA-256).").fallback("\"\"");
+  s.field("ecdsa_key", Kind::String,
+          "PEM file of the NIST P-256 private key (ECDSA-NIST256P-CHALLENGE), e.g. from atheme-ecdsakeygen; "
+          "its public key is set on the account with `NickServ SET PUBKEY`.")
+      .fallback("\"\"");
   return s;
 }
 
 Schema nickserv_schema() {
-  Schema s("nickserv", "Identify to NickServ after registration when SASL is not configured or failed.");
+  Schema s("nickserv",
+           "Identify to NickServ after registration when SASL is not configured or failed. The password only "
+           "goes to a service the server vouches for: set service to `Nick@services.server` (delivered only to "
+           "that server's client), or mask to the service's nick!user@host.");
   s.field("password", Kind::Secret, "Password, sent as `IDENTIFY nick password` with the configured nick.").required();
-  s.field("service", Kind::String, "Nick of the service.").fallback("NickServ");
+  s.field("service", Kind::String, "The service: `NickServ@services.example.org`, or a nick checked against mask.")
+      .fallback("NickServ");
+  s.field("mask", Kind::String,
+          "Wildcard nick!user@host the service must match (checked with USERHOST) when service is a bare nick, "
+          "e.g. `NickServ!NickServ@services.libera.chat`.")
+      .fallback("\"\"");
   return s;
 }
 
@@ -106,48 +135,184 @@ Schema client_schema() {
   s.field("tls_verify", Kind::Boolean,
           "Verify the server certificate and host name. false is insecure and logged at every connect.")
       .fallback("true");
+  s.field("tls_fingerprints", Kind::List,
+          "Pinned server certificates: SHA-256 of the certificate or of its public key (SPKI), in hex (colons "
+          "allowed). When set, a certificate is accepted if and only if it matches one, even self-signed or "
+          "expired; the CA and host name are not checked. `openssl x509 -noout -fingerprint -sha256 -in cert.pem`.")
+      .items(Kind::String)
+      .fallback("[]");
   s.field("max_queue", Kind::Integer, "Most lines waiting in the output queue; more are refused.")
       .fallback("10000")
       .range(10, 10'000'000);
   return s;
 }
 
+namespace {
+
+constexpr std::size_t kMaxNick = 64;      // beyond any NICKLEN in use; the server may still refuse less
+constexpr std::size_t kMaxUsername = 64;  // servers cut it to USERLEN (often 10)
+constexpr std::size_t kMaxChannel = 200;  // CHANNELLEN is 50 to 64 on common servers
+
+bool has_control(std::string_view s) {
+  return std::ranges::any_of(s, [](unsigned char c) { return c < 0x20 || c == 0x7f; });
+}
+
+// A middle parameter (nick, user name, channel, key): no space, no control character, none of
+// `forbidden`, not starting with ':', 1 to `max` bytes.
+Result<void> check_word(const config::Node& at, std::string_view value, std::string_view what, std::size_t max,
+                        std::string_view forbidden = "") {
+  if (value.empty()) return std::unexpected(at.error(std::string(what) + " is empty"));
+  if (value.size() > max)
+    return std::unexpected(at.error(std::string(what) + " is longer than " + std::to_string(max) + " bytes"));
+  if (has_control(value) || value.find(' ') != std::string_view::npos || value.front() == ':' ||
+      value.find_first_of(forbidden) != std::string_view::npos)
+    return std::unexpected(at.error(std::string(what) + " must not contain spaces, control characters, a leading ':'" +
+                                    (forbidden.empty() ? std::string() : " or any of " + std::string(forbidden))));
+  return {};
+}
+
+// Text that ends up in a trailing parameter (real name, passwords): anything but CR, LF and NUL.
+Result<void> check_text(const config::Node& at, std::string_view value, std::string_view what) {
+  if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos)
+    return std::unexpected(at.error(std::string(what) + " must not contain CR, LF or NUL"));
+  return {};
+}
+
+Result<void> check_nick(const config::Node& at, std::string_view nick) {
+  if (auto ok = check_word(at, nick, "nickname", kMaxNick, ",*?!@"); !ok) return ok;
+  if (nick.front() == '#' || nick.front() == '&' || (nick.front() >= '0' && nick.front() <= '9'))
+    return std::unexpected(at.error("a nickname cannot start with '#', '&' or a digit"));
+  return {};
+}
+
+// "AB:CD:…" or "abcd…" → 64 lowercase hex digits.
+std::optional<std::string> normalize_fingerprint(std::string_view text) {
+  std::string hex;
+  for (char c : text) {
+    if (c == ':') continue;
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return std::nullopt;
+    hex += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (hex.size() != 64) return std::nullopt;
+  return hex;
+}
+
+bool printable_ascii(std::string_view s) {
+  return std::ranges::all_of(s, [](unsigned char c) { return c >= 0x20 && c < 0x7f; });
+}
+
+Result<SaslConfig> sasl_from(const config::Node& sasl, const std::string& client_cert) {
+  SaslConfig c;
+  if (sasl.has("mechanism") && sasl.has("mechanisms"))
+    return std::unexpected(sasl.error("set mechanism or mechanisms, not both"));
+  std::vector<std::string> names = sasl.has("mechanisms") ? sasl.strings("mechanisms")
+                                   : std::vector<std::string>{sasl.has("mechanism") ? sasl.str("mechanism") : "PLAIN"};
+  if (names.empty()) return std::unexpected(sasl["mechanisms"].error("is empty"));
+  for (const auto& name : names) {
+    const auto mechanism = mechanism_from_name(name);
+    if (!mechanism) return std::unexpected(sasl.error("unknown mechanism " + name));
+    if (std::ranges::find(c.mechanisms, *mechanism) != c.mechanisms.end())
+      return std::unexpected(sasl["mechanisms"].error(name + " is listed twice"));
+    c.mechanisms.push_back(*mechanism);
+  }
+  c.username = sasl.str("username");
+  c.password = sasl.str("password");
+  c.ecdsa_key = sasl.str("ecdsa_key");
+  if (auto ok = check_text(sasl["password"], c.password, "password"); !ok) return std::unexpected(ok.error());
+  if (auto ok = check_text(sasl["username"], c.username, "username"); !ok) return std::unexpected(ok.error());
+  for (const auto mechanism : c.mechanisms) {
+    const std::string name(mechanism_name(mechanism));
+    switch (mechanism) {
+      case SaslMechanism::Plain:
+        if (c.username.empty() || c.password.empty()) return std::unexpected(sasl.error(name + " needs username and password"));
+        break;
+      case SaslMechanism::ScramSha256:
+        if (c.username.empty() || c.password.empty()) return std::unexpected(sasl.error(name + " needs username and password"));
+        // SASLprep (RFC 4013) is the identity on printable ASCII; other text is not supported.
+        if (!printable_ascii(c.username) || !printable_ascii(c.password))
+          return std::unexpected(sasl.error(name + " needs a username and password in printable ASCII"));
+        break;
+      case SaslMechanism::External:
+        if (client_cert.empty()) return std::unexpected(sasl.error(name + " needs client_cert"));
+        break;
+      case SaslMechanism::EcdsaNist256pChallenge:
+        if (c.username.empty() || c.ecdsa_key.empty())
+          return std::unexpected(sasl.error(name + " needs username and ecdsa_key"));
+        if (auto key = check_ecdsa_key(c.ecdsa_key); !key) return std::unexpected(sasl["ecdsa_key"].error(key.error().message));
+        break;
+    }
+  }
+  return c;
+}
+
+}  // namespace
+
 Result<ClientConfig> ClientConfig::from(const config::Node& irc) {
   ClientConfig c;
-  for (const auto& server : irc.list("servers"))
+  for (const auto& server : irc.list("servers")) {
     c.servers.push_back({server.str("host"), static_cast<std::uint16_t>(server.integer("port")), server.boolean("tls")});
+    const auto& host = c.servers.back().host;  // a name or an address, IPv6 ("::1") included
+    if (host.empty() || host.size() > 253 || has_control(host) || host.find(' ') != std::string::npos)
+      return std::unexpected(server["host"].error("not a host name or address"));
+  }
   if (c.servers.empty()) return std::unexpected(irc["servers"].error("at least one server is needed"));
 
   c.nick = irc.str("nick");
-  if (c.nick.empty() || c.nick.find_first_of(" ,*?!@:") != std::string::npos || c.nick[0] == '#')
-    return std::unexpected(irc["nick"].error("not a valid nickname"));
+  if (auto ok = check_nick(irc["nick"], c.nick); !ok) return std::unexpected(ok.error());
   c.alt_nicks = irc.strings("alt_nicks");
+  for (const auto& alt : c.alt_nicks)
+    if (auto ok = check_nick(irc["alt_nicks"], alt); !ok) return std::unexpected(ok.error());
   c.username = irc.str("username");
   if (c.username.empty()) c.username = c.nick;
+  if (auto ok = check_word(irc["username"], c.username, "username", kMaxUsername, "@"); !ok) return std::unexpected(ok.error());
   c.realname = irc.str("realname");
+  if (auto ok = check_text(irc["realname"], c.realname, "realname"); !ok) return std::unexpected(ok.error());
   c.password = irc.str("password");
+  if (auto ok = check_text(irc["password"], c.password, "password"); !ok) return std::unexpected(ok.error());
+
+  c.tls.ca_file = irc.str("ca_file");
+  c.tls.client_cert = irc.str("client_cert");
+  c.tls.client_key = irc.str("client_key");
+  c.tls.verify = irc.boolean("tls_verify");
+  if (!c.tls.client_key.empty() && c.tls.client_cert.empty())
+    return std::unexpected(irc["client_key"].error("client_key without client_cert"));
+  for (const auto& pin : irc.strings("tls_fingerprints")) {
+    auto hex = normalize_fingerprint(pin);
+    if (!hex) return std::unexpected(irc["tls_fingerprints"].error("not a SHA-256 fingerprint (64 hex digits): " + pin));
+    c.tls.fingerprints.push_back(std::move(*hex));
+  }
+  if (!c.tls.fingerprints.empty() && !c.tls.verify)
+    return std::unexpected(irc["tls_verify"].error("false turns off the tls_fingerprints check too: remove one of them"));
 
   if (irc.has("sasl")) {
-    const auto sasl = irc.map("sasl");
-    c.sasl.mechanism = sasl.str("mechanism") == "EXTERNAL" ? SaslMechanism::External : SaslMechanism::Plain;
-    c.sasl.username = sasl.str("username");
-    c.sasl.password = sasl.str("password");
-    if (c.sasl.mechanism == SaslMechanism::Plain && (c.sasl.username.empty() || c.sasl.password.empty()))
-      return std::unexpected(irc["sasl"].error("PLAIN needs username and password"));
+    auto sasl = sasl_from(irc.map("sasl"), c.tls.client_cert);
+    if (!sasl) return std::unexpected(sasl.error());
+    c.sasl = std::move(*sasl);
   }
   c.sasl_required = irc.boolean("sasl_required");
-  if (c.sasl_required && c.sasl.mechanism == SaslMechanism::None)
+  if (c.sasl_required && !c.sasl.enabled())
     return std::unexpected(irc["sasl_required"].error("needs a sasl: section"));
   if (irc.has("nickserv")) {
     const auto ns = irc.map("nickserv");
     c.nickserv.password = ns.str("password");
     c.nickserv.service = ns.str("service");
+    c.nickserv.mask = ns.str("mask");
+    if (auto ok = check_text(ns["password"], c.nickserv.password, "password"); !ok) return std::unexpected(ok.error());
+    if (auto ok = check_word(ns["service"], c.nickserv.service, "service", kMaxNick + 254); !ok) return std::unexpected(ok.error());
+    if (c.nickserv.service.find('@') == std::string::npos && c.nickserv.mask.empty())
+      return std::unexpected(ns.error(
+          "the password would go to whoever holds the nick " + c.nickserv.service +
+          ": set service to Nick@services.server (e.g. NickServ@services.libera.chat) or mask to the service's "
+          "nick!user@host (e.g. NickServ!NickServ@services.libera.chat)"));
   }
 
   for (const auto& channel : irc.list("channels")) {
     ChannelConfig ch{channel.str("name"), channel.str("key")};
-    if (ch.name.empty() || ch.name.find_first_of(" ,\a") != std::string::npos)
-      return std::unexpected(channel.error("not a valid channel name"));
+    if (auto ok = check_word(channel["name"], ch.name, "channel name", kMaxChannel, ",\a"); !ok) return std::unexpected(ok.error());
+    if (std::string_view("#&+!").find(ch.name.front()) == std::string_view::npos)
+      return std::unexpected(channel["name"].error("a channel name starts with #, &, + or !"));
+    if (!ch.key.empty())
+      if (auto ok = check_word(channel["key"], ch.key, "channel key", 100, ","); !ok) return std::unexpected(ok.error());
     c.channels.push_back(std::move(ch));
   }
   c.rejoin_on_kick = irc.boolean("rejoin_on_kick");
@@ -165,15 +330,6 @@ Result<ClientConfig> ClientConfig::from(const config::Node& irc) {
   c.reconnect_jitter = reconnect.number("jitter");
   if (c.reconnect_max < c.reconnect_initial)
     return std::unexpected(irc["reconnect"].error("max is smaller than initial"));
-
-  c.tls.ca_file = irc.str("ca_file");
-  c.tls.client_cert = irc.str("client_cert");
-  c.tls.client_key = irc.str("client_key");
-  c.tls.verify = irc.boolean("tls_verify");
-  if (c.sasl.mechanism == SaslMechanism::External && c.tls.client_cert.empty())
-    return std::unexpected(irc["sasl"].error("EXTERNAL needs client_cert"));
-  if (!c.tls.client_key.empty() && c.tls.client_cert.empty())
-    return std::unexpected(irc["client_key"].error("client_key without client_cert"));
   c.max_queue = static_cast<std::size_t>(irc.integer("max_queue"));
   return c;
 }

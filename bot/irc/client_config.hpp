@@ -18,6 +18,8 @@ struct ServerConfig {
   std::string host;
   std::uint16_t port = 6697;
   bool tls = true;
+
+  bool operator==(const ServerConfig&) const = default;
 };
 
 struct ChannelConfig {
@@ -25,17 +27,23 @@ struct ChannelConfig {
   std::string key;  // "" when the channel has none; a secret
 };
 
-enum class SaslMechanism { None, Plain, External };
+enum class SaslMechanism { Plain, External, ScramSha256, EcdsaNist256pChallenge };
 
 struct SaslConfig {
-  SaslMechanism mechanism = SaslMechanism::None;
+  std::vector<SaslMechanism> mechanisms;  // in order of preference; empty = no SASL
   std::string username;
-  std::string password;  // secret
+  std::string password;   // secret
+  std::string ecdsa_key;  // PEM file of the P-256 private key (ECDSA-NIST256P-CHALLENGE)
+
+  bool enabled() const { return !mechanisms.empty(); }
 };
 
 struct NickServConfig {
   std::string password;  // "" disables the fallback; a secret
+  // "NickServ@services.example" (the server delivers only to that server's client) or a nick
+  // whose nick!user@host must match `mask` before the password goes to it.
   std::string service = "NickServ";
+  std::string mask;
 };
 
 struct TlsConfig {
@@ -43,6 +51,9 @@ struct TlsConfig {
   std::string client_cert;  // PEM; "" = no client certificate
   std::string client_key;   // PEM; "" = the key is in client_cert
   bool verify = true;
+  // Lowercase hex SHA-256 of a server certificate or of its public key (SPKI): when any is set,
+  // the server's certificate is accepted if and only if it matches one.
+  std::vector<std::string> fingerprints;
 };
 
 struct ClientConfig {

@@ -1,7 +1,10 @@
 #include "bot/irc/connection.hpp"
 
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <spdlog/spdlog.h>
+
+#include "bot/irc/tls_pin.hpp"
 
 namespace chatops::irc {
 
@@ -40,7 +43,12 @@ Result<void> Connection::setup_tls(const ServerConfig& server, const TlsConfig& 
   ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
   std::error_code ec;
-  if (tls.verify) {
+  pins_ = tls.fingerprints;
+  if (!pins_.empty()) {
+    // Pinned: the certificate is compared with the pins once the handshake is done (up()),
+    // whatever its issuer, names or dates; nothing is sent before that.
+    ctx.set_verify_mode(asio::ssl::verify_none);
+  } else if (tls.verify) {
     ctx.set_verify_mode(asio::ssl::verify_peer);
     if (tls.ca_file.empty())
       ctx.set_default_verify_paths(ec);
@@ -57,7 +65,9 @@ Result<void> Connection::setup_tls(const ServerConfig& server, const TlsConfig& 
     if (ec) return fail("cannot load the client certificate " + tls.client_cert + ": " + ec.message());
   }
   auto& stream = stream_.emplace(io_, ctx);
-  if (tls.verify) stream.set_verify_callback(asio::ssl::host_name_verification(server.host));
+  if (tls.verify && tls.fingerprints.empty()) {
+    stream.set_verify_callback(asio::ssl::host_name_verification(server.host));
+  }
   // SNI carries host names only, never IP literals (RFC 6066).
   std::error_code not_ip;
   asio::ip::make_address(server.host, not_ip);
@@ -82,8 +92,22 @@ void Connection::on_connected(const std::error_code& ec) {
   stream_->async_handshake(asio::ssl::stream_base::client, [self = shared_from_this()](const std::error_code& ec) {
     if (self->closed_ || self->up_) return;
     if (ec) return self->failed("TLS handshake with " + self->host_ + " failed: " + ec.message());
+    if (!self->pins_.empty() && !self->peer_matches_pins())
+      return self->failed("the certificate of " + self->host_ + " matches none of tls_fingerprints");
     self->up();
   });
+}
+
+bool Connection::peer_matches_pins() {
+  X509* cert = SSL_get1_peer_certificate(stream_->native_handle());
+  if (!cert) return false;
+  unsigned char* der = nullptr;
+  const int len = i2d_X509(cert, &der);
+  X509_free(cert);
+  if (len <= 0) return false;
+  const bool ok = matches_pin(std::string_view(reinterpret_cast<const char*>(der), static_cast<std::size_t>(len)), pins_);
+  OPENSSL_free(der);
+  return ok;
 }
 
 void Connection::up() {

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <asio.hpp>
 #include <asio/ssl.hpp>
@@ -46,6 +47,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Result<void> setup_tls(const ServerConfig& server, const TlsConfig& tls);
   void on_resolved(const std::error_code& ec, const asio::ip::tcp::resolver::results_type& results);
   void on_connected(const std::error_code& ec);
+  bool peer_matches_pins();
   void up();
   void read();
   void on_read(std::size_t n);
@@ -58,6 +60,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<asio::ssl::context> tls_context_;
   std::optional<Stream> stream_;
   bool tls_ = false;
+  std::vector<std::string> pins_;  // tls_fingerprints; checked after the handshake
   bool up_ = false;
   bool closed_ = false;
   std::string host_;

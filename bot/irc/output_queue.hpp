@@ -41,6 +41,8 @@ class OutputQueue {
   std::optional<Clock::duration> wait(Clock::time_point now) const;
 
   std::size_t size() const { return normal_size_ + priority_.size(); }
+  // A full bucket from `now` on.
+  void refill(Clock::time_point now) { bucket_.refill(now); }
   // Empties every lane (connection lost) and returns the dropped lines, oldest first per lane.
   std::deque<Line> clear();
 

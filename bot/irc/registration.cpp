@@ -4,46 +4,36 @@
 #include <array>
 #include <map>
 #include <spdlog/spdlog.h>
-
-#include "core/crypto.hpp"
+#include <utility>
 
 namespace chatops::irc {
 namespace {
 
 // The IRCv3 capabilities the client uses, requested when offered (sasl separately, when configured).
-constexpr std::array kWanted = {"server-time", "message-tags", "echo-message", "account-tag", "extended-join",
-                                "multi-prefix", "cap-notify",  "chghost"};
-constexpr std::size_t kChunk = 400;  // AUTHENTICATE payload chunk (IRCv3 SASL 3.1)
+// account-notify, extended-join and account-tag tell whose account a nick is logged in to.
+constexpr std::array kWanted = {"server-time",   "message-tags", "echo-message", "account-tag",
+                                "extended-join", "multi-prefix", "cap-notify",   "chghost",
+                                "account-notify", "away-notify"};
 constexpr std::size_t kMaxNickAttempts = 30;
 
 Message line(std::string command, std::vector<std::string> params = {}) {
   return Message{{}, {}, std::move(command), std::move(params)};
 }
 
-std::vector<std::string> words(std::string_view s) {
+std::vector<std::string> split(std::string_view s, char separator) {
   std::vector<std::string> out;
   std::size_t pos = 0;
   while (pos < s.size()) {
-    const auto end = std::min(s.find(' ', pos), s.size());
+    const auto end = std::min(s.find(separator, pos), s.size());
     if (end > pos) out.emplace_back(s.substr(pos, end - pos));
     pos = end + 1;
   }
   return out;
 }
 
-std::string_view mechanism_name(SaslMechanism m) { return m == SaslMechanism::External ? "EXTERNAL" : "PLAIN"; }
+std::vector<std::string> words(std::string_view s) { return split(s, ' '); }
 
-// "sasl=PLAIN,EXTERNAL" offers PLAIN; a bare "sasl" (CAP 301 servers) offers anything.
-bool offers_mechanism(std::string_view value, std::string_view mechanism) {
-  if (value.empty()) return true;
-  std::size_t pos = 0;
-  while (pos <= value.size()) {
-    const auto end = std::min(value.find(',', pos), value.size());
-    if (value.substr(pos, end - pos) == mechanism) return true;
-    pos = end + 1;
-  }
-  return false;
-}
+bool wanted(std::string_view cap) { return std::ranges::find(kWanted, cap) != kWanted.end(); }
 
 }  // namespace
 
@@ -58,15 +48,8 @@ std::string_view to_string(SaslStatus s) {
   return "none";
 }
 
-std::vector<Message> authenticate_lines(std::string_view payload) {
-  const std::string encoded = crypto::to_base64(payload);
-  std::vector<Message> out;
-  for (std::size_t pos = 0; pos < encoded.size(); pos += kChunk) out.push_back(line("AUTHENTICATE", {encoded.substr(pos, kChunk)}));
-  if (encoded.size() % kChunk == 0) out.push_back(line("AUTHENTICATE", {"+"}));
-  return out;
-}
-
-Registration::Registration(ClientConfig config) : config_(std::move(config)), nick_(config_.nick) {}
+Registration::Registration(ClientConfig config)
+    : config_(std::move(config)), nick_(config_.nick), untried_(config_.sasl.mechanisms) {}
 
 std::vector<Message> Registration::start() {
   std::vector<Message> out;
@@ -88,18 +71,25 @@ std::vector<Message> Registration::feed(const Message& m) {
     account_ = m.param(2);
     spdlog::info("irc: SASL: logged in as account {}", account_);
   } else if (c == "903") {
+    if (exchange_ && !exchange_->complete()) {
+      server_refused_ = true;
+      return sasl_finished(SaslStatus::Failed, "the server claims success (903) without proving it knows the password");
+    }
     return sasl_finished(SaslStatus::Success, "authentication successful (903)");
   } else if (c == "904") {
-    return sasl_finished(SaslStatus::Failed, "authentication failed (904): wrong credentials or mechanism");
+    return on_sasl_failure("authentication failed (904): wrong credentials or mechanism");
   } else if (c == "905") {
-    return sasl_finished(SaslStatus::Failed, "message too long (905)");
+    return on_sasl_failure("message too long (905)");
   } else if (c == "906") {
-    return sasl_finished(SaslStatus::Failed, "aborted (906)");
+    return on_sasl_failure("aborted (906)");
   } else if (c == "907") {
     return sasl_finished(SaslStatus::Success, "already authenticated (907)");
   } else if (c == "902") {
     return sasl_finished(SaslStatus::Failed, "nick locked, account unavailable (902)");
   } else if (c == "908") {
+    // RPL_SASLMECHS: what the server accepts; the mechanisms it lacks are not tried.
+    const auto mechanisms = split(m.param(1), ',');
+    server_mechanisms_.emplace(mechanisms.begin(), mechanisms.end());
     spdlog::warn("irc: SASL: server mechanisms are {}", m.param(1));
   } else if (c == "433" || c == "432" || c == "437") {
     spdlog::warn("irc: nick {} refused ({} {})", m.param(1), c, m.params.empty() ? "" : m.params.back());
@@ -108,7 +98,7 @@ std::vector<Message> Registration::feed(const Message& m) {
     spdlog::info("irc: server does not support CAP");
     cap_ended_ = true;
     state_ = State::Waiting;
-    if (config_.sasl.mechanism != SaslMechanism::None) sasl_ = SaslStatus::Unavailable;
+    if (config_.sasl.enabled()) sasl_ = SaslStatus::Unavailable;
     if (config_.sasl_required) return fail("the server does not support CAP, so no SASL, and sasl_required is set");
   }
   return {};
@@ -117,6 +107,10 @@ std::vector<Message> Registration::feed(const Message& m) {
 std::vector<Message> Registration::on_cap(const Message& m) {
   const auto& sub = m.param(1);
   const auto& last = m.params.empty() ? m.param(0) : m.params.back();
+  if (sub == "LS" || sub == "NEW") {
+    for (const auto& token : words(last))
+      if (token == "sts" || token.starts_with("sts=")) sts_ = token.size() > 3 ? token.substr(4) : "";
+  }
   if (sub == "LS") {
     if (registered()) return {};
     offered_ += ' ';
@@ -143,13 +137,14 @@ std::vector<Message> Registration::on_cap(const Message& m) {
     for (auto cap : words(last)) {
       cap = cap.substr(0, cap.find('='));
       available_.insert(cap);
-      if (std::ranges::find(kWanted, cap) != kWanted.end() && !enabled_.contains(cap)) req += (req.empty() ? "" : " ") + cap;
+      if (wanted(cap) && !enabled_.contains(cap)) req += (req.empty() ? "" : " ") + cap;
     }
     if (req.empty()) return {};
     ++pending_reqs_;
     return {line("CAP", {"REQ", req})};
   }
   if (sub == "DEL") {
+    // sts cannot be withdrawn this way (its duration does that), and it is never enabled.
     for (const auto& cap : words(last)) {
       available_.erase(cap);
       enabled_.erase(cap);
@@ -172,16 +167,19 @@ std::vector<Message> Registration::on_cap_ls_done() {
   for (const auto& [cap, value] : offered) available_.insert(cap);
   for (const auto* cap : kWanted)
     if (offered.contains(cap)) add(cap);
-  if (config_.sasl.mechanism != SaslMechanism::None) {
-    const auto mech = mechanism_name(config_.sasl.mechanism);
-    const auto sasl = offered.find("sasl");
-    if (sasl != offered.end() && offers_mechanism(sasl->second, mech)) {
+  if (config_.sasl.enabled()) {
+    // Asked for whatever mechanisms are listed: the list may be partial (CAP 3.1 lists none), and
+    // the exchange itself says what works (908).
+    if (const auto sasl = offered.find("sasl"); sasl != offered.end()) {
       add("sasl");
+      if (!sasl->second.empty()) {
+        const auto mechanisms = split(sasl->second, ',');
+        server_mechanisms_.emplace(mechanisms.begin(), mechanisms.end());
+      }
     } else {
       sasl_ = SaslStatus::Unavailable;
-      spdlog::warn("irc: SASL {} is not offered by the server (sasl={})", mech,
-                   sasl == offered.end() ? "absent" : sasl->second);
-      if (config_.sasl_required) return fail(fmt::format("the server does not offer SASL {} and sasl_required is set", mech));
+      spdlog::warn("irc: the server does not offer SASL");
+      if (config_.sasl_required) return fail("the server does not offer SASL and sasl_required is set");
     }
   }
   if (req.empty()) return after_caps();
@@ -190,11 +188,11 @@ std::vector<Message> Registration::on_cap_ls_done() {
 }
 
 std::vector<Message> Registration::after_caps() {
-  if (config_.sasl.mechanism != SaslMechanism::None && sasl_ == SaslStatus::None) {
+  if (config_.sasl.enabled() && sasl_ == SaslStatus::None) {
     if (has_cap("sasl")) {
       sasl_ = SaslStatus::InProgress;
       state_ = State::Authenticating;
-      return {line("AUTHENTICATE", {std::string(mechanism_name(config_.sasl.mechanism))})};
+      return next_mechanism();
     }
     sasl_ = SaslStatus::Unavailable;
     if (config_.sasl_required) return fail("the server refused the sasl capability and sasl_required is set");
@@ -202,26 +200,56 @@ std::vector<Message> Registration::after_caps() {
   return cap_end();
 }
 
+std::vector<Message> Registration::next_mechanism() {
+  while (!untried_.empty()) {
+    const auto mechanism = untried_.front();
+    untried_.erase(untried_.begin());
+    const auto name = std::string(mechanism_name(mechanism));
+    if (server_mechanisms_ && !server_mechanisms_->contains(name)) {
+      spdlog::info("irc: SASL: the server does not offer {}", name);
+      continue;
+    }
+    exchange_ = make_exchange(mechanism, config_.sasl);
+    reader_ = AuthenticateReader{};
+    return {line("AUTHENTICATE", {name})};
+  }
+  exchange_.reset();
+  if (a_mechanism_failed_) return sasl_finished(SaslStatus::Failed, "no configured mechanism succeeded");
+  return sasl_finished(SaslStatus::Unavailable, "the server offers none of the configured mechanisms");
+}
+
 std::vector<Message> Registration::on_authenticate(const Message& m) {
-  if (state_ != State::Authenticating) return {};
-  // InspIRCd sends "AUTHENTICATE :+", others "AUTHENTICATE +": the parsed parameter is the same.
-  if (m.param(0) != "+") return {line("AUTHENTICATE", {"*"})};  // PLAIN/EXTERNAL expect no challenge
-  if (config_.sasl.mechanism == SaslMechanism::External) return authenticate_lines("");
-  std::string payload;
-  payload += '\0';  // empty authzid: act as the authenticated account
-  payload += config_.sasl.username;
-  payload += '\0';
-  payload += config_.sasl.password;
-  return authenticate_lines(payload);
+  if (state_ != State::Authenticating || !exchange_) return {};
+  const auto status = reader_.feed(m.param(0));
+  if (status == AuthenticateReader::Status::More) return {};
+  Result<std::string> response = chatops::fail("malformed AUTHENTICATE from the server");
+  if (status == AuthenticateReader::Status::Done) response = exchange_->respond(reader_.take());
+  if (!response) {
+    spdlog::error("irc: SASL {}: {}; aborting", mechanism_name(exchange_->mechanism()), response.error().message);
+    return {line("AUTHENTICATE", {"*"})};  // the server answers 906, and the next mechanism is tried
+  }
+  return authenticate_lines(*response);
+}
+
+std::vector<Message> Registration::on_sasl_failure(std::string_view why) {
+  if (sasl_ != SaslStatus::InProgress) return {};
+  const auto name = exchange_ ? mechanism_name(exchange_->mechanism()) : "";
+  if (exchange_ && exchange_->server_refused()) {
+    server_refused_ = true;
+    untried_.clear();  // a server that failed to prove it knows the password gets nothing else
+  }
+  spdlog::error("irc: SASL {} as {}: {}", name, config_.sasl.username, why);
+  a_mechanism_failed_ = true;
+  return next_mechanism();
 }
 
 std::vector<Message> Registration::sasl_finished(SaslStatus outcome, std::string_view why) {
   if (sasl_ != SaslStatus::InProgress) return {};
   sasl_ = outcome;
   if (outcome == SaslStatus::Success) {
-    spdlog::info("irc: SASL {}: {}", mechanism_name(config_.sasl.mechanism), why);
+    spdlog::info("irc: SASL {}: {}", mechanism_name(exchange_ ? exchange_->mechanism() : SaslMechanism::Plain), why);
   } else {
-    spdlog::error("irc: SASL {} as {}: {}", mechanism_name(config_.sasl.mechanism), config_.sasl.username, why);
+    spdlog::error("irc: SASL as {}: {}", config_.sasl.username, why);
     if (config_.sasl_required) return fail(fmt::format("SASL {}; sasl_required is set, so the bot does not register", why));
   }
   return cap_end();
@@ -248,12 +276,7 @@ std::vector<Message> Registration::on_welcome(const Message& m) {
   if (config_.sasl_required && sasl_ != SaslStatus::Success)
     return fail("registered without SASL success and sasl_required is set");
   state_ = State::Registered;
-  std::vector<Message> out;
-  if (!config_.nickserv.password.empty() && sasl_ != SaslStatus::Success) {
-    spdlog::info("irc: identifying to {} as {}", config_.nickserv.service, config_.nick);
-    out.push_back(line("PRIVMSG", {config_.nickserv.service, "IDENTIFY " + config_.nick + " " + config_.nickserv.password}));
-  }
-  return out;
+  return {};
 }
 
 std::vector<Message> Registration::fail(std::string why) {

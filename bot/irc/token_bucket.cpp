@@ -38,4 +38,9 @@ TokenBucket::Clock::duration TokenBucket::wait_time(Clock::time_point now) const
   return Clock::duration(static_cast<Clock::rep>(std::ceil(ticks - 1e-3)));
 }
 
+void TokenBucket::refill(Clock::time_point now) {
+  tokens_ = burst_;
+  last_ = now;
+}
+
 }  // namespace chatops::irc

@@ -22,6 +22,8 @@ class TokenBucket {
   // Zero when a token is available at `now`, else how long until one is (rounded up, so that
   // try_take(now + wait_time(now)) succeeds).
   Clock::duration wait_time(Clock::time_point now) const;
+  // Full again from `now` (registration done: the server starts counting afresh).
+  void refill(Clock::time_point now);
 
  private:
   double available(Clock::time_point now) const;

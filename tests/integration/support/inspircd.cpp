@@ -76,6 +76,9 @@ void InspircdWithServices::write_inspircd_config() const {
       << "\" keyfile=\"" << server_cert_.key.string() << "\" dhfile=\"" << d
       << "/tls/dhparams.pem\" requestclientcert=\"yes\" hash=\"sha256\">\n"
       << "<module name=\"ssl_gnutls\">\n";
+  if (tls_port_ && o.sts)
+    c << "<module name=\"ircv3_sts\">\n<sts host=\"localhost\" port=\"" << tls_port_ << "\" duration=\""
+      << o.sts_duration << "\">\n";
   if (relaxed_port_)
     // First match wins: clients on this port get a class with flood control out of the way.
     c << "<bind address=\"127.0.0.1\" port=\"" << relaxed_port_ << "\" type=\"clients\">\n"
@@ -112,7 +115,8 @@ void InspircdWithServices::write_atheme_config() const {
        {"protocol/inspircd", "backend/opensex", "nickserv/main", "nickserv/register",
         "nickserv/identify", "nickserv/cert", "nickserv/help", "nickserv/info", "nickserv/ghost",
         "nickserv/drop", "nickserv/logout", "nickserv/set_core", "nickserv/set_password",
-        "saslserv/main", "saslserv/plain", "saslserv/external", "chanserv/main",
+        "nickserv/set_pubkey", "saslserv/main", "saslserv/plain", "saslserv/external",
+        "saslserv/ecdsa-nist256p-challenge", "chanserv/main",
         "chanserv/register", "chanserv/flags", "chanserv/op", "chanserv/help"})
     c << "loadmodule \"modules/" << m << "\";\n";
   // No crypto module: passwords stored as given, registration is instant.

@@ -20,6 +20,10 @@ struct InspircdOptions {
                     // is their SHA-256 (cert_fingerprint()), as Atheme's NickServ CERT ADD shows
   bool services = true;          // start Atheme and wait for the link (else no SASL, no NickServ)
   bool relaxed_port = false;     // an extra plain port whose <connect> class has no flood limits
+  // ircv3_sts: plain clients are offered sts=port=<tls_port>, TLS clients that sent SNI
+  // "localhost" sts=duration=<sts_duration> (needs tls)
+  bool sts = false;
+  int sts_duration = 300;
   std::string extra_config{};    // appended verbatim to inspircd.conf
   std::string extra_atheme_config{};  // appended verbatim to atheme.conf
 };
@@ -37,7 +41,9 @@ class InspircdWithServices {
   int relaxed_port() const { return relaxed_port_; }  // 0 without options.relaxed_port
   int link_port() const { return link_port_; }        // server port Atheme links to
   const std::string& server_name() const { return options_.server_name; }
+  const std::string& services_name() const { return options_.services_name; }
   std::filesystem::path ca_file() const;              // CA of the server cert (localhost, 127.0.0.1)
+  const CertFiles& server_cert() const { return server_cert_; }  // with options.tls
   const TestCa* ca() const { return ca_.get(); }
   const TempDir& dir() const { return dir_; }
 

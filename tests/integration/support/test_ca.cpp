@@ -46,7 +46,8 @@ void add_ext(X509* cert, X509* issuer, int nid, const std::string& value) {
 }
 
 // An unsigned certificate for key, issued by issuer (self-issued when null).
-Ptr<X509> make_cert(EVP_PKEY* key, const std::string& cn, X509* issuer) {
+Ptr<X509> make_cert(EVP_PKEY* key, const std::string& cn, X509* issuer, long not_before = -86400,
+                    long not_after = 10L * 86400) {
   Ptr<X509> cert(X509_new());
   check(cert != nullptr, "X509_new");
   X509_set_version(cert.get(), 2);
@@ -56,8 +57,8 @@ Ptr<X509> make_cert(EVP_PKEY* key, const std::string& cn, X509* issuer) {
   BIGNUM* bn = BN_bin2bn(serial, sizeof serial, nullptr);
   BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get()));
   BN_free(bn);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -86400);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 10L * 86400);
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), not_before);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), not_after);
   X509_set_pubkey(cert.get(), key);
   X509_NAME* name = X509_get_subject_name(cert.get());
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
@@ -160,6 +161,17 @@ std::string cert_fingerprint(const fs::path& pem, std::string_view algorithm) {
     hex += byte;
   }
   return hex;
+}
+
+CertFiles expired_self_signed(const fs::path& dir, const std::string& name) {
+  Ptr<EVP_PKEY> key = new_key();
+  Ptr<X509> cert = make_cert(key.get(), name, nullptr, -30L * 86400, -86400);
+  sign(cert.get(), key.get());
+  CertFiles files{dir / (name + ".pem"), dir / (name + ".key"), dir / (name + ".combined.pem")};
+  write_pem(files.cert, cert.get(), nullptr);
+  write_pem(files.key, nullptr, key.get());
+  write_pem(files.combined, cert.get(), key.get());
+  return files;
 }
 
 }  // namespace chatops::test

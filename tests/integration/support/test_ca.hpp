@@ -45,6 +45,10 @@ class TestCa {
   void* ca_x509_ = nullptr;  // X509*
 };
 
+// A self-signed certificate without host names that expired yesterday (like irctest's): no CA
+// and no host name check accepts it, only a pinned fingerprint can.
+CertFiles expired_self_signed(const std::filesystem::path& dir, const std::string& name);
+
 // Lower-case hex digest of the certificate's DER encoding ("sha256" or "sha512"), without
 // colons: the form Atheme's CertFP and InspIRCd's sslinfo print.
 std::string cert_fingerprint(const std::filesystem::path& pem, std::string_view algorithm = "sha256");

@@ -38,7 +38,9 @@ inline bool registered_in(const irc::ClientStatus& s, const std::string& channel
 
 class BotRunner {
  public:
-  explicit BotRunner(irc::ClientConfig config) : client_(io_, std::move(config)) {
+  // `sts`: kept by the caller, so that a later BotRunner (a restart) sees the same policies.
+  explicit BotRunner(irc::ClientConfig config, irc::StsPolicyStore* sts = nullptr)
+      : client_(io_, std::move(config), sts) {
     client_.on_joined = [this](const std::string& channel) { record("joined " + channel); };
     client_.on_join_failed = [this](const std::string& channel, const std::string& why) {
       record("join failed " + channel + ": " + why);

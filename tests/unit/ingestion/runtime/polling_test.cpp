@@ -136,7 +136,7 @@ TEST_CASE("a failing poll backs off, reconnects, and recovers", "[polling]") {
   CHECK(r.runtime.status().snapshot().error_kind == ErrorKind::Transient);
   CHECK(r.runtime.status().snapshot().last_error == "connection refused");
   REQUIRE(test::compliance::eventually([&] { return journal->backlog().value() == 2; }, 5s));
-  CHECK(std::chrono::steady_clock::now() - begun >= 150ms);  // three waits of the backoff
+  CHECK(std::chrono::steady_clock::now() - begun >= 120ms);  // three waits of the backoff (40 to 50 ms)
   CHECK(r.runtime.status().state() == SourceState::Running);
   CHECK(upstream.opens == 4);  // opened again after each failure
 }
