@@ -4,6 +4,8 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <mutex>
 #include <thread>
@@ -63,11 +65,16 @@ class SqliteEngine final : public Engine {
     sqlite3_busy_handler(handle, &SqliteEngine::on_busy, this);
     sqlite3_progress_handler(handle, 1000, &SqliteEngine::on_progress, this);
     sqlite3_stmt* prepared = nullptr;
+    const char* tail = nullptr;
     const int rc = sqlite3_prepare_v3(handle, q_.text.data(), static_cast<int>(q_.text.size()),
-                                      SQLITE_PREPARE_PERSISTENT, &prepared, nullptr);
+                                      SQLITE_PREPARE_PERSISTENT, &prepared, &tail);
     std::unique_ptr<sqlite3_stmt, Finalize> statement(prepared);
     if (rc != SQLITE_OK)
       return std::unexpected(error(rc, std::string("the query does not prepare: ") + sqlite3_errmsg(handle)));
+    // SQLite prepares the first statement and would quietly ignore the rest.
+    if (std::any_of(tail, q_.text.data() + q_.text.size(),
+                    [](char c) { return !std::isspace(static_cast<unsigned char>(c)) && c != ';'; }))
+      return std::unexpected(SourceError::configuration("the query must be one statement"));
     sqlite3_stmt* s = statement.get();
     if (!s) return std::unexpected(SourceError::configuration("the query is empty"));
     if (!sqlite3_stmt_readonly(s))

@@ -184,6 +184,11 @@ TEST_CASE("SQLite configuration errors end the source with a clear message, not 
     REQUIRE(eventually([&] { return state_of(*r) == SourceState::Failed; }, 5s));
     CHECK_THAT(r->runtime.status().snapshot().last_error, Catch::Contains("syntax error"));
   }
+  SECTION("two statements") {
+    auto r = f.run(source(kQuery + "; DELETE FROM alerts"));
+    REQUIRE(eventually([&] { return state_of(*r) == SourceState::Failed; }, 5s));
+    CHECK_THAT(r->runtime.status().snapshot().last_error, Catch::Contains("one statement"));
+  }
   SECTION("a missing file") {
     const std::string missing = f.app.dir.file("nowhere/missing.db");
     auto r = f.test::dbtest::Fixture::run("{name: s, kind: db, engine: sqlite, path: " + missing + ", " + source() + "}");
