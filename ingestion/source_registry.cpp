@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "ingestion/api/api_source.hpp"
+#include "ingestion/db/db_source.hpp"
 #include "ingestion/webhook/webhook_source.hpp"
 
 namespace chatops::ingestion {
@@ -25,6 +26,7 @@ const std::vector<SourceKind>& source_kinds() {
   static const std::vector<SourceKind> kinds = {
       webhook::webhook_source_kind(),
       api::api_source_kind(),
+      db::db_source_kind(),
   };
   return kinds;
 }
