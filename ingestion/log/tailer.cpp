@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <set>
 
@@ -18,6 +19,9 @@ namespace chatops::ingestion::log {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// How many truncations back a copy is still recognised (a copy seen late, under load).
+constexpr std::size_t kGenerations = 4;
 
 // How much of a directory is searched for a file rotated while the source was stopped.
 constexpr int kMaxRotatedSearch = 10000;
@@ -63,10 +67,14 @@ struct Tailer::File {
   std::string head;  // its first bytes (up to kFingerprintBytes), as last seen
   Fingerprint fp;    // of head
   std::uint64_t offset = 0;
-  // head and offset before it was last truncated: a copy made just before is still known by them.
-  std::optional<std::pair<std::string, std::uint64_t>> before_truncation;
+  // head and offset before its last truncations, newest first: a copy made just before one is
+  // still known by them.
+  std::deque<std::pair<std::string, std::uint64_t>> earlier;
   bool discarding = false;
-  bool named = true;          // its path (or a name the patterns match) still names it
+  bool named = true;  // its path (or a name the patterns match) still names it
+  // A copy of this file while this one is not truncated yet (copytruncate copies, then truncates):
+  // what both hold is read from the original, and the copy goes on from there once it is.
+  File* copy_of = nullptr;
   bool copy_growing = false;  // a copy still shorter than the offset taken from its original
   bool closed = false;
   std::uint64_t seen_size = 0;
@@ -84,26 +92,28 @@ struct Tailer::File {
   }
   void restart(const char* why) {
     spdlog::info("log file {} was {}: read again from its start", path, why);
-    before_truncation.emplace(head, offset);
+    earlier.emplace_front(head, offset);
+    if (earlier.size() > kGenerations) earlier.pop_back();
     offset = 0;
     discarding = false;
     copy_growing = false;
     head.clear();
     refresh_head();
   }
-  // Whether a file starting with `other` (its first bytes, not empty) is a copy of this one,
-  // made now or before its last truncation: the offset reached in it then; nullopt if unsure
-  // yet (a copy still being written may be shorter than this head).
-  enum class Copy { No, Yes, Unsure };
+  // Whether a file starting with `other` (its first bytes, not empty) is a copy of this one as it
+  // is (Current) or as it was before one of its last truncations (Earlier, with the offset reached
+  // in it then), or may be one (Unsure: a copy still being written is shorter than this head).
+  enum class Copy { No, Current, Earlier, Unsure };
   std::pair<Copy, std::uint64_t> copied(const std::string& other) const {
     auto compare = [&](const std::string& mine) {
       if (mine.empty()) return Copy::No;
-      if (other.size() >= mine.size()) return other.starts_with(mine) ? Copy::Yes : Copy::No;
+      if (other.size() >= mine.size()) return other.starts_with(mine) ? Copy::Current : Copy::No;
       return mine.starts_with(other) ? Copy::Unsure : Copy::No;
     };
     if (const auto now = compare(head); now != Copy::No) return {now, offset};
-    if (before_truncation)
-      if (const auto then = compare(before_truncation->first); then != Copy::No) return {then, before_truncation->second};
+    for (const auto& [their_head, their_offset] : earlier)
+      if (const auto then = compare(their_head); then != Copy::No)
+        return {then == Copy::Current ? Copy::Earlier : then, their_offset};
     return {Copy::No, 0};
   }
 };
@@ -194,14 +204,15 @@ void Tailer::scan() {
       for (auto& g : files_) {
         const auto [copy, offset] = g->copied(f->head);
         if (copy == File::Copy::Unsure) unsure = true;
-        if (copy != File::Copy::Yes) continue;
+        if (copy != File::Copy::Current && copy != File::Copy::Earlier) continue;
         original = g.get();
         f->offset = offset;
+        f->copy_of = copy == File::Copy::Current ? original : nullptr;
       }
       if (unsure && !original) continue;  // a copy still being written: decided at the next scan
       if (original) {
         spdlog::info("log file {} is a copy of {}: read on from where that was", f->path, original->path);
-        f->copy_growing = size < f->offset;
+        f->copy_growing = !f->copy_of && size < f->offset;
         insert_at = static_cast<std::size_t>(
             std::ranges::find_if(files_, [&](const auto& g) { return g.get() == original; }) - files_.begin());
       } else if (first_run_ && first_scan_ && o_.start_at_end) {
@@ -219,21 +230,33 @@ void Tailer::scan() {
       f->seen_size = size;
       f->changed = now;
     }
+    if (f->copy_of) continue;  // its original says when it goes on
     if (f->copy_growing) {
       f->copy_growing = size < f->offset;
       continue;
     }
-    if (size < f->offset) {
-      ++truncations_;
-      f->restart("truncated");
-    } else if (!first_bytes(f->fd, f->head.size()).starts_with(f->head)) {
-      ++truncations_;
-      f->restart("rewritten");
-    } else {
+    const char* restarted = size < f->offset ? "truncated"
+                            : !first_bytes(f->fd, f->head.size()).starts_with(f->head) ? "rewritten"
+                                                                                         : nullptr;
+    if (!restarted) {
       f->refresh_head();
+      continue;
     }
+    ++truncations_;
+    const auto reached = f->offset;
+    f->restart(restarted);
+    release_copies(*f, reached);
   }
   first_scan_ = false;
+}
+
+void Tailer::release_copies(const File& original, std::uint64_t offset) {
+  for (auto& g : files_)
+    if (g->copy_of == &original) {
+      g->copy_of = nullptr;
+      g->offset = offset;
+      g->copy_growing = size_of(g->fd) < offset;
+    }
 }
 
 void Tailer::find_rotated(const Checkpoint& c) {
@@ -267,6 +290,8 @@ bool Tailer::read(std::vector<Line>& out, ReadBudget budget) {
       more = true;
       break;
     }
+  for (auto& f : files_)
+    if (f->closed) release_copies(*f, f->offset);
   std::erase_if(files_, [](const auto& f) { return f->closed; });
   return more;
 }
@@ -280,7 +305,7 @@ bool Tailer::read_file(File& f, std::vector<Line>& out, ReadBudget& budget) {
     if (cut) ++cut_;
     if (budget.lines > 0) --budget.lines;
   };
-  if (f.copy_growing) return false;
+  if (f.copy_of || f.copy_growing) return false;
   for (;;) {
     if (budget.lines == 0 || budget.bytes == 0) return true;
     const auto got = ::pread(f.fd, buffer_.data(), window, static_cast<off_t>(f.offset));
@@ -339,8 +364,11 @@ std::string Tailer::bytes_at_offset(const File& f, std::uint64_t n) const {
 std::vector<Checkpoint> Tailer::checkpoints() const {
   std::vector<Checkpoint> out;
   out.reserve(files_.size());
-  for (const auto& f : files_)
-    out.push_back({f->path, f->device, f->inode, f->fp, f->offset, f->discarding});
+  for (const auto& f : files_) {
+    // A copy not yet released: what it holds up to its original's offset was read.
+    const auto offset = f->copy_of ? std::min(f->copy_of->offset, size_of(f->fd)) : f->offset;
+    out.push_back({f->path, f->device, f->inode, f->fp, offset, f->discarding});
+  }
   return out;
 }
 

@@ -7,7 +7,8 @@
 //     `rotate_wait`;
 //   - truncated (logrotate's `copytruncate`), or rewritten from its start, it is read again from its
 //     start; a copy of a followed file (the same first bytes under another name matched by the
-//     patterns) goes on from where the original was, so neither its lines nor the rest are lost;
+//     patterns) is not read while the original still holds the same lines, and goes on from where
+//     the original was once that is truncated: its unread lines are said once, from the copy;
 //   - a line longer than max_line_bytes is cut there and the rest of it dropped, so memory stays
 //     bounded; a last line without its newline is held until it has one (a rotated file's last
 //     line is said when the file is closed);
@@ -75,6 +76,8 @@ class Tailer {
   // Reads lines from `f` within the budget; true when the budget ran out.
   bool read_file(File& f, std::vector<Line>& out, ReadBudget& budget);
   void find_rotated(const Checkpoint& c);
+  // `original` was truncated (having reached `offset`) or closed: its copies go on from there.
+  void release_copies(const File& original, std::uint64_t offset);
   std::string bytes_at_offset(const File& f, std::uint64_t n) const;
 
   TailOptions o_;

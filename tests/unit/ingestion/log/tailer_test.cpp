@@ -128,6 +128,26 @@ TEST_CASE("copytruncate, the copy matched too: nothing lost, nothing twice", "[l
   CHECK(read_all(t).empty());
 }
 
+TEST_CASE("copytruncate seen between the copy and the truncation: what both hold is read once",
+          "[log][tailer]") {
+  testing::TempDir dir;
+  const auto path = dir.file("app.log");
+  std::string first;
+  for (int i = 1; i <= 20; ++i) first += "line " + std::to_string(i) + " of the first generation\n";
+  append_text(path, first);
+  Tailer t(tail_options(dir.file("app.log*")), std::nullopt);
+  CHECK(read_all(t).size() == 20);
+  append_text(path, "21 before the copy\n");
+  std::filesystem::copy_file(path, dir.file("app.log.1"));
+  CHECK(read_all(t) == Texts{"21 before the copy"});  // from the original, not from the copy as well
+  append_text(path, "22 between the copy and the truncation\n");
+  CHECK(read_all(t) == Texts{"22 between the copy and the truncation"});
+  std::filesystem::resize_file(path, 0);
+  append_text(path, "after truncation\n");
+  CHECK(read_all(t) == Texts{"after truncation"});
+  CHECK(read_all(t).empty());
+}
+
 TEST_CASE("a truncated file is read again from its start; so is one rewritten past the offset", "[log][tailer]") {
   testing::TempDir dir;
   const auto path = dir.file("app.log");
