@@ -54,6 +54,7 @@ SourceResult<> LogSource::connect() {
   }
   // Everything is read again from the committed checkpoint: after a refused batch too.
   tailer_ = std::make_unique<Tailer>(o_.tail, std::move(saved));
+  if (o_.multiline) joiner_.emplace(*o_.multiline);
   inotify_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (inotify_ < 0)
     spdlog::warn("source {}: no inotify ({}): files are checked every {} ms only", runtime().name(),
@@ -64,6 +65,7 @@ SourceResult<> LogSource::connect() {
 
 void LogSource::disconnect() {
   tailer_.reset();
+  joiner_.reset();
   if (inotify_ >= 0) ::close(inotify_);
   inotify_ = -1;
 }
@@ -81,7 +83,10 @@ void LogSource::watch_directories() {
 }
 
 bool LogSource::wait_for_change(Clock::time_point deadline) {
-  const auto until = std::min(deadline, next_check_);
+  auto due = next_check_;
+  if (joiner_)
+    if (const auto record_due = joiner_->next_deadline()) due = std::min(due, *record_due);
+  const auto until = std::min(deadline, due);
   const auto now = Clock::now();
   bool changed = false;
   if (until > now) {
@@ -93,7 +98,7 @@ bool LogSource::wait_for_change(Clock::time_point deadline) {
     changed = inotify_ >= 0 && ::poll(&fd, 1, 0) > 0;
   }
   if (changed) drain(inotify_);  // an overflow (IN_Q_OVERFLOW) means the same: look at everything
-  return changed || Clock::now() >= next_check_;
+  return changed || Clock::now() >= due;
 }
 
 SourceResult<Received> LogSource::receive(Clock::time_point deadline) {
@@ -105,6 +110,15 @@ SourceResult<Received> LogSource::receive(Clock::time_point deadline) {
   watch_directories();
   std::vector<Line> lines;
   more_ = tailer_->read(lines, o_.budget);
+  auto checkpoints = tailer_->checkpoints();
+  if (joiner_) {
+    std::vector<Line> records;
+    const auto now = Clock::now();
+    joiner_->add(lines, records, now);
+    joiner_->flush(records, now, checkpoints);
+    joiner_->hold_back(checkpoints);
+    lines = std::move(records);
+  }
   auto& status = runtime().status();
   for (const auto& line : lines) {
     const auto name = filter_.topic_of(line.text);
@@ -136,7 +150,7 @@ SourceResult<Received> LogSource::receive(Clock::time_point deadline) {
     bad.default_template = "[{{_event.source}}] malformed line in {{file}} at byte {{offset}}: {{error}}";
     r.events.push_back(std::move(bad));
   }
-  auto cursor = encode_checkpoints(tailer_->checkpoints());
+  auto cursor = encode_checkpoints(checkpoints);
   if (cursor != committed_) r.cursor = std::move(cursor);
   return r;
 }
@@ -183,6 +197,26 @@ config::Schema log_source_schema() {
   s.field("exclude", config::Kind::List, "Lines any of these RE2 patterns finds are dropped (before match:).")
       .items(config::Kind::String)
       .example("['healthcheck', '^DEBUG']");
+  config::Schema multiline("log/multiline",
+                            "Joining the lines of one record (a stack trace, a pretty-printed JSON object) into one "
+                            "event, per file. Give start or continuation.");
+  multiline.field("start", config::Kind::String,
+                  "RE2: a line it finds begins a record; the lines after it that it does not find belong to it.")
+      .example("'^\\d{4}-\\d{2}-\\d{2} '");
+  multiline.field("continuation", config::Kind::String,
+                  "RE2: a line it finds continues the record before it; any other line begins one.")
+      .example("'^(\\s|Caused by:)'");
+  multiline.field("timeout", config::Kind::Duration,
+                  "A record is said once no line has come for it for this long (or when the next one begins).")
+      .fallback("1s")
+      .range(0.01, 3600);
+  multiline.field("max_lines", config::Kind::Integer,
+                  "Lines of one record; those beyond are dropped (the event has cut: true). The record's text is "
+                  "also cut at max_line_bytes.")
+      .fallback("500")
+      .range(2, 100000);
+  s.field("multiline", config::Kind::Map, "Multi-line records (see log/multiline); one line per event without it.")
+      .schema(multiline);
   s.field("max_line_bytes", config::Kind::Size,
           "Longer lines are cut here (the event has cut: true) and the rest of them dropped: memory stays bounded.")
       .fallback("64KiB")
@@ -217,6 +251,7 @@ Result<config::Node> validate_log_source(const config::Node& raw) {
     return std::unexpected((*validated)["paths"].error("give at least one path or pattern"));
   if (auto parser = LineParser::from_config(*validated); !parser) return std::unexpected(parser.error());
   if (auto filter = LineFilter::from_config(*validated); !filter) return std::unexpected(filter.error());
+  if (auto multiline = multiline_options(*validated); !multiline) return std::unexpected(multiline.error());
   return validated;
 }
 
@@ -234,6 +269,9 @@ Result<std::unique_ptr<IngestionSource>> make_log_source(const config::Node& v) 
   o.budget.lines = static_cast<std::size_t>(v.integer("batch_lines"));
   o.budget.bytes = std::max<std::size_t>(1 << 20, 4 * o.tail.max_line_bytes);
   o.malformed_events = v.str("malformed") == "event";
+  auto multiline = multiline_options(v);
+  if (!multiline) return std::unexpected(multiline.error());
+  o.multiline = std::move(*multiline);
   return std::make_unique<LogSource>(std::move(o), std::move(*parser), std::move(*filter));
 }
 

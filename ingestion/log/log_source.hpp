@@ -11,6 +11,7 @@
 
 #include "ingestion/log/line_filter.hpp"
 #include "ingestion/log/line_parser.hpp"
+#include "ingestion/log/multiline.hpp"
 #include "ingestion/log/tailer.hpp"
 #include "ingestion/runtime/stream.hpp"
 #include "ingestion/source_registry.hpp"
@@ -22,6 +23,7 @@ struct LogOptions {
   std::chrono::milliseconds check_interval{std::chrono::seconds(1)};
   ReadBudget budget;
   bool malformed_events = true;  // a malformed line is an event (else only counted)
+  std::optional<MultilineOptions> multiline;
 };
 
 class LogSource final : public StreamSource {
@@ -36,8 +38,8 @@ class LogSource final : public StreamSource {
   void interrupt() override;
   void disconnect() override;
 
-  // Until something changed in a watched directory, the periodic check is due, or `deadline`;
-  // false when there is nothing to look at yet.
+  // Until something changed in a watched directory, the periodic check or a multi-line record's
+  // timeout is due, or `deadline`; false when there is nothing to look at yet.
   bool wait_for_change(std::chrono::steady_clock::time_point deadline);
   void watch_directories();
   IngestionEvent event_of(const Line& line, std::string_view name);
@@ -46,6 +48,7 @@ class LogSource final : public StreamSource {
   const LineParser parser_;
   const LineFilter filter_;
   std::unique_ptr<Tailer> tailer_;
+  std::optional<Joiner> joiner_;
   int inotify_ = -1, wake_ = -1;
   bool more_ = true;  // the last read stopped at its budget, or nothing was read yet
   std::chrono::steady_clock::time_point next_check_{};

@@ -301,7 +301,7 @@ bool Tailer::read_file(File& f, std::vector<Line>& out, ReadBudget& budget) {
   if (buffer_.size() < window) buffer_.resize(window);
   auto emit = [&](std::string_view text, std::uint64_t at, bool cut) {
     if (text.ends_with('\r')) text.remove_suffix(1);
-    out.push_back({std::string(text), f.path, at, cut});
+    out.push_back({std::string(text), f.path, at, cut, f.device, f.inode});
     if (cut) ++cut_;
     if (budget.lines > 0) --budget.lines;
   };

@@ -40,6 +40,7 @@ struct Line {
   std::string path;
   std::uint64_t offset = 0;  // where the line starts in its file
   bool cut = false;          // longer than max_line_bytes: the rest was dropped
+  std::uint64_t device = 0, inode = 0;  // of its file
 };
 
 struct ReadBudget {

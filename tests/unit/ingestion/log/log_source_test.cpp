@@ -319,3 +319,58 @@ TEST_CASE("binary garbage lines are said as text, never break the source", "[log
   for (const auto& e : f.events()) CHECK(e.topic == "log/s/malformed");
   CHECK(r->runtime.status().state() == SourceState::Running);
 }
+
+TEST_CASE("multiline: a stack trace is one event; the last record is said after the timeout", "[log][multiline]") {
+  LogFixture f;
+  append_log(f.path,
+             "2024-05-01 12:00:00 ERROR boom\n"
+             "java.lang.IllegalStateException: bad\n"
+             "\tat a.B.c(B.java:1)\n"
+             "2024-05-01 12:00:01 INFO next\n");
+  auto r = f.run(", multiline: {start: '^\\d{4}-\\d{2}-\\d{2} ', timeout: 200ms}");
+  REQUIRE(f.has(2));
+  const auto events = f.events();
+  CHECK(events[0].fields["line"] ==
+        "2024-05-01 12:00:00 ERROR boom\njava.lang.IllegalStateException: bad\n\tat a.B.c(B.java:1)");
+  CHECK(events[1].fields["line"] == "2024-05-01 12:00:01 INFO next");
+}
+
+TEST_CASE("multiline: a record under way at a stop is read again whole at the restart, said once",
+          "[log][multiline]") {
+  LogFixture f;
+  const std::string config = ", multiline: {start: '^REC', timeout: 1h}";
+  append_log(f.path, "REC 1\n  a\n");
+  {
+    auto r = f.run(config);
+    REQUIRE(eventually([&] { return f.journal->cursor("s").value().has_value(); }, 5s));
+    CHECK(f.events().empty());
+  }
+  append_log(f.path, "  b\nREC 2\n");
+  auto r = f.run(config);
+  REQUIRE(f.has(1));
+  std::this_thread::sleep_for(300ms);
+  const auto events = f.events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].fields["line"] == "REC 1\n  a\n  b");
+  CHECK_FALSE(events[0].fields.contains("cut"));
+}
+
+TEST_CASE("multiline: continuation lines, and a record cut at max_lines", "[log][multiline]") {
+  LogFixture f;
+  append_log(f.path, "first\n cont 1\n cont 2\n cont 3\nsecond\n");
+  auto r = f.run(", multiline: {continuation: '^\\s', timeout: 100ms, max_lines: 3}");
+  REQUIRE(f.has(2));
+  const auto events = f.events();
+  CHECK(events[0].fields["line"] == "first\n cont 1\n cont 2");
+  CHECK(events[0].fields["cut"] == true);
+  CHECK(events[1].fields["line"] == "second");
+}
+
+TEST_CASE("multiline: exactly one of start and continuation", "[log][multiline][config]") {
+  auto raw = config::load_string(
+      "sources:\n  - {name: s, kind: log, paths: [/tmp/x.log], multiline: {start: a, continuation: b}}\n", "c.yml");
+  REQUIRE(raw);
+  auto v = validate_source((*raw)["sources"].items().at(0), {log::log_source_kind()});
+  REQUIRE_FALSE(v);
+  CHECK_THAT(v.error().message, Catch::Contains("exactly one of start, continuation"));
+}
