@@ -9,6 +9,8 @@ namespace {
 Result<std::shared_ptr<RE2::Set>> compile(const std::vector<std::pair<std::string, config::Node>>& patterns) {
   RE2::Options options;
   options.set_log_errors(false);
+  // Room for the DFA of a hundred patterns: with less, a match can fail for want of memory.
+  options.set_max_mem(64 << 20);
   auto set = std::make_shared<RE2::Set>(options, RE2::UNANCHORED);
   for (const auto& [pattern, node] : patterns) {
     std::string error;
