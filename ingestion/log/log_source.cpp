@@ -236,6 +236,11 @@ config::Schema log_source_schema() {
           "writer adds before it reopens the new file.")
       .fallback("5s")
       .range(0, 86400);
+  s.field("partial_timeout", config::Kind::Duration,
+          "A last line without its newline is said once it has not grown for this long (what its writer adds "
+          "later is then a line of its own); 0: it waits for its newline.")
+      .fallback("0s")
+      .range(0, 86400);
   s.field("batch_lines", config::Kind::Integer, "At most this many lines per journal transaction.")
       .fallback("1000")
       .range(1, 100000);
@@ -265,6 +270,7 @@ Result<std::unique_ptr<IngestionSource>> make_log_source(const config::Node& v) 
   o.tail.start_at_end = v.str("start_at") == "end";
   o.tail.max_line_bytes = v.size("max_line_bytes");
   o.tail.rotate_wait = v.duration("rotate_wait");
+  o.tail.partial_timeout = v.duration("partial_timeout");
   o.check_interval = v.duration("check_interval");
   o.budget.lines = static_cast<std::size_t>(v.integer("batch_lines"));
   o.budget.bytes = std::max<std::size_t>(1 << 20, 4 * o.tail.max_line_bytes);

@@ -76,6 +76,9 @@ struct Tailer::File {
   // what both hold is read from the original, and the copy goes on from there once it is.
   File* copy_of = nullptr;
   bool copy_growing = false;  // a copy still shorter than the offset taken from its original
+  // A partial last line: where it starts, its length and since when it has not grown.
+  std::uint64_t partial_at = 0, partial_length = 0;
+  Clock::time_point partial_since{};
   bool closed = false;
   std::uint64_t seen_size = 0;
   Clock::time_point changed = Clock::now();
@@ -250,6 +253,18 @@ void Tailer::scan() {
   first_scan_ = false;
 }
 
+bool Tailer::partial_due(File& f, std::uint64_t length) const {
+  if (o_.partial_timeout.count() <= 0) return false;
+  const auto now = Clock::now();
+  if (f.partial_at != f.offset || f.partial_length != length) {
+    f.partial_at = f.offset;
+    f.partial_length = length;
+    f.partial_since = now;
+    return false;
+  }
+  return now - f.partial_since >= o_.partial_timeout;
+}
+
 void Tailer::release_copies(const File& original, std::uint64_t offset) {
   for (auto& g : files_)
     if (g->copy_of == &original) {
@@ -320,7 +335,15 @@ bool Tailer::read_file(File& f, std::vector<Line>& out, ReadBudget& budget) {
         continue;
       }
       if (nl == std::string_view::npos) {
-        if (data.size() - pos <= o_.max_line_bytes) break;  // a partial line: held until its newline
+        if (data.size() - pos <= o_.max_line_bytes) {
+          // A partial line: held until its newline, or said once it has not grown for
+          // partial_timeout (the file's last bytes: the window was not full).
+          if (pos == 0 && data.size() < window && partial_due(f, data.size())) {
+            emit(data, f.offset, false);
+            pos = data.size();
+          }
+          break;
+        }
         emit(data.substr(pos, o_.max_line_bytes), f.offset + pos, true);
         pos = data.size();
         f.discarding = true;

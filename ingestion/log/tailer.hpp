@@ -10,8 +10,8 @@
 //     patterns) is not read while the original still holds the same lines, and goes on from where
 //     the original was once that is truncated: its unread lines are said once, from the copy;
 //   - a line longer than max_line_bytes is cut there and the rest of it dropped, so memory stays
-//     bounded; a last line without its newline is held until it has one (a rotated file's last
-//     line is said when the file is closed);
+//     bounded; a last line without its newline is held until it has one, or until it has not grown
+//     for partial_timeout (a rotated file's last line is said when the file is closed);
 //   - compressed rotations (.gz, .xz, .bz2, .zst, .lz4, .zip) are never read.
 // Not thread-safe: the source's thread owns it.
 #include <chrono>
@@ -33,6 +33,9 @@ struct TailOptions {
   bool start_at_end = true;
   std::size_t max_line_bytes = 64 * 1024;
   std::chrono::milliseconds rotate_wait{std::chrono::seconds(5)};
+  // A last line without its newline is said once it has not grown for this long (0: never; it
+  // waits for its newline). What its writer adds afterwards is a line of its own.
+  std::chrono::milliseconds partial_timeout{0};
 };
 
 struct Line {
@@ -77,6 +80,8 @@ class Tailer {
   // Reads lines from `f` within the budget; true when the budget ran out.
   bool read_file(File& f, std::vector<Line>& out, ReadBudget& budget);
   void find_rotated(const Checkpoint& c);
+  // Whether f's partial last line of `length` bytes has waited partial_timeout (and notes it).
+  bool partial_due(File& f, std::uint64_t length) const;
   // `original` was truncated (having reached `offset`) or closed: its copies go on from there.
   void release_copies(const File& original, std::uint64_t offset);
   std::string bytes_at_offset(const File& f, std::uint64_t n) const;

@@ -11,6 +11,7 @@
 
 #include "ingestion/log/tailer.hpp"
 #include "tests/unit/ingestion/journal/temp_journal.hpp"
+#include "tests/unit/ingestion/runtime/compliance.hpp"
 
 using namespace chatops::ingestion;
 using namespace chatops::ingestion::log;
@@ -56,6 +57,22 @@ TEST_CASE("whole lines are read; a last line without its newline waits for it", 
   CHECK(read_all(t) == Texts{"three"});
   CHECK(read_all(t).empty());
   CHECK(t.checkpoints().at(0).offset == 15);
+}
+
+TEST_CASE("partial_timeout: a last line without its newline is said once it has not grown for that long",
+          "[log][tailer]") {
+  testing::TempDir dir;
+  const auto path = dir.file("app.log");
+  append_text(path, "whole\nhalf");
+  auto o = tail_options(path);
+  o.partial_timeout = 50ms;
+  Tailer t(o, std::nullopt);
+  CHECK(read_all(t) == Texts{"whole"});
+  append_text(path, " a line");  // it grew: the wait starts again
+  CHECK(read_all(t).empty());
+  REQUIRE(chatops::test::compliance::eventually([&] { return read_all(t) == Texts{"half a line"}; }, 5s));
+  append_text(path, " and the rest\n");
+  CHECK(read_all(t) == Texts{" and the rest"});
 }
 
 TEST_CASE("a first run starts at the end or the beginning; files that appear later from their start",
