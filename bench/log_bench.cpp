@@ -30,6 +30,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/config/node.hpp"
+#include "bench/instant_store.hpp"
 #include "ingestion/journal/journal.hpp"
 #include "ingestion/log/checkpoint.hpp"
 #include "ingestion/log/line_filter.hpp"
@@ -150,34 +151,6 @@ config::Node log_config(const std::string& yaml) {
   return validated->node;
 }
 
-// A store that takes every batch at once and keeps only the cursor: the source's own cost.
-class InstantLogStore final : public ingestion::SourceStore {
- public:
-  void submit(ingestion::EventBatch batch, ingestion::Completion done) override {
-    {
-      std::lock_guard lock(mutex_);
-      if (batch.cursor) cursor_ = batch.cursor;
-    }
-    const auto n = batch.events.size();
-    done({std::vector(n, ingestion::Submission::Accepted), std::vector<std::int64_t>(n), ""});
-  }
-  Result<std::optional<std::string>> cursor(std::string_view) override {
-    std::lock_guard lock(mutex_);
-    return cursor_;
-  }
-  Result<void> put_state(std::string_view, std::string_view, std::string_view,
-                         std::optional<std::chrono::system_clock::time_point>) override {
-    return {};
-  }
-  Result<std::optional<std::string>> get_state(std::string_view, std::string_view) override { return std::nullopt; }
-  Result<std::vector<std::pair<std::string, std::string>>> list_state(std::string_view) override { return {}; }
-  Result<void> delete_state(std::string_view, std::string_view) override { return {}; }
-
- private:
-  std::mutex mutex_;
-  std::optional<std::string> cursor_;
-};
-
 long rss_kib() {
   std::ifstream status("/proc/self/status");
   for (std::string line; std::getline(status, line);)
@@ -269,7 +242,7 @@ int main(int argc, char** argv) {
     auto begun = Clock::now();
     if (tail_only(file) != o.lines) throw std::runtime_error("the tailer did not read every line");
     tail.push_back(seconds_since(begun));
-    InstantLogStore store;
+    bench::InstantStore store;
     const auto run = source_into(store, file);
     source.push_back(run.seconds);
     peak_rss = std::max(peak_rss, run.peak_rss_kib);

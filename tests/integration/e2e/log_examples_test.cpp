@@ -3,8 +3,6 @@
 // and the channel shows the lines the page says it shows.
 #include <catch2/catch.hpp>
 
-#include <SQLiteCpp/SQLiteCpp.h>
-
 #include <fstream>
 #include <thread>
 
@@ -17,18 +15,6 @@ using namespace chatops::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-// The source has started (its checkpoint is in the journal): what is written now is said.
-bool log_source_started(const TempDir& dir, const std::string& source) {
-  try {
-    SQLite::Database journal((dir / "chatops.db").string(), SQLite::OPEN_READONLY);
-    SQLite::Statement q(journal, "SELECT 1 FROM cursors WHERE source = ?");
-    q.bind(1, source);
-    return q.executeStep();
-  } catch (const SQLite::Exception&) {
-    return false;
-  }
-}
 
 void run_log_example(const std::string& heading, const std::string& path_in_page, const std::string& source,
                      const std::string& channel) {
@@ -47,7 +33,7 @@ void run_log_example(const std::string& heading, const std::string& path_in_page
   watcher.join(channel);
   BotProcess bot(dir, examples::bot_yaml(config, ircd.port(), channel));
   REQUIRE(watcher.wait_for_join("opsbot", channel, 15s));
-  REQUIRE(compliance::eventually([&] { return log_source_started(dir, source); }, 20s));
+  REQUIRE(compliance::eventually([&] { return examples::has_cursor(dir, source); }, 20s));
   std::ofstream(file, std::ios::app) << written[0];
   const auto expected = examples::lines(text[0]);
   REQUIRE(compliance::eventually([&] { return examples::said(watcher, channel).size() >= expected.size(); }, 20s));

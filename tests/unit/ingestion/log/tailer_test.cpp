@@ -128,16 +128,25 @@ TEST_CASE("a rotated file stays open for rotate_wait after its last change", "[l
   CHECK(t.files() == 2);
 }
 
-TEST_CASE("copytruncate, the copy matched too: nothing lost, nothing twice", "[log][tailer]") {
+// app.log with 20 lines (more than a fingerprint), all read by a tailer of app.log*.
+struct FirstGeneration {
   testing::TempDir dir;
-  const auto path = dir.file("app.log");
-  std::string first;
-  for (int i = 1; i <= 20; ++i) first += "line " + std::to_string(i) + " of the first generation\n";
-  append_text(path, first);
-  Tailer t(tail_options(dir.file("app.log*")), std::nullopt);
-  CHECK(read_all(t).size() == 20);
+  std::string path = dir.file("app.log");
+  Tailer t{tail_options(dir.file("app.log*")), std::nullopt};
+  FirstGeneration() {
+    std::string first;
+    for (int i = 1; i <= 20; ++i) first += "line " + std::to_string(i) + " of the first generation\n";
+    append_text(path, first);
+    CHECK(read_all(t).size() == 20);
+  }
+  void copy() { std::filesystem::copy_file(path, dir.file("app.log.1")); }
+};
+
+TEST_CASE("copytruncate, the copy matched too: nothing lost, nothing twice", "[log][tailer]") {
+  FirstGeneration g;
+  auto& [dir, path, t] = g;
   append_text(path, "21 unread before the copy\n");
-  std::filesystem::copy_file(path, dir.file("app.log.1"));
+  g.copy();
   std::filesystem::resize_file(path, 0);
   append_text(path, "after truncation\n");
   CHECK(read_all(t) == Texts{"21 unread before the copy", "after truncation"});
@@ -147,15 +156,10 @@ TEST_CASE("copytruncate, the copy matched too: nothing lost, nothing twice", "[l
 
 TEST_CASE("copytruncate seen between the copy and the truncation: what both hold is read once",
           "[log][tailer]") {
-  testing::TempDir dir;
-  const auto path = dir.file("app.log");
-  std::string first;
-  for (int i = 1; i <= 20; ++i) first += "line " + std::to_string(i) + " of the first generation\n";
-  append_text(path, first);
-  Tailer t(tail_options(dir.file("app.log*")), std::nullopt);
-  CHECK(read_all(t).size() == 20);
+  FirstGeneration g;
+  auto& [dir, path, t] = g;
   append_text(path, "21 before the copy\n");
-  std::filesystem::copy_file(path, dir.file("app.log.1"));
+  g.copy();
   CHECK(read_all(t) == Texts{"21 before the copy"});  // from the original, not from the copy as well
   append_text(path, "22 between the copy and the truncation\n");
   CHECK(read_all(t) == Texts{"22 between the copy and the truncation"});
