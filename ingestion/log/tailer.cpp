@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -22,6 +24,8 @@ using Clock = std::chrono::steady_clock;
 
 // How many truncations back a copy is still recognised (a copy seen late, under load).
 constexpr std::size_t kGenerations = 4;
+// How many closed files are remembered, so that a rotated one renamed again is not read again.
+constexpr std::size_t kClosedRemembered = 256;
 
 // How much of a directory is searched for a file rotated while the source was stopped.
 constexpr int kMaxRotatedSearch = 10000;
@@ -45,6 +49,14 @@ std::string first_bytes(int fd, std::size_t n) {
   const auto got = ::pread(fd, buf.data(), n, 0);
   buf.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
   return buf;
+}
+
+// Whether the file at `path` starts with the bytes `fp` was taken of (not a reused inode).
+bool starts_like(const std::string& path, const Fingerprint& fp) {
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes(fp.length, '\0');
+  in.read(bytes.data(), fp.length);
+  return in.gcount() == static_cast<std::streamsize>(fp.length) && fingerprint_of(bytes) == fp;
 }
 
 std::uint64_t size_of(int fd) {
@@ -151,10 +163,11 @@ std::unique_ptr<Tailer::File> Tailer::open_file(const std::string& path, std::ui
 
 void Tailer::scan() {
   const auto now = Clock::now();
-  struct Found {
-    std::string path;
-    struct stat st;
-  };
+  // File times come from the kernel's coarse clock: read the same one, or a file changed right
+  // after this scan could look older than it.
+  timespec coarse{};
+  ::clock_gettime(CLOCK_REALTIME_COARSE, &coarse);
+  const std::int64_t scanned = coarse.tv_sec * 1'000'000'000LL + coarse.tv_nsec;
   std::vector<Found> found;
   std::set<std::pair<std::uint64_t, std::uint64_t>> ids;
   for (const auto& pattern : o_.patterns)
@@ -169,6 +182,8 @@ void Tailer::scan() {
     return nullptr;
   };
   for (auto& f : files_) f->named = ids.contains({f->device, f->inode});
+  if (last_scan_) add_rotated_siblings(found, ids, *last_scan_);
+  last_scan_ = scanned;
   // Files already followed, under their name or a new one the patterns match.
   std::vector<File*> known;
   std::vector<const Found*> fresh;
@@ -222,6 +237,7 @@ void Tailer::scan() {
         f->offset = size;
       }
     }
+    f->named = !fd->rotated_name;
     files_.insert(files_.begin() + static_cast<std::ptrdiff_t>(insert_at), std::move(f));
   }
   // Saved files the patterns no longer name: rotated while the source was stopped.
@@ -274,6 +290,49 @@ void Tailer::release_copies(const File& original, std::uint64_t offset) {
     }
 }
 
+void Tailer::add_rotated_siblings(std::vector<Found>& found, std::set<std::pair<std::uint64_t, std::uint64_t>>& ids,
+                                  std::int64_t since_ns) {
+  std::set<std::pair<std::filesystem::path, std::string>> names;  // directory, file name
+  for (const auto& fd : found) {
+    const std::filesystem::path p(fd.path);
+    names.insert({p.parent_path(), p.filename().string()});
+  }
+  std::set<std::filesystem::path> listed;
+  std::vector<Found> rotated;
+  for (const auto& [dir, ignored] : names) {
+    if (!listed.insert(dir).second) continue;
+    std::error_code ec;
+    int looked = 0;
+    for (std::filesystem::directory_iterator it(dir.empty() ? "." : dir, ec), end;
+         !ec && it != end && looked < kMaxRotatedSearch; it.increment(ec), ++looked) {
+      const auto name = it->path().filename().string();
+      // logrotate's names: app.log.1 (a number), app.log-20261130 (dateext: digits and dashes).
+      const bool sibling = std::ranges::any_of(names, [&](const auto& n) {
+        if (n.first != dir || name.size() < n.second.size() + 2 || !name.starts_with(n.second)) return false;
+        const std::string_view suffix = std::string_view(name).substr(n.second.size());
+        return (suffix[0] == '.' || suffix[0] == '-') && std::isdigit(static_cast<unsigned char>(suffix[1])) &&
+               std::ranges::all_of(suffix.substr(1), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '-'; });
+      });
+      const auto path = it->path().string();
+      struct stat st {};
+      if (!sibling || compressed(path) || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
+          st.st_ctim.tv_sec * 1'000'000'000LL + st.st_ctim.tv_nsec < since_ns || ids.contains({st.st_dev, st.st_ino}))
+        continue;
+      const bool seen = std::ranges::any_of(files_, [&](const auto& f) {
+        return f->device == st.st_dev && f->inode == st.st_ino;
+      });
+      const bool closed = std::ranges::any_of(closed_, [&](const auto& c) {
+        return c.first == std::pair<std::uint64_t, std::uint64_t>{st.st_dev, st.st_ino} && starts_like(path, c.second);
+      });
+      if (seen || closed) continue;  // followed already, or read to its end and closed
+      ids.insert({st.st_dev, st.st_ino});
+      rotated.push_back({path, st, true});
+    }
+  }
+  // Before the files the patterns name: they are older.
+  found.insert(found.begin(), std::make_move_iterator(rotated.begin()), std::make_move_iterator(rotated.end()));
+}
+
 void Tailer::find_rotated(const Checkpoint& c) {
   std::error_code ec;
   const auto dir = std::filesystem::path(c.path).parent_path();
@@ -306,7 +365,11 @@ bool Tailer::read(std::vector<Line>& out, ReadBudget budget) {
       break;
     }
   for (auto& f : files_)
-    if (f->closed) release_copies(*f, f->offset);
+    if (f->closed) {
+      release_copies(*f, f->offset);
+      closed_.emplace_front(std::pair{f->device, f->inode}, f->fp);
+      if (closed_.size() > kClosedRemembered) closed_.pop_back();
+    }
   std::erase_if(files_, [](const auto& f) { return f->closed; });
   return more;
 }

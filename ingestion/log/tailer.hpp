@@ -14,7 +14,10 @@
 //     for partial_timeout (a rotated file's last line is said when the file is closed);
 //   - compressed rotations (.gz, .xz, .bz2, .zst, .lz4, .zip) are never read.
 // Not thread-safe: the source's thread owns it.
+#include <sys/stat.h>
+
 #include <chrono>
+#include <deque>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -80,6 +83,16 @@ class Tailer {
   // Reads lines from `f` within the budget; true when the budget ran out.
   bool read_file(File& f, std::vector<Line>& out, ReadBudget& budget);
   void find_rotated(const Checkpoint& c);
+  struct Found {
+    std::string path;
+    struct ::stat st;
+    bool rotated_name = false;  // not matched by the patterns: a matched file's rotated name
+  };
+  // Files renamed (or copied) since the last scan from a name the patterns matched to a rotated
+  // name beside it (app.log.1, app.log-20261130): found even if the patterns do not match them,
+  // so that a file rotated away before a scan ever saw it is still read.
+  void add_rotated_siblings(std::vector<Found>& found, std::set<std::pair<std::uint64_t, std::uint64_t>>& ids,
+                            std::int64_t since_ns);
   // Whether f's partial last line of `length` bytes has waited partial_timeout (and notes it).
   bool partial_due(File& f, std::uint64_t length) const;
   // `original` was truncated (having reached `offset`) or closed: its copies go on from there.
@@ -89,6 +102,8 @@ class Tailer {
   TailOptions o_;
   std::vector<std::unique_ptr<File>> files_;  // in the order found: older files are read first
   std::set<std::string> unreadable_;          // warned about once
+  std::optional<std::int64_t> last_scan_;  // CLOCK_REALTIME_COARSE, ns
+  std::deque<std::pair<std::pair<std::uint64_t, std::uint64_t>, Fingerprint>> closed_;  // newest first
   std::string buffer_;                        // one read window: max_line_bytes + 1, at least 64 KiB
   std::vector<Checkpoint> restoring_;         // saved ones not yet matched to a file (first scan)
   bool first_scan_ = true;

@@ -286,3 +286,50 @@ TEST_CASE("the budget bounds one read; the rest comes with the next", "[log][tai
   REQUIRE(lines.size() == 2500);
   CHECK(lines.back().text == "2499");
 }
+
+TEST_CASE("a file rotated away before a scan saw it is read from its rotated name beside the path",
+          "[log][tailer]") {
+  testing::TempDir dir;
+  const auto path = dir.file("app.log");
+  append_text(path, "1\n");
+  Tailer t(tail_options(path), std::nullopt);
+  CHECK(read_all(t) == Texts{"1"});
+  std::filesystem::rename(path, dir.file("app.log.1"));
+  append_text(path, "2 never seen under app.log\n");
+  std::filesystem::rename(path, dir.file("app.log.2"));
+  append_text(path, "3\n");
+  CHECK(read_all(t) == Texts{"2 never seen under app.log", "3"});
+  CHECK(read_all(t).empty());
+  std::filesystem::rename(dir.file("app.log.2"), dir.file("app.log.3"));  // rotated again, already read
+  std::filesystem::rename(dir.file("app.log.1"), dir.file("app.log.2"));
+  CHECK(read_all(t).empty());
+}
+
+TEST_CASE("copytruncate with only the original matched: the copy beside it still gives the unread rest",
+          "[log][tailer]") {
+  testing::TempDir dir;
+  const auto path = dir.file("app.log");
+  std::string first;
+  for (int i = 1; i <= 20; ++i) first += "line " + std::to_string(i) + " of the first generation\n";
+  append_text(path, first);
+  Tailer t(tail_options(path), std::nullopt);
+  CHECK(read_all(t).size() == 20);
+  append_text(path, "21 unread before the copy\n");
+  std::filesystem::copy_file(path, dir.file("app.log.1"));
+  std::filesystem::resize_file(path, 0);
+  append_text(path, "after truncation\n");
+  CHECK(read_all(t) == Texts{"21 unread before the copy", "after truncation"});
+  CHECK(read_all(t).empty());
+}
+
+TEST_CASE("only logrotate's names beside a file are taken as its rotations", "[log][tailer]") {
+  testing::TempDir dir;
+  const auto path = dir.file("app.log");
+  append_text(path, "1\n");
+  Tailer t(tail_options(path), std::nullopt);
+  CHECK(read_all(t) == Texts{"1"});
+  append_text(dir.file("app.log.lock"), "not a log\n");
+  append_text(dir.file("app.log-debug"), "another log\n");
+  append_text(dir.file("app.log-20261130"), "rotated by date\n");
+  CHECK(read_all(t) == Texts{"rotated by date"});
+}
