@@ -104,7 +104,7 @@ TEST_CASE("plain lines become events log/<source>/line with the line and the fil
   CHECK(f.journal->cursor("s").value().has_value());
 }
 
-TEST_CASE("syslog lines give their fields and severity; a malformed one is an event saying why", "[log][syslog]") {
+TEST_CASE("syslog lines give their fields and severity, a malformed one is an event saying why", "[log][syslog]") {
   LogFixture f;
   append_log(f.path,
              "<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8\n"
@@ -163,7 +163,7 @@ TEST_CASE("regex: named groups become fields, a level group the severity", "[log
   CHECK(events[1].fields["error"] == "does not match the pattern");
 }
 
-TEST_CASE("match: names the topic of the lines it finds, the rest is only counted; exclude: drops lines",
+TEST_CASE("match: names the topic of the lines it finds, the rest is only counted, exclude: drops lines",
           "[log][match]") {
   LogFixture f;
   append_log(f.path, "ERROR db down\nINFO fine\nFailed password for root\nERROR healthcheck\n");
@@ -266,7 +266,7 @@ TEST_CASE("copytruncate while lines keep coming, the copies matched too: every l
   check_each_once(numbered(f.events()), total);
 }
 
-TEST_CASE("a deleted file's rest is said; a file created again at its path is read from its start", "[log]") {
+TEST_CASE("a deleted file's rest is said, a file created again at its path is read from its start", "[log]") {
   LogFixture f;
   append_log(f.path, "n=1\n");
   auto r = f.run(", rotate_wait: 0s");
@@ -320,7 +320,7 @@ TEST_CASE("binary garbage lines are said as text, never break the source", "[log
   CHECK(r->runtime.status().state() == SourceState::Running);
 }
 
-TEST_CASE("multiline: a stack trace is one event; the last record is said after the timeout", "[log][multiline]") {
+TEST_CASE("multiline: a stack trace is one event, the last record is said after the timeout", "[log][multiline]") {
   LogFixture f;
   append_log(f.path,
              "2024-05-01 12:00:00 ERROR boom\n"

@@ -108,7 +108,7 @@ TEST_CASE("RFC 3164 lines parse, with and without PRI, host or tag", "[log][sysl
   CHECK(clamd.fields["message"].get<std::string>().ends_with("FOUND "));
 }
 
-TEST_CASE("BSD lines as written to files (no PRI) parse; severity stays info", "[log][syslog]") {
+TEST_CASE("BSD lines as written to files (no PRI) parse, severity stays info", "[log][syslog]") {
   for (const auto& line : syslog_fixture_lines("syslog-rfc3164-no-pri.txt")) {
     INFO(line);
     auto m = parse_syslog(line);

@@ -47,7 +47,7 @@ using Texts = std::vector<std::string>;
 
 }  // namespace
 
-TEST_CASE("whole lines are read; a last line without its newline waits for it", "[log][tailer]") {
+TEST_CASE("whole lines are read, a last line without its newline waits for it", "[log][tailer]") {
   testing::TempDir dir;
   const auto path = dir.file("app.log");
   append_text(path, "one\ntwo\r\nthr");
@@ -75,7 +75,7 @@ TEST_CASE("partial_timeout: a last line without its newline is said once it has 
   CHECK(read_all(t) == Texts{" and the rest"});
 }
 
-TEST_CASE("a first run starts at the end or the beginning; files that appear later from their start",
+TEST_CASE("a first run starts at the end or the beginning, files that appear later from their start",
           "[log][tailer]") {
   testing::TempDir dir;
   append_text(dir.file("a.log"), "old\n");
@@ -169,7 +169,7 @@ TEST_CASE("copytruncate seen between the copy and the truncation: what both hold
   CHECK(read_all(t).empty());
 }
 
-TEST_CASE("a truncated file is read again from its start; so is one rewritten past the offset", "[log][tailer]") {
+TEST_CASE("a truncated file is read again from its start, so is one rewritten past the offset", "[log][tailer]") {
   testing::TempDir dir;
   const auto path = dir.file("app.log");
   append_text(path, "a fairly long first line\nsecond\n");
@@ -259,7 +259,7 @@ TEST_CASE("a line longer than the maximum is cut there and the rest dropped, als
   CHECK(read_all(t) == Texts{"next"});
 }
 
-TEST_CASE("binary garbage and NULs are lines like any other; compressed rotations are never read",
+TEST_CASE("binary garbage and NULs are lines like any other, compressed rotations are never read",
           "[log][tailer][hostile]") {
   testing::TempDir dir;
   append_text(dir.file("app.log"), std::string("\0\xff\xfe\x01garbage\n\x1b[31mred\n", 21));
@@ -271,7 +271,7 @@ TEST_CASE("binary garbage and NULs are lines like any other; compressed rotation
   CHECK(t.files() == 1);
 }
 
-TEST_CASE("the budget bounds one read; the rest comes with the next", "[log][tailer]") {
+TEST_CASE("the budget bounds one read, the rest comes with the next", "[log][tailer]") {
   testing::TempDir dir;
   std::string text;
   for (int i = 0; i < 2500; ++i) text += std::to_string(i) + "\n";
