@@ -60,6 +60,9 @@ Result<LineFilter> LineFilter::from_config(const config::Node& v) {
 std::optional<std::string_view> LineFilter::topic_of(std::string_view line) const {
   if (exclude_ && exclude_->Match(line, nullptr)) return std::nullopt;
   if (!match_) return "line";
+  // Most lines match nothing: asking whether any pattern matches lets the DFA stop early; which
+  // ones match is asked only of the lines that do.
+  if (!match_->Match(line, nullptr)) return std::nullopt;
   std::vector<int> found;
   if (!match_->Match(line, &found)) return std::nullopt;
   return names_[static_cast<std::size_t>(*std::ranges::min_element(found))];
