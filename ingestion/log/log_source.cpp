@@ -120,22 +120,23 @@ SourceResult<Received> LogSource::receive(Clock::time_point deadline) {
     lines = std::move(records);
   }
   auto& status = runtime().status();
+  // Counted per batch: a labelled counter's lookup per line would cost more than the line.
+  std::uint64_t cut = 0, filtered = 0, said = 0, malformed = 0;
+  r.events.reserve(lines.size());
   for (const auto& line : lines) {
     const auto name = filter_.topic_of(line.text);
-    if (line.cut) lines_.inc({"cut"});
+    cut += line.cut;
     if (!name) {
-      lines_.inc({"filtered"});
-      ++status.consumed;
-      ++status.skipped;
+      ++filtered;
       continue;
     }
     auto e = parser_.event(line, topic_prefix_ + std::string(*name));
     if (e) {
-      lines_.inc({"said"});
+      ++said;
       r.events.push_back(std::move(*e));
       continue;
     }
-    lines_.inc({"malformed"});
+    ++malformed;
     const auto why = line.path + " at byte " + std::to_string(line.offset) + ": " + e.error();
     if (!o_.malformed_events) {
       ++status.consumed;
@@ -150,6 +151,10 @@ SourceResult<Received> LogSource::receive(Clock::time_point deadline) {
     bad.default_template = "[{{_event.source}}] malformed line in {{file}} at byte {{offset}}: {{error}}";
     r.events.push_back(std::move(bad));
   }
+  status.consumed += filtered;
+  status.skipped += filtered;
+  for (const auto& [outcome, n] : {std::pair{"cut", cut}, {"filtered", filtered}, {"said", said}, {"malformed", malformed}})
+    if (n > 0) lines_.inc({outcome}, static_cast<double>(n));
   auto cursor = encode_checkpoints(checkpoints);
   if (cursor != committed_) r.cursor = std::move(cursor);
   return r;
