@@ -60,10 +60,10 @@ TEST_CASE("kill -9 while tailing a file rotated by rename: every line is journal
 
   std::atomic<bool> writing{true};
   std::atomic<long> written{0};
-  std::thread writer([&] {
+  std::jthread writer([&](std::stop_token stop) {
     std::ofstream out(log_path, std::ios::app);
     int rotation = 0;
-    for (auto next_rotation = std::chrono::steady_clock::now() + 300ms; writing;) {
+    for (auto next_rotation = std::chrono::steady_clock::now() + 300ms; writing && !stop.stop_requested();) {
       for (int i = 0; i < 20; ++i) out << "n=" << ++written << "\n";
       out.flush();
       if (std::chrono::steady_clock::now() >= next_rotation) {

@@ -76,11 +76,11 @@ void follow_while_rotating(LogrotateRun& run, const std::string& paths, bool pau
 
   std::mutex between_lines;
   std::atomic<long> written{0};
-  std::thread writer([&] {
+  std::jthread writer([&](std::stop_token stop) {
     auto out = std::make_unique<std::ofstream>(run.log, std::ios::app);
     struct stat opened {};
     ::stat(run.log.c_str(), &opened);
-    while (written < kLogrotateLines) {
+    while (written < kLogrotateLines && !stop.stop_requested()) {
       {
         std::lock_guard lock(between_lines);
         for (int i = 0; i < 25 && written < kLogrotateLines; ++i) *out << "n=" << ++written << "\n";

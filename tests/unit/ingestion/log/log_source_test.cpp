@@ -212,9 +212,9 @@ TEST_CASE("rotation by rename while lines keep coming: every line exactly once, 
   auto r = f.run(", rotate_wait: 1s");
   std::atomic<long> written{0};
   std::atomic<bool> writing{true};
-  std::thread writer([&] {
+  std::jthread writer([&](std::stop_token stop) {
     std::ofstream out(f.path, std::ios::app);
-    while (writing) {
+    while (writing && !stop.stop_requested()) {
       if (!std::filesystem::exists(f.path)) out = std::ofstream(f.path, std::ios::app);  // reopen after rotation
       for (int i = 0; i < 50; ++i) out << "n=" << ++written << "\n";
       out.flush();
@@ -241,8 +241,8 @@ TEST_CASE("copytruncate while lines keep coming, the copies matched too: every l
   std::mutex writer_lock;  // copytruncate's copy and truncation happen between two lines
   std::atomic<long> written{0};
   std::atomic<bool> writing{true};
-  std::thread writer([&] {
-    while (writing) {
+  std::jthread writer([&](std::stop_token stop) {
+    while (writing && !stop.stop_requested()) {
       {
         std::lock_guard lock(writer_lock);
         std::ofstream out(f.path, std::ios::app);
@@ -301,9 +301,9 @@ TEST_CASE("hostile: a file growing faster than it is read is read in bounded bat
   LogFixture f;
   auto r = f.run(", batch_lines: 100");
   std::atomic<long> written{0};
-  std::thread writer([&] {
+  std::jthread writer([&](std::stop_token stop) {
     std::ofstream out(f.path, std::ios::app);
-    while (written < 50000) out << "n=" << ++written << "\n";
+    while (written < 50000 && !stop.stop_requested()) out << "n=" << ++written << "\n";
   });
   writer.join();
   const long total = written;
