@@ -105,7 +105,7 @@ std::string Dispatcher::report(const ingestion::IngestionEvent& event, const Fai
       const auto line = "[chatops] event " + std::to_string(event.id) + " (" +
                         text::shortened(bindings::inert_text(event.topic), kMaxTopicBytes) +
                         ") could not be said: " + text::shortened(bindings::inert_text(failure.reason), kMaxReasonBytes);
-      for (const auto& target : failure.targets) irc_.say(Send{target, line, false, {}, {}}, [](bool) {});
+      for (const auto& target : failure.targets) irc_.say(Send{target, line, false, {}, {}, {}}, [](bool) {});
     }
   }
   return handler + ": " + failure.reason;
@@ -121,6 +121,11 @@ void Dispatcher::plan_event(const ingestion::IngestionEvent& event) {
       spdlog::error("dispatcher: event {}: {}", event.id, failed.error().message);
     else
       ++stats_.events_failed;
+    return;
+  }
+  if (options_.holds_source && options_.holds_source(event.source)) {
+    starved_.emplace(held_target(event.source), event.id);  // keeps the first id
+    outstanding_.erase(event.id);
     return;
   }
   auto [outputs, failures] = plan_safely(event);

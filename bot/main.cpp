@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", lock.error().message);
     return 1;
   }
-  auto app = chatops::bot::App::create(*config);
+  auto app = chatops::bot::App::create(*config, std::string(chatops::bot::version()));
   if (!app) {
     spdlog::critical("{}", app.error().message);
     return 1;

@@ -18,7 +18,7 @@ using dbtest::state_of;
 
 namespace {
 
-Mariadb& server() {
+Mariadb& mariadb_server() {
   static Mariadb db(MariadbOptions{.tls = true});
   return db;
 }
@@ -40,12 +40,12 @@ std::string source(const Mariadb& db, const std::string& query, const std::strin
 }  // namespace
 
 TEST_CASE("db sources on MariaDB pass the compliance harness", "[db][mariadb][compliance]") {
-  auto alerts = alerts_on(server());
-  dbtest::run_compliance(alerts, connection(server()));
+  auto alerts = alerts_on(mariadb_server());
+  dbtest::run_compliance(alerts, connection(mariadb_server()));
 }
 
 TEST_CASE("db sources on MariaDB", "[db][mariadb]") {
-  auto& db = server();
+  auto& db = mariadb_server();
   dbtest::Fixture f;
 
   SECTION("columns become typed fields: integers, floats, text, timestamps in ISO 8601, NULL") {

@@ -20,7 +20,7 @@ using dbtest::state_of;
 
 namespace {
 
-Postgresql& server() {
+Postgresql& postgresql_server() {
   static Postgresql pg;
   return pg;
 }
@@ -41,13 +41,13 @@ std::string source(const Postgresql& pg, const std::string& query, const std::st
 }  // namespace
 
 TEST_CASE("db sources on PostgreSQL pass the compliance harness", "[db][postgresql][compliance]") {
-  auto alerts = alerts_on(server());
-  dbtest::run_compliance(alerts, connection(server()));
+  auto alerts = alerts_on(postgresql_server());
+  dbtest::run_compliance(alerts, connection(postgresql_server()));
 }
 
 TEST_CASE("PostgreSQL columns become typed fields: integers, floats, text, timestamps in ISO 8601, JSON, NULL",
           "[db][postgresql]") {
-  auto& pg = server();
+  auto& pg = postgresql_server();
   pg.execute(
       "CREATE TABLE samples (id int PRIMARY KEY, small smallint, big bigint, f float8, n numeric(10,4), t text, "
       "ok boolean, at timestamptz, naive timestamp, day date, doc jsonb, missing text);"
@@ -74,7 +74,7 @@ TEST_CASE("PostgreSQL columns become typed fields: integers, floats, text, times
 }
 
 TEST_CASE("a timestamp tracking column: the mark is bound back as PostgreSQL wrote it", "[db][postgresql]") {
-  auto& pg = server();
+  auto& pg = postgresql_server();
   pg.execute("CREATE TABLE events (at timestamptz, what text)");
   for (int i = 0; i < 6; ++i)
     pg.execute("INSERT INTO events VALUES ('2024-05-01 12:00:00.5+00'::timestamptz + interval '" + std::to_string(i / 2) +
@@ -91,11 +91,11 @@ TEST_CASE("a timestamp tracking column: the mark is bound back as PostgreSQL wro
 }
 
 TEST_CASE("10,000 rows with max_rows 500 are read page after page, each said once", "[db][postgresql]") {
-  auto alerts = alerts_on(server());
+  auto alerts = alerts_on(postgresql_server());
   alerts.insert(10000);
   dbtest::Fixture f;
   // One run (the interval is an hour): the pages follow each other at once.
-  auto r = f.run("{name: s, kind: db, " + connection(server()) + ", query: \"" + alerts.query() +
+  auto r = f.run("{name: s, kind: db, " + connection(postgresql_server()) + ", query: \"" + alerts.query() +
                  "\", tracking_column: id, start: beginning, max_rows: 500, interval: 1h}");
   REQUIRE(eventually([&] { return journaled(*f.journal).size() == 10000; }, 60s));
   std::set<std::int64_t> ids;
@@ -105,7 +105,7 @@ TEST_CASE("10,000 rows with max_rows 500 are read page after page, each said onc
 }
 
 TEST_CASE("the session is read-only: a query that writes fails, as a configuration error", "[db][postgresql][readonly]") {
-  auto& pg = server();
+  auto& pg = postgresql_server();
   auto alerts = alerts_on(pg);
   alerts.insert(1);
   pg.execute("CREATE TABLE scribbles (v int)");
@@ -121,7 +121,7 @@ TEST_CASE("the session is read-only: a query that writes fails, as a configurati
 
 TEST_CASE("PostgreSQL restarted: the source reconnects with backoff, nothing lost or said twice",
           "[db][postgresql][reconnect]") {
-  auto& pg = server();
+  auto& pg = postgresql_server();
   auto alerts = alerts_on(pg);
   dbtest::Fixture f;
   dbtest::reconnects_after_restart(f, alerts, source(pg, alerts.query(), ", start: beginning"), [&] { pg.stop(); },
@@ -139,7 +139,7 @@ TEST_CASE("a server that is not there is a transient error, retried", "[db][post
 }
 
 TEST_CASE("PostgreSQL configuration errors end the source with a clear message, not retried", "[db][postgresql]") {
-  auto& pg = server();
+  auto& pg = postgresql_server();
   auto alerts = alerts_on(pg);
   dbtest::Fixture f;
   SECTION("a wrong password, never shown") {
@@ -170,7 +170,7 @@ TEST_CASE("PostgreSQL configuration errors end the source with a clear message, 
 }
 
 TEST_CASE("stop() returns within a second during a PostgreSQL query; a slow query times out", "[db][postgresql]") {
-  auto& pg = server();
+  auto& pg = postgresql_server();
   dbtest::Fixture f;
   const std::string slow = "SELECT id FROM (SELECT 1 AS id, pg_sleep(30)) s WHERE id > :last LIMIT :limit";
   SECTION("stop") {
