@@ -36,8 +36,8 @@ struct Send {
   std::string text;
   bool notice = false;
   std::chrono::system_clock::time_point received{};  // of a line said in full; none for a digest
-  std::vector<DeliveryKey> sent;      // marked sent when delivered
-  std::vector<DeliveryKey> digested;  // marked digested when delivered
+  std::vector<DeliveryKey> sent{};      // marked sent when delivered
+  std::vector<DeliveryKey> digested{};  // marked digested when delivered
   std::size_t lines() const;
 };
 

@@ -105,7 +105,7 @@ std::string Dispatcher::report(const ingestion::IngestionEvent& event, const Fai
       const auto line = "[chatops] event " + std::to_string(event.id) + " (" +
                         text::shortened(bindings::inert_text(event.topic), kMaxTopicBytes) +
                         ") could not be said: " + text::shortened(bindings::inert_text(failure.reason), kMaxReasonBytes);
-      for (const auto& target : failure.targets) irc_.say(Send{target, line, false, {}, {}, {}}, [](bool) {});
+      for (const auto& target : failure.targets) irc_.say(Send{.target = target, .text = line}, [](bool) {});
     }
   }
   return handler + ": " + failure.reason;

@@ -1,4 +1,5 @@
 // chatops-bot: command line and start-up. Everything else lives in App.
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 
@@ -62,6 +63,9 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", lock.error().message);
     return 1;
   }
+  // OpenSSL writes to its sockets with write(2), as cpp-httplib's client and libpq do: a peer that
+  // hung up must give those calls EPIPE, not end the process.
+  std::signal(SIGPIPE, SIG_IGN);
   auto app = chatops::bot::App::create(*config, std::string(chatops::bot::version()));
   if (!app) {
     spdlog::critical("{}", app.error().message);

@@ -41,7 +41,7 @@ Plan Planner::plan(bindings::BindTable& binds, const ingestion::IngestionEvent& 
 void Planner::say(const bindings::Utterance& u) {
   auto text = capped_text(u.text, irc_.line_width(u.target, u.notice), u.max_lines, u.delivery.event_id);
   if (!plan_) {  // IRC- or clock-triggered: nothing to journal
-    irc_.say(Send{u.target, std::move(text), u.notice, {}, {}, {}}, [](bool) {});
+    irc_.say(Send{.target = u.target, .text = std::move(text), .notice = u.notice}, [](bool) {});
     return;
   }
   Output o;

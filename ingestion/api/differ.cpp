@@ -1,6 +1,7 @@
 #include "ingestion/api/differ.hpp"
 
 #include <algorithm>
+#include <tuple>
 #include <charconv>
 
 #include <xxhash.h>
@@ -203,7 +204,10 @@ std::vector<StateChange> Differ::state_changes() {
     for (const auto& [key, item] : seen_.items)
       if (item.mark != poll_) absent.emplace_back(item.first_seen, &key);
     const auto count = std::min(total - options_.remember, absent.size());
-    std::ranges::partial_sort(absent, absent.begin() + static_cast<std::ptrdiff_t>(count));
+    // Oldest first; items first seen in the same second by key, so that the choice is the same
+    // on every run (comparing the pointers would depend on the hash table's layout).
+    std::ranges::partial_sort(absent, absent.begin() + static_cast<std::ptrdiff_t>(count),
+                              [](const auto& a, const auto& b) { return std::tie(a.first, *a.second) < std::tie(b.first, *b.second); });
     for (std::size_t i = 0; i < count; ++i) {
       forgotten_.push_back(*absent[i].second);
       changes.push_back({std::string(kItemPrefix) + *absent[i].second, std::nullopt});

@@ -55,6 +55,9 @@ class RawServer {
     while (!stopping_) {
       const int s = ::accept(fd_, nullptr, nullptr);
       if (s < 0) return;
+      // A send blocked on a client that stopped reading returns now and then, to see `stopping`.
+      const timeval send_timeout{0, 100'000};
+      setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
       connections_.emplace_back([this, s] {
         behave_(s, stopping_);
         ::close(s);

@@ -146,7 +146,7 @@ TEST_CASE("differ: document mode says the value at items when it changes", "[api
   CHECK(keys(whole.poll(options, {"[1, 2, 3]\n"})) == std::vector<std::string>{"document:changed"});
 }
 
-TEST_CASE("differ: beyond `remember`, the oldest items no longer listed are forgotten", "[api][differ]") {
+TEST_CASE("differ: beyond `remember`, the oldest items no longer listed are forgotten (ties by key)", "[api][differ]") {
   Poller p;
   auto options = by_id();
   options.remember = 3;

@@ -16,7 +16,7 @@ Result<ValidatedSource> validate(const std::string& entry) {
   return validate_source((*raw)["sources"].items().at(0), kinds);
 }
 
-std::string db_config_error_of(const std::string& entry) {
+std::string db_config_error(const std::string& entry) {
   auto v = validate(entry);
   REQUIRE_FALSE(v);
   return v.error().message;
@@ -44,33 +44,33 @@ TEST_CASE("a db source's defaults", "[db][config]") {
 }
 
 TEST_CASE("a query without its placeholders is refused at its line and column", "[db][config]") {
-  const auto e = db_config_error_of("{name: s, kind: db, engine: sqlite, path: a.db, tracking_column: id, "
+  const auto e = db_config_error("{name: s, kind: db, engine: sqlite, path: a.db, tracking_column: id, "
                           "query: \"SELECT id FROM t WHERE id > 5\"}");
   CHECK_THAT(e, Catch::StartsWith("config.yml:2:") && Catch::Contains("sources[0].query") && Catch::Contains(":last"));
 }
 
 TEST_CASE("each engine takes its own keys only", "[db][config]") {
-  CHECK_THAT(db_config_error_of("{name: s, kind: db, engine: sqlite, path: a.db, host: db.example, " + kQuery + "}"),
+  CHECK_THAT(db_config_error("{name: s, kind: db, engine: sqlite, path: a.db, host: db.example, " + kQuery + "}"),
              Catch::Contains("host"));
-  CHECK_THAT(db_config_error_of("{name: s, kind: db, engine: postgresql, user: bot, " + kQuery + "}"),
+  CHECK_THAT(db_config_error("{name: s, kind: db, engine: postgresql, user: bot, " + kQuery + "}"),
              Catch::Contains("database"));
-  CHECK_THAT(db_config_error_of("{name: s, kind: db, engine: sqlite, " + kQuery + "}"), Catch::Contains("path"));
+  CHECK_THAT(db_config_error("{name: s, kind: db, engine: sqlite, " + kQuery + "}"), Catch::Contains("path"));
 }
 
 TEST_CASE("an unknown engine, a missing one, a wrong TLS mode", "[db][config]") {
-  CHECK_THAT(db_config_error_of("{name: s, kind: db, engine: oracle, " + kQuery + "}"),
+  CHECK_THAT(db_config_error("{name: s, kind: db, engine: oracle, " + kQuery + "}"),
              Catch::Contains("unknown engine \"oracle\"") && Catch::Contains("sqlite, postgresql, mariadb"));
-  CHECK_THAT(db_config_error_of("{name: s, kind: db, " + kQuery + "}"), Catch::Contains("missing engine"));
-  CHECK_THAT(db_config_error_of("{name: s, kind: db, engine: mariadb, database: d, user: u, tls: {mode: maybe}, " + kQuery + "}"),
+  CHECK_THAT(db_config_error("{name: s, kind: db, " + kQuery + "}"), Catch::Contains("missing engine"));
+  CHECK_THAT(db_config_error("{name: s, kind: db, engine: mariadb, database: d, user: u, tls: {mode: maybe}, " + kQuery + "}"),
              Catch::Contains("tls.mode"));
-  CHECK_THAT(db_config_error_of("{name: s, kind: db, engine: sqlite, path: a.db, start: yesterday, " + kQuery + "}"),
+  CHECK_THAT(db_config_error("{name: s, kind: db, engine: sqlite, path: a.db, start: yesterday, " + kQuery + "}"),
              Catch::Contains("start"));
-  CHECK_THAT(db_config_error_of("{name: s, kind: db, engine: sqlite, path: a.db, max_rows: 1, " + kQuery + "}"),
+  CHECK_THAT(db_config_error("{name: s, kind: db, engine: sqlite, path: a.db, max_rows: 1, " + kQuery + "}"),
              Catch::Contains("max_rows"));
 }
 
 TEST_CASE("the password is a secret: never in a message", "[db][config]") {
-  const auto e = db_config_error_of("{name: s, kind: db, engine: postgresql, database: d, user: u, password: hunter2, port: x, " +
+  const auto e = db_config_error("{name: s, kind: db, engine: postgresql, database: d, user: u, password: hunter2, port: x, " +
                           kQuery + "}");
   CHECK_THAT(e, Catch::Contains("port"));
   CHECK_THAT(e, !Catch::Contains("hunter2"));
