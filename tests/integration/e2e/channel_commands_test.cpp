@@ -150,3 +150,18 @@ TEST_CASE("control characters in a command's arguments are not echoed back to IR
   CHECK(s.ask(*s.boss, "!pause a\x01" "b\x02" "c") ==
         std::vector<std::string>{"boss: no source named 'abc' (sources: deploys)."});
 }
+
+TEST_CASE("mutes and pauses are kept across a restart", "[e2e][commands]") {
+  CommandStack s;
+  CHECK(s.ask(*s.boss, "!mute #ops 1h").size() == 1);
+  CHECK(s.ask(*s.boss, "!pause deploys").size() == 1);
+  s.bot->stop();
+  s.watcher->clear();
+  s.bot->start();
+  REQUIRE(s.watcher->wait_for_join("opsbot", "#ops", 15s));
+  const auto status = s.ask(*s.watcher, "!status", 3);
+  REQUIRE(status.size() == 3);
+  CHECK(std::regex_match(status[1], std::regex(R"(journal: 0 events waiting; muted: #ops \(59m \d+s left\)|journal: 0 events waiting; muted: #ops \(1h left\))")));
+  CHECK(status[2] == "deploys (webhook): paused, 0 accepted, 0 duplicates, 0 refused");
+  CHECK(s.post_deploy("api").status == 503);
+}
