@@ -1,11 +1,13 @@
 #include "bot/commands/builtins.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <ctime>
 
 #include <fmt/format.h>
 
 #include "bindings/config_binds.hpp"
+#include "bindings/field_filter.hpp"
 #include "bindings/template.hpp"
 #include "core/text/utf8.hpp"
 
@@ -163,21 +165,35 @@ std::optional<std::size_t> parse_count(const std::string& text) {
 }
 
 Reply history(BotControl& control, const CommandRequest& r) {
-  // history [source|topic-mask] [n]
+  // history [source|topic] [n] [field=value …]
   std::size_t count = kDefaultHistory;
   std::string what;
+  std::vector<bindings::FieldFilter> filters;
   for (const auto& arg : r.args) {
-    if (auto n = parse_count(arg)) count = *n;
-    else if (what.empty()) what = arg;
-    else return to_user(r, "usage: history [source|topic] [n]");
+    if (const auto equals = arg.find('='); equals != std::string::npos && equals > 0) {
+      auto filter = bindings::FieldFilter::parse(arg.substr(0, equals), {arg.substr(equals + 1)});
+      if (!filter) return to_user(r, "invalid filter " + echo(arg) + ": " + text::shortened(filter.error().message, kMaxErrorBytes));
+      filters.push_back(std::move(*filter));
+    } else if (auto n = parse_count(arg)) {
+      count = *n;
+    } else if (what.empty()) {
+      what = arg;
+    } else {
+      return to_user(r, "usage: history [source|topic] [n] [field=value …]");
+    }
   }
   const bool by_source = !what.empty() && has_source(control, what);
   const auto mask = what.empty() || by_source ? std::string("*") : what;
-  auto events = control.history(by_source ? kHistoryScan : count, mask);
+  // Filtered by source or field, more events are looked through for `count` that match.
+  auto events = control.history(by_source || !filters.empty() ? kHistoryScan : count, mask);
   if (!events) return to_user(r, "cannot read the journal: " + text::shortened(events.error().message, kMaxErrorBytes));
   Reply reply;
   for (const auto& event : *events) {
     if (by_source && event.source != what) continue;
+    if (!filters.empty()) {
+      const auto data = bindings::template_data(bindings::BindContext(event), false);
+      if (!std::ranges::all_of(filters, [&data](const bindings::FieldFilter& f) { return f.matches(data); })) continue;
+    }
     reply.lines.push_back(history_line(event));
     if (reply.lines.size() == count) break;
   }
@@ -222,7 +238,8 @@ Result<void> add_builtin_commands(CommandTable& table, BotControl& control, cons
        [&control](const CommandRequest&) { return sources(control); }},
       {{"binds", {}, flags.read, "", "Every bind: type, flags, mask, hits, where it was declared."},
        [&control](const CommandRequest&) { return binds(control); }},
-      {{"history", {}, flags.read, "[source|topic] [n]", "The last events said (5, at most 20), newest first."},
+      {{"history", {}, flags.read, "[source|topic] [n] [field=value …]",
+        "The last events said (5, at most 20), newest first; field=value keeps those whose field matches."},
        [&control](const CommandRequest& r) { return history(control, r); }},
       {{"pause", {}, flags.control, "<source>",
         "Stop taking events from a source: a poller stops polling, a webhook answers 503 with Retry-After."},

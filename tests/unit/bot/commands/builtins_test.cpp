@@ -172,6 +172,18 @@ TEST_CASE("history asks the journal for the last events, by topic or by source, 
   CHECK(b.control.asked_mask == "github/*");
   CHECK(b.control.asked_limit == 20);
   CHECK(b.ask(kOp, "!history tickets") == std::vector<Said>{{"#ops", "#11 22:13:20 tickets tickets/new", false}});
+  // field=value filters on the event's fields (and _event.*), wildcards allowed
+  ticket.fields = {{"repo", "org/web"}};
+  b.control.events_ = {push, ticket};
+  CHECK(b.ask(kOp, "!history repo=org/a*") ==
+        std::vector<Said>{{"#ops", "#12 22:13:20 github github/push: [org/api] pushed", false}});
+  CHECK(b.control.asked_limit == 500);  // filtered: more are looked through
+  CHECK(b.ask(kOp, "!history 1 _event.source=tickets repo=org/*") ==
+        std::vector<Said>{{"#ops", "#11 22:13:20 tickets tickets/new", false}});
+  CHECK(b.ask(kOp, "!history repo=nothing") ==
+        std::vector<Said>{{"#ops", "op: nothing said in the journal's retention.", false}});
+  CHECK(b.ask(kOp, "!history github tickets") ==
+        std::vector<Said>{{"#ops", "op: usage: history [source|topic] [n] [field=value …]", false}});
   b.control.events_.clear();
   CHECK(b.ask(kOp, "!history") == std::vector<Said>{{"#ops", "op: nothing said in the journal's retention.", false}});
 }
