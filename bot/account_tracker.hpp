@@ -1,8 +1,9 @@
 #pragma once
-// Which services account each nick is logged in to, as the server tells it: extended-join (JOIN's
-// second parameter), account-notify (ACCOUNT), WHOX replies are not asked; followed through NICK
-// changes and forgotten on QUIT (and for every nick on our own disconnect). For servers whose
-// messages carry account-tag, the tag is trusted first; this covers the others' PRIVMSGs.
+// What the server told about each nick: the services account it is logged in to (extended-join:
+// JOIN's second parameter; account-notify: ACCOUNT; account-tag on any message) and its user@host
+// (from any line it sent), followed through NICK changes and forgotten on QUIT (and for every nick
+// on our own disconnect). For servers whose messages carry account-tag, the tag is trusted first;
+// this covers the others' PRIVMSGs, and `!whois <nick>`.
 // Bounded: at most `max_nicks` entries (a new nick beyond that evicts an arbitrary one).
 #include <optional>
 #include <string>
@@ -14,6 +15,12 @@
 
 namespace chatops::bot {
 
+struct SeenNick {
+  std::string nick;                    // as last seen
+  std::string user, host;              // "" until a line with a full prefix
+  std::optional<std::string> account;  // "" logged out, nullopt unknown
+};
+
 class AccountTracker {
  public:
   explicit AccountTracker(std::size_t max_nicks = 20000) : max_nicks_(max_nicks) {}
@@ -22,14 +29,15 @@ class AccountTracker {
   void observe(const irc::Message& m, text::CaseMapping mapping);
   // The account `nick` is logged in to: "" when known to be logged out, nullopt when unknown.
   std::optional<std::string> account_of(std::string_view nick, text::CaseMapping mapping) const;
-  void clear() { accounts_.clear(); }
-  std::size_t size() const { return accounts_.size(); }
+  const SeenNick* seen(std::string_view nick, text::CaseMapping mapping) const;
+  void clear() { nicks_.clear(); }
+  std::size_t size() const { return nicks_.size(); }
 
  private:
-  void set(std::string_view nick, std::string_view account, text::CaseMapping mapping);
+  SeenNick& entry(std::string_view nick, text::CaseMapping mapping);
 
   std::size_t max_nicks_;
-  std::unordered_map<std::string, std::string> accounts_;  // folded nick → account ("" logged out)
+  std::unordered_map<std::string, SeenNick> nicks_;  // by folded nick
 };
 
 }  // namespace chatops::bot

@@ -78,6 +78,7 @@ Result<void> App::build() {
       *journal_, [this](const ingestion::IngestionEvent& e) { return planner_->plan(binds_, e); }, *port_, options);
 
   restore_controls();
+  restore_users();
   if (auto routed = add_observability_routes(); !routed) return routed;
   journal_->set_on_new_events([this](std::int64_t) { asio::post(io_, [this] { dispatcher_->pump(); }); });
   wire_irc();

@@ -57,6 +57,12 @@ class App final : public BotControl {
   std::optional<Mute> unmute(MuteKind kind, const std::string& name) override;
   const Mutes& mutes() const override { return mutes_; }
   bool is_channel(const std::string& name) const override;
+  text::CaseMapping casemapping() const override;
+  const bindings::UserList& users() const override { return users_; }
+  Result<void> put_user(bindings::User user) override;
+  Result<void> remove_user(const std::string& handle) override;
+  const SeenNick* seen(const std::string& nick) const override { return accounts_.seen(nick, casemapping()); }
+  void restore_users();  // those added from IRC, from the journal
   // Mutes and pauses live in the journal's state table, so that a restart keeps them.
   void restore_controls();
   void remember(const std::string& key, const std::string& value,
@@ -64,7 +70,6 @@ class App final : public BotControl {
   void forget(const std::string& key);
   void release(const Mute& ended);  // what waited is planned again
   void arm_mute_timer();
-  text::CaseMapping casemapping() const;
 
   AppConfig config_;
   std::string version_;

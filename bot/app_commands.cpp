@@ -10,6 +10,7 @@ namespace chatops::bot {
 
 namespace {
 constexpr std::string_view kStateScope = "commands";
+constexpr std::string_view kUserScope = "users";
 constexpr std::size_t kReplyLineCap = 3;  // IRC lines one reply line may wrap into
 
 std::string mute_key(MuteKind kind, const std::string& name) {
@@ -116,6 +117,45 @@ void App::remember(const std::string& key, const std::string& value,
 void App::forget(const std::string& key) {
   if (auto deleted = journal_->delete_state(kStateScope, key); !deleted)
     spdlog::error("commands: cannot forget \"{}\" in the journal: {}", key, deleted.error().message);
+}
+
+Result<void> App::put_user(bindings::User user) {
+  if (const auto* existing = users_.by_handle(user.handle, casemapping()); existing && existing->added_by.empty())
+    return fail(user.handle + " is declared in config.yml");
+  if (auto put = journal_->put_state(kUserScope, user.handle, bindings::user_to_json(user)); !put) return put;
+  spdlog::info("user {} saved (added by {})", user.handle, user.added_by);
+  // After the message being dispatched: its bind contexts point into the list.
+  asio::post(io_, [this, user = std::move(user)]() mutable {
+    users_.remove(user.handle, casemapping());
+    users_.add(std::move(user));
+  });
+  return {};
+}
+
+Result<void> App::remove_user(const std::string& handle) {
+  if (auto deleted = journal_->delete_state(kUserScope, handle); !deleted) return deleted;
+  spdlog::info("user {} deleted", handle);
+  asio::post(io_, [this, handle] { users_.remove(handle, casemapping()); });
+  return {};
+}
+
+void App::restore_users() {
+  auto entries = journal_->list_state(kUserScope);
+  if (!entries) {
+    spdlog::error("users: cannot read the users added from IRC: {}", entries.error().message);
+    return;
+  }
+  for (const auto& [handle, json] : *entries) {
+    auto user = bindings::user_from_json(json);
+    if (!user) {
+      spdlog::error("users: {} in the journal: {}; left out", handle, user.error().message);
+    } else if (users_.by_handle(user->handle, text::CaseMapping::Rfc1459)) {
+      // config.yml owns its users: one declared there since wins.
+      spdlog::warn("users: {} is declared in config.yml; the one added from IRC is left out", user->handle);
+    } else {
+      users_.add(std::move(*user));
+    }
+  }
 }
 
 void App::restore_controls() {

@@ -254,7 +254,7 @@ Result<void> add_builtin_commands(CommandTable& table, BotControl& control, cons
   };
   for (const auto& [spec, handler] : commands)
     if (auto added = table.add(spec, handler); !added) return added;
-  return {};
+  return add_user_commands(table, control, flags.owner);
 }
 
 }  // namespace chatops::bot

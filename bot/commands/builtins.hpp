@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "bindings/bind_table.hpp"
+#include "bindings/users.hpp"
+#include "bot/account_tracker.hpp"
 #include "bot/commands/command.hpp"
 #include "bot/commands/mutes.hpp"
 #include "core/error.hpp"
@@ -41,15 +43,26 @@ class BotControl {
   virtual std::optional<Mute> unmute(MuteKind kind, const std::string& name) = 0;
   virtual const Mutes& mutes() const = 0;
   virtual bool is_channel(const std::string& name) const = 0;
+  virtual text::CaseMapping casemapping() const = 0;
+
+  // Users: those of config.yml and those added from IRC (kept in the journal). Changes take
+  // effect once the message being dispatched is done (a bind context points into the list).
+  virtual const bindings::UserList& users() const = 0;
+  virtual Result<void> put_user(bindings::User user) = 0;  // adds, or replaces one added from IRC
+  virtual Result<void> remove_user(const std::string& handle) = 0;
+  virtual const SeenNick* seen(const std::string& nick) const = 0;  // what the server told about a nick
 };
 
 struct BuiltinFlags {
   std::string control = "m|m";  // pause, resume, mute, unmute
   std::string read = "o|o";     // status, sources, binds, history
+  std::string owner = "n";      // users, whois, adduser, deluser, chattr
 };
 
 // Declares the built-in commands on `table`; `control` must outlive it.
 Result<void> add_builtin_commands(CommandTable& table, BotControl& control, const BuiltinFlags& flags = {});
+// The owner's commands on users (bot/commands/user_commands.cpp); part of the built-ins.
+Result<void> add_user_commands(CommandTable& table, BotControl& control, const std::string& flags);
 
 // One line per source: "github (webhook): running, 12 accepted, 0 refused, last error: …".
 std::string source_line(const ingestion::SourceReport& report);

@@ -66,7 +66,7 @@ TEST_CASE("help in the channel, addressed by nick and in private shows each user
         std::vector<std::string>{"Commands: help, whoami, version. Say !help <command> for one."});
   CHECK(s.ask(*s.boss, "opsbot: help") ==
         std::vector<std::string>{"Commands: help, whoami, version, status, sources, binds, history, pause, resume, "
-                                 "mute, unmute. Say !help <command> for one."});
+                                 "mute, unmute, users, whois, adduser, deluser, chattr. Say !help <command> for one."});
   CHECK(s.ask(*s.boss, "opsbot, help mute") ==
         std::vector<std::string>{"!mute <channel|source> [duration] — Say nothing in a channel, or nothing from a "
                                  "source; events wait in the journal until the mute ends. Needs flags m|m."});
@@ -151,10 +151,12 @@ TEST_CASE("control characters in a command's arguments are not echoed back to IR
         std::vector<std::string>{"boss: no source named 'abc' (sources: deploys)."});
 }
 
-TEST_CASE("mutes and pauses are kept across a restart", "[e2e][commands]") {
+TEST_CASE("mutes, pauses and users added from IRC are kept across a restart", "[e2e][commands]") {
   CommandStack s;
   CHECK(s.ask(*s.boss, "!mute #ops 1h").size() == 1);
   CHECK(s.ask(*s.boss, "!pause deploys").size() == 1);
+  CHECK(s.ask(*s.boss, "!adduser helper stranger!*@* o") ==
+        std::vector<std::string>{"Added helper (stranger!*@*), flags o."});
   s.bot->stop();
   s.watcher->clear();
   s.bot->start();
@@ -164,4 +166,10 @@ TEST_CASE("mutes and pauses are kept across a restart", "[e2e][commands]") {
   CHECK(std::regex_match(status[1], std::regex(R"(journal: 0 events waiting; muted: #ops \(59m \d+s left\)|journal: 0 events waiting; muted: #ops \(1h left\))")));
   CHECK(status[2] == "deploys (webhook): paused, 0 accepted, 0 duplicates, 0 refused");
   CHECK(s.post_deploy("api").status == 503);
+  // The user added before the restart: recognised, with the flags given.
+  CHECK(s.ask(*s.stranger, "!sources") ==
+        std::vector<std::string>{"deploys (webhook): paused, 0 accepted, 0 duplicates, 0 refused"});
+  const auto whois = s.ask(*s.boss, "!whois stranger");
+  REQUIRE(whois.size() == 1);
+  CHECK(std::regex_match(whois[0], std::regex(R"(boss: stranger!~?\w+@\S+ \(account unknown\) is helper, flags o\.)")));
 }

@@ -34,12 +34,33 @@ class PlainControl final : public bot::BotControl {
   }
   const bot::Mutes& mutes() const override { return mutes_; }
   bool is_channel(const std::string& name) const override { return name.starts_with('#'); }
+  text::CaseMapping casemapping() const override { return text::CaseMapping::Rfc1459; }
+  const bindings::UserList& users() const override { return *users_; }
+  // Like the application, changes apply after the message's dispatch (see apply_later()).
+  Result<void> put_user(bindings::User user) override {
+    later_.push_back([this, user] {
+      users_->remove(user.handle, casemapping());
+      users_->add(user);
+    });
+    return {};
+  }
+  Result<void> remove_user(const std::string& handle) override {
+    later_.push_back([this, handle] { users_->remove(handle, casemapping()); });
+    return {};
+  }
+  const bot::SeenNick* seen(const std::string& nick) const override { return tracker_->seen(nick, casemapping()); }
+  void apply_later() {
+    for (auto& change : std::exchange(later_, {})) change();
+  }
 
   bot::BotStatus status_;
   std::vector<ingestion::SourceReport> sources_;
   std::vector<bindings::BindInfo> binds_;
   std::vector<ingestion::IngestionEvent> events_;
   bot::Mutes mutes_;
+  bindings::UserList* users_ = nullptr;
+  const bot::AccountTracker* tracker_ = nullptr;
+  std::vector<std::function<void()>> later_;
   std::size_t asked_limit = 0;
   std::string asked_mask;
 };
@@ -56,12 +77,15 @@ ingestion::SourceReport source(std::string name, std::string kind) {
 struct Builtins {
   Builtins() {
     control.sources_ = {source("github", "webhook"), source("tickets", "api")};
+    control.users_ = &h.users;
+    control.tracker_ = &h.accounts;
     h.users.add(user("owner", "*!own@example.org", "n"));
     h.users.add(user("op", "*!op@example.org", "o"));
     REQUIRE(bot::add_builtin_commands(h.table, control));
   }
   std::vector<Said> ask(const std::string& who, const std::string& text) {
     h.from(who, "#ops", text);
+    control.apply_later();
     return h.take();
   }
   PlainControl control;
@@ -85,6 +109,9 @@ TEST_CASE("help lists only the commands the asker may run, and explains one") {
         std::vector<Said>{{"#ops", "Commands: help, whoami, version. Say !help <command> for one.", false}});
   CHECK(b.ask(kOp, "!help") ==
         std::vector<Said>{{"#ops", "Commands: help, whoami, version, status, sources, binds, history. Say !help <command> for one.", false}});
+  CHECK(b.ask(kOwner, "!help") ==
+        std::vector<Said>{{"#ops", "Commands: help, whoami, version, status, sources, binds, history, pause, resume, mute, "
+                                   "unmute, users, whois, adduser, deluser, chattr. Say !help <command> for one.", false}});
   CHECK(b.ask(kOwner, "!help pause") ==
         std::vector<Said>{{"#ops",
                            "!pause <source> — Stop taking events from a source: a poller stops polling, a webhook "
@@ -224,4 +251,54 @@ TEST_CASE("mutes end at their time and say which ended") {
   CHECK(mutes.source_muted("github"));
   CHECK_FALSE(mutes.channel_muted("#ops", text::CaseMapping::Rfc1459));
   CHECK_FALSE(mutes.next_end());
+}
+
+TEST_CASE("the owner adds a user, changes their flags, and deletes them; config users are left alone",
+          "[commands][users]") {
+  Builtins b;
+  const std::string kBob = "bob!b@corp.example";
+  CHECK(b.ask(kBob, "!status") == std::vector<Said>{{"#ops", "bob: sorry, !status needs flags o|o and I do not know you (say !whoami).", false}});
+  CHECK(b.ask(kOp, "!adduser bob *!b@corp.example o") ==
+        std::vector<Said>{{"#ops", "op: sorry, !adduser needs flags n.", false}});
+  CHECK(b.ask(kOwner, "!adduser bob *!b@corp.example o") ==
+        std::vector<Said>{{"#ops", "Added bob (*!b@corp.example), flags o.", false}});
+  CHECK(b.ask(kBob, "!status").size() == 4);  // bob is an op now
+  CHECK(b.ask(kOwner, "!chattr bob -o+v") == std::vector<Said>{{"#ops", "bob: flags v.", false}});
+  CHECK(b.ask(kOwner, "!chattr bob +m #ops") == std::vector<Said>{{"#ops", "bob: flags v, mo on #ops.", false}});
+  CHECK(b.ask(kBob, "!pause tickets")[0].text.starts_with("tickets paused"));  // m on #ops
+  CHECK(b.ask(kOwner, "!whois bob") ==
+        std::vector<Said>{{"#ops", "owner: bob!b@corp.example (account unknown) is bob, flags v, mo on #ops.", false}});
+  CHECK(b.ask(kOwner, "!whois nobody") == std::vector<Said>{{"#ops", "owner: I have not seen nobody.", false}});
+  CHECK(b.ask(kOwner, "!users") ==
+        std::vector<Said>{{"#ops", "owner (config.yml): flags mno; hostmasks *!own@example.org", false},
+                          {"#ops", "op (config.yml): flags o; hostmasks *!op@example.org", false},
+                          {"#ops", "bob (added by owner): flags v, mo on #ops; hostmasks *!b@corp.example", false}});
+  CHECK(b.ask(kOwner, "!chattr op +m") ==
+        std::vector<Said>{{"#ops", "owner: op is declared in config.yml: change it there.", false}});
+  CHECK(b.ask(kOwner, "!deluser op") ==
+        std::vector<Said>{{"#ops", "owner: op is declared in config.yml: change it there.", false}});
+  CHECK(b.ask(kOwner, "!adduser op *!x@y") == std::vector<Said>{{"#ops", "owner: op exists already.", false}});
+  CHECK(b.ask(kOwner, "!adduser carol carol") ==
+        std::vector<Said>{{"#ops", "owner: expected nick!user@host (wildcards * and ?) or $a:account, not carol.", false}});
+  CHECK(b.ask(kOwner, "!adduser carol $a:carol x-y") ==
+        std::vector<Said>{{"#ops", "owner: invalid flag character '-' (flags are letters a-z, A-Z).", false}});
+  CHECK(b.ask(kOwner, "!chattr bob o") ==
+        std::vector<Said>{{"#ops", "owner: flag changes start with + or - (+o-v).", false}});
+  CHECK(b.ask(kOwner, "!deluser bob") == std::vector<Said>{{"#ops", "Deleted bob.", false}});
+  CHECK(b.ask(kBob, "!status")[0].text.starts_with("bob: sorry"));
+}
+
+TEST_CASE("a user added from IRC is kept as JSON and read back the same", "[commands][users]") {
+  auto user = test::user("bob", "*!b@corp.example", "v", "bobacct", {{"#ops", "m"}});
+  user.added_by = "owner";
+  const auto back = bindings::user_from_json(bindings::user_to_json(user));
+  REQUIRE(back);
+  CHECK(back->handle == "bob");
+  CHECK(back->hostmasks == user.hostmasks);
+  CHECK(back->account == "bobacct");
+  CHECK(back->added_by == "owner");
+  CHECK(back->global_flags == user.global_flags);
+  CHECK(back->channel_flags == user.channel_flags);
+  CHECK_FALSE(bindings::user_from_json("{\"handle\": 3}"));
+  CHECK_FALSE(bindings::user_from_json("not json"));
 }
