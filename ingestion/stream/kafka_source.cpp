@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ingestion/payload/json.hpp"
+#include "ingestion/stream/stream_kind.hpp"
 
 namespace chatops::ingestion::stream {
 
@@ -32,11 +33,6 @@ nlohmann::json utf8_or_null(std::string_view s) {
   if (!simdjson::validate_utf8(s.data(), s.size())) return nullptr;
   return std::string(s);
 }
-
-struct Unreadable {
-  std::string cause;  // too_large, not_utf8, not_json, or the mapping's
-  std::string reason;
-};
 
 // Errors that retrying with the same configuration cannot mend.
 bool permanent(rd_kafka_resp_err_t err) {
@@ -263,13 +259,7 @@ void KafkaSource::take(const rd_kafka_message_t& m, Received& batch) {
     batch.events.push_back(std::move(*event));
     return;
   }
-  // Skipped, not retried: the same bytes would fail again and hold the partition up.
-  auto& status = runtime().status();
-  ++status.consumed;
-  ++status.failed;
-  unreadable_.inc({event.error().cause});
-  status.set_error("message " + position + " skipped: " + event.error().reason);
-  spdlog::debug("source {}: message {} skipped: {}", runtime().name(), position, event.error().reason);
+  skip_unreadable(runtime(), unreadable_, position, event.error().cause, event.error().reason);
 }
 
 SourceResult<> KafkaSource::store_taken() {
@@ -416,12 +406,7 @@ Result<std::unique_ptr<IngestionSource>> make_kafka_source(const config::Node& v
   o.json = v.str("format") == "json";
   o.batch_size = static_cast<std::size_t>(v.integer("batch_size"));
   o.max_message_size = v.size("max_message_size");
-  StreamOptions stream;
-  stream.receive_wait = std::chrono::milliseconds(250);  // with the close's bound, stop() stays near a second
-  const auto backoff = v.map("backoff");
-  stream.backoff_initial = backoff.duration("initial");
-  stream.backoff_max = std::max(backoff.duration("max"), stream.backoff_initial);
-  return std::make_unique<KafkaSource>(stream, std::move(o), std::move(*mapping));
+  return std::make_unique<KafkaSource>(stream_options(v), std::move(o), std::move(*mapping));
 }
 
 }  // namespace chatops::ingestion::stream

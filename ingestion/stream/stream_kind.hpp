@@ -5,9 +5,26 @@
 #include <string>
 #include <vector>
 
+#include "ingestion/runtime/source_runtime.hpp"
+#include "ingestion/runtime/stream.hpp"
 #include "ingestion/source_registry.hpp"
 
 namespace chatops::ingestion::stream {
+
+// Why a message cannot become an event.
+struct Unreadable {
+  std::string cause;  // too_large, not_utf8, not_json, or the mapping's (missing_field, missing_topic)
+  std::string reason;
+};
+
+// A message that cannot become an event (too large, not JSON, unmapped): skipped and acknowledged
+// (the same bytes would fail again and hold the stream up), counted by `cause` and named by its
+// `position` in the source's last error.
+void skip_unreadable(SourceRuntime& runtime, const SourceMetrics::Counter& unreadable, const std::string& position,
+                     const std::string& cause, const std::string& reason);
+
+// receive_wait and backoff (the `backoff:` key) of a validated entry.
+StreamOptions stream_options(const config::Node& validated);
 
 // The systems this build has (kafka when CHATOPS_WITH_KAFKA).
 std::vector<std::string> built_systems();
