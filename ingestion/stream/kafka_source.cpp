@@ -20,7 +20,8 @@ constexpr payload::MappingKeys kKafkaMappingKeys{.headers = true, .topic_require
 const std::set<std::string, std::less<>> kOwnProperties = {
     "bootstrap.servers", "metadata.broker.list", "group.id", "enable.auto.offset.store",
     "enable.auto.commit", "auto.offset.reset",   "rebalance_cb", "offset_commit_cb"};
-constexpr auto kCloseBound = std::chrono::milliseconds(800);  // stop() returns within about a second
+// Leaving the group takes milliseconds with the coordinator up, seconds when it is unreachable.
+constexpr auto kCloseBound = std::chrono::seconds(20);
 
 using Message = std::unique_ptr<rd_kafka_message_t, decltype(&rd_kafka_message_destroy)>;
 
@@ -295,18 +296,31 @@ SourceResult<> KafkaSource::acknowledge(const Received&) { return store_taken();
 void KafkaSource::disconnect() {
   taken_.clear();
   if (!consumer_) return;
-  // Leave the group (committing what is stored on the way out), within a bound: a broker that is
-  // gone must not hold stop() up.
+  // Leave the group, committing what is stored on the way out. Destroying the handle while its
+  // close is under way deadlocks librdkafka 2.0 (seen with a coordinator unreachable), so the
+  // close is waited for; one that never ends leaves the handle behind rather than hang.
   rd_kafka_queue_t* queue = rd_kafka_queue_new(consumer_);
+  bool closed = true;
   if (rd_kafka_error_t* e = rd_kafka_consumer_close_queue(consumer_, queue)) {
     rd_kafka_error_destroy(e);
   } else {
+    // Served as events: this queue also gets messages and errors, which a callback poll rejects.
     const auto until = std::chrono::steady_clock::now() + kCloseBound;
-    while (!rd_kafka_consumer_closed(consumer_) && std::chrono::steady_clock::now() < until)
-      rd_kafka_queue_poll_callback(queue, 50);
+    while (!(closed = rd_kafka_consumer_closed(consumer_)) && std::chrono::steady_clock::now() < until) {
+      rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 50);
+      if (!event) continue;
+      if (rd_kafka_event_type(event) == RD_KAFKA_EVENT_REBALANCE)
+        rebalance(rd_kafka_event_error(event), rd_kafka_event_topic_partition_list(event));
+      rd_kafka_event_destroy(event);
+    }
   }
   rd_kafka_queue_destroy(queue);
-  rd_kafka_destroy_flags(consumer_, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+  if (closed) {
+    rd_kafka_destroy_flags(consumer_, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+  } else {
+    spdlog::error("source {}: the Kafka consumer did not close within {} s; it is left behind", runtime().name(),
+                  std::chrono::duration_cast<std::chrono::seconds>(kCloseBound).count());
+  }
   consumer_ = nullptr;
 }
 

@@ -181,6 +181,8 @@ void RedisSource::take(const std::string& stream, const redisReply& entries, Rec
       if (o_.json_field && !document)
         return std::unexpected(Unreadable{"missing_field", "no field " + *o_.json_field});
       std::string item = document ? std::move(*document) : object.dump();
+      if (item.size() > o_.max_message_size)
+        return std::unexpected(Unreadable{"too_large", std::to_string(item.size()) + " bytes, over max_message_size"});
       auto doc = payload::parse_json(item);
       if (!doc) return std::unexpected(Unreadable{"not_json", "not JSON: " + doc.error()});
       auto e = mapping_.map(doc->root(), {}, "redis/" + stream);
@@ -237,6 +239,10 @@ config::Schema redis_schema() {
   s.field("batch_size", config::Kind::Integer, "Most entries journaled (and acknowledged) together (COUNT).")
       .fallback("500")
       .range(1, 100000);
+  s.field("max_message_size", config::Kind::Size,
+          "Larger entries (their fields as JSON, or the json_field) are skipped (counted, and acknowledged).")
+      .fallback("1MiB")
+      .range(1, 64 * 1024 * 1024);
   s.field("claim_idle", config::Kind::Duration,
           "Entries another consumer read but did not acknowledge for this long (it died) are taken over with "
           "XAUTOCLAIM (Redis 6.2 or later).")
@@ -270,6 +276,7 @@ Result<std::unique_ptr<IngestionSource>> make_redis_source(const config::Node& v
   o.from_beginning = v.str("start") == "earliest";
   if (v.has("json_field")) o.json_field = v.str("json_field");
   o.batch_size = static_cast<std::size_t>(v.integer("batch_size"));
+  o.max_message_size = v.size("max_message_size");
   o.claim_idle = v.duration("claim_idle");
   o.timeout = v.duration("timeout");
   return std::make_unique<RedisSource>(stream_options(v), std::move(o), std::move(*mapping));

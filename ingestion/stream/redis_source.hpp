@@ -31,6 +31,7 @@ struct RedisOptions {
   bool from_beginning = false;  // a new group starts at the first entry (0) rather than at new ones ($)
   std::optional<std::string> json_field;  // the entry's field holding a JSON document
   std::size_t batch_size = 500;
+  std::size_t max_message_size = 1024 * 1024;
   std::chrono::milliseconds claim_idle{std::chrono::minutes(5)};
   std::chrono::milliseconds timeout{std::chrono::seconds(5)};
 };

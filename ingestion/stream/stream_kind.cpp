@@ -51,7 +51,7 @@ void skip_unreadable(SourceRuntime& runtime, const SourceMetrics::Counter& unrea
 
 StreamOptions stream_options(const config::Node& v) {
   StreamOptions o;
-  o.receive_wait = std::chrono::milliseconds(250);  // with a close bounded under a second, stop() stays near one
+  o.receive_wait = std::chrono::milliseconds(250);  // stop() waits for the receive under way
   const auto backoff = v.map("backoff");
   o.backoff_initial = backoff.duration("initial");
   o.backoff_max = std::max(backoff.duration("max"), o.backoff_initial);

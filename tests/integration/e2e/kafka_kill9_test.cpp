@@ -5,34 +5,17 @@
 // redelivered ones are recognised by their dedupe key topic/partition/offset).
 #include <catch2/catch.hpp>
 
-#include <SQLiteCpp/SQLiteCpp.h>
-
 #include <atomic>
-#include <map>
-#include <random>
 #include <thread>
 
 #include "tests/integration/e2e/bot_config.hpp"
 #include "tests/integration/e2e/bot_process.hpp"
+#include "tests/integration/e2e/stream_kill9.hpp"
 #include "tests/integration/support/kafka_mock.hpp"
 #include "tests/integration/support/ngircd.hpp"
 
 using namespace chatops::test;
 using namespace std::chrono_literals;
-
-namespace {
-
-// n → how many times the bot's journal holds message n.
-std::map<long, int> journaled_messages(const std::filesystem::path& journal) {
-  SQLite::Database db(journal.string(), SQLite::OPEN_READONLY);
-  db.setBusyTimeout(5000);
-  SQLite::Statement q(db, "SELECT json_extract(fields_json, '$.n') FROM events WHERE source = 'orders'");
-  std::map<long, int> counts;
-  while (q.executeStep()) ++counts[q.getColumn(0).getInt64()];
-  return counts;
-}
-
-}  // namespace
 
 TEST_CASE("kill -9 while consuming Kafka: every message is journaled exactly once", "[e2e][stream][kafka][reliability]") {
   constexpr int kTotal = 10000;
@@ -58,15 +41,6 @@ TEST_CASE("kill -9 while consuming Kafka: every message is journaled exactly onc
   BotProcess bot(dir, bot_config_yaml(config));
 
   const auto journal = dir.path() / "chatops.db";
-  auto journaled_count = [&]() -> long {
-    try {
-      SQLite::Database db(journal.string(), SQLite::OPEN_READONLY);
-      db.setBusyTimeout(5000);
-      return db.execAndGet("SELECT count(*) FROM events WHERE source = 'orders'").getInt64();
-    } catch (const SQLite::Exception&) {
-      return 0;  // not created yet
-    }
-  };
   // 10,000 messages over about 20 s, so that every run of the bot consumes some of them.
   std::atomic<int> produced{0};
   std::thread producer([&] {
@@ -77,36 +51,12 @@ TEST_CASE("kill -9 while consuming Kafka: every message is journaled exactly onc
       std::this_thread::sleep_for(100ms);
     }
   });
-  const auto seed = std::random_device{}();
-  INFO("random seed " << seed);
-  std::mt19937 random(seed);
-  int kills = 0;
-  while (produced < kTotal - 1000) {
-    // Each kill falls while this run is consuming: after it has journaled something.
-    const long before = journaled_count();
-    for (auto end = std::chrono::steady_clock::now() + 30s;
-         journaled_count() <= before && std::chrono::steady_clock::now() < end;)
-      std::this_thread::sleep_for(20ms);
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution(0, 300)(random)));
-    bot.kill9();
-    ++kills;
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution(0, 100)(random)));
-    bot.start();
-  }
+  const int kills = stream_kill9::kill_while_consuming(bot, journal, "orders", produced, kTotal);
   producer.join();
   REQUIRE(produced == kTotal);
   CHECK(kills >= 2);
 
-  auto all_there = [&] { return static_cast<long>(journaled_messages(journal).size()) == kTotal; };
-  for (auto end = std::chrono::steady_clock::now() + 90s; !all_there() && std::chrono::steady_clock::now() < end;)
-    std::this_thread::sleep_for(200ms);
-  const auto counts = journaled_messages(journal);
-  for (long n = 0; n < kTotal; ++n) {
-    INFO("message " << n);
-    REQUIRE(counts.contains(n));
-    REQUIRE(counts.at(n) == 1);
-  }
-  CHECK(static_cast<long>(counts.size()) == kTotal);
+  stream_kill9::each_journaled_once(journal, "orders", kTotal);
   // Everything consumed: each partition's lag in /metrics is back to nothing.
   auto no_lag = [&] {
     for (int p = 0; p < 3; ++p) {

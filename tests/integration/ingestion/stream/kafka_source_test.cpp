@@ -6,8 +6,8 @@
 #include <catch2/catch.hpp>
 
 #include "ingestion/stream/stream_kind.hpp"
+#include "tests/integration/ingestion/stream/stream_fixture.hpp"
 #include "tests/integration/support/kafka_mock.hpp"
-#include "tests/unit/ingestion/runtime/compliance.hpp"
 
 using namespace chatops;
 using namespace chatops::ingestion;
@@ -28,20 +28,6 @@ std::string kafka_entry(const KafkaMock& kafka, const std::string& topics, const
   return "{name: " + name + ", kind: stream, system: kafka, brokers: \"" + kafka.bootstraps() + "\", topics: " +
          topics + ", start: earliest, " + kKafkaQuick + extra + "}";
 }
-
-struct KafkaFixture {
-  SourceKind kind = stream::stream_source_kind();
-  ingestion::testing::TempDir journal_dir;
-  std::unique_ptr<Journal> journal = ingestion::testing::open_journal(journal_dir.file("j.db"));
-  std::unique_ptr<compliance::Subject> subject;
-
-  std::unique_ptr<compliance::Running> run(const std::string& config_yaml, const std::string& name = "s") {
-    subject = std::make_unique<compliance::Subject>(compliance::Subject{.kind = kind, .config_yaml = config_yaml});
-    auto r = std::make_unique<compliance::Running>(*subject, *journal, name);
-    r->start();
-    return r;
-  }
-};
 
 }  // namespace
 
@@ -74,7 +60,7 @@ TEST_CASE("a Kafka message's key, headers, partition, offset and timestamp are f
   KafkaMock kafka;
   kafka.create_topic("deploys", 2);
   kafka.produce("deploys", R"({"service": "api", "version": "1.2"})", "api", {{"kind", "deploy"}, {"trace", "t-1"}}, 1);
-  KafkaFixture f;
+  StreamFixture f;
   auto r = f.run(kafka_entry(kafka, "[deploys]", ", topic_header: kind, topic_prefix: \"ops/\""));
   REQUIRE(eventually([&] { return journaled(*f.journal).size() == 1; }, 30s));
   const auto e = journaled(*f.journal).at(0);
@@ -97,7 +83,7 @@ TEST_CASE("the mapping's dedupe pointer replaces the position: a message produce
   kafka.produce("alerts", R"({"id": "a-1"})");
   kafka.produce("alerts", R"({"id": "a-1"})");
   kafka.produce("alerts", R"({"id": "a-2"})");
-  KafkaFixture f;
+  StreamFixture f;
   auto r = f.run(kafka_entry(kafka, "[alerts]", ", dedupe: /id"));
   REQUIRE(eventually([&] { return r->runtime.duplicates() == 1 && journaled(*f.journal).size() == 2; }, 30s));
   CHECK(eventually([&] { return kafka.committed("chatops-s", "alerts", 1) == 3; }, 10s));
@@ -111,7 +97,7 @@ TEST_CASE("text messages become the field `text`; unreadable ones are skipped, c
   kafka.produce("logs", std::string("bad \xff\xfe bytes"));
   kafka.produce("logs", std::string(2000, 'x'));
   kafka.produce("logs", "line two\r\nPRIVMSG #ops :injected");
-  KafkaFixture f;
+  StreamFixture f;
   auto r = f.run(kafka_entry(kafka, "[logs]", ", format: text, max_message_size: 1KiB"));
   REQUIRE(eventually([&] { return journaled(*f.journal).size() == 2; }, 30s));
   const auto events = journaled(*f.journal);
@@ -127,7 +113,7 @@ TEST_CASE("JSON that does not parse is skipped and committed; the messages after
   KafkaMock kafka;
   kafka.create_topic("alerts", 1);
   kafka.produce("alerts", "{not json");
-  KafkaFixture f;
+  StreamFixture f;
   auto r = f.run(kafka_entry(kafka, "[alerts]", ", required: [/id]"));
   REQUIRE(eventually([&] { return kafka.committed("chatops-s", "alerts", 1) == 1; }, 30s));
   kafka.produce("alerts", R"({"no_id": 1})");
@@ -147,7 +133,7 @@ TEST_CASE("topics given by a regular expression: every matching topic is consume
   kafka.produce("logs.api", R"({"m": 1})");
   kafka.produce("logs.db", R"({"m": 2})");
   kafka.produce("other", R"({"m": 3})");
-  KafkaFixture f;
+  StreamFixture f;
   auto r = f.run(kafka_entry(kafka, "[\"^logs\\\\..*\"]"));
   REQUIRE(eventually([&] { return journaled(*f.journal).size() == 2; }, 30s));
   std::this_thread::sleep_for(300ms);
@@ -159,7 +145,7 @@ TEST_CASE("topics given by a regular expression: every matching topic is consume
 TEST_CASE("the broker goes away and comes back: the source goes on, nothing lost or said twice", "[stream][kafka]") {
   KafkaMock kafka;
   kafka.create_topic("alerts", 1);
-  KafkaFixture f;
+  StreamFixture f;
   auto r = f.run(kafka_entry(kafka, "[alerts]"));
   kafka.produce_many("alerts", 20, [](int i) { return "{\"n\": " + std::to_string(i) + "}"; });
   REQUIRE(eventually([&] { return journaled(*f.journal).size() == 20; }, 30s));
@@ -179,7 +165,7 @@ TEST_CASE("a failed SASL authentication leaves the source Failed, not retrying",
   // The mock cluster has no SASL: a client that insists on it cannot authenticate (_AUTHENTICATION).
   KafkaMock kafka;
   kafka.create_topic("alerts", 1);
-  KafkaFixture f;
+  StreamFixture f;
   auto r = f.run("{name: s, kind: stream, system: kafka, brokers: \"" + kafka.bootstraps() +
                  "\", topics: [alerts], backoff: {initial: 100ms}, properties: {security.protocol: SASL_PLAINTEXT, "
                  "sasl.mechanism: PLAIN, sasl.username: bot, sasl.password: wrong-s3cret}}");

@@ -7,8 +7,8 @@
 #include <sstream>
 
 #include "ingestion/stream/stream_kind.hpp"
+#include "tests/integration/ingestion/stream/stream_fixture.hpp"
 #include "tests/integration/support/redis.hpp"
-#include "tests/unit/ingestion/runtime/compliance.hpp"
 
 using namespace chatops;
 using namespace chatops::ingestion;
@@ -47,20 +47,6 @@ std::size_t acknowledged(RedisServer& redis, const std::string& stream) {
   return std::stoul(read) - std::stoul(pending);
 }
 
-struct RedisFixture {
-  SourceKind kind = stream::stream_source_kind();
-  ingestion::testing::TempDir journal_dir;
-  std::unique_ptr<Journal> journal = ingestion::testing::open_journal(journal_dir.file("j.db"));
-  std::unique_ptr<compliance::Subject> subject;
-
-  std::unique_ptr<compliance::Running> run(const std::string& config_yaml, const std::string& name = "s") {
-    subject = std::make_unique<compliance::Subject>(compliance::Subject{.kind = kind, .config_yaml = config_yaml});
-    auto r = std::make_unique<compliance::Running>(*subject, *journal, name);
-    r->start();
-    return r;
-  }
-};
-
 }  // namespace
 
 TEST_CASE("Redis Streams sources pass the compliance harness", "[stream][redis][compliance]") {
@@ -85,7 +71,7 @@ TEST_CASE("a Redis stream entry's fields are the item; its stream and id are fie
           "[stream][redis]") {
   RedisServer redis;
   const auto id = redis.command({"XADD", "deploys", "*", "service", "api", "version", "1.2"});
-  RedisFixture f;
+  StreamFixture f;
   auto r = f.run(redis_entry(redis, "[deploys]", ", topic_pointer: /service, topic_prefix: \"deploy/\""));
   REQUIRE(eventually([&] { return journaled(*f.journal).size() == 1; }, 15s));
   const auto e = journaled(*f.journal).at(0);
@@ -97,23 +83,25 @@ TEST_CASE("a Redis stream entry's fields are the item; its stream and id are fie
   CHECK(eventually([&] { return acknowledged(redis, "deploys") == 1; }, 10s));
 }
 
-TEST_CASE("json_field: an entry's field holds the JSON document; entries without it are skipped and acknowledged",
+TEST_CASE("json_field: an entry's field holds the JSON document; entries without it, not JSON or too large are "
+          "skipped and acknowledged",
           "[stream][redis]") {
   RedisServer redis;
   redis.command({"XADD", "alerts", "*", "payload", R"({"id": 7, "level": "error"})"});
   redis.command({"XADD", "alerts", "*", "other", "x"});
   redis.command({"XADD", "alerts", "*", "payload", "{not json"});
+  redis.command({"XADD", "alerts", "*", "payload", R"({"big": ")" + std::string(2000, 'x') + R"("})"});
   redis.command({"XADD", "alerts", "*", "payload", R"({"id": 8, "level": "warning"})"});
-  RedisFixture f;
-  auto r = f.run(redis_entry(redis, "[alerts]", ", json_field: payload, severity: /level"));
+  StreamFixture f;
+  auto r = f.run(redis_entry(redis, "[alerts]", ", json_field: payload, severity: /level, max_message_size: 1KiB"));
   REQUIRE(eventually([&] { return journaled(*f.journal).size() == 2; }, 15s));
   const auto events = journaled(*f.journal);
   CHECK(events.at(0).fields["id"] == 7);
   CHECK(events.at(0).severity == Severity::Error);
   CHECK(payload_text(events.at(0)) == R"({"id": 7, "level": "error"})");
   CHECK(events.at(1).fields["id"] == 8);
-  CHECK(eventually([&] { return acknowledged(redis, "alerts") == 4; }, 10s));
-  CHECK(r->runtime.status().failed.load() == 2);
+  CHECK(eventually([&] { return acknowledged(redis, "alerts") == 5; }, 10s));
+  CHECK(r->runtime.status().failed.load() == 3);
 }
 
 TEST_CASE("entries a dead consumer left pending are taken over after claim_idle", "[stream][redis]") {
@@ -122,7 +110,7 @@ TEST_CASE("entries a dead consumer left pending are taken over after claim_idle"
   for (int i = 0; i < 3; ++i) redis.command({"XADD", "alerts", "*", "n", std::to_string(i)});
   // Another consumer reads them and dies without acknowledging.
   redis.command({"XREADGROUP", "GROUP", "chatops-s", "dead", "COUNT", "10", "STREAMS", "alerts", ">"});
-  RedisFixture f;
+  StreamFixture f;
   auto r = f.run(redis_entry(redis, "[alerts]", ", claim_idle: 1s"));
   REQUIRE(eventually([&] { return journaled(*f.journal).size() == 3; }, 15s));
   CHECK(eventually([&] { return group_info(redis, "alerts", "pending") == "0"; }, 10s));
@@ -130,7 +118,7 @@ TEST_CASE("entries a dead consumer left pending are taken over after claim_idle"
 
 TEST_CASE("Redis restarts: the source reconnects, makes its group again and goes on", "[stream][redis]") {
   RedisServer redis;
-  RedisFixture f;
+  StreamFixture f;
   auto r = f.run(redis_entry(redis, "[alerts]"));
   redis.command({"XADD", "alerts", "*", "n", "1"});
   REQUIRE(eventually([&] { return journaled(*f.journal).size() == 1; }, 15s));
@@ -146,7 +134,7 @@ TEST_CASE("Redis restarts: the source reconnects, makes its group again and goes
 TEST_CASE("a wrong Redis password leaves the source Failed, and the password is not in its error",
           "[stream][redis]") {
   RedisServer redis;
-  RedisFixture f;
+  StreamFixture f;
   auto r = f.run(redis_entry(redis, "[alerts]", "", "s", "not-the-pa55word"));
   REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Failed; }, 15s));
   const auto status = r->runtime.status().snapshot();
