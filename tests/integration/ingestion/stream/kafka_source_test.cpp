@@ -55,7 +55,7 @@ TEST_CASE("Kafka sources pass the compliance harness", "[stream][kafka][complian
   compliance::run_compliance(subject);
 }
 
-TEST_CASE("a Kafka message's key, headers, partition, offset and timestamp are fields; the dedupe key is its position",
+TEST_CASE("Kafka: a message's key, headers, partition, offset and timestamp are fields, its dedupe key is its position",
           "[stream][kafka]") {
   KafkaMock kafka;
   kafka.create_topic("deploys", 2);
@@ -76,7 +76,7 @@ TEST_CASE("a Kafka message's key, headers, partition, offset and timestamp are f
   CHECK(payload_text(e) == R"({"service": "api", "version": "1.2"})");
 }
 
-TEST_CASE("the mapping's dedupe pointer replaces the position: a message produced twice is said once",
+TEST_CASE("Kafka: the mapping's dedupe pointer replaces the position, a message produced twice is said once",
           "[stream][kafka]") {
   KafkaMock kafka;
   kafka.create_topic("alerts", 1);
@@ -89,7 +89,7 @@ TEST_CASE("the mapping's dedupe pointer replaces the position: a message produce
   CHECK(eventually([&] { return kafka.committed("chatops-s", "alerts", 1) == 3; }, 10s));
 }
 
-TEST_CASE("text messages become the field `text`; unreadable ones are skipped, counted and committed",
+TEST_CASE("Kafka: text messages become the field `text`, unreadable ones are skipped, counted and committed",
           "[stream][kafka]") {
   KafkaMock kafka;
   kafka.create_topic("logs", 1);
@@ -109,7 +109,7 @@ TEST_CASE("text messages become the field `text`; unreadable ones are skipped, c
   CHECK(eventually([&] { return kafka.committed("chatops-s", "logs", 1) == 4; }, 10s));
 }
 
-TEST_CASE("JSON that does not parse is skipped and committed; the messages after it are said", "[stream][kafka]") {
+TEST_CASE("Kafka: JSON that does not parse is skipped and committed, the messages after it are said", "[stream][kafka]") {
   KafkaMock kafka;
   kafka.create_topic("alerts", 1);
   kafka.produce("alerts", "{not json");
@@ -125,7 +125,7 @@ TEST_CASE("JSON that does not parse is skipped and committed; the messages after
   CHECK_THAT(r->runtime.status().snapshot().last_error, Catch::Contains("alerts/0/1"));
 }
 
-TEST_CASE("topics given by a regular expression: every matching topic is consumed", "[stream][kafka]") {
+TEST_CASE("Kafka: topics given by a regular expression, every matching topic is consumed", "[stream][kafka]") {
   KafkaMock kafka;
   kafka.create_topic("logs.api", 1);
   kafka.create_topic("logs.db", 1);
@@ -142,7 +142,7 @@ TEST_CASE("topics given by a regular expression: every matching topic is consume
   CHECK(topics == std::set<std::string>{"kafka/logs.api", "kafka/logs.db"});
 }
 
-TEST_CASE("the broker goes away and comes back: the source goes on, nothing lost or said twice", "[stream][kafka]") {
+TEST_CASE("Kafka: the broker goes away and comes back, the source goes on, nothing lost or said twice", "[stream][kafka]") {
   KafkaMock kafka;
   kafka.create_topic("alerts", 1);
   StreamFixture f;
@@ -161,7 +161,7 @@ TEST_CASE("the broker goes away and comes back: the source goes on, nothing lost
   CHECK(r->runtime.status().state() == SourceState::Running);
 }
 
-TEST_CASE("a failed SASL authentication leaves the source Failed, not retrying", "[stream][kafka]") {
+TEST_CASE("Kafka: a failed SASL authentication leaves the source Failed, not retrying", "[stream][kafka]") {
   // The mock cluster has no SASL: a client that insists on it cannot authenticate (_AUTHENTICATION).
   KafkaMock kafka;
   kafka.create_topic("alerts", 1);

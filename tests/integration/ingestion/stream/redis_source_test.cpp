@@ -67,7 +67,7 @@ TEST_CASE("Redis Streams sources pass the compliance harness", "[stream][redis][
   compliance::run_compliance(subject);
 }
 
-TEST_CASE("a Redis stream entry's fields are the item; its stream and id are fields; the dedupe key is its position",
+TEST_CASE("Redis: a stream entry's fields are the item, its stream and id are fields, its dedupe key is its position",
           "[stream][redis]") {
   RedisServer redis;
   const auto id = redis.command({"XADD", "deploys", "*", "service", "api", "version", "1.2"});
@@ -83,8 +83,8 @@ TEST_CASE("a Redis stream entry's fields are the item; its stream and id are fie
   CHECK(eventually([&] { return acknowledged(redis, "deploys") == 1; }, 10s));
 }
 
-TEST_CASE("json_field: an entry's field holds the JSON document; entries without it, not JSON or too large are "
-          "skipped and acknowledged",
+TEST_CASE("Redis: json_field names the field holding the JSON document, entries without it, not JSON or too "
+          "large are skipped and acknowledged",
           "[stream][redis]") {
   RedisServer redis;
   redis.command({"XADD", "alerts", "*", "payload", R"({"id": 7, "level": "error"})"});
@@ -104,7 +104,7 @@ TEST_CASE("json_field: an entry's field holds the JSON document; entries without
   CHECK(r->runtime.status().failed.load() == 3);
 }
 
-TEST_CASE("entries a dead consumer left pending are taken over after claim_idle", "[stream][redis]") {
+TEST_CASE("Redis: entries a dead consumer left pending are taken over after claim_idle", "[stream][redis]") {
   RedisServer redis;
   redis.command({"XGROUP", "CREATE", "alerts", "chatops-s", "0", "MKSTREAM"});
   for (int i = 0; i < 3; ++i) redis.command({"XADD", "alerts", "*", "n", std::to_string(i)});
@@ -116,7 +116,7 @@ TEST_CASE("entries a dead consumer left pending are taken over after claim_idle"
   CHECK(eventually([&] { return group_info(redis, "alerts", "pending") == "0"; }, 10s));
 }
 
-TEST_CASE("Redis restarts: the source reconnects, makes its group again and goes on", "[stream][redis]") {
+TEST_CASE("Redis: the server restarts, the source reconnects, makes its group again and goes on", "[stream][redis]") {
   RedisServer redis;
   StreamFixture f;
   auto r = f.run(redis_entry(redis, "[alerts]"));
@@ -131,7 +131,7 @@ TEST_CASE("Redis restarts: the source reconnects, makes its group again and goes
   CHECK(r->runtime.status().state() == SourceState::Running);
 }
 
-TEST_CASE("a wrong Redis password leaves the source Failed, and the password is not in its error",
+TEST_CASE("Redis: a wrong password leaves the source Failed, and the password is not in its error",
           "[stream][redis]") {
   RedisServer redis;
   StreamFixture f;

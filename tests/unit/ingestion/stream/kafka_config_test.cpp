@@ -56,7 +56,7 @@ TEST_CASE("Kafka configuration errors name the key and never show a secret", "[s
   }
 }
 
-TEST_CASE("librdkafka properties holding secrets are recognised by name", "[stream][kafka][config]") {
+TEST_CASE("Kafka: librdkafka properties holding secrets are recognised by name", "[stream][kafka][config]") {
   for (const char* name : {"sasl.password", "ssl.key.password", "ssl.keystore.password", "sasl.oauthbearer.client.secret",
                            "ssl.key.pem", "sasl.oauthbearer.config"})
     CHECK(stream::secret_property(name));
