@@ -1,0 +1,74 @@
+#pragma once
+// `kind: stream, system: kafka`: a librdkafka consumer in a consumer group. Offsets are never
+// stored automatically (enable.auto.offset.store=false): after the journal committed a batch, the
+// next offset of each partition in it is stored and committed. A rebalance commits what is stored
+// before partitions go. Delivery is at-least-once upstream; the dedupe key topic/partition/offset
+// makes it said once.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <librdkafka/rdkafka.h>
+
+#include "ingestion/payload/mapping.hpp"
+#include "ingestion/runtime/stream.hpp"
+
+namespace chatops::ingestion::stream {
+
+struct KafkaOptions {
+  std::string brokers;
+  std::string group;
+  std::vector<std::string> topics;  // names, or regexes starting with ^
+  std::vector<std::pair<std::string, std::string>> properties;  // passed to librdkafka as they are
+  std::string start = "latest";  // auto.offset.reset: where a group without committed offsets begins
+  bool json = true;              // else text: the message is the field `text`
+  std::size_t batch_size = 500;
+  std::size_t max_message_size = 1024 * 1024;
+};
+
+class KafkaSource final : public StreamSource {
+ public:
+  KafkaSource(StreamOptions stream, KafkaOptions options, payload::Mapping mapping);
+  ~KafkaSource() override;
+
+  // librdkafka's rebalance and error callbacks (on the consumer thread, inside a poll).
+  void rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
+  void client_error(rd_kafka_resp_err_t err, const char* reason);
+
+ private:
+  using Partition = std::pair<std::string, std::int32_t>;
+
+  SourceResult<> connect() override;
+  SourceResult<Received> receive(std::chrono::steady_clock::time_point deadline) override;
+  SourceResult<> acknowledge(const Received& batch) override;
+  void disconnect() override;
+
+  // One message into the batch (an event, or counted as failed); its offset is done either way.
+  void take(const rd_kafka_message_t& message, Received& batch);
+  // Stores and commits (asynchronously) the offsets after everything taken so far.
+  SourceResult<> store_taken();
+  void update_lag();
+
+  const KafkaOptions o_;
+  const payload::Mapping mapping_;
+  rd_kafka_t* consumer_ = nullptr;
+  // The offset after the last message taken from each partition, not yet stored.
+  std::map<Partition, std::int64_t> taken_;
+  // A permanent error the error callback saw, ending the source at the end of the receive.
+  std::optional<SourceError> failed_;
+  SourceMetrics::Gauge lag_;
+  SourceMetrics::Counter unreadable_;
+};
+
+// Whether a librdkafka property holds a secret (never put into a message or log line).
+bool secret_property(std::string_view name);
+config::Schema kafka_schema();
+// Checks the properties against librdkafka (an unknown name or a bad value stops start-up).
+Result<void> check_kafka_config(const config::Node& validated);
+Result<std::unique_ptr<IngestionSource>> make_kafka_source(const config::Node& validated);
+
+}  // namespace chatops::ingestion::stream

@@ -1,0 +1,285 @@
+#include "ingestion/stream/redis_source.hpp"
+
+#include <hiredis/hiredis.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include <simdjson.h>
+#include <spdlog/spdlog.h>
+
+#include "ingestion/payload/json.hpp"
+#include "ingestion/stream/stream_kind.hpp"
+
+namespace chatops::ingestion::stream {
+
+namespace {
+
+constexpr payload::MappingKeys kRedisMappingKeys{.headers = false, .topic_required = false};
+
+void free_reply(redisReply* r) { freeReplyObject(r); }
+
+timeval to_timeval(std::chrono::milliseconds d) {
+  return {static_cast<time_t>(d.count() / 1000), static_cast<suseconds_t>((d.count() % 1000) * 1000)};
+}
+
+std::string text(const redisReply& r) { return r.str ? std::string(r.str, r.len) : std::string(); }
+
+bool starts_with(const std::string& s, std::string_view prefix) { return s.rfind(prefix, 0) == 0; }
+
+// Error replies that retrying with the same configuration cannot mend.
+bool permanent(const std::string& error) {
+  return starts_with(error, "NOAUTH") || starts_with(error, "WRONGPASS") || starts_with(error, "NOPERM") ||
+         starts_with(error, "ERR unknown command") || starts_with(error, "WRONGTYPE") ||
+         starts_with(error, "ERR AUTH") || starts_with(error, "ERR invalid password") ||
+         starts_with(error, "ERR DB index");
+}
+
+}  // namespace
+
+RedisSource::RedisSource(StreamOptions stream, RedisOptions options, payload::Mapping mapping)
+    : StreamSource(stream), o_(std::move(options)), mapping_(std::move(mapping)) {}
+
+RedisSource::~RedisSource() { stop(); }
+
+SourceResult<RedisSource::Reply> RedisSource::command(const std::vector<std::string>& args, const std::string& what) {
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lengths;
+  for (const auto& a : args) {
+    argv.push_back(a.data());
+    lengths.push_back(a.size());
+  }
+  auto* raw = static_cast<redisReply*>(
+      redisCommandArgv(context_, static_cast<int>(argv.size()), argv.data(), lengths.data()));
+  if (!raw)
+    return std::unexpected(SourceError::transient(what + ": " + (context_->err ? context_->errstr : "no reply")));
+  Reply reply(raw, free_reply);
+  if (reply->type == REDIS_REPLY_ERROR) {
+    const auto error = text(*reply);
+    return std::unexpected(permanent(error) ? SourceError::configuration(what + ": " + error)
+                                            : SourceError::transient(what + ": " + error));
+  }
+  return reply;
+}
+
+SourceResult<> RedisSource::connect() {
+  unreadable_ = runtime().metrics().counter("chatops_redis_unreadable_total",
+                                            "Redis stream entries skipped (acknowledged without an event), by cause.",
+                                            {"cause"});
+  claimed_ = runtime().metrics().counter("chatops_redis_claimed_total",
+                                         "Redis stream entries taken over from a consumer that left them pending.");
+  const std::string where = o_.host + ":" + std::to_string(o_.port);
+  context_ = redisConnectWithTimeout(o_.host.c_str(), o_.port, to_timeval(o_.timeout));
+  if (!context_ || context_->err) {
+    const std::string why = context_ ? context_->errstr : "out of memory";
+    disconnect();
+    return std::unexpected(SourceError::transient("cannot connect to Redis at " + where + ": " + why));
+  }
+  // A blocking read waits at most receive_wait: the socket waits that and the timeout.
+  redisSetTimeout(context_, to_timeval(o_.timeout + std::chrono::seconds(1)));
+  auto fail = [&](SourceError e) {
+    disconnect();
+    return std::unexpected(std::move(e));
+  };
+  if (o_.password) {
+    std::vector<std::string> auth{"AUTH"};
+    if (o_.user) auth.push_back(*o_.user);
+    auth.push_back(*o_.password);
+    if (auto r = command(auth, "AUTH at " + where); !r) return fail(r.error());
+  }
+  if (o_.database != 0)
+    if (auto r = command({"SELECT", std::to_string(o_.database)}, "SELECT"); !r) return fail(r.error());
+  for (const auto& s : o_.streams)
+    if (auto r = command({"XGROUP", "CREATE", s, o_.group, o_.from_beginning ? "0" : "$", "MKSTREAM"},
+                         "XGROUP CREATE " + s);
+        !r && r.error().message.find("BUSYGROUP") == std::string::npos)
+      return fail(r.error());
+  history_ = true;
+  next_claim_ = std::chrono::steady_clock::now();
+  return {};
+}
+
+void RedisSource::disconnect() {
+  taken_.clear();
+  if (context_) redisFree(context_);
+  context_ = nullptr;
+}
+
+SourceResult<> RedisSource::claim(Received& batch) {
+  for (const auto& s : o_.streams) {
+    auto r = command({"XAUTOCLAIM", s, o_.group, o_.consumer, std::to_string(o_.claim_idle.count()), "0-0", "COUNT",
+                      std::to_string(o_.batch_size)},
+                     "XAUTOCLAIM " + s);
+    if (!r) return std::unexpected(r.error());
+    if ((*r)->type != REDIS_REPLY_ARRAY || (*r)->elements < 2 || (*r)->element[1]->type != REDIS_REPLY_ARRAY) continue;
+    const auto& entries = *(*r)->element[1];
+    if (entries.elements > 0) {
+      claimed_.inc({}, static_cast<double>(entries.elements));
+      spdlog::info("source {}: took over {} entries of {} pending for more than {} ms", runtime().name(),
+                   entries.elements, s, o_.claim_idle.count());
+    }
+    take(s, entries, batch);
+  }
+  return {};
+}
+
+SourceResult<Received> RedisSource::receive(std::chrono::steady_clock::time_point deadline) {
+  Received batch;
+  taken_.clear();
+  const auto now = std::chrono::steady_clock::now();
+  if (!history_ && now >= next_claim_) {
+    next_claim_ = now + std::max<std::chrono::milliseconds>(std::chrono::seconds(1), o_.claim_idle / 2);
+    if (auto claimed = claim(batch); !claimed) return std::unexpected(claimed.error());
+  }
+  if (taken_.empty()) {
+    std::vector<std::string> args{"XREADGROUP", "GROUP", o_.group, o_.consumer, "COUNT", std::to_string(o_.batch_size)};
+    if (!history_) {
+      // BLOCK 0 would wait for ever.
+      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
+      args.insert(args.end(), {"BLOCK", std::to_string(std::max<long>(1, wait))});
+    }
+    args.push_back("STREAMS");
+    args.insert(args.end(), o_.streams.begin(), o_.streams.end());
+    for (std::size_t i = 0; i < o_.streams.size(); ++i) args.push_back(history_ ? "0" : ">");
+    auto r = command(args, "XREADGROUP");
+    if (!r) return std::unexpected(r.error());
+    if ((*r)->type == REDIS_REPLY_ARRAY)
+      for (std::size_t i = 0; i < (*r)->elements; ++i) {
+        const auto& per_stream = *(*r)->element[i];
+        if (per_stream.type == REDIS_REPLY_ARRAY && per_stream.elements == 2)
+          take(text(*per_stream.element[0]), *per_stream.element[1], batch);
+      }
+    // This consumer's own pending entries are read first, until none is left.
+    if (history_ && taken_.empty()) history_ = false;
+  }
+  // Nothing to journal (only unreadable entries): they are done now.
+  if (batch.events.empty() && !taken_.empty())
+    if (auto acked = acknowledge(batch); !acked) return std::unexpected(acked.error());
+  return batch;
+}
+
+void RedisSource::take(const std::string& stream, const redisReply& entries, Received& batch) {
+  for (std::size_t i = 0; i < entries.elements; ++i) {
+    const auto& entry = *entries.element[i];
+    if (entry.type != REDIS_REPLY_ARRAY || entry.elements != 2) continue;
+    const std::string id = text(*entry.element[0]);
+    taken_[stream].push_back(id);
+    const std::string position = stream + "/" + id;
+    auto event = [&]() -> std::expected<IngestionEvent, Unreadable> {
+      const auto& pairs = *entry.element[1];
+      if (pairs.type != REDIS_REPLY_ARRAY || pairs.elements % 2)
+        return std::unexpected(Unreadable{"deleted", "deleted while pending"});
+      nlohmann::json object = nlohmann::json::object();
+      std::optional<std::string> document;
+      for (std::size_t f = 0; f + 1 < pairs.elements; f += 2) {
+        const auto name = text(*pairs.element[f]), value = text(*pairs.element[f + 1]);
+        if (o_.json_field && name == *o_.json_field) document = value;
+        if (!simdjson::validate_utf8(name.data(), name.size()) || !simdjson::validate_utf8(value.data(), value.size()))
+          return std::unexpected(Unreadable{"not_utf8", "a field that is not UTF-8 text"});
+        object[name] = value;
+      }
+      if (o_.json_field && !document)
+        return std::unexpected(Unreadable{"missing_field", "no field " + *o_.json_field});
+      std::string item = document ? std::move(*document) : object.dump();
+      if (item.size() > o_.max_message_size)
+        return std::unexpected(Unreadable{"too_large", std::to_string(item.size()) + " bytes, over max_message_size"});
+      auto doc = payload::parse_json(item);
+      if (!doc) return std::unexpected(Unreadable{"not_json", "not JSON: " + doc.error()});
+      auto e = mapping_.map(doc->root(), {}, "redis/" + stream);
+      if (!e) return std::unexpected(Unreadable{e.error().cause, e.error().reason});
+      auto& mapped = *e;
+      if (mapped.dedupe_key.empty()) mapped.dedupe_key = position;
+      mapped.raw = std::move(item);
+      mapped.fields["redis"] = {{"stream", stream}, {"id", id}};
+      if (mapped.default_template.empty())
+        mapped.default_template = "[{{_event.source}}] {{_event.topic}} {{redis.id}}";
+      return std::move(mapped);
+    }();
+    if (event) batch.events.push_back(std::move(*event));
+    else skip_unreadable(runtime(), unreadable_, position, event.error().cause, event.error().reason);
+  }
+}
+
+SourceResult<> RedisSource::acknowledge(const Received&) {
+  for (const auto& [stream, ids] : taken_) {
+    std::vector<std::string> args{"XACK", stream, o_.group};
+    args.insert(args.end(), ids.begin(), ids.end());
+    if (auto r = command(args, "XACK " + stream); !r) return std::unexpected(r.error());
+  }
+  taken_.clear();
+  return {};
+}
+
+// --- configuration
+
+config::Schema redis_schema() {
+  config::Schema s("stream/redis", "Redis Streams (hiredis): a consumer in a consumer group. No TLS (Debian's "
+                                   "hiredis 0.14 has none): use a local Redis or a TLS tunnel.");
+  s.field("host", config::Kind::String, "Server name or address.").fallback("localhost");
+  s.field("port", config::Kind::Integer, "TCP port.").fallback("6379").range(1, 65535);
+  s.field("user", config::Kind::String, "ACL user (Redis 6 or later); without it, AUTH with the password alone.");
+  s.field("password", config::Kind::Secret, "Password; never logged.").example("\"${REDIS_PASSWORD}\"");
+  s.field("database", config::Kind::Integer, "Database number (SELECT).").fallback("0").range(0, 1000000);
+  s.field("streams", config::Kind::List, "Stream keys to read; each gets the group (made with MKSTREAM if missing).")
+      .items(config::Kind::String)
+      .required()
+      .example("[alerts]");
+  s.field("group", config::Kind::String, "Consumer group. By default chatops-<source name>.");
+  s.field("consumer", config::Kind::String,
+          "Consumer name in the group; keep it stable: after a restart the consumer reads its own pending entries "
+          "first. By default chatops-<source name>; give each bot its own when several share a group.");
+  s.field("start", config::Kind::String,
+          "Where a group made by the source begins: latest (entries added after it) or earliest (the whole stream).")
+      .fallback("latest")
+      .one_of({"latest", "earliest"});
+  s.field("json_field", config::Kind::String,
+          "An entry field holding a JSON document that is the item; without it, the item is the entry's fields "
+          "(name → text).")
+      .example("payload");
+  s.field("batch_size", config::Kind::Integer, "Most entries journaled (and acknowledged) together (COUNT).")
+      .fallback("500")
+      .range(1, 100000);
+  s.field("max_message_size", config::Kind::Size,
+          "Larger entries (their fields as JSON, or the json_field) are skipped (counted, and acknowledged).")
+      .fallback("1MiB")
+      .range(1, 64 * 1024 * 1024);
+  s.field("claim_idle", config::Kind::Duration,
+          "Entries another consumer read but did not acknowledge for this long (it died) are taken over with "
+          "XAUTOCLAIM (Redis 6.2 or later).")
+      .fallback("5m")
+      .range(1, 86400 * 30);
+  s.field("timeout", config::Kind::Duration, "Connecting and each command.").fallback("5s").range(0.1, 600);
+  payload::add_mapping_fields(s, kRedisMappingKeys);
+  return s;
+}
+
+Result<void> check_redis_config(const config::Node& v) {
+  if (auto mapping = payload::Mapping::from_config(v, kRedisMappingKeys); !mapping)
+    return std::unexpected(mapping.error());
+  for (const auto& stream : v.list("streams"))
+    if (stream.scalar().empty()) return std::unexpected(stream.error("an empty stream key"));
+  return {};
+}
+
+Result<std::unique_ptr<IngestionSource>> make_redis_source(const config::Node& v) {
+  auto mapping = payload::Mapping::from_config(v, kRedisMappingKeys);
+  if (!mapping) return std::unexpected(mapping.error());
+  RedisOptions o;
+  o.host = v.str("host");
+  o.port = static_cast<int>(v.integer("port"));
+  if (v.has("user")) o.user = v.str("user");
+  if (v.has("password")) o.password = v.str("password");
+  o.database = v.integer("database");
+  o.streams = v.strings("streams");
+  o.group = v.has("group") ? v.str("group") : "chatops-" + v.str("name");
+  o.consumer = v.has("consumer") ? v.str("consumer") : "chatops-" + v.str("name");
+  o.from_beginning = v.str("start") == "earliest";
+  if (v.has("json_field")) o.json_field = v.str("json_field");
+  o.batch_size = static_cast<std::size_t>(v.integer("batch_size"));
+  o.max_message_size = v.size("max_message_size");
+  o.claim_idle = v.duration("claim_idle");
+  o.timeout = v.duration("timeout");
+  return std::make_unique<RedisSource>(stream_options(v), std::move(o), std::move(*mapping));
+}
+
+}  // namespace chatops::ingestion::stream

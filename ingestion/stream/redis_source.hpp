@@ -1,0 +1,72 @@
+#pragma once
+// `kind: stream, system: redis`: Redis Streams read by a consumer group (hiredis). Entries are read
+// with XREADGROUP (the group made with MKSTREAM when missing) and acknowledged with XACK only after
+// the journal committed them. After a reconnection the consumer first reads its own pending
+// entries again (those it had read but not acknowledged when it died); entries another consumer
+// left pending longer than claim_idle are taken over with XAUTOCLAIM. At-least-once upstream; the
+// dedupe key stream/entry-id makes it said once.
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ingestion/payload/mapping.hpp"
+#include "ingestion/runtime/stream.hpp"
+
+struct redisContext;
+struct redisReply;
+
+namespace chatops::ingestion::stream {
+
+struct RedisOptions {
+  std::string host = "localhost";
+  int port = 6379;
+  std::optional<std::string> user, password;
+  std::int64_t database = 0;
+  std::vector<std::string> streams;
+  std::string group, consumer;
+  bool from_beginning = false;  // a new group starts at the first entry (0) rather than at new ones ($)
+  std::optional<std::string> json_field;  // the entry's field holding a JSON document
+  std::size_t batch_size = 500;
+  std::size_t max_message_size = 1024 * 1024;
+  std::chrono::milliseconds claim_idle{std::chrono::minutes(5)};
+  std::chrono::milliseconds timeout{std::chrono::seconds(5)};
+};
+
+class RedisSource final : public StreamSource {
+ public:
+  RedisSource(StreamOptions stream, RedisOptions options, payload::Mapping mapping);
+  ~RedisSource() override;
+
+ private:
+  using Reply = std::unique_ptr<redisReply, void (*)(redisReply*)>;
+
+  SourceResult<> connect() override;
+  SourceResult<Received> receive(std::chrono::steady_clock::time_point deadline) override;
+  SourceResult<> acknowledge(const Received& batch) override;
+  void disconnect() override;
+
+  // Runs one command; an error reply or a lost connection is an error naming `what`.
+  SourceResult<Reply> command(const std::vector<std::string>& args, const std::string& what);
+  // The entries of one stream in a reply ([[id, [field, value, …]], …]) into the batch.
+  void take(const std::string& stream, const redisReply& entries, Received& batch);
+  SourceResult<> claim(Received& batch);
+
+  const RedisOptions o_;
+  const payload::Mapping mapping_;
+  redisContext* context_ = nullptr;
+  bool history_ = true;  // reading this consumer's own pending entries (ID 0) before new ones (>)
+  std::chrono::steady_clock::time_point next_claim_{};
+  // Entry ids taken from each stream in the batch under way, to XACK after the commit.
+  std::map<std::string, std::vector<std::string>> taken_;
+  SourceMetrics::Counter unreadable_, claimed_;
+};
+
+config::Schema redis_schema();
+Result<void> check_redis_config(const config::Node& validated);
+Result<std::unique_ptr<IngestionSource>> make_redis_source(const config::Node& validated);
+
+}  // namespace chatops::ingestion::stream

@@ -1,0 +1,37 @@
+#pragma once
+// `kind: stream` sources: messages consumed from a broker the operations team already runs,
+// acknowledged upstream only once the journal has committed them. `system:` picks the broker;
+// each system lives in its own files here, built when its library's CMake option is on.
+#include <string>
+#include <vector>
+
+#include "ingestion/runtime/source_runtime.hpp"
+#include "ingestion/runtime/stream.hpp"
+#include "ingestion/source_registry.hpp"
+
+namespace chatops::ingestion::stream {
+
+// Why a message cannot become an event.
+struct Unreadable {
+  std::string cause;  // too_large, not_utf8, not_json, or the mapping's (missing_field, missing_topic)
+  std::string reason;
+};
+
+// A message that cannot become an event (too large, not JSON, unmapped): skipped and acknowledged
+// (the same bytes would fail again and hold the stream up), counted by `cause` and named by its
+// `position` in the source's last error.
+void skip_unreadable(SourceRuntime& runtime, const SourceMetrics::Counter& unreadable, const std::string& position,
+                     const std::string& cause, const std::string& reason);
+
+// receive_wait and backoff (the `backoff:` key) of a validated entry.
+StreamOptions stream_options(const config::Node& validated);
+
+// The systems this build has (kafka when CHATOPS_WITH_KAFKA).
+std::vector<std::string> built_systems();
+
+config::Schema stream_source_schema();
+Result<config::Node> validate_stream_source(const config::Node& raw);
+// The registry entry (source_registry.cpp).
+SourceKind stream_source_kind();
+
+}  // namespace chatops::ingestion::stream

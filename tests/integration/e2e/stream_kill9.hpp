@@ -1,0 +1,81 @@
+#pragma once
+// What the stream sources' kill -9 tests share: killing the built bot while it consumes, and
+// checking that its journal holds every message once.
+#include <catch2/catch.hpp>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "tests/integration/e2e/bot_process.hpp"
+
+namespace chatops::test::stream_kill9 {
+
+using namespace std::chrono_literals;
+
+// How many events of `source` the journal holds (0 before it exists).
+inline long journaled_count(const std::filesystem::path& journal, const std::string& source) {
+  try {
+    SQLite::Database db(journal.string(), SQLite::OPEN_READONLY);
+    db.setBusyTimeout(5000);
+    SQLite::Statement q(db, "SELECT count(*) FROM events WHERE source = ?");
+    q.bind(1, source);
+    return q.executeStep() ? q.getColumn(0).getInt64() : 0;
+  } catch (const SQLite::Exception&) {
+    return 0;  // not created yet
+  }
+}
+
+// Kills the bot with SIGKILL and starts it again until `produced` nears `total`; each kill falls at
+// a random moment while the run is consuming (after it has journaled something). Returns the kills.
+inline int kill_while_consuming(BotProcess& bot, const std::filesystem::path& journal, const std::string& source,
+                                const std::atomic<int>& produced, int total) {
+  const auto seed = std::random_device{}();
+  INFO("random seed " << seed);
+  std::mt19937 random(seed);
+  int kills = 0;
+  while (produced < total - 1000) {
+    const long before = journaled_count(journal, source);
+    for (auto end = std::chrono::steady_clock::now() + 30s;
+         journaled_count(journal, source) <= before && std::chrono::steady_clock::now() < end;)
+      std::this_thread::sleep_for(20ms);
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution(0, 300)(random)));
+    bot.kill9();
+    ++kills;
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution(0, 100)(random)));
+    bot.start();
+  }
+  return kills;
+}
+
+// Waits until the journal holds `total` events of `source`, then checks that the field `n` of
+// them is 0 … total-1, each once (`n` may be a number or its text).
+inline void each_journaled_once(const std::filesystem::path& journal, const std::string& source, long total) {
+  auto counts = [&] {
+    SQLite::Database db(journal.string(), SQLite::OPEN_READONLY);
+    db.setBusyTimeout(5000);
+    SQLite::Statement q(db, "SELECT CAST(json_extract(fields_json, '$.n') AS INTEGER) FROM events WHERE source = ?");
+    q.bind(1, source);
+    std::map<long, int> out;
+    while (q.executeStep()) ++out[q.getColumn(0).getInt64()];
+    return out;
+  };
+  for (auto end = std::chrono::steady_clock::now() + 90s;
+       static_cast<long>(counts().size()) < total && std::chrono::steady_clock::now() < end;)
+    std::this_thread::sleep_for(200ms);
+  const auto seen = counts();
+  for (long n = 0; n < total; ++n) {
+    INFO("message " << n);
+    REQUIRE(seen.contains(n));
+    REQUIRE(seen.at(n) == 1);
+  }
+  CHECK(static_cast<long>(seen.size()) == total);
+}
+
+}  // namespace chatops::test::stream_kill9
