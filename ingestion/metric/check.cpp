@@ -121,9 +121,9 @@ config::Schema check_schema() {
       .range(0, 86400 * 30);
   s.field("unit", config::Kind::String,
           "How values read in default templates: none (4.1k), percent (95.3%), ratio (0.953 as 95.3%), bytes "
-          "(1.2 GiB), seconds (350 ms) or per_second (4.1k/s).")
+          "(1.2 GiB), seconds (0.35 as 350 ms), milliseconds (350 as 350 ms: StatsD timers) or per_second (4.1k/s).")
       .fallback("none")
-      .one_of({"none", "percent", "ratio", "bytes", "seconds", "per_second"});
+      .one_of({"none", "percent", "ratio", "bytes", "seconds", "milliseconds", "per_second"});
   s.field("severity", config::Kind::String, "Severity of its firing events (resolved ones are info).")
       .fallback("warning")
       .one_of({"info", "notice", "warning", "error", "critical"});

@@ -68,6 +68,7 @@ std::optional<Unit> unit_from_string(std::string_view name) {
   if (name == "ratio") return Unit::Ratio;
   if (name == "bytes") return Unit::Bytes;
   if (name == "seconds") return Unit::Seconds;
+  if (name == "milliseconds") return Unit::Milliseconds;
   if (name == "per_second") return Unit::PerSecond;
   return std::nullopt;
 }
@@ -81,6 +82,7 @@ std::string humanise(double value, Unit unit) {
     case Unit::Ratio: return short_number(value * 100) + "%";
     case Unit::Bytes: return bytes(value);
     case Unit::Seconds: return duration(value);
+    case Unit::Milliseconds: return duration(value / 1000);
     case Unit::PerSecond: return si(value) + "/s";
   }
   return si(value);

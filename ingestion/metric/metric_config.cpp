@@ -119,7 +119,8 @@ Result<ProviderFactory> statsd_from(const config::Node& node) {
   c.limits.max_samples = static_cast<std::size_t>(node.integer("max_samples"));
   c.limits.max_members = c.limits.max_samples;
   for (const auto& check : node.list("checks")) {
-    const auto [name, stat] = statsd::split_query(check.str("query"));
+    const auto query = check.str("query");
+    const auto [name, stat] = statsd::split_query(query);
     if (name.empty() || !statsd::known_stat(stat))
       return std::unexpected(check["query"].error(
           "a StatsD check's query is <metric> or <metric>:<statistic> (count, rate, value, unique, mean, sum, min, "

@@ -6,7 +6,11 @@ namespace {
 
 class StatsdProvider final : public Provider {
  public:
-  explicit StatsdProvider(StatsdConfig config) : aggregator_(config.limits), listener_(config.listener, aggregator_) {}
+  // Binds at once, so that what is sent as soon as the source is started is received; when the
+  // address is taken, open() tries again from the source's thread (with its backoff).
+  explicit StatsdProvider(StatsdConfig config) : aggregator_(config.limits), listener_(config.listener, aggregator_) {
+    [[maybe_unused]] const auto bound = listener_.open();
+  }
 
   SourceResult<> open(SourceRuntime& runtime) override {
     runtime_ = &runtime;

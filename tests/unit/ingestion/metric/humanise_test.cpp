@@ -18,6 +18,8 @@ TEST_CASE("values read by unit: percentages, bytes, durations, rates", "[metric]
   CHECK(humanise(0.35, Unit::Seconds) == "350 ms");
   CHECK(humanise(0.0000042, Unit::Seconds) == "4.2 µs");
   CHECK(humanise(2.5, Unit::Seconds) == "2.5 s");
+  CHECK(humanise(900, Unit::Milliseconds) == "900 ms");
+  CHECK(humanise(2500, Unit::Milliseconds) == "2.5 s");
   CHECK(humanise(250, Unit::Seconds) == "4m 10s");
   CHECK(humanise(3600 * 3 + 300, Unit::Seconds) == "3h 5m");
   CHECK(humanise(86400 * 2, Unit::Seconds) == "2d");
