@@ -21,17 +21,21 @@ Prometheus::Prometheus(PrometheusOptions options) : options_(std::move(options))
   for (std::size_t i = 0; i < options_.targets.size(); ++i) c << (i ? ", " : "") << '"' << options_.targets[i] << '"';
   c << "]\n";
   dir_.write("prometheus.yml", c.str());
+  std::vector<std::string> argv{"prometheus", "--config.file=" + (dir_ / "prometheus.yml").string(),
+                                "--storage.tsdb.path=" + (dir_ / "data").string(),
+                                "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--log.level=warn"};
+  if (!options_.web_config_yaml.empty())
+    argv.push_back("--web.config.file=" + dir_.write("web.yml", options_.web_config_yaml).string());
   process_ = std::make_unique<Process>(ProcessOptions{
-      .argv = {"prometheus", "--config.file=" + (dir_ / "prometheus.yml").string(),
-               "--storage.tsdb.path=" + (dir_ / "data").string(),
-               "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--log.level=warn"},
+      .argv = std::move(argv),
       .env = {},
       .log_dir = dir_.path(),
       .name = "prometheus",
       .cwd = {},
       .run_as = {}});
   const auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (!ready()) {
+  const auto up = [&] { return options_.web_config_yaml.empty() ? ready() : wait_for_port(port_, 100ms); };
+  while (!up()) {
     if (!process_->running() || std::chrono::steady_clock::now() >= deadline)
       throw std::runtime_error("Prometheus did not become ready (" + describe_status(process_->wait_status()) +
                                "):\n" + process_->output());

@@ -16,6 +16,9 @@ struct PrometheusOptions {
   std::vector<std::string> targets{};  // host:port of exporters, scraped at /metrics
   std::string rules_yaml{};            // the rule file's content ("" for none)
   std::string interval = "1s";         // scrape and evaluation interval
+  // The --web.config.file's content (TLS, basic_auth_users), "" for none. With one, readiness
+  // is the port accepting connections (/-/ready may need TLS and credentials).
+  std::string web_config_yaml{};
 };
 
 class Prometheus {
@@ -28,7 +31,7 @@ class Prometheus {
   int port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
-  HttpResult get(const std::string& path);  // e.g. "/-/ready"
+  HttpResult get(const std::string& path);  // e.g. "/-/ready" (plain HTTP, without credentials)
   // GET /api/v1/query?query=<expression> (percent-encoded here).
   HttpResult query(const std::string& expression);
   bool ready();

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "tests/integration/ingestion/metric/metric_fixture.hpp"
+#include "tests/integration/support/test_ca.hpp"
 
 using namespace chatops;
 using namespace chatops::test;
@@ -134,4 +135,38 @@ TEST_CASE("metric source (prometheus): a server that is down is retried, not fat
                       "\", interval: 250ms, checks: [{name: up, query: up, condition: {lt: 1}}]");
   REQUIRE(poller.wait_state(ingestion::SourceState::Retrying));
   CHECK(poller.stop() < 1500ms);
+}
+
+TEST_CASE("metric source (prometheus): TLS verified against a CA file, HTTP Basic credentials", "[metric][prometheus]") {
+  TempDir certs("chatops-prometheus-tls");
+  TestCa ca(certs.path());
+  const auto server = ca.issue_server("prometheus");
+  Exporter exporter;
+  exporter.set("test_level", "95");
+  // The bcrypt hash of "s3cret" (Prometheus's web configuration takes hashes only).
+  Prometheus prom({.targets = {exporter.target()},
+                   .web_config_yaml = "tls_server_config:\n  cert_file: " + server.cert.string() + "\n  key_file: " +
+                                      server.key.string() + "\nbasic_auth_users:\n  chatops: "
+                                      "$2b$12$beefZPc5hE1f7lCpuwe/EuzDFbqO2njxKlOEGUxKiSD.LmDJYd5lq\n"});
+  const auto https = "https://127.0.0.1:" + std::to_string(prom.port());
+  const auto check = ", interval: 250ms, checks: [{name: high, query: test_level, condition: {gt: 90}}]";
+
+  SECTION("the right credentials and the CA: it fires") {
+    MetricPoller poller("provider: prometheus, url: \"" + https + "\", ca_file: \"" + ca.ca_cert().string() +
+                        "\", auth: {type: basic, username: chatops, password: s3cret}" + check);
+    REQUIRE(poller.wait_events(1));
+    CHECK(poller.events().at(0).fields["link"].get<std::string>().starts_with(https + "/graph?"));
+  }
+  SECTION("a wrong password stops the source") {
+    MetricPoller poller("provider: prometheus, url: \"" + https + "\", ca_file: \"" + ca.ca_cert().string() +
+                        "\", auth: {type: basic, username: chatops, password: wrong}" + check);
+    REQUIRE(poller.wait_state(ingestion::SourceState::Failed));
+    CHECK_THAT(poller.status().last_error, Catch::Contains("401"));
+  }
+  SECTION("a certificate the system's CAs do not trust stops the source") {
+    MetricPoller poller("provider: prometheus, url: \"" + https + "\", auth: {type: basic, username: chatops, "
+                        "password: s3cret}" + check);
+    REQUIRE(poller.wait_state(ingestion::SourceState::Failed));
+    CHECK(poller.events().empty());
+  }
 }
