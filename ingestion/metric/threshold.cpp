@@ -2,7 +2,8 @@
 
 #include <cmath>
 #include <limits>
-#include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -59,7 +60,14 @@ std::string series_key(const Labels& labels) {
   std::string out = "{";
   for (const auto& [name, value] : labels) {
     if (out.size() > 1) out += ", ";
-    out += name + "=" + nlohmann::json(value).dump();
+    out += name;
+    out += "=\"";
+    for (const char c : value) {  // quoted as PromQL writes label values
+      if (c == '"' || c == '\\') out += '\\';
+      if (c == '\n') out += "\\n";
+      else out += c;
+    }
+    out += '"';
   }
   return out + "}";
 }
@@ -107,8 +115,9 @@ Evaluation ThresholdEngine::evaluate(const std::vector<Sample>& samples, TimePoi
     return out;
   }
   // Every series the answer holds (to give a resolved series its value now), and those that hold.
-  std::map<std::string, double> present;
-  std::map<std::string, const Sample*> holding;
+  std::unordered_map<std::string, double> present;
+  std::unordered_map<std::string, const Sample*> holding;
+  present.reserve(samples.size());
   for (const auto& s : samples) {
     auto key = series_key(s.labels);
     present[key] = s.value;
@@ -133,7 +142,7 @@ Evaluation ThresholdEngine::evaluate(const std::vector<Sample>& samples, TimePoi
   }
   // Series that no longer hold: resolved (a pending one silently), unless kept firing. A series
   // not reported (pushed metrics) is kept as it is, with no_data keep or alert.
-  std::set<std::string_view> unreported;
+  std::unordered_set<std::string_view> unreported;
   for (const auto& [key, was] : active_) {
     if (holding.contains(key)) continue;
     if (rule_.absent_is_no_data && rule_.no_data != NoData::Resolve && !was.no_data && !present.contains(key)) {
@@ -170,9 +179,10 @@ Evaluation ThresholdEngine::evaluate(const std::vector<Sample>& samples, TimePoi
     }
   }
   // What the journal must remember: everything but the value, which moves at every run.
-  const auto same_but_value = [](SeriesState a, SeriesState b) {
-    a.value = b.value = 0;
-    return a == b;
+  const auto same_but_value = [](const SeriesState& a, const SeriesState& b) {
+    return a.state == b.state && a.active_at == b.active_at && a.fired_at == b.fired_at &&
+           a.keep_firing_since == b.keep_firing_since && a.last_said == b.last_said && a.no_data == b.no_data &&
+           a.labels == b.labels;
   };
   for (const auto& [key, s] : out.next) {
     const auto it = active_.find(key);
