@@ -3,6 +3,8 @@
 #include <cmath>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "ingestion/payload/json.hpp"
 
 namespace chatops::ingestion::metric {
@@ -176,8 +178,10 @@ IngestionEvent notice_event(const Check& check, const Notice& notice, const Even
   e.topic = "metric/" + context.source + (resolved ? "/resolved" : "/firing");
   e.severity = resolved ? Severity::Info : check.severity;
   const auto key = series_key(s.labels);
-  e.dedupe_key = "metric:" + context.source + "/" + check.name + "/" + key + "/" + ms(s.fired_at.value_or(s.active_at)) +
-                 (resolved ? "/resolved" : notice.transition == Transition::Repeat ? "/" + ms(*s.last_said) : "");
+  // One key per transition: the series' firing (when it fired), then its repeats and its resolution.
+  e.dedupe_key = fmt::format("metric:{}/{}/{}/{}", context.source, check.name, key, ms(s.fired_at.value_or(s.active_at)));
+  if (resolved) e.dedupe_key += "/resolved";
+  else if (notice.transition == Transition::Repeat) e.dedupe_key += "/" + ms(*s.last_said);
   e.fields = {
       {"check", check.name},
       {"state", resolved ? "resolved" : "firing"},

@@ -53,7 +53,8 @@ std::string duration(double v) {
   const auto whole = static_cast<std::int64_t>(std::llround(a));
   const auto pair = [&](std::int64_t big, const char* big_unit, std::int64_t small, const char* small_unit) {
     const auto rest = whole % big / small;
-    return sign + std::to_string(whole / big) + big_unit + (rest ? " " + std::to_string(rest) + small_unit : "");
+    return rest ? fmt::format("{}{}{} {}{}", sign, whole / big, big_unit, rest, small_unit)
+                : fmt::format("{}{}{}", sign, whole / big, big_unit);
   };
   if (whole < 3600) return pair(60, "m", 1, "s");
   if (whole < 86400) return pair(3600, "h", 60, "m");
