@@ -26,6 +26,7 @@
 
 #include "core/config/node.hpp"
 #include "ingestion/db/db_source.hpp"
+#include "bench/instant_store.hpp"
 #include "ingestion/journal/journal.hpp"
 #include "ingestion/runtime/source_runtime.hpp"
 #include "tests/integration/support/postgresql.hpp"
@@ -83,34 +84,6 @@ config::Node source_config(const Postgresql& pg, long max_rows) {
   if (!validated) throw std::runtime_error(validated.error().message);
   return validated->node;
 }
-
-// A store that takes every batch at once and keeps only the cursor: the poller's own cost.
-class InstantStore final : public ingestion::SourceStore {
- public:
-  void submit(ingestion::EventBatch batch, ingestion::Completion done) override {
-    {
-      std::lock_guard lock(mutex_);
-      if (batch.cursor) cursor_ = batch.cursor;
-    }
-    const auto n = batch.events.size();
-    done({std::vector(n, ingestion::Submission::Accepted), std::vector<std::int64_t>(n), ""});
-  }
-  Result<std::optional<std::string>> cursor(std::string_view) override {
-    std::lock_guard lock(mutex_);
-    return cursor_;
-  }
-  Result<void> put_state(std::string_view, std::string_view, std::string_view,
-                         std::optional<std::chrono::system_clock::time_point>) override {
-    return {};
-  }
-  Result<std::optional<std::string>> get_state(std::string_view, std::string_view) override { return std::nullopt; }
-  Result<std::vector<std::pair<std::string, std::string>>> list_state(std::string_view) override { return {}; }
-  Result<void> delete_state(std::string_view, std::string_view) override { return {}; }
-
- private:
-  std::mutex mutex_;
-  std::optional<std::string> cursor_;
-};
 
 // From start() until the store holds the last row's mark.
 double poll_into(ingestion::SourceStore& store, const Postgresql& pg, long rows, long max_rows) {
@@ -213,7 +186,7 @@ int main(int argc, char** argv) try {
     copy.push_back(psql_copy(pg, dir, o.rows));
     for (std::size_t m = 0; m < o.max_rows.size(); ++m) {
       polled[m].push_back(journaled(pg, dir, o.rows, o.max_rows[m]));
-      InstantStore store;
+      bench::InstantStore store;
       instant[m].push_back(poll_into(store, pg, o.rows, o.max_rows[m]));
       read[m].push_back(reading(pg, o.max_rows[m]));
     }

@@ -133,7 +133,11 @@ std::size_t BindTable::dispatch(BindType type, std::string_view match_text, cons
   std::size_t triggered = 0;
   for (const BindId id : candidates) {
     const auto found = entries_.find(id);  // an earlier handler may have unbound it
-    if (found == entries_.end() || !allowed(found->second, context, mapping)) continue;
+    if (found == entries_.end()) continue;
+    if (!allowed(found->second, context, mapping)) {
+      if (on_refused && is_exclusive(type)) on_refused(id, context);
+      continue;
+    }
     const auto handler = found->second.handler;
     auto result = BindResult::Continue;
     try {

@@ -87,6 +87,9 @@ class BindTable {
   // Told (after the log line) when a handler throws, with where the bind was declared; the
   // chain goes on either way.
   std::function<void(const Origin& origin, const std::string& what)> on_handler_failure;
+  // Told when a pub or msg bind matched but the user's flags do not allow it (Eggdrop stays
+  // silent; commands answer politely). Nothing ran, nothing is counted.
+  std::function<void(BindId id, const BindContext& context)> on_refused;
 
  private:
   struct Entry {

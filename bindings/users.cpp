@@ -1,5 +1,7 @@
 #include "bindings/users.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "bindings/mask.hpp"
 
 namespace chatops::bindings {
@@ -35,6 +37,44 @@ const User* UserList::by_handle(std::string_view handle, text::CaseMapping mappi
   for (const auto& user : users_)
     if (text::equal_folded(user.handle, handle, mapping)) return &user;
   return nullptr;
+}
+
+bool UserList::remove(std::string_view handle, text::CaseMapping mapping) {
+  return std::erase_if(users_, [&](const User& u) { return text::equal_folded(u.handle, handle, mapping); }) > 0;
+}
+
+std::string user_to_json(const User& user) {
+  nlohmann::json channels = nlohmann::json::object();
+  for (const auto& [channel, flags] : user.channel_flags) channels[channel] = flags.str() == "-" ? "" : flags.str();
+  const auto global = user.global_flags.str();
+  return nlohmann::json{{"handle", user.handle},       {"hostmasks", user.hostmasks},
+                        {"account", user.account},     {"flags", global == "-" ? "" : global},
+                        {"channels", channels},        {"added_by", user.added_by}}
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Result<User> user_from_json(std::string_view text) {
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return fail("a stored user is not a JSON object");
+  try {
+    User user;
+    user.handle = j.at("handle").get<std::string>();
+    user.hostmasks = j.at("hostmasks").get<std::vector<std::string>>();
+    user.account = j.at("account").get<std::string>();
+    user.added_by = j.at("added_by").get<std::string>();
+    auto global = FlagSet::parse(j.at("flags").get<std::string>());
+    if (!global) return std::unexpected(global.error());
+    user.global_flags = *global;
+    for (const auto& [channel, letters] : j.at("channels").items()) {
+      auto flags = FlagSet::parse(letters.get<std::string>());
+      if (!flags) return std::unexpected(flags.error());
+      user.channel_flags.emplace_back(channel, *flags);
+    }
+    if (user.handle.empty()) return fail("a stored user has no handle");
+    return user;
+  } catch (const nlohmann::json::exception& e) {
+    return fail(std::string("a stored user is malformed: ") + e.what());
+  }
 }
 
 Result<UserList> UserList::from(const config::Node& users) {

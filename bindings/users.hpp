@@ -26,6 +26,7 @@ struct User {
   std::string account;  // "" when matched by hostmask only
   FlagSet global_flags;
   std::vector<std::pair<std::string, FlagSet>> channel_flags;
+  std::string added_by{};  // "" for a user of config.yml (owned by the file); else who added it from IRC
 
   // The user's flags on `channel` (empty when none, or when `channel` is "").
   FlagSet flags_on(std::string_view channel, text::CaseMapping mapping) const;
@@ -43,6 +44,9 @@ class UserList {
   void add(User user);
   const User* find(const IrcIdentity& who, text::CaseMapping mapping) const;
   const User* by_handle(std::string_view handle, text::CaseMapping mapping) const;
+  // Removes the user with this handle; false when there is none. Pointers to users (a bind
+  // context's known_user) are invalidated by add() and remove(): change the list between dispatches.
+  bool remove(std::string_view handle, text::CaseMapping mapping);
   const std::vector<User>& users() const { return users_; }
 
   // From the validated `users:` list (see user_schema()); an undefined node gives an empty list.
@@ -54,5 +58,10 @@ class UserList {
 
 // One item of the `users:` list.
 config::Schema user_schema();
+
+// A user added from IRC, as the journal keeps it (JSON: handle, hostmasks, account, flags,
+// channels, added_by), and back. Flags are stored as given (implications are added on load).
+std::string user_to_json(const User& user);
+Result<User> user_from_json(std::string_view text);
 
 }  // namespace chatops::bindings

@@ -16,13 +16,13 @@ namespace chatops::bot {
 
 using namespace std::chrono_literals;
 
-Result<std::unique_ptr<App>> App::create(const AppConfig& config) {
-  std::unique_ptr<App> app(new App(config));
+Result<std::unique_ptr<App>> App::create(const AppConfig& config, std::string version) {
+  std::unique_ptr<App> app(new App(config, std::move(version)));
   if (auto built = app->build(); !built) return std::unexpected(built.error());
   return app;
 }
 
-App::App(const AppConfig& config) : config_(config) {}
+App::App(const AppConfig& config, std::string version) : config_(config), version_(std::move(version)) {}
 
 App::~App() {
   // No new requests, then no new submissions; then the journal answers what is queued (the
@@ -55,12 +55,16 @@ Result<void> App::build() {
   for (const auto& channel : irc_config->channels) channels_.push_back(channel.name);
   sts_store_ = std::make_unique<JournalStsStore>(*journal_);
   irc_ = std::make_unique<irc::Client>(io_, *irc_config, sts_store_.get());
-  port_ = std::make_unique<ClientPort>(*irc_);
+  port_ = std::make_unique<ClientPort>(*irc_, [this](const std::string& target) {
+    return mutes_.channel_muted(target, casemapping());
+  });
 
   planner_ = std::make_unique<Planner>(*port_);
   binds_.on_handler_failure = [this](const bindings::Origin& origin, const std::string& what) {
     planner_->handler_failed(origin, what);
   };
+  // Commands first: a config bind on the same word (`!status`) replaces the built-in.
+  if (auto commands = build_commands(); !commands) return commands;
   auto binds = bindings::parse_binds(root["binds"]);
   if (!binds) return std::unexpected(binds.error());
   if (auto installed = bindings::install_binds(binds_, *binds, *planner_); !installed)
@@ -69,9 +73,12 @@ Result<void> App::build() {
   register_metrics();
   auto options = dispatcher_options(root.map("delivery"), irc_config->flood_burst, irc_config->flood_rate);
   options.on_latency = [this](std::chrono::duration<double> d) { latency_->observe(d.count()); };
+  options.holds_source = [this](const std::string& source) { return mutes_.source_muted(source); };
   dispatcher_ = std::make_unique<Dispatcher>(
       *journal_, [this](const ingestion::IngestionEvent& e) { return planner_->plan(binds_, e); }, *port_, options);
 
+  restore_controls();
+  restore_users();
   if (auto routed = add_observability_routes(); !routed) return routed;
   journal_->set_on_new_events([this](std::int64_t) { asio::post(io_, [this] { dispatcher_->pump(); }); });
   wire_irc();
@@ -81,7 +88,10 @@ Result<void> App::build() {
 void App::wire_irc() {
   irc_->on_joined = [this](const std::string& channel) { dispatcher_->target_ready(channel); };
   irc_->on_registered = [this] { dispatcher_->pump(); };  // private-message targets are ready now
-  irc_->on_disconnected = [this](const std::string&) { dispatcher_->connection_lost(); };
+  irc_->on_disconnected = [this](const std::string&) {
+    accounts_.clear();  // learnt again from the next connection's joins
+    dispatcher_->connection_lost();
+  };
   irc_->on_join_failed = [](const std::string& channel, const std::string& reason) {
     spdlog::error("cannot join {}: {}; its events are kept in the journal", channel, reason);
   };
@@ -90,7 +100,8 @@ void App::wire_irc() {
 
 void App::on_irc_message(const irc::Message& m) {
   const auto mapping = irc_->isupport().casemapping();
-  for (const auto& d : irc_binds(m, irc_->status().nick, users_, irc_->isupport()))
+  accounts_.observe(m, mapping);
+  for (const auto& d : irc_binds(m, irc_->status().nick, users_, irc_->isupport(), commands_->options().prefix, &accounts_))
     binds_.dispatch(d.type, d.match_text, bindings::BindContext(d.context), mapping);
 }
 
@@ -150,6 +161,7 @@ void App::shutdown() {
   manager_->stop();
   minute_timer_.cancel();
   prune_timer_.cancel();
+  mute_timer_.cancel();
   irc_->stop("shutting down", [this] { io_.stop(); });
 }
 

@@ -6,7 +6,11 @@
 
 #include "bindings/bind_table.hpp"
 #include "bindings/users.hpp"
+#include "bot/account_tracker.hpp"
 #include "bot/app_config.hpp"
+#include "bot/commands/builtins.hpp"
+#include "bot/commands/command.hpp"
+#include "bot/commands/mutes.hpp"
 #include "bot/dispatcher.hpp"
 #include "bot/irc/client.hpp"
 #include "bot/irc_port.hpp"
@@ -19,16 +23,18 @@
 
 namespace chatops::bot {
 
-class App {
+class App final : public BotControl {
  public:
-  static Result<std::unique_ptr<App>> create(const AppConfig& config);
+  // `version` is what `!status` and `!version` say.
+  static Result<std::unique_ptr<App>> create(const AppConfig& config, std::string version);
   ~App();
   // Serves until SIGINT or SIGTERM; returns the process exit code.
   int run();
 
  private:
-  explicit App(const AppConfig& config);
+  App(const AppConfig& config, std::string version);
   Result<void> build();
+  Result<void> build_commands();
   void wire_irc();
   void on_irc_message(const irc::Message& m);
   void arm_minute_timer();
@@ -41,11 +47,38 @@ class App {
   Result<void> add_observability_routes();
   void register_metrics();
 
+  // BotControl, for the built-in commands (bot/app_commands.cpp); on the io thread.
+  BotStatus status() override;
+  std::vector<ingestion::SourceReport> sources() override;
+  std::vector<bindings::BindInfo> binds() override;
+  bool set_paused(const std::string& source, bool paused) override;
+  Result<std::vector<ingestion::IngestionEvent>> history(std::size_t limit, const std::string& topic_mask) override;
+  void mute(Mute mute) override;
+  std::optional<Mute> unmute(MuteKind kind, const std::string& name) override;
+  const Mutes& mutes() const override { return mutes_; }
+  bool is_channel(const std::string& name) const override;
+  text::CaseMapping casemapping() const override;
+  const bindings::UserList& users() const override { return users_; }
+  Result<void> put_user(bindings::User user) override;
+  Result<void> remove_user(const std::string& handle) override;
+  const SeenNick* seen(const std::string& nick) const override { return accounts_.seen(nick, casemapping()); }
+  void restore_users();  // those added from IRC, from the journal
+  // Mutes and pauses live in the journal's state table, so that a restart keeps them.
+  void restore_controls();
+  void remember(const std::string& key, const std::string& value,
+                std::optional<std::chrono::system_clock::time_point> until = std::nullopt);
+  void forget(const std::string& key);
+  void release(const Mute& ended);  // what waited is planned again
+  void arm_mute_timer();
+
   AppConfig config_;
+  std::string version_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   asio::io_context io_;
   asio::signal_set signals_{io_};
   asio::steady_timer minute_timer_{io_};
   asio::steady_timer prune_timer_{io_};
+  asio::steady_timer mute_timer_{io_};
   metrics::Registry registry_;
   metrics::Histogram* latency_ = nullptr;
   std::unique_ptr<ingestion::Journal> journal_;
@@ -58,6 +91,9 @@ class App {
   std::unique_ptr<irc::Client> irc_;
   std::unique_ptr<ClientPort> port_;
   std::unique_ptr<Dispatcher> dispatcher_;
+  AccountTracker accounts_;
+  Mutes mutes_;
+  std::unique_ptr<CommandTable> commands_;
   std::vector<std::string> channels_;  // configured
   bool stopping_ = false;
 };

@@ -123,6 +123,11 @@ void Dispatcher::plan_event(const ingestion::IngestionEvent& event) {
       ++stats_.events_failed;
     return;
   }
+  if (options_.holds_source && options_.holds_source(event.source)) {
+    starved_.emplace(held_target(event.source), event.id);  // keeps the first id
+    outstanding_.erase(event.id);
+    return;
+  }
   auto [outputs, failures] = plan_safely(event);
   auto deliveries = journal_.deliveries(event.id);
   if (!deliveries) {

@@ -60,6 +60,9 @@ struct DispatcherOptions {
   std::chrono::steady_clock::duration failure_notice_interval = std::chrono::minutes(10);
   // A line said this long after its event arrived starts with its age ("[12m late]"); 0: never.
   std::chrono::milliseconds late_after{0};
+  // Whether a source's events are held back (muted from IRC): they wait in the journal until
+  // target_ready(held_target(source)).
+  std::function<bool(const std::string& source)> holds_source;
 };
 
 struct DispatcherStats {
@@ -79,6 +82,8 @@ class Dispatcher {
   void target_ready(const std::string& target);  // joined a channel
   void connection_lost();                        // everything in memory goes back to the journal
   DispatcherStats stats() const;
+  // The name under which a held source's events wait, as if it were a target not ready.
+  static std::string held_target(const std::string& source) { return "source " + source; }
 
  private:
   void plan();

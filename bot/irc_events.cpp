@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "bot/commands/command.hpp"
 #include "core/text/casemap.hpp"
 
 namespace chatops::bot {
@@ -20,14 +21,17 @@ std::vector<std::string> words_after_first(const std::string& text) {
 }  // namespace
 
 std::vector<IrcDispatch> irc_binds(const irc::Message& m, const std::string& own_nick, const bindings::UserList& users,
-                                   const irc::ISupport& isupport) {
+                                   const irc::ISupport& isupport, std::string_view command_prefix,
+                                   const AccountTracker* accounts) {
   const auto mapping = isupport.casemapping();
   const auto who = m.prefix();
   bindings::IrcContext base;
   base.nick = who.nick;
   base.user = who.user;
   base.host = who.host;
-  base.account = m.tag("account").value_or("");
+  if (auto tagged = m.tag("account")) base.account = *tagged;
+  else if (auto tracked = accounts ? accounts->account_of(who.nick, mapping) : std::nullopt) base.account = *tracked;
+  if (base.account == "*" || base.account == "0") base.account.clear();
   base.command = m.command;
   base.args = m.params;
   base.known_user = users.find({base.nick, base.user, base.host, base.account}, mapping);
@@ -46,7 +50,12 @@ std::vector<IrcDispatch> irc_binds(const irc::Message& m, const std::string& own
     ctx.args = words_after_first(text);
     if (isupport.is_channel(target)) {
       ctx.channel = target;
-      out.push_back({BindType::Pub, text, ctx});
+      auto command = ctx;
+      if (auto addressed = addressed_command(text, own_nick, command_prefix, mapping)) {
+        command.text = *addressed;
+        command.args = words_after_first(command.text);
+      }
+      out.push_back({BindType::Pub, command.text, command});
       out.push_back({BindType::Pubm, target + " " + text, ctx});
     } else {
       out.push_back({BindType::Msg, text, ctx});

@@ -7,6 +7,7 @@
 #include "bindings/bind_type.hpp"
 #include "bindings/context.hpp"
 #include "bindings/users.hpp"
+#include "bot/account_tracker.hpp"
 #include "bot/irc/isupport.hpp"
 #include "bot/irc/message.hpp"
 
@@ -18,8 +19,12 @@ struct IrcDispatch {
   bindings::IrcContext context;
 };
 
-// `own_nick`: lines from ourselves (echo-message) trigger no binds but raw.
+// `own_nick`: lines from ourselves (echo-message) trigger no binds but raw. A channel message
+// addressed to us ("opsbot: status") triggers pub binds as `command_prefix` + the rest
+// ("!status"); pubm sees it as written. A user's account is the message's account-tag, else
+// what `accounts` learnt (extended-join, account-notify), else none.
 std::vector<IrcDispatch> irc_binds(const irc::Message& m, const std::string& own_nick, const bindings::UserList& users,
-                                   const irc::ISupport& isupport);
+                                   const irc::ISupport& isupport, std::string_view command_prefix = "!",
+                                   const AccountTracker* accounts = nullptr);
 
 }  // namespace chatops::bot

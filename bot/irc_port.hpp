@@ -8,10 +8,12 @@ namespace chatops::bot {
 
 class ClientPort final : public IrcPort {
  public:
-  explicit ClientPort(irc::Client& client) : client_(client) {}
+  // `muted`: whether a target is muted from IRC (its lines wait in the journal); none when empty.
+  explicit ClientPort(irc::Client& client, std::function<bool(const std::string&)> muted = {})
+      : client_(client), muted_(std::move(muted)) {}
 
   bool can_speak_to(const std::string& target) const override {
-    if (!client_.registered()) return false;
+    if (!client_.registered() || (muted_ && muted_(target))) return false;
     return client_.isupport().is_channel(target) ? client_.in_channel(target) : true;
   }
 
@@ -28,6 +30,7 @@ class ClientPort final : public IrcPort {
 
  private:
   irc::Client& client_;
+  std::function<bool(const std::string&)> muted_;
 };
 
 }  // namespace chatops::bot

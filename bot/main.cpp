@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
   // OpenSSL writes to its sockets with write(2), as cpp-httplib's client and libpq do: a peer that
   // hung up must give those calls EPIPE, not end the process.
   std::signal(SIGPIPE, SIG_IGN);
-  auto app = chatops::bot::App::create(*config);
+  auto app = chatops::bot::App::create(*config, std::string(chatops::bot::version()));
   if (!app) {
     spdlog::critical("{}", app.error().message);
     return 1;

@@ -153,8 +153,17 @@ std::vector<SourceReport> IngestionManager::reports() const {
   std::vector<SourceReport> out;
   for (const auto& m : sources_)
     out.push_back({m->name, m->kind, m->runtime.family(), m->runtime.status().snapshot(), m->runtime.accepted(),
-                   m->runtime.duplicates(), m->runtime.refused(), m->restarts.load()});
+                   m->runtime.duplicates(), m->runtime.refused(), m->restarts.load(), m->runtime.paused()});
   return out;
+}
+
+bool IngestionManager::set_paused(std::string_view name, bool paused) {
+  for (const auto& m : sources_)
+    if (m->name == name) {
+      m->runtime.set_paused(paused);
+      return true;
+    }
+  return false;
 }
 
 bool IngestionManager::all_running() const {

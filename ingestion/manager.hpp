@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -29,6 +30,7 @@ struct SourceReport {
   IngestionStatus status;
   std::uint64_t accepted = 0, duplicates = 0, refused = 0;  // outcomes of its submissions
   std::uint64_t restarts = 0;
+  bool paused = false;
 };
 
 class IngestionManager {
@@ -45,6 +47,9 @@ class IngestionManager {
   void stop();   // stops every source (each within about a second)
 
   std::vector<SourceReport> reports() const;
+  // Pauses or resumes the source with this name (see SourceRuntime::set_paused); false when there
+  // is none. Any thread.
+  bool set_paused(std::string_view name, bool paused);
   bool all_running() const;
 
  private:

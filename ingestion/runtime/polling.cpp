@@ -93,6 +93,10 @@ void PollingSource::run() {
   auto& status = runtime_->status();
   bool open = false;
   while (!stopping()) {
+    if (runtime_->paused()) {
+      wait(SourceRuntime::kPausedCheck);  // nothing is asked upstream while paused
+      continue;
+    }
     SourceResult<> outcome;
     if (!open) {
       outcome = this->open();

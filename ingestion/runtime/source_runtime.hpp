@@ -54,6 +54,12 @@ class SourceRuntime {
   // Submissions made while the source was stopped: a bug in the source (they are refused).
   std::uint64_t late_submissions() const { return late_.load(); }
 
+  // Paused from IRC (`!pause`): a poller or stream stops consuming, a webhook answers 503 with
+  // Retry-After; the source stays started, so that resuming is immediate.
+  void set_paused(bool paused) { paused_.store(paused); }
+  static constexpr std::chrono::milliseconds kPausedCheck{250};  // how soon a paused loop sees a resume
+  bool paused() const { return paused_.load(); }
+
   // The manager opens the runtime before start() and closes it once stop() has returned.
   void open() { open_.store(true); }
   void close() { open_.store(false); }
@@ -64,6 +70,7 @@ class SourceRuntime {
   StatusCounters status_;
   SourceMetrics metrics_;
   std::atomic<bool> open_{false};
+  std::atomic<bool> paused_{false};
   std::atomic<std::uint64_t> accepted_{0}, duplicates_{0}, refused_{0}, late_{0};
 };
 

@@ -68,6 +68,10 @@ void StreamSource::run() {
       }
     }
     while (connected && !stopping()) {
+      if (runtime_->paused()) {
+        wait(SourceRuntime::kPausedCheck);  // nothing is consumed while paused; upstream keeps it
+        continue;
+      }
       auto received = receive(std::chrono::steady_clock::now() + options_.receive_wait);
       if (!received) {
         outcome = std::unexpected(received.error());

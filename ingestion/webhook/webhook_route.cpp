@@ -55,6 +55,12 @@ std::optional<http::Response> WebhookRoute::check_head(const http::Request& requ
 void WebhookRoute::handle(http::Request request, http::Responder responder) {
   // Credentials first, on the raw bytes: nothing of an unauthenticated body is parsed.
   if (auto refused = provider_->authenticate(request)) return responder.send(reject(*refused, request.remote));
+  if (runtime_.paused()) {
+    // Paused from IRC: senders retry later, and nothing is stored meanwhile.
+    auto r = json_response(503, {{"status", "paused"}, {"source", runtime_.name()}});
+    r.headers.emplace_back("Retry-After", std::to_string(kPausedRetryAfterSeconds));
+    return responder.send(std::move(r));
+  }
   auto parsed = provider_->parse(request);
   if (!parsed) return responder.send(reject(parsed.error(), request.remote));
   auto& status = runtime_.status();

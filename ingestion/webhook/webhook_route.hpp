@@ -5,6 +5,7 @@
 //   202 {"status":"accepted","events":n}   200 {"status":"duplicate"}
 //   202 {"status":"skipped","reason":…}    503 {"status":"unavailable"} + Retry-After (not stored; retry)
 //   401/400/415 {"status":"rejected","cause":…,"reason":…}
+//   503 {"status":"paused","source":…} + Retry-After: 60 while paused from IRC (`!pause`), once authenticated
 // Rejections are counted per cause (chatops_events_rejected_total{source,reason}) and logged at
 // warn once per cause, later at debug.
 #include <memory>
@@ -17,6 +18,8 @@
 #include "ingestion/webhook/provider.hpp"
 
 namespace chatops::ingestion::webhook {
+
+inline constexpr int kPausedRetryAfterSeconds = 60;
 
 class WebhookRoute final : public http::Handler {
  public:

@@ -23,18 +23,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// The source has run once (start: now noted where the table ends): its mark is in the journal.
-bool has_mark(const TempDir& dir, const std::string& source) {
-  try {
-    SQLite::Database journal((dir / "chatops.db").string(), SQLite::OPEN_READONLY);
-    SQLite::Statement q(journal, "SELECT 1 FROM cursors WHERE source = ?");
-    q.bind(1, source);
-    return q.executeStep();
-  } catch (const SQLite::Exception&) {
-    return false;  // not created yet
-  }
-}
-
 // An example's blocks: the application's SQL (its table, then what it writes), the config, the
 // channel's lines.
 struct Example {
@@ -58,7 +46,7 @@ void run_example(const Example& example, const std::string& config, const std::s
   watcher.join(channel);
   BotProcess bot(dir, examples::bot_yaml(config, ircd.port(), channel));
   REQUIRE(watcher.wait_for_join("opsbot", channel, 15s));
-  REQUIRE(compliance::eventually([&] { return has_mark(dir, source); }, 20s));
+  REQUIRE(compliance::eventually([&] { return examples::has_cursor(dir, source); }, 20s));
   application(example.sql[1]);
   const auto expected = examples::lines(example.text[0]);
   REQUIRE(compliance::eventually([&] { return examples::said(watcher, channel).size() >= expected.size(); }, 20s));

@@ -4,6 +4,8 @@
 // to compare with the page's ```text blocks.
 #include <catch2/catch.hpp>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include <cctype>
 #include <sstream>
 #include <string>
@@ -71,6 +73,19 @@ inline std::string plain(const std::string& text) {
     }
   }
   return out;
+}
+
+// The source has committed a cursor in the bot's journal (in `dir`): it has started, and what
+// happens upstream from now on is new to it.
+inline bool has_cursor(const TempDir& dir, const std::string& source) {
+  try {
+    SQLite::Database journal((dir / "chatops.db").string(), SQLite::OPEN_READONLY);
+    SQLite::Statement q(journal, "SELECT 1 FROM cursors WHERE source = ?");
+    q.bind(1, source);
+    return q.executeStep();
+  } catch (const SQLite::Exception&) {
+    return false;  // not created yet
+  }
 }
 
 // The non-empty lines of a block.

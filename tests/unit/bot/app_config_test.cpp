@@ -176,3 +176,14 @@ TEST_CASE("a place whose ${NAME} is unset has that problem only, not its consequ
   CHECK(problems_of(path) == path + ":2:43: irc.servers[0].port: environment variable CHATOPS_TEST_UNSET_PORT is "
                                          "not set (write ${CHATOPS_TEST_UNSET_PORT:-default} for a default)");
 }
+
+TEST_CASE("a bad commands: section stops start-up with file:line:column", "[config][commands]") {
+  const std::string head = "irc:\n  servers: [{host: irc.example.org}]\n  nick: bot\ncommands:\n";
+  auto prefix = problems_of(write_temp("commands-prefix.yml", head + "  prefix: \"! \"\n"));
+  CHECK_THAT(prefix, Catch::Contains("commands-prefix.yml:5:") &&
+                         Catch::Contains("a prefix is at most 3 characters, without spaces"));
+  auto flags = problems_of(write_temp("commands-flags.yml", head + "  control_flags: \"m|m|m\"\n"));
+  CHECK_THAT(flags, Catch::Contains("commands-flags.yml:5:") && Catch::Contains("at most one '|' or '&'"));
+  auto burst = problems_of(write_temp("commands-burst.yml", head + "  user_burst: 0\n"));
+  CHECK_THAT(burst, Catch::Contains("commands-burst.yml:5:") && Catch::Contains("between 1 and 100"));
+}

@@ -413,3 +413,33 @@ TEST_CASE("a line said long after its event arrived starts with its age; a diges
   REQUIRE(f.irc.texts() == std::vector<std::string>{"[12m late] from before the outage", "just now",
                                                     "[1d 2h late] from yesterday"});
 }
+
+TEST_CASE("a held (muted) source's events wait in the journal, others pass, and all are said once released",
+          "[dispatcher][mute]") {
+  Fixture f;
+  f.irc.ready = {"#ops"};
+  f.add("held 1");
+  {
+    ingestion::IngestionEvent other;
+    other.source = "other";
+    other.family = "webhook";
+    other.topic = "test/event";
+    other.fields = {{"text", "from other"}, {"repo", "org/repo"}};
+    REQUIRE(f.journal->submit_one(other) == ingestion::Submission::Accepted);
+  }
+  f.add("held 2");
+  bool held = true;
+  DispatcherOptions options;
+  options.holds_source = [&held](const std::string& source) { return held && source == "test"; };
+  Dispatcher d(*f.journal, say_to({"#ops"}), f.irc, options);
+  d.pump();
+  f.irc.accept_all();
+  CHECK(f.irc.texts() == std::vector<std::string>{"from other"});
+  CHECK(d.stats().starved_targets == std::vector<std::string>{Dispatcher::held_target("test")});
+  CHECK(*f.journal->backlog() == 2);
+  held = false;
+  d.target_ready(Dispatcher::held_target("test"));
+  f.irc.accept_all();
+  CHECK(f.irc.texts() == std::vector<std::string>{"from other", "held 1", "held 2"});
+  CHECK(*f.journal->backlog() == 0);
+}

@@ -214,3 +214,26 @@ TEST_CASE("intervals are jittered within their bounds", "[polling]") {
   CHECK(took >= 500ms);
   CHECK(took < 1500ms);
 }
+
+TEST_CASE("a paused poller asks nothing upstream until resumed", "[polling][pause]") {
+  Sequence upstream;
+  const auto kind = sequence_kind(upstream);
+  test::compliance::Subject subject{.kind = kind, .config_yaml = "{name: s, kind: sequence, interval: 20ms}"};
+  ingestion::testing::TempDir dir;
+  auto journal = ingestion::testing::open_journal(dir.file("j.db"));
+  test::compliance::Running r(subject, *journal);
+  upstream.append(1);
+  r.start();
+  REQUIRE(test::compliance::eventually([&] { return journal->backlog().value() == 1; }, 5s));
+  r.runtime.set_paused(true);
+  REQUIRE(test::compliance::eventually([&] { return upstream.in_poll == 0; }, 5s));  // a run under way ends
+  const int polls = upstream.polls;
+  upstream.append(2);
+  // Absence over ten intervals: nothing asked, nothing journaled.
+  std::this_thread::sleep_for(200ms);
+  CHECK(upstream.polls == polls);
+  CHECK(journal->backlog().value() == 1);
+  CHECK(r.runtime.status().state() == SourceState::Running);  // still started: resuming is immediate
+  r.runtime.set_paused(false);
+  CHECK(test::compliance::eventually([&] { return journal->backlog().value() == 3; }, 5s));
+}

@@ -277,3 +277,23 @@ TEST_CASE("webhook route: a webhook source takes its path while started", "[webh
   CHECK(events[0].source == "deploys");
   CHECK(events[0].fields["v"] == 1);
 }
+
+TEST_CASE("webhook route: a paused source answers 503 with Retry-After and stores nothing", "[webhook][pause]") {
+  Fixture f;
+  f.runtime.set_paused(true);
+  auto paused = f.post(kPing);
+  REQUIRE(paused);
+  CHECK(paused->status == 503);
+  CHECK(paused->headers["retry-after"] == std::to_string(kPausedRetryAfterSeconds));
+  CHECK(body_of(paused) == json{{"status", "paused"}, {"source", "gh"}});
+  // Credentials are still checked first: an unauthenticated sender learns nothing more.
+  auto wrong = f.post(kPing, "ping", "d2", "sha256=" + std::string(64, '0'));
+  REQUIRE(wrong);
+  CHECK(wrong->status == 401);
+  CHECK(f.events().empty());
+  f.runtime.set_paused(false);
+  auto resumed = f.post(kPing);
+  REQUIRE(resumed);
+  CHECK(resumed->status == 202);
+  CHECK(f.events().size() == 1);
+}
