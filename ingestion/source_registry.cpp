@@ -4,6 +4,7 @@
 
 #include "ingestion/api/api_source.hpp"
 #include "ingestion/db/db_source.hpp"
+#include "ingestion/metric/metric_source.hpp"
 #include "ingestion/log/log_source.hpp"
 #include "ingestion/stream/stream_kind.hpp"
 #include "ingestion/webhook/webhook_source.hpp"
@@ -29,6 +30,7 @@ const std::vector<SourceKind>& source_kinds() {
       webhook::webhook_source_kind(),
       api::api_source_kind(),
       db::db_source_kind(),
+      metric::metric_source_kind(),
       log::log_source_kind(),
       stream::stream_source_kind(),
   };
