@@ -19,7 +19,7 @@ constexpr payload::MappingKeys kKafkaMappingKeys{.headers = true, .topic_require
 // librdkafka properties the source sets itself: its guarantees depend on them.
 const std::set<std::string, std::less<>> kOwnProperties = {
     "bootstrap.servers", "metadata.broker.list", "group.id", "enable.auto.offset.store",
-    "enable.auto.commit", "auto.offset.reset",   "rebalance_cb", "offset_commit_cb"};
+    "enable.auto.commit", "auto.offset.reset",   "rebalance_cb", "offset_commit_cb", "enable.partition.eof"};
 // Leaving the group takes milliseconds with the coordinator up, seconds when it is unreachable.
 constexpr auto kCloseBound = std::chrono::seconds(20);
 
@@ -99,6 +99,8 @@ SourceResult<> KafkaSource::connect() {
       {"bootstrap.servers", o_.brokers},     {"group.id", o_.group},
       {"enable.auto.offset.store", "false"}, {"enable.auto.commit", "false"},
       {"auto.offset.reset", o_.start},       {"client.id", "chatops-bot"},
+      // The end of a partition says its lag is 0, also to a consumer that has nothing left to take.
+      {"enable.partition.eof", "true"},
   };
   settings.insert(settings.end(), o_.properties.begin(), o_.properties.end());
   for (const auto& [name, value] : settings)
@@ -181,7 +183,11 @@ SourceResult<Received> KafkaSource::receive(std::chrono::steady_clock::time_poin
       if (taken || left.count() <= 0) break;
       continue;
     }
-    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      if (!taken_.contains({rd_kafka_topic_name(m->rkt), m->partition}))
+        lag_.set(0, {rd_kafka_topic_name(m->rkt), std::to_string(m->partition)});
+      continue;
+    }
     if (m->err) {
       client_error(m->err, rd_kafka_message_errstr(m.get()));
       break;
@@ -359,7 +365,7 @@ config::Schema kafka_schema() {
           "librdkafka properties, passed as they are (security.protocol, sasl.mechanism, sasl.username, "
           "sasl.password, ssl.ca.location, session.timeout.ms, …). Values of names with password, secret or .pem "
           "are never logged; give them from the environment (${KAFKA_PASSWORD}). group.id, bootstrap.servers, "
-          "enable.auto.commit, enable.auto.offset.store and auto.offset.reset are the source's own.")
+          "enable.auto.commit, enable.auto.offset.store, enable.partition.eof and auto.offset.reset are the source's own.")
       .example("{security.protocol: SASL_SSL, sasl.mechanism: SCRAM-SHA-512, sasl.username: bot, "
                "sasl.password: \"${KAFKA_PASSWORD}\"}");
   payload::add_mapping_fields(s, kKafkaMappingKeys);

@@ -24,7 +24,7 @@ TEST_CASE("chatops-bot --version prints the version git describe gave at build t
   CHECK(std::regex_match(version.out, std::regex(R"(chatops-bot \d+\.\d+\.\d+(-\d+)?(-g[0-9a-f]{7,})?(-dirty)?\n)")));
 }
 
-TEST_CASE("chatops-bot --man-page prints chatops-bot(1) and chatops-bot.yml(5); another section is refused", "[cli]") {
+TEST_CASE("chatops-bot --man-page prints chatops-bot(1) and chatops-bot.yml(5), another section is refused", "[cli]") {
   TempDir dir("chatops-cli");
   CHECK(run_bot({"--man-page", "1"}, dir).out.starts_with(".TH CHATOPS\\-BOT 1 "));
   CHECK(run_bot({"--man-page", "5"}, dir).out.starts_with(".TH CHATOPS\\-BOT.YML 5 "));

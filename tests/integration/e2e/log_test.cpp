@@ -32,7 +32,7 @@ std::vector<std::string> log_lines_once(const BotProcess& bot, const std::string
 
 }  // namespace
 
-TEST_CASE("with log.format json every log line is a JSON object; an event's acceptance and delivery are logged",
+TEST_CASE("with log.format json every log line is a JSON object, an event's acceptance and delivery are logged",
           "[e2e][log]") {
   BotConfig config = github_to_ops();
   config.log = "{level: info, format: json}";

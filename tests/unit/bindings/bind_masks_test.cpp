@@ -81,7 +81,7 @@ TEST_CASE("ingestion masks match the topic, case-sensitively") {
   CHECK(triggers(BindType::Log, "log/100%", "log/100%"));
 }
 
-TEST_CASE("rfc1459 casemapping folds []\\~ to {}|^ in masks, ascii does not") {
+TEST_CASE("rfc1459 casemapping folds brackets, backslash and tilde to braces, bar and caret in masks, ascii does not") {
   CHECK(triggers(BindType::Kick, "#ops [dan]", "#ops {DAN}", CaseMapping::Rfc1459));
   CHECK(triggers(BindType::Kick, "#ops a\\b", "#ops A|B", CaseMapping::Rfc1459));
   CHECK(triggers(BindType::Nick, "#ops x^y", "#ops X~Y", CaseMapping::Rfc1459));

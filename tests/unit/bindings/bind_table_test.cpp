@@ -127,7 +127,7 @@ TEST_CASE("unbind by id, also from within a running handler") {
   CHECK_FALSE(table.unbind(self));
 }
 
-TEST_CASE("hit counters count triggered binds; binds() lists them with their origin") {
+TEST_CASE("hit counters count triggered binds, binds() lists them with their origin") {
   BindTable table;
   std::vector<std::string> log;
   REQUIRE(table.bind(BindType::Webhook, "-|-", "github/*", record(log, "a"), Origin{"config.yml:12:5"}));
@@ -179,7 +179,7 @@ TEST_CASE("every source family is an ingestion bind type") {
   CHECK_FALSE(is_ingestion_family("kafka"));
 }
 
-TEST_CASE("ingestion events dispatch by family and topic; unknown families do nothing") {
+TEST_CASE("ingestion events dispatch by family and topic, unknown families do nothing") {
   BindTable table;
   std::vector<std::string> log;
   REQUIRE(table.bind(BindType::Metric, "-|-", "metric/*", record(log, "metric")));

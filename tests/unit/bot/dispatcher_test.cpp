@@ -396,7 +396,7 @@ TEST_CASE("an event of a family no bind takes is ended as failed, not as said", 
         "no bind type takes events of family \"kafka\"");
 }
 
-TEST_CASE("a line said long after its event arrived starts with its age; a digest and a fresh line do not",
+TEST_CASE("a line said long after its event arrived starts with its age, a digest and a fresh line do not",
           "[dispatcher]") {
   using namespace std::chrono_literals;
   Fixture f;

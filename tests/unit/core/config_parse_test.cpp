@@ -5,7 +5,7 @@
 using namespace chatops::config;
 using namespace std::chrono_literals;
 
-TEST_CASE("durations take ms, s, m, h or d; a bare number other than 0 is refused", "[config]") {
+TEST_CASE("durations take ms, s, m, h or d, a bare number other than 0 is refused", "[config]") {
   REQUIRE(parse_duration("250ms") == 250ms);
   REQUIRE(parse_duration("30s") == 30s);
   REQUIRE(parse_duration("5m") == 5min);

@@ -221,7 +221,7 @@ TEST_CASE("all problems are reported, one per line, in document order", "[config
           "config.yml:5:3: irc.tls: unknown key");
 }
 
-TEST_CASE("an open schema keeps undeclared keys; merged() validates them in a second step", "[config]") {
+TEST_CASE("an open schema keeps undeclared keys, merged() validates them in a second step", "[config]") {
   Schema common("source", "A source.");
   common.field("name", Kind::String, "Name.").required();
   common.field("kind", Kind::String, "Kind.").required();

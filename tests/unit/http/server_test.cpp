@@ -103,7 +103,7 @@ TEST_CASE("a connection is kept alive across requests, pipelined ones answered i
   CHECK(f.server.stats().connections_accepted == 1);
 }
 
-TEST_CASE("an answer may come later from another thread; a missing one becomes 503 or 500", "[http]") {
+TEST_CASE("an answer may come later from another thread, a missing one becomes 503 or 500", "[http]") {
   Fixture f;
   std::vector<std::thread> answerers;
   std::promise<http::Responder> held;

@@ -194,7 +194,7 @@ TEST_CASE("InspIRCd + Atheme: SASL ECDSA-NIST256P-CHALLENGE with a key from athe
   CHECK(logged_in_as(observer, "opsbot", "opsbot"));
 }
 
-TEST_CASE("InspIRCd + Atheme: SASL mechanisms in order; SCRAM-SHA-256, not offered, is skipped",
+TEST_CASE("InspIRCd + Atheme: SASL mechanisms in order, SCRAM-SHA-256, not offered, is skipped",
           "[irc][inspircd][sasl]") {
   InspircdWithServices server;
   server.register_account("opsbot", "correct-horse");
@@ -221,7 +221,7 @@ TEST_CASE("InspIRCd + Atheme: NickServ IDENTIFY to a service the server vouches 
   CHECK(logged_in_as(observer, "opsbot", "opsbot"));
 }
 
-TEST_CASE("InspIRCd TLS: a pinned certificate or public key is enough without the CA; another pin is refused",
+TEST_CASE("InspIRCd TLS: a pinned certificate or public key is enough without the CA, another pin is refused",
           "[irc][inspircd][tls]") {
   InspircdOptions options;
   options.services = false;

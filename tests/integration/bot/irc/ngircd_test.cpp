@@ -161,7 +161,7 @@ TEST_CASE("ngircd frozen: the missing PONG is noticed and the bot reconnects", "
   CHECK(bot.wait([](const auto& s) { return registered_in(s, "#ops"); }, 15s));
 }
 
-TEST_CASE("ngircd: kicked, the bot rejoins; a keyed channel without the key fails clearly", "[irc][ngircd]") {
+TEST_CASE("ngircd: kicked, the bot rejoins, a keyed channel without the key fails clearly", "[irc][ngircd]") {
   Ngircd server;
   IrcTestClient op(tester(server.port(), "chanop"));
   op.join("#ops");

@@ -61,7 +61,7 @@ TEST_CASE("scripted: registration lines are not paced, the flood bucket starts a
   CHECK_FALSE(server.read_line(1s));  // JOIN #a waits for a token
 }
 
-TEST_CASE("scripted: a pinned certificate is accepted self-signed and expired; anything else is refused",
+TEST_CASE("scripted: a pinned certificate is accepted self-signed and expired, anything else is refused",
           "[irc][scripted][tls]") {
   TempDir dir("chatops-pin");
   const auto expired = expired_self_signed(dir.path(), "expired");

@@ -92,7 +92,7 @@ TEST_CASE("api: a poller passes the compliance harness", "[api][compliance]") {
   compliance::run_compliance(subject);
 }
 
-TEST_CASE("api: the first run on 500 items says nothing (baseline); new ones are said once", "[api]") {
+TEST_CASE("api: the first run on 500 items says nothing (baseline), new ones are said once", "[api]") {
   ListingApi items(500);
   Poller poller("url: \"" + items.url() + "\", key: /id, interval: 50ms");
   REQUIRE(items.api.wait_for("/items", 3));

@@ -169,7 +169,7 @@ TEST_CASE("PostgreSQL configuration errors end the source with a clear message, 
   }
 }
 
-TEST_CASE("stop() returns within a second during a PostgreSQL query; a slow query times out", "[db][postgresql]") {
+TEST_CASE("stop() returns within a second during a PostgreSQL query, a slow query times out", "[db][postgresql]") {
   auto& pg = postgresql_server();
   dbtest::Fixture f;
   const std::string slow = "SELECT id FROM (SELECT 1 AS id, pg_sleep(30)) s WHERE id > :last LIMIT :limit";

@@ -129,7 +129,7 @@ TEST_CASE("whoami tells a known user their handle and flags, and a stranger how 
         std::vector<Said>{{"#ops", "eve: I do not know you (eve!e@elsewhere, not logged in); you may use !help.", false}});
 }
 
-TEST_CASE("pause and resume a source by name; an unknown name is answered with the names") {
+TEST_CASE("pause and resume a source by name, an unknown name is answered with the names") {
   Builtins b;
   CHECK(b.ask(kOwner, "!pause github") ==
         std::vector<Said>{{"#ops", "github paused: it takes nothing until resumed (a webhook answers 503 with Retry-After).", false}});
@@ -253,7 +253,7 @@ TEST_CASE("mutes end at their time and say which ended") {
   CHECK_FALSE(mutes.next_end());
 }
 
-TEST_CASE("the owner adds a user, changes their flags, and deletes them; config users are left alone",
+TEST_CASE("the owner adds a user, changes their flags, and deletes them, config users are left alone",
           "[commands][users]") {
   Builtins b;
   const std::string kBob = "bob!b@corp.example";

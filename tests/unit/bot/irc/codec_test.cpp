@@ -45,7 +45,7 @@ TEST_CASE("parse errors name the problem and the byte offset") {
   CHECK(error_of(std::string_view("PRIVMSG #a :x\0y", 15)) == "IRC line: CR, LF or NUL at byte 13");
 }
 
-TEST_CASE("tag values are unescaped char by char; a lone trailing backslash is dropped") {
+TEST_CASE("tag values are unescaped char by char, a lone trailing backslash is dropped") {
   CHECK(unescape_tag_value("a\\:b\\sc\\\\d\\re\\nf") == "a;b c\\d\re\nf");
   CHECK(unescape_tag_value("x\\") == "x");
   CHECK(unescape_tag_value("\\q") == "q");

@@ -70,7 +70,7 @@ TEST_CASE("output queue: the priority lane goes first and uncounted lines skip t
   CHECK(drain(q, queue_t0 + 3s) == std::vector<std::string>{"a3"});
 }
 
-TEST_CASE("output queue: bounded; clear returns everything", "[irc][output_queue]") {
+TEST_CASE("output queue: bounded, clear returns everything", "[irc][output_queue]") {
   OutputQueue q(4, 1.0, 3, queue_t0);
   CHECK(q.room() == 3);
   CHECK(q.push("#a", {"1", 7}));

@@ -26,7 +26,7 @@ TEST_CASE("to_lines never lets a payload inject a second IRC command", "[sanitiz
   }
 }
 
-TEST_CASE("to_lines drops C0 controls and DEL but keeps mIRC formatting; TAB becomes a space", "[sanitize]") {
+TEST_CASE("to_lines drops C0 controls and DEL but keeps mIRC formatting, TAB becomes a space", "[sanitize]") {
   CHECK(to_lines(std::string_view("a\0b\x01" "ACTION x\x01\x07\x1B[31m\x7F" "c", 22)) == Lines{"abACTION x[31mc"});
   const std::string formatting = "\x02" "b\x03" "4,1c\x0F" "r\x16" "v\x1D" "i\x1F" "u\x1E" "s\x11" "m";
   CHECK(to_lines(formatting) == Lines{formatting});

@@ -82,7 +82,7 @@ TEST_CASE("SCRAM-SHA-256: ',' and '=' in the user name are escaped", "[irc][sasl
   CHECK(scram.respond("") == std::string("n,,n=a=3Db=2Cc,r=nonce"));
 }
 
-TEST_CASE("PLAIN sends authzid = authcid once; EXTERNAL sends nothing", "[irc][sasl]") {
+TEST_CASE("PLAIN sends authzid = authcid once, EXTERNAL sends nothing", "[irc][sasl]") {
   PlainExchange plain("jilles", "sesame");
   CHECK(plain.respond("") == std::string("jilles\0jilles\0sesame", 20));
   CHECK_FALSE(plain.respond("").has_value());

@@ -62,7 +62,7 @@ TEST_CASE("sts on a TLS connection: the duration is stored and forbids plain unt
   CHECK(after_restart.route(plain, t0 + 300s) == plain);
 }
 
-TEST_CASE("sts: closing a connection counts the duration again; duration=0 removes", "[irc][sts]") {
+TEST_CASE("sts: closing a connection counts the duration again, duration=0 removes", "[irc][sts]") {
   MemoryStsPolicyStore store;
   StsPolicies sts(store);
   sts.offered(secure, "duration=300", true, t0);

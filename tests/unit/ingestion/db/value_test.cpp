@@ -65,7 +65,7 @@ TEST_CASE("the initial mark takes the type its text reads as", "[db][value]") {
   CHECK(initial_mark("1970-01-01") == Cell{Type::Text, "1970-01-01"});
 }
 
-TEST_CASE("numbers compare as numbers; text and times are left to the database", "[db][value]") {
+TEST_CASE("numbers compare as numbers, text and times are left to the database", "[db][value]") {
   CHECK(numeric_less({Type::Integer, "9"}, {Type::Integer, "10"}) == true);
   CHECK(numeric_less({Type::Integer, "10"}, {Type::Float, "9.5"}) == false);
   CHECK_FALSE(numeric_less({Type::Text, "a"}, {Type::Text, "b"}).has_value());

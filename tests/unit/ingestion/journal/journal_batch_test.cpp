@@ -107,7 +107,7 @@ TEST_CASE("a batch's state changes are saved with its events and only with them"
   REQUIRE(journal->list_state(scope).value() == std::vector<std::pair<std::string, std::string>>{{"item-1", "hash-c"}});
 }
 
-TEST_CASE("submit returns before the commit; the completion runs on the writer after it", "[journal]") {
+TEST_CASE("submit returns before the commit, the completion runs on the writer after it", "[journal]") {
   TempDir dir;
   auto journal = open_journal(dir.file("j.db"));
   std::promise<void> release;

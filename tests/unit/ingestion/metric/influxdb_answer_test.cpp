@@ -36,7 +36,7 @@ TEST_CASE("InfluxQL: each series gives its tags and its last row's value", "[met
   CHECK((*samples)[2].value == 80);  // the first column after time
 }
 
-TEST_CASE("InfluxQL: no series is no data; errors are the configuration's", "[metric]") {
+TEST_CASE("InfluxQL: no series is no data, errors are the configuration's", "[metric]") {
   const auto empty = influxdb::parse_influxql_answer(R"({"results":[{"statement_id":0}]})");
   REQUIRE(empty);
   CHECK(empty->empty());

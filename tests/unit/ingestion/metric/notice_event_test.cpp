@@ -50,7 +50,7 @@ TEST_CASE("a firing series becomes metric/<source>/firing with its value, thresh
   CHECK_FALSE(e.default_template.empty());
 }
 
-TEST_CASE("each transition has its own dedupe key; a repeat differs from the first firing", "[metric]") {
+TEST_CASE("each transition has its own dedupe key, a repeat differs from the first firing", "[metric]") {
   const auto check = disk_check();
   auto s = firing_series();
   const auto fired = notice_event(check, {Transition::Firing, s, 95.0}, {"prom", ""});

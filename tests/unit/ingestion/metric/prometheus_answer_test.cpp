@@ -24,7 +24,7 @@ TEST_CASE("a vector answer gives one sample per series, labels included", "[metr
   CHECK((*samples)[3].value == -2500);
 }
 
-TEST_CASE("a scalar answer is one series without labels; an empty vector is no series", "[metric]") {
+TEST_CASE("a scalar answer is one series without labels, an empty vector is no series", "[metric]") {
   const auto scalar = prometheus::parse_query_answer(200, R"({"status":"success","data":{"resultType":"scalar","result":[1700000000,"42.5"]}})");
   REQUIRE(scalar);
   REQUIRE(scalar->size() == 1);

@@ -66,7 +66,7 @@ TEST_CASE("statsd aggregation: timers give count, mean, percentiles and max", "[
   CHECK_FALSE(w.samples("latency", "unique"));
 }
 
-TEST_CASE("statsd aggregation: sets count unique members; tags make series", "[metric]") {
+TEST_CASE("statsd aggregation: sets count unique members, tags make series", "[metric]") {
   Aggregator a({});
   for (const auto* line : {"users:alice|s|#site:a", "users:bob|s|#site:a", "users:alice|s|#site:a", "users:carol|s|#site:b"})
     feed(a, line);

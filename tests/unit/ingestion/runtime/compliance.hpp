@@ -188,7 +188,7 @@ inline void refusing_journal_acknowledges_nothing(Subject& s) {
   REQUIRE(eventually([&] { return journaled(*journal).size() == 1; }, s.deadline));
   const auto acked_before = s.upstream.acknowledged();
   const auto cursor_before = journal->cursor("compliance").value();
-  SQLite::Database(path, SQLite::OPEN_READWRITE)
+  SQLite::Database(path, SQLite::OPEN_READWRITE, 5000)  // waits while the writer retries
       .exec("CREATE TRIGGER disk_full BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk full'); END");
   s.upstream.produce(2);
   REQUIRE(eventually([&] { return r.runtime.refused() >= 1; }, s.deadline));
@@ -196,7 +196,7 @@ inline void refusing_journal_acknowledges_nothing(Subject& s) {
   CHECK(journaled(*journal).size() == 1);
   CHECK(s.upstream.acknowledged() == acked_before);     // nothing acknowledged upstream
   CHECK(journal->cursor("compliance").value() == cursor_before);  // nor the cursor moved
-  SQLite::Database(path, SQLite::OPEN_READWRITE).exec("DROP TRIGGER disk_full");
+  SQLite::Database(path, SQLite::OPEN_READWRITE, 5000).exec("DROP TRIGGER disk_full");
   if (s.resumes_after_restart) {
     // Upstream still has them: they arrive once the journal accepts again, exactly once.
     REQUIRE(eventually([&] { return journaled(*journal).size() == 3; }, s.deadline));

@@ -104,7 +104,7 @@ TEST_CASE("a stream source passes the compliance harness", "[stream][compliance]
   test::compliance::run_compliance(subject);
 }
 
-TEST_CASE("a stream reconnects with backoff; a refused batch goes back upstream", "[stream]") {
+TEST_CASE("a stream reconnects with backoff, a refused batch goes back upstream", "[stream]") {
   Queue q;
   q.connect_failures = 2;
   const auto kind = queue_kind(q);

@@ -308,7 +308,7 @@ TEST_CASE("github: CI results carry an outcome, a colour and a severity", "[webh
   CHECK(suite.fields["outcome"] == "success");
 }
 
-TEST_CASE("github: releases name their tag once; refs, stars and ping", "[webhook][github]") {
+TEST_CASE("github: releases name their tag once, refs, stars and ping", "[webhook][github]") {
   auto p = provider_from(kConfig);
   auto release = github_fixture(*p, "release.published.json").event;
   CHECK(release.fields["tag"] == "0.0.1");

@@ -58,7 +58,7 @@ TEST_CASE("valid JSON beyond what 64-bit numbers hold is refused as unsupported"
   CHECK_THAT(r.reason, Catch::StartsWith("unsupported JSON"));
 }
 
-TEST_CASE("content types: JSON, +json, GitHub's form mode; anything else is 415", "[webhook][json]") {
+TEST_CASE("content types: JSON, +json, GitHub's form mode, anything else is 415", "[webhook][json]") {
   auto r = json_request("");
   r.headers = {{"Content-Type", "application/vnd.api+json; charset=utf-8"}};
   r.body = R"({"a": 1})";
