@@ -25,7 +25,7 @@ TEST_CASE("matchers: a word without name, operator or value is refused, naming i
   }
 }
 
-TEST_CASE("silence client: a silence id that is not one never reaches a URL; an absent server is an error",
+TEST_CASE("silence client: a silence id that is not one never reaches a URL, an absent server is an error",
           "[alertmanager][silences]") {
   bot::SilenceApiOptions options;
   options.url = *ingestion::api::parse_url("http://127.0.0.1:1");  // nothing listens on port 1
