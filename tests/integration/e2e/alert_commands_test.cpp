@@ -82,6 +82,17 @@ TEST_CASE("an alert's id acks it, silences it in a real Alertmanager, and the si
   const std::string id = id_match[1];
 
   CHECK(s.ask(*s.boss, "!ack " + id) == "Alert " + id + " (DiskFull on db1) acknowledged by oncall.");
+  // Kept in the journal: after a restart, status and history still show it.
+  s.channel.bot->stop();
+  s.channel.watcher->clear();
+  s.channel.bot->start();
+  REQUIRE(s.channel.watcher->wait_for_join("opsbot", "#ops", 15s));
+  s.boss->privmsg("#ops", "!status");
+  CHECK(s.channel.watcher->wait_for(std::regex("^acknowledged: " + id + " DiskFull on db1 by oncall$"), "opsbot", "#ops", 15s).size() == 1);
+  s.boss->privmsg("#ops", "!history 1");
+  const auto history = s.channel.watcher->wait_for(std::regex(R"(^#\d+ .* alerts alertmanager/firing: )"), "opsbot", "#ops", 15s);
+  REQUIRE(history.size() == 1);
+  CHECK(history[0].text.ends_with("(acked " + id + " by oncall)"));
   CHECK(s.ask(*s.stranger, "!silence " + id + " 1h") ==
         "stranger: sorry, !silence needs flags o|o and I do not know you (say !whoami).");
   CHECK(s.silences().empty());
