@@ -62,6 +62,9 @@ class App final : public BotControl {
   Result<void> put_user(bindings::User user) override;
   Result<void> remove_user(const std::string& handle) override;
   const SeenNick* seen(const std::string& nick) const override { return accounts_.seen(nick, casemapping()); }
+  std::vector<Ack> acks() override;
+  Result<void> ack(Ack ack) override;
+  SilenceClient* silence_client() override { return silence_client_.get(); }
   void restore_users();  // those added from IRC, from the journal
   // Mutes and pauses live in the journal's state table, so that a restart keeps them.
   void restore_controls();
@@ -94,6 +97,7 @@ class App final : public BotControl {
   AccountTracker accounts_;
   Mutes mutes_;
   std::unique_ptr<CommandTable> commands_;
+  std::unique_ptr<SilenceClient> silence_client_;  // when alertmanager.url is configured
   std::vector<std::string> channels_;  // configured
   bool stopping_ = false;
 };

@@ -1,6 +1,7 @@
 // The application's side of the built-in commands (bot/commands/builtins.hpp): what they read and
 // what they change, on the io thread. Mutes and pauses are kept in the journal's state table
 // (scope "commands") so that a restart keeps them.
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "bot/app.hpp"
@@ -11,6 +12,8 @@ namespace chatops::bot {
 namespace {
 constexpr std::string_view kStateScope = "commands";
 constexpr std::string_view kUserScope = "users";
+constexpr std::string_view kAckScope = "acks";
+constexpr auto kAckKept = std::chrono::days(7);  // then the ack is forgotten (the alert long gone or re-fired)
 constexpr std::size_t kReplyLineCap = 3;  // IRC lines one reply line may wrap into
 
 std::string mute_key(MuteKind kind, const std::string& name) {
@@ -32,6 +35,9 @@ Result<void> App::build_commands() {
         planner_->say(bindings::Utterance{target, text, notice, kReplyLineCap, {}});
       },
       [this] { return casemapping(); });
+  auto alertmanager = alertmanager_api_options(config_.root.map("alertmanager"));
+  if (!alertmanager) return std::unexpected(alertmanager.error());
+  if (*alertmanager) silence_client_ = std::make_unique<SilenceClient>(std::move(**alertmanager));
   return add_builtin_commands(*commands_, *this, config->flags);
 }
 
@@ -136,6 +142,30 @@ Result<void> App::remove_user(const std::string& handle) {
   if (auto deleted = journal_->delete_state(kUserScope, handle); !deleted) return deleted;
   spdlog::info("user {} deleted", handle);
   asio::post(io_, [this, handle] { users_.remove(handle, casemapping()); });
+  return {};
+}
+
+std::vector<Ack> App::acks() {
+  std::vector<Ack> out;
+  auto entries = journal_->list_state(kAckScope);
+  if (!entries) {
+    spdlog::error("acks: cannot read them from the journal: {}", entries.error().message);
+    return out;
+  }
+  for (const auto& [id, value] : *entries) {
+    const auto json = nlohmann::json::parse(value, nullptr, false);
+    if (!json.is_object() || !json.value("at", nlohmann::json()).is_number_integer()) continue;  // not ours
+    out.push_back(Ack{id, json.value("alert", ""), json.value("by", ""),
+                      std::chrono::system_clock::time_point(std::chrono::milliseconds(json["at"].get<std::int64_t>()))});
+  }
+  std::ranges::sort(out, {}, &Ack::at);
+  return out;
+}
+
+Result<void> App::ack(Ack ack) {
+  const nlohmann::json value{{"alert", ack.alert}, {"by", ack.by}, {"at", epoch_ms(ack.at)}};
+  if (auto put = journal_->put_state(kAckScope, ack.id, value.dump(), ack.at + kAckKept); !put) return put;
+  spdlog::info("alert {} ({}) acknowledged by {}", ack.id, ack.alert, ack.by);
   return {};
 }
 

@@ -15,6 +15,7 @@
 #include "bindings/config_binds.hpp"
 #include "bindings/template.hpp"
 #include "bindings/users.hpp"
+#include "bot/alertmanager/silences.hpp"
 #include "bot/commands/commands_config.hpp"
 #include "bot/config_problems.hpp"
 #include "bot/delivery_config.hpp"
@@ -127,6 +128,9 @@ void check_sections(const config::Node& loaded, ConfigProblems& problems) {
   // Files, as written (also in a section with other problems).
   if (const auto commands = section(loaded, "commands"))
     if (auto parsed = commands_config(*commands); !parsed) problems.add(parsed.error());
+  if (const auto alertmanager = section(loaded, "alertmanager"))
+    if (auto options = alertmanager_api_options(*alertmanager); !options) problems.add(options.error());
+  check_readable(loaded["alertmanager"], "ca_file", problems);
   for (const char* key : {"ca_file", "client_cert", "client_key"}) check_readable(loaded["irc"], key, problems);
   for (const char* key : {"cert", "key"}) check_readable(loaded["http"]["tls"], key, problems);
   config::Schema users_only("config.yml", "");
@@ -147,6 +151,9 @@ config::Schema app_schema() {
   s.field("delivery", config::Kind::Map, "How events are fed to IRC.").schema(delivery_schema()).fallback("{}");
   s.field("commands", config::Kind::Map, "Commands from IRC: prefix, who may run the built-ins, rate limits.")
       .schema(commands_schema())
+      .fallback("{}");
+  s.field("alertmanager", config::Kind::Map, "The Alertmanager API for silences from IRC (`!silence`).")
+      .schema(alertmanager_api_schema())
       .fallback("{}");
   s.field("users", config::Kind::List, "Who is who on IRC, and their flags.")
       .items(bindings::user_schema())

@@ -102,6 +102,11 @@ Reply status(BotControl& control) {
   for (const auto& m : control.mutes().all()) muted.push_back(mute_text(m));
   journal += "; muted: " + (muted.empty() ? std::string("nothing") : joined(muted));
   reply.lines.push_back(journal);
+  if (const auto acks = control.acks(); !acks.empty()) {
+    std::vector<std::string> acked;
+    for (const auto& a : acks) acked.push_back(a.id + " " + a.alert + " by " + a.by);
+    reply.lines.push_back("acknowledged: " + joined(acked));
+  }
   for (const auto& source : control.sources()) reply.lines.push_back(source_line(source));
   return reply;
 }
@@ -188,13 +193,14 @@ Reply history(BotControl& control, const CommandRequest& r) {
   auto events = control.history(by_source || !filters.empty() ? kHistoryScan : count, mask);
   if (!events) return to_user(r, "cannot read the journal: " + text::shortened(events.error().message, kMaxErrorBytes));
   Reply reply;
+  const auto acks = control.acks();
   for (const auto& event : *events) {
     if (by_source && event.source != what) continue;
     if (!filters.empty()) {
       const auto data = bindings::template_data(bindings::BindContext(event), false);
       if (!std::ranges::all_of(filters, [&data](const bindings::FieldFilter& f) { return f.matches(data); })) continue;
     }
-    reply.lines.push_back(history_line(event));
+    reply.lines.push_back(history_line(event) + acked_text(event, acks));
     if (reply.lines.size() == count) break;
   }
   if (reply.lines.empty()) return to_user(r, "nothing said" + (what.empty() ? std::string() : " for " + echo(what)) + " in the journal's retention.");
@@ -254,7 +260,8 @@ Result<void> add_builtin_commands(CommandTable& table, BotControl& control, cons
   };
   for (const auto& [spec, handler] : commands)
     if (auto added = table.add(spec, handler); !added) return added;
-  return add_user_commands(table, control, flags.owner);
+  if (auto added = add_user_commands(table, control, flags.owner); !added) return added;
+  return add_alert_commands(table, control, flags);
 }
 
 }  // namespace chatops::bot

@@ -10,6 +10,7 @@
 #include "bindings/bind_table.hpp"
 #include "bindings/users.hpp"
 #include "bot/account_tracker.hpp"
+#include "bot/alertmanager/silences.hpp"
 #include "bot/commands/command.hpp"
 #include "bot/commands/mutes.hpp"
 #include "core/error.hpp"
@@ -28,6 +29,14 @@ struct BotStatus {
   std::int64_t backlog = 0;  // events not yet said
   std::chrono::seconds oldest_pending{0};
   std::string journal_error;  // "" when the journal answered
+};
+
+// An alert acknowledged from IRC (`!ack 3fa9c1`): kept in the journal's state table.
+struct Ack {
+  std::string id;     // the alert's short id (ingestion/webhook/alertmanager.hpp)
+  std::string alert;  // what it is: "HighLatency on a:1"
+  std::string by;     // the user's handle (or nick)
+  std::chrono::system_clock::time_point at{};
 };
 
 class BotControl {
@@ -51,18 +60,30 @@ class BotControl {
   virtual Result<void> put_user(bindings::User user) = 0;  // adds, or replaces one added from IRC
   virtual Result<void> remove_user(const std::string& handle) = 0;
   virtual const SeenNick* seen(const std::string& nick) const = 0;  // what the server told about a nick
+
+  // Alerts acknowledged from IRC, oldest first; ack() replaces an earlier ack of the same id.
+  virtual std::vector<Ack> acks() = 0;
+  virtual Result<void> ack(Ack ack) = 0;
+  // The Alertmanager API for silences; nullptr when `alertmanager.url` is not configured.
+  virtual SilenceClient* silence_client() = 0;
 };
 
 struct BuiltinFlags {
   std::string control = "m|m";  // pause, resume, mute, unmute
   std::string read = "o|o";     // status, sources, binds, history
   std::string owner = "n";      // users, whois, adduser, deluser, chattr
+  std::string alerts = "o|o";   // ack, silence, silences, unsilence
 };
 
 // Declares the built-in commands on `table`; `control` must outlive it.
 Result<void> add_builtin_commands(CommandTable& table, BotControl& control, const BuiltinFlags& flags = {});
 // The owner's commands on users (bot/commands/user_commands.cpp); part of the built-ins.
 Result<void> add_user_commands(CommandTable& table, BotControl& control, const std::string& flags);
+
+// The alert commands (bot/commands/alert_commands.cpp): ack, silence, silences, unsilence; part of the built-ins.
+Result<void> add_alert_commands(CommandTable& table, BotControl& control, const BuiltinFlags& flags);
+// " (acked 3fa9c1 by alice)" for the alerts of `event` that are acknowledged, else "".
+std::string acked_text(const ingestion::IngestionEvent& event, const std::vector<Ack>& acks);
 
 // One line per source: "github (webhook): running, 12 accepted, 0 refused, last error: …".
 std::string source_line(const ingestion::SourceReport& report);

@@ -14,6 +14,7 @@ config::Schema commands_schema() {
   s.field("control_flags", config::Kind::String, "Flags needed for pause, resume, mute and unmute.").fallback("\"m|m\"");
   s.field("owner_flags", config::Kind::String, "Flags needed for users, whois, adduser, deluser and chattr.")
       .fallback("\"n\"");
+  s.field("alert_flags", config::Kind::String, "Flags needed for ack, silence, silences and unsilence (Alertmanager alerts).").fallback("\"o|o\"");
   s.field("max_channel_lines", config::Kind::Integer,
           "Lines an answer may take in a channel; a longer one goes to the asker by private NOTICE.")
       .fallback("4")
@@ -44,12 +45,13 @@ Result<CommandsConfig> commands_config(const config::Node& section) {
   c.options.prefix = section.str("prefix");
   if (c.options.prefix.size() > 3 || c.options.prefix.find_first_of(" \t\r\n") != std::string::npos)
     return std::unexpected(section["prefix"].error("a prefix is at most 3 characters, without spaces"));
-  for (const char* key : {"read_flags", "control_flags", "owner_flags"})
+  for (const char* key : {"read_flags", "control_flags", "owner_flags", "alert_flags"})
     if (auto flags = bindings::FlagMask::parse(section.str(key)); !flags)
       return std::unexpected(section[key].error(flags.error().message));
   c.flags.read = section.str("read_flags");
   c.flags.control = section.str("control_flags");
   c.flags.owner = section.str("owner_flags");
+  c.flags.alerts = section.str("alert_flags");
   c.options.max_channel_lines = static_cast<std::size_t>(section.integer("max_channel_lines"));
   c.options.user_burst = static_cast<double>(section.integer("user_burst"));
   c.options.user_rate = per_second(section.duration("user_interval"));

@@ -14,7 +14,6 @@ namespace {
 
 constexpr std::size_t kShownAlerts = 3;
 
-
 // Alertmanager writes the receiver name through Go's regexp.QuoteMeta ("web\.hook"); undo that.
 std::string unquote_meta(std::string_view s) {
   std::string out;
@@ -73,7 +72,9 @@ json alert_fields(Value a, const json& common_labels) {
   const std::string summary = annotations ? summary_of(*annotations) : "";
   std::string line = label.empty() ? text_at(a, "/labels/alertname") : label;
   if (!summary.empty()) line += (line.empty() ? "" : ": ") + summary;
+  const std::string fingerprint = text_at(a, "/fingerprint");
   return {{"name", text_at(a, "/labels/alertname")},
+          {"id", alert_short_id(fingerprint.empty() ? labels.dump() : fingerprint)},
           {"status", text_at(a, "/status")},
           {"severity", text_at(a, "/labels/severity")},
           {"instance", instance},
@@ -103,9 +104,9 @@ std::string dedupe_key(const std::string& group_key, const std::string& status, 
 
 // Shared by both templates after the status: group, details, link, then one line per listed alert.
 #define DETAILS                                                                                         \
-  "{{#instance}} on {{instance}}{{/instance}}{{#summary}}: {{summary}}{{/summary}}"                     \
+  "{{#id}} [{{id}}]{{/id}}{{#instance}} on {{instance}}{{/instance}}{{#summary}}: {{summary}}{{/summary}}" \
   "{{#truncated}} (+{{truncated}} truncated){{/truncated}}{{#link}} {{link}}{{/link}}"                  \
-  "{{#alerts_shown}}\n  {{line}}{{/alerts_shown}}{{#more_alerts}}\n  … and {{count}} more{{/more_alerts}}"
+  "{{#alerts_shown}}\n  [{{id}}] {{line}}{{/alerts_shown}}{{#more_alerts}}\n  … and {{count}} more{{/more_alerts}}"
 
 // [/COLOR] also ends bold, so bold goes inside the colour.
 constexpr std::string_view kFiringTemplate =
@@ -176,6 +177,7 @@ class AlertmanagerProvider final : public Provider {
                 {"instance", or_null(text_at(p, "/commonLabels/instance"))},
                 {"summary", or_null(first_line(summary, 200))},
                 {"count", count},
+                {"id", count == 1 ? alerts[0]["id"] : json()},  // the alert's, when there is one
                 {"firing_count", firing},
                 {"resolved_count", listed - firing},
                 {"truncated", truncated > 0 ? json(truncated) : json()},
@@ -205,6 +207,12 @@ config::Schema alertmanager_schema() {
 }
 
 }  // namespace
+
+std::string alert_short_id(std::string_view fingerprint) {
+  // Hashed rather than cut: a fingerprint that is not hex (or absent: the labels stand in) still
+  // gives six hex digits, and the same alert the same id in every notification.
+  return crypto::to_hex(crypto::hmac(crypto::Digest::Sha256, "alert-id", fingerprint)).substr(0, 6);
+}
 
 std::unique_ptr<Provider> make_alertmanager(AuthChecks auth) {
   return std::make_unique<AlertmanagerProvider>(std::move(auth));

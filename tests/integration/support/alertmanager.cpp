@@ -28,6 +28,12 @@ Alertmanager::Alertmanager(AlertmanagerOptions options) : options_(std::move(opt
 
 Alertmanager::~Alertmanager() { stop(); }
 
+void Alertmanager::retarget(std::string webhook_url) {
+  options_.webhook_url = std::move(webhook_url);
+  write_config();
+  restart();
+}
+
 void Alertmanager::write_config() const {
   const auto& o = options_;
   std::ostringstream c;

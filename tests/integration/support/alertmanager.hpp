@@ -43,6 +43,9 @@ class Alertmanager {
   void stop();
   void kill9();
   void restart() { stop(); start(); }
+  // Notifications go to `webhook_url` from now on (a restart; silences and alerts are kept): for a
+  // bot that must know this Alertmanager's URL before the Alertmanager can know the bot's.
+  void retarget(std::string webhook_url);
   bool running() const { return process_ && process_->running(); }
   Process* process() { return process_.get(); }
   const TempDir& dir() const { return dir_; }

@@ -187,3 +187,14 @@ TEST_CASE("a bad commands: section stops start-up with file:line:column", "[conf
   auto burst = problems_of(write_temp("commands-burst.yml", head + "  user_burst: 0\n"));
   CHECK_THAT(burst, Catch::Contains("commands-burst.yml:5:") && Catch::Contains("between 1 and 100"));
 }
+
+TEST_CASE("a bad alertmanager: section stops start-up with file:line:column, its secret unsaid",
+          "[config][commands][alertmanager]") {
+  const std::string head = "irc:\n  servers: [{host: irc.example.org}]\n  nick: bot\nalertmanager:\n";
+  auto url = problems_of(write_temp("am-url.yml", head + "  url: \"ftp://am:9093\"\n"));
+  CHECK_THAT(url, Catch::Contains("am-url.yml:5:"));
+  auto auth = problems_of(write_temp("am-auth.yml", head + "  url: http://am:9093\n  auth: {type: bearer, key: s3cr3t-t0ken}\n"));
+  CHECK_THAT(auth, Catch::Contains("am-auth.yml:6:"));
+  CHECK_THAT(auth, !Catch::Contains("s3cr3t-t0ken"));
+  CHECK(bot::load_app_config(write_temp("am-ok.yml", head + "  url: http://127.0.0.1:9093\n  timeout: 2s\n")));
+}

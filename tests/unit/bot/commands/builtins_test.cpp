@@ -49,6 +49,13 @@ class PlainControl final : public bot::BotControl {
     return {};
   }
   const bot::SeenNick* seen(const std::string& nick) const override { return tracker_->seen(nick, casemapping()); }
+  std::vector<bot::Ack> acks() override { return acks_; }
+  bot::SilenceClient* silence_client() override { return nullptr; }  // real ones: tests/integration
+  Result<void> ack(bot::Ack a) override {
+    std::erase_if(acks_, [&a](const bot::Ack& old) { return old.id == a.id; });
+    acks_.push_back(std::move(a));
+    return {};
+  }
   void apply_later() {
     for (auto& change : std::exchange(later_, {})) change();
   }
@@ -58,6 +65,7 @@ class PlainControl final : public bot::BotControl {
   std::vector<bindings::BindInfo> binds_;
   std::vector<ingestion::IngestionEvent> events_;
   bot::Mutes mutes_;
+  std::vector<bot::Ack> acks_;
   bindings::UserList* users_ = nullptr;
   const bot::AccountTracker* tracker_ = nullptr;
   std::vector<std::function<void()>> later_;
@@ -108,10 +116,10 @@ TEST_CASE("help lists only the commands the asker may run, and explains one") {
   CHECK(b.ask(kStranger, "!help") ==
         std::vector<Said>{{"#ops", "Commands: help, whoami, version. Say !help <command> for one.", false}});
   CHECK(b.ask(kOp, "!help") ==
-        std::vector<Said>{{"#ops", "Commands: help, whoami, version, status, sources, binds, history. Say !help <command> for one.", false}});
+        std::vector<Said>{{"#ops", "Commands: help, whoami, version, status, sources, binds, history, ack, silence, silences, unsilence. Say !help <command> for one.", false}});
   CHECK(b.ask(kOwner, "!help") ==
         std::vector<Said>{{"#ops", "Commands: help, whoami, version, status, sources, binds, history, pause, resume, mute, "
-                                   "unmute, users, whois, adduser, deluser, chattr. Say !help <command> for one.", false}});
+                                   "unmute, users, whois, adduser, deluser, chattr, ack, silence, silences, unsilence. Say !help <command> for one.", false}});
   CHECK(b.ask(kOwner, "!help pause") ==
         std::vector<Said>{{"#ops",
                            "!pause <source> — Stop taking events from a source: a poller stops polling, a webhook "
@@ -213,6 +221,40 @@ TEST_CASE("history asks the journal for the last events, by topic or by source, 
         std::vector<Said>{{"#ops", "op: usage: history [source|topic] [n] [field=value …]", false}});
   b.control.events_.clear();
   CHECK(b.ask(kOp, "!history") == std::vector<Said>{{"#ops", "op: nothing said in the journal's retention.", false}});
+}
+
+TEST_CASE("ack marks an alert by its short id; status and history show who acknowledged it", "[commands][alerts]") {
+  Builtins b;
+  ingestion::IngestionEvent firing;
+  firing.id = 30;
+  firing.source = "alerts";
+  firing.topic = "alertmanager/firing";
+  firing.time = std::chrono::system_clock::time_point(std::chrono::seconds(1700000000));  // 22:13:20 UTC
+  firing.fields = {{"alertname", "HighLatency"},
+                   {"alerts", {{{"id", "3fa9c1"}, {"name", "HighLatency"}, {"instance", "a:1"}},
+                               {{"id", "07be42"}, {"name", "HighLatency"}, {"instance", "b:1"}}}}};
+  firing.default_template = "FIRING {{alertname}}";
+  b.control.events_ = {firing};
+
+  CHECK(b.ask(kOp, "!ack 3FA9C1") ==
+        std::vector<Said>{{"#ops", "Alert 3fa9c1 (HighLatency on a:1) acknowledged by op.", false}});
+  CHECK(b.control.asked_mask == "alertmanager/*");
+  REQUIRE(b.control.acks_.size() == 1);
+  CHECK(b.control.acks_[0].by == "op");
+  CHECK(b.ask(kOp, "!history") ==
+        std::vector<Said>{{"#ops", "#30 22:13:20 alerts alertmanager/firing: FIRING HighLatency (acked 3fa9c1 by op)", false}});
+  b.control.status_ = {"1.2.0", 60s, "irc.test:6667", "registered", "opsbot", {}, 0, 0s, ""};
+  b.control.sources_.clear();
+  CHECK(b.ask(kOp, "!status").back() == Said{"#ops", "acknowledged: 3fa9c1 HighLatency on a:1 by op", false});
+
+  CHECK(b.ask(kOp, "!ack 000000") == std::vector<Said>{{"#ops", "op: no alert 000000 in the journal's retention.", false}});
+  CHECK(b.ask(kOp, "!ack zz\x01") ==
+        std::vector<Said>{{"#ops", "op: an alert id is the 6 hex digits an alert line carries in [brackets].", false}});
+  CHECK(b.ask(kOp, "!ack") ==
+        std::vector<Said>{{"#ops", "op: usage: ack <alert id> (the [id] an alert line carries)", false}});
+  CHECK(b.ask(kStranger, "!ack 07be42") ==
+        std::vector<Said>{{"#ops", "eve: sorry, !ack needs flags o|o and I do not know you (say !whoami).", false}});
+  CHECK(b.control.acks_.size() == 1);
 }
 
 TEST_CASE("binds lists every bind with its flags and hits, commands included") {

@@ -70,11 +70,11 @@ TEST_CASE("alertmanager: every fixture maps to its status topic, and is said to 
   // file → topic and the line a bind without a template of its own says.
   const std::map<std::string, std::pair<std::string, std::string>> expected{
       {"real-firing.json",
-       {"alertmanager/firing", "FIRING:1 TestbedAlwaysFiring (warning): testbed always-firing alert "
+       {"alertmanager/firing", "FIRING:1 TestbedAlwaysFiring (warning) [455c5a]: testbed always-firing alert "
                                "http://vm:60819/graph?g0.expr=vector%281%29+%3E+0&g0.tab=1"}},
       {"real-resolved.json",
        {"alertmanager/resolved",
-        "RESOLVED:1 TestbedDiskFull on db1:9100: Disk almost full on db1 http://127.0.0.1/graph?g0.expr=disk"}},
+        "RESOLVED:1 TestbedDiskFull [d7d4ab] on db1:9100: Disk almost full on db1 http://127.0.0.1/graph?g0.expr=disk"}},
   };
   std::size_t seen = 0;
   for (const auto& entry : std::filesystem::directory_iterator(kAlertmanagerFixtures)) {
@@ -102,6 +102,10 @@ TEST_CASE("alertmanager: every fixture maps to its status topic, and is said to 
   CHECK(firing.fields["link"] == "http://vm:60819/graph?g0.expr=vector%281%29+%3E+0&g0.tab=1");
   CHECK(firing.fields["truncated"].is_null());
   CHECK(firing.fields["alerts"][0]["fingerprint"] == "3fce94ffaffd9629");
+  // The short id !ack takes: from the fingerprint, the same in every notification of the alert.
+  CHECK(firing.fields["alerts"][0]["id"] == "455c5a");
+  CHECK(firing.fields["id"] == "455c5a");
+  CHECK(ingestion::webhook::alert_short_id("3fce94ffaffd9629") == "455c5a");
   CHECK(firing.severity == Severity::Warning);
 
   const auto resolved = alertmanager_event(json::parse(slurp(kAlertmanagerFixtures + "real-resolved.json")));
@@ -131,6 +135,12 @@ TEST_CASE("alertmanager: a group lists three alerts, then counts the rest", "[al
   CHECK(f["receiver"] == "irc.ops");
   REQUIRE(f["alerts_shown"].size() == 3);
   CHECK(f["alerts_shown"][0]["line"] == "a:1: p99 latency above 2s on a:1");
+  CHECK(f["alerts_shown"][0]["id"] == "3aa129");  // each listed alert says its own id
+  CHECK(f["id"].is_null());                       // and the headline none
+  const auto lines = said_lines(e);
+  REQUIRE(lines.size() == 5);
+  CHECK(lines[1] == "  [3aa129] a:1: p99 latency above 2s on a:1");
+  CHECK(lines[2].starts_with("  [361dfd] b:1"));
   CHECK(f["more_alerts"] == json::parse(R"([{"count": 2}])"));
   CHECK(f["alerts"].size() == 5);  // the resolved one is not listed in a firing event
 
@@ -207,7 +217,7 @@ TEST_CASE("alertmanager: default templates, one for firing and one for resolved"
   const auto firing = alertmanager_event(json::parse(slurp(kAlertmanagerFixtures + "real-firing.json"))).default_template;
   for (const char* part : {"[COLOR=RED][B]FIRING:{{count}}[/B][/COLOR]", "[B]{{alertname}}[/B]", "{{severity}}",
                            "{{#summary}}: {{summary}}{{/summary}}", "{{#truncated}} (+{{truncated}} truncated){{/truncated}}",
-                           "{{link}}", "{{#alerts_shown}}\n  {{line}}{{/alerts_shown}}",
+                           "{{link}}", "{{#alerts_shown}}\n  [{{id}}] {{line}}{{/alerts_shown}}",
                            "{{#more_alerts}}\n  … and {{count}} more{{/more_alerts}}"})
     CHECK_THAT(firing, Catch::Contains(part));
   const auto resolved = alertmanager_event(json::parse(slurp(kAlertmanagerFixtures + "real-resolved.json"))).default_template;
