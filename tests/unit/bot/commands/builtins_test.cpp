@@ -223,7 +223,7 @@ TEST_CASE("history asks the journal for the last events, by topic or by source, 
   CHECK(b.ask(kOp, "!history") == std::vector<Said>{{"#ops", "op: nothing said in the journal's retention.", false}});
 }
 
-TEST_CASE("ack marks an alert by its short id; status and history show who acknowledged it", "[commands][alerts]") {
+TEST_CASE("ack marks an alert by its short id, status and history show who acknowledged it", "[commands][alerts]") {
   Builtins b;
   ingestion::IngestionEvent firing;
   firing.id = 30;
