@@ -16,7 +16,7 @@
 #include "ingestion/metric/metric_source.hpp"
 #include "tests/integration/support/prometheus.hpp"
 #include "tests/integration/support/test_api.hpp"
-#include "tests/unit/ingestion/runtime/compliance.hpp"
+#include "tests/unit/ingestion/runtime/source_under_test.hpp"
 
 namespace chatops::test {
 
@@ -55,41 +55,10 @@ class Exporter {
 };
 
 // One `kind: metric` source on its own journal, restartable.
-class MetricPoller {
+class MetricPoller : public SourceUnderTest {
  public:
-  MetricPoller(std::string entry, std::string name = "prom")
-      : subject_{.kind = metric_kind(), .config_yaml = "{name: " + name + ", kind: metric, " + std::move(entry) + "}"},
-        journal_(ingestion::testing::open_journal(dir_.file("j.db"))),
-        name_(std::move(name)) {
-    start();
-  }
-  void start() {
-    running_ = std::make_unique<compliance::Running>(subject_, *journal_, name_);
-    running_->start();
-  }
-  std::chrono::milliseconds stop() { return running_->stop(); }
-  void restart() {
-    running_.reset();
-    start();
-  }
-  std::vector<ingestion::IngestionEvent> events() const { return journal_->pending_events(0, 1000000).value(); }
-  bool wait_events(std::size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(20)) const {
-    return compliance::eventually([&] { return events().size() >= n; }, timeout);
-  }
-  std::vector<std::pair<std::string, std::string>> state() const {
-    return journal_->list_state("source/" + name_).value();
-  }
-  ingestion::IngestionStatus status() const { return running_->runtime.status().snapshot(); }
-  bool wait_state(ingestion::SourceState s, std::chrono::milliseconds timeout = std::chrono::seconds(20)) const {
-    return compliance::eventually([&] { return status().state == s; }, timeout);
-  }
-
- private:
-  compliance::Subject subject_;
-  ingestion::testing::TempDir dir_;
-  std::unique_ptr<ingestion::Journal> journal_;
-  std::string name_;
-  std::unique_ptr<compliance::Running> running_;
+  explicit MetricPoller(std::string entry, std::string name = "prom")
+      : SourceUnderTest(metric_kind(), "metric", std::move(entry), std::move(name), std::chrono::seconds(20)) {}
 };
 
 // The topics of events, in journal order.
