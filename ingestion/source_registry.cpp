@@ -4,6 +4,7 @@
 
 #include "ingestion/api/api_source.hpp"
 #include "ingestion/db/db_source.hpp"
+#include "ingestion/file/file_source.hpp"
 #include "ingestion/metric/metric_source.hpp"
 #include "ingestion/log/log_source.hpp"
 #include "ingestion/stream/stream_kind.hpp"
@@ -30,6 +31,7 @@ const std::vector<SourceKind>& source_kinds() {
       webhook::webhook_source_kind(),
       api::api_source_kind(),
       db::db_source_kind(),
+      file::file_source_kind(),
       metric::metric_source_kind(),
       log::log_source_kind(),
       stream::stream_source_kind(),

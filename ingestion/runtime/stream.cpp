@@ -77,10 +77,10 @@ void StreamSource::run() {
         outcome = std::unexpected(received.error());
         break;
       }
-      if (received->events.empty() && !received->cursor) continue;
+      if (received->events.empty() && !received->cursor && received->state.empty()) continue;
       status.consumed += received->events.size();
       auto events = received->events;  // the kind keeps its batch for acknowledge()/refused()
-      const auto result = runtime_->submit_and_wait(std::move(events), received->cursor);
+      const auto result = runtime_->submit_and_wait(std::move(events), received->cursor, received->state);
       if (!result.committed()) {
         // Not durable: nothing is acknowledged; upstream keeps it (or gets it back) for later.
         status.failed += received->events.size();

@@ -25,10 +25,12 @@ struct StreamOptions {
 };
 
 // What one receive() got: events in the stream's order, and the position after them (a cursor,
-// when the kind keeps it in the journal rather than upstream).
+// when the kind keeps it in the journal rather than upstream), and changes to the source's state
+// (what it has seen) committed in the same transaction.
 struct Received {
   std::vector<IngestionEvent> events;
   std::optional<std::string> cursor;
+  std::vector<StateChange> state;
 };
 
 class StreamSource : public IngestionSource {
