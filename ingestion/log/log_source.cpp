@@ -170,7 +170,7 @@ SourceResult<> LogSource::acknowledge(const Received& batch) {
 config::Schema log_source_schema() {
   config::Schema s("log", "");
   s.field("paths", config::Kind::List,
-          "The files to follow: paths or glob patterns (`*`, `?`, `[…]`). Compressed files (.gz, .xz, .bz2, .zst, "
+          "The files to follow: paths or glob patterns (`*`, `?`, `[…]`, `**` for any depth of directories). Compressed files (.gz, .xz, .bz2, .zst, "
           ".lz4, .zip, .Z) are never read.")
       .items(config::Kind::String)
       .required()

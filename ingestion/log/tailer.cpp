@@ -16,6 +16,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "ingestion/runtime/path_glob.hpp"
+
 namespace chatops::ingestion::log {
 
 namespace {
@@ -35,7 +37,16 @@ bool compressed(const std::string& path) {
   return std::ranges::any_of(extensions, [&](std::string_view e) { return path.ends_with(e); });
 }
 
+// A pattern with `**` (any depth of directories) goes to the shared PathGlob: its files, and the
+// directories new ones can appear in.
+std::optional<GlobExpansion> expand_recursive(const std::string& pattern) {
+  if (pattern.find("**") == std::string::npos) return std::nullopt;
+  auto g = PathGlob::compile(pattern);
+  return g ? expand_globs({*g}) : GlobExpansion{};
+}
+
 std::vector<std::string> expand(const std::string& pattern, int flags = 0) {
+  if (auto recursive = expand_recursive(pattern)) return std::move(recursive->files);
   glob_t g{};
   std::vector<std::string> out;
   if (::glob(pattern.c_str(), flags, nullptr, &g) == 0)
@@ -462,7 +473,8 @@ std::vector<std::string> Tailer::directories() const {
   std::vector<std::string> out;
   for (const auto& pattern : o_.patterns) {
     const auto parent = std::filesystem::path(pattern).parent_path().string();
-    for (auto& dir : expand(parent.empty() ? "." : parent, GLOB_ONLYDIR))
+    auto recursive = expand_recursive(pattern);
+    for (auto& dir : recursive ? std::move(recursive->directories) : expand(parent.empty() ? "." : parent, GLOB_ONLYDIR))
       if (std::ranges::find(out, dir) == out.end()) out.push_back(std::move(dir));
   }
   return out;
