@@ -15,17 +15,6 @@
 using namespace chatops::test;
 using namespace std::chrono_literals;
 
-namespace {
-
-// Every occurrence of `from` in `text` replaced by `to`.
-std::string file_example_replaced_all(std::string text, const std::string& from, const std::string& to) {
-  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
-    text.replace(at, from.size(), to);
-  return text;
-}
-
-}  // namespace
-
 TEST_CASE("docs/examples.md: a deploy manifest dropped in a directory", "[e2e][file][examples]") {
   const std::string heading = "### A deploy manifest dropped in a directory";
   const auto yaml = examples::blocks(heading, "yaml");
@@ -49,7 +38,7 @@ TEST_CASE("docs/examples.md: a deploy manifest dropped in a directory", "[e2e][f
   REQUIRE(compliance::eventually([&] { return examples::said(watcher, channel).size() >= 1; }, 20s));
   std::ofstream(drop + "/eu/broken.json") << files[1];
   std::vector<std::string> expected;
-  for (const auto& line : examples::lines(text[0])) expected.push_back(file_example_replaced_all(line, "/srv/deploy", drop));
+  for (const auto& line : examples::lines(text[0])) expected.push_back(examples::replaced(line, "/srv/deploy", drop));
   REQUIRE(compliance::eventually([&] { return examples::said(watcher, channel).size() >= expected.size(); }, 20s));
   std::this_thread::sleep_for(500ms);  // and nothing more
   CHECK(examples::said(watcher, channel) == expected);
