@@ -191,7 +191,7 @@ TEST_CASE("metric source (statsd): idle, slow, endless and crowding TCP senders 
       closed = slow.closed_by_peer(100ms);
     }
     CHECK(closed);
-    CHECK(SteadyClock::now() - opened < 3s);
+    CHECK(SteadyClock::now() - opened < 4s);  // tcp_idle_timeout, with room for a loaded machine
   }
   SECTION("a sender that completes lines stays connected past tcp_idle_timeout") {
     TcpSender steady(port);
