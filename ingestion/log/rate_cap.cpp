@@ -34,9 +34,11 @@ std::string digest_text(std::uint64_t count, const std::string& pattern, const s
                      : file.empty()              ? std::string()
                                                  : " in " + std::filesystem::path(file).filename().string();
   const char* lines = count == 1 ? " line" : " lines";
-  // "line" and "malformed" are the topics of a source without match: and of unparsable lines.
+  // "line", "malformed" and "unmatched" are the topics of a source without match:, of unparsable
+  // lines and of the lines no pattern finds (unmatched: event).
   const auto what = pattern == "line"        ? std::string(" more") + lines
                     : pattern == "malformed" ? std::string(" more malformed") + lines
+                    : pattern == "unmatched" ? std::string(" more unmatched") + lines
                                              : std::string(" more") + lines + " matched " + pattern;
   return "… " + with_separators(count) + what + where;
 }

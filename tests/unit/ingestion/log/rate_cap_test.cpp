@@ -24,6 +24,8 @@ TEST_CASE("rate cap: digest lines say the count with separators, the pattern and
   CHECK(digest_text(1, "error", "/var/log/app.log") == "… 1 more line matched error in app.log");
   CHECK(digest_text(1234567, "line", "/x/y.log") == "… 1,234,567 more lines in y.log");
   CHECK(digest_text(12, "malformed", "/x/y.log") == "… 12 more malformed lines in y.log");
+  CHECK(digest_text(2, "unmatched", "/x/y.log") == "… 2 more unmatched lines in y.log");
+  CHECK(digest_text(5, "error", "tcp://10.0.0.5") == "… 5 more lines matched error from 10.0.0.5");
 }
 
 TEST_CASE("rate cap: beyond the cap lines are counted per pattern and file, digested when the window ends",
