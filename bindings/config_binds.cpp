@@ -81,10 +81,18 @@ std::string utc_text(std::chrono::system_clock::time_point time) {
 
 bool blank(const std::string& text) { return text.find_first_not_of(" \t\r\n") == std::string::npos; }
 
+// An event that stands for many (`digest: true`: a log source's rate cap counting a flood) is said
+// with its own line: a bind's template is written for the single events.
+bool is_digest(const ingestion::IngestionEvent* event) {
+  if (!event || !event->fields.is_object()) return false;
+  const auto it = event->fields.find("digest");
+  return it != event->fields.end() && it->is_boolean() && it->get<bool>() && !event->default_template.empty();
+}
+
 // The bind's template, else the event's own, else "[source] topic", rendered with `data`.
 Result<std::string> render(const ConfigBind& bind, TemplateCache& cache, const ingestion::IngestionEvent* event,
                            const nlohmann::json& data) {
-  const Template* message = bind.message ? &*bind.message : nullptr;
+  const Template* message = bind.message && !is_digest(event) ? &*bind.message : nullptr;
   if (!message && event && !event->default_template.empty()) {
     const auto& compiled = default_template(cache, event->default_template);
     if (!compiled) return fail("the event's template does not compile: " + compiled.error().message);

@@ -10,8 +10,8 @@ Fingerprint fingerprint_of(std::string_view first_bytes) {
   return {XXH3_64bits(first_bytes.data(), first_bytes.size()), static_cast<std::uint32_t>(first_bytes.size())};
 }
 
-// {"v":1,"files":[{"path":…,"dev":…,"ino":…,"fp":…,"fp_len":…,"offset":…,"discarding":…}]}
-std::string encode_checkpoints(const std::vector<Checkpoint>& files) {
+// {"v":1,"rate_cap":{…},"files":[{"path":…,"dev":…,"ino":…,"fp":…,"fp_len":…,"offset":…,"discarding":…}]}
+std::string encode_checkpoints(const std::vector<Checkpoint>& files, const nlohmann::json& rate_cap) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& f : files) {
     nlohmann::json j{{"path", f.path},           {"dev", f.device},     {"ino", f.inode},
@@ -19,8 +19,9 @@ std::string encode_checkpoints(const std::vector<Checkpoint>& files) {
     if (f.discarding) j["discarding"] = true;
     list.push_back(std::move(j));
   }
-  return nlohmann::json{{"v", 1}, {"files", std::move(list)}}.dump(-1, ' ', false,
-                                                                    nlohmann::json::error_handler_t::replace);
+  nlohmann::json cursor{{"v", 1}, {"files", std::move(list)}};
+  if (!rate_cap.is_null()) cursor["rate_cap"] = rate_cap;
+  return cursor.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Result<std::vector<Checkpoint>> decode_checkpoints(std::string_view cursor) {
@@ -44,6 +45,11 @@ Result<std::vector<Checkpoint>> decode_checkpoints(std::string_view cursor) {
     return std::unexpected(Error{std::string("the saved checkpoint is damaged: ") + e.what()});
   }
   return files;
+}
+
+nlohmann::json decode_rate_cap(std::string_view cursor) {
+  const auto doc = nlohmann::json::parse(cursor, nullptr, false);
+  return doc.is_object() && doc.contains("rate_cap") ? doc["rate_cap"] : nlohmann::json();
 }
 
 }  // namespace chatops::ingestion::log

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/error.hpp"
 
 namespace chatops::ingestion::log {
@@ -30,7 +32,10 @@ struct Checkpoint {
   bool operator==(const Checkpoint&) const = default;
 };
 
-std::string encode_checkpoints(const std::vector<Checkpoint>& files);
+// `rate_cap`: the rate cap's window and counts (RateCap::state), saved with the offsets.
+std::string encode_checkpoints(const std::vector<Checkpoint>& files, const nlohmann::json& rate_cap = nullptr);
 Result<std::vector<Checkpoint>> decode_checkpoints(std::string_view cursor);
+// The rate cap's state saved in a cursor (null when none).
+nlohmann::json decode_rate_cap(std::string_view cursor);
 
 }  // namespace chatops::ingestion::log

@@ -45,6 +45,7 @@ Result<LineFilter> LineFilter::from_config(const config::Node& v) {
       f.match_ = std::move(*set);
     }
   }
+  f.unmatched_events_ = v.str("unmatched") == "event";
   if (v.has("exclude")) {
     std::vector<std::pair<std::string, config::Node>> patterns;
     for (const auto& item : v.list("exclude")) patterns.emplace_back(item.scalar(), item);
@@ -62,9 +63,11 @@ std::optional<std::string_view> LineFilter::topic_of(std::string_view line) cons
   if (!match_) return "line";
   // Most lines match nothing: asking whether any pattern matches lets the DFA stop early; which
   // ones match is asked only of the lines that do.
-  if (!match_->Match(line, nullptr)) return std::nullopt;
+  const std::optional<std::string_view> unmatched =
+      unmatched_events_ ? std::optional<std::string_view>("unmatched") : std::nullopt;
+  if (!match_->Match(line, nullptr)) return unmatched;
   std::vector<int> found;
-  if (!match_->Match(line, &found)) return std::nullopt;
+  if (!match_->Match(line, &found)) return unmatched;
   return names_[static_cast<std::size_t>(*std::ranges::min_element(found))];
 }
 

@@ -19,12 +19,14 @@ class LineFilter {
   // From a validated log source (match, exclude); errors name the pattern.
   static Result<LineFilter> from_config(const config::Node& validated);
 
-  // The topic's last part for `line` ("line" without match:), or nullopt when it is not said.
+  // The topic's last part for `line` ("line" without match:; "unmatched" for a line no match:
+  // pattern finds, with unmatched: event), or nullopt when it is not said.
   std::optional<std::string_view> topic_of(std::string_view line) const;
 
  private:
   std::shared_ptr<RE2::Set> match_, exclude_;
   std::vector<std::string> names_;  // of match:'s patterns, by index
+  bool unmatched_events_ = false;
 };
 
 }  // namespace chatops::ingestion::log

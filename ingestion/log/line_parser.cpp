@@ -92,7 +92,12 @@ std::expected<IngestionEvent, std::string> LineParser::event(const Line& line, c
     }
   }
   e.fields["line"] = line.text;
-  if (!e.fields.contains("file")) e.fields["file"] = line.path;
+  if (!line.transport.empty()) {
+    e.fields["peer"] = line.path;
+    e.fields["transport"] = line.transport;
+  } else if (!e.fields.contains("file")) {
+    e.fields["file"] = line.path;
+  }
   if (line.cut) e.fields["cut"] = true;
   e.default_template = template_;
   return e;

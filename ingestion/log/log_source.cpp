@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <tuple>
 
 #include <spdlog/spdlog.h>
 
@@ -39,6 +40,7 @@ LogSource::~LogSource() {
 }
 
 SourceResult<> LogSource::connect() {
+  if (listener_) return {};  // kept listening across a refused batch, with its held batch and rate cap
   if (wake_ < 0) return std::unexpected(SourceError::transient(std::string("no eventfd: ") + std::strerror(errno)));
   topic_prefix_ = "log/" + runtime().name() + "/";
   lines_ = runtime().metrics().counter("chatops_log_lines_total", "Lines a log source read, by outcome.", {"outcome"});
@@ -46,11 +48,22 @@ SourceResult<> LogSource::connect() {
   if (!cursor) return std::unexpected(SourceError::transient("cannot read the checkpoint: " + cursor.error().message));
   std::optional<std::vector<Checkpoint>> saved;
   committed_.clear();
+  if (o_.rate_cap) cap_.emplace(*o_.rate_cap);
   if (*cursor) {
     auto decoded = decode_checkpoints(**cursor);
     if (!decoded) return std::unexpected(SourceError::configuration(decoded.error().message));
     saved = std::move(*decoded);
     committed_ = **cursor;
+    if (cap_) cap_->restore(decode_rate_cap(**cursor));
+  }
+  if (o_.listen) {
+    dropped_ = runtime().metrics().counter("chatops_log_dropped_total",
+                                           "What a syslog listener dropped or refused, by reason.", {"reason"});
+    auto listener = std::make_unique<SyslogListener>(*o_.listen);
+    if (auto opened = listener->open(); !opened) return std::unexpected(opened.error());
+    std::lock_guard lock(listener_mutex_);
+    listener_ = std::move(listener);
+    return {};
   }
   // Everything is read again from the committed checkpoint: after a refused batch too.
   tailer_ = std::make_unique<Tailer>(o_.tail, std::move(saved));
@@ -64,6 +77,13 @@ SourceResult<> LogSource::connect() {
 }
 
 void LogSource::disconnect() {
+  // After a refused batch the listener stays: senders keep their connections, and the kernel
+  // keeps what comes meanwhile.
+  if (stopping()) {
+    std::lock_guard lock(listener_mutex_);
+    listener_.reset();
+    held_.clear();
+  }
   tailer_.reset();
   joiner_.reset();
   if (inotify_ >= 0) ::close(inotify_);
@@ -73,6 +93,8 @@ void LogSource::disconnect() {
 void LogSource::interrupt() {
   const std::uint64_t one = 1;
   [[maybe_unused]] auto written = ::write(wake_, &one, sizeof one);
+  std::lock_guard lock(listener_mutex_);
+  if (listener_) listener_->wake();
 }
 
 void LogSource::watch_directories() {
@@ -82,8 +104,15 @@ void LogSource::watch_directories() {
   for (const auto& dir : tailer_->directories()) ::inotify_add_watch(inotify_, dir.c_str(), kWatchMask);
 }
 
+Clock::time_point LogSource::digest_due(Clock::time_point deadline) const {
+  if (!cap_) return deadline;
+  const auto due = cap_->next_deadline();
+  if (!due) return deadline;
+  return std::min(deadline, Clock::now() + std::chrono::ceil<Clock::duration>(*due - RateCap::Clock::now()));
+}
+
 bool LogSource::wait_for_change(Clock::time_point deadline) {
-  auto due = next_check_;
+  auto due = digest_due(next_check_);
   if (joiner_)
     if (const auto record_due = joiner_->next_deadline()) due = std::min(due, *record_due);
   const auto until = std::min(deadline, due);
@@ -101,16 +130,15 @@ bool LogSource::wait_for_change(Clock::time_point deadline) {
   return changed || Clock::now() >= due;
 }
 
-SourceResult<Received> LogSource::receive(Clock::time_point deadline) {
-  Received r;
-  if (!more_ && !wait_for_change(deadline)) return r;
-  if (stopping()) return r;
+void LogSource::read_files(Clock::time_point deadline, std::vector<Line>& lines, std::vector<Checkpoint>& checkpoints,
+                           bool& read) {
+  read = more_ || wait_for_change(deadline);
+  if (!read || stopping()) return;
   next_check_ = Clock::now() + o_.check_interval;
   tailer_->scan();
   watch_directories();
-  std::vector<Line> lines;
   more_ = tailer_->read(lines, o_.budget);
-  auto checkpoints = tailer_->checkpoints();
+  checkpoints = tailer_->checkpoints();
   if (joiner_) {
     std::vector<Line> records;
     const auto now = Clock::now();
@@ -119,10 +147,44 @@ SourceResult<Received> LogSource::receive(Clock::time_point deadline) {
     joiner_->hold_back(checkpoints);
     lines = std::move(records);
   }
+}
+
+void LogSource::export_listener_counters() {
+  const auto& c = listener_->counters();
+  for (auto [reason, now, exported] :
+       {std::tuple{"receive_buffer", c.dropped_datagrams.load(), &exported_dropped_},
+        {"connection_refused", c.refused.load(), &exported_refused_}, {"idle_closed", c.idle_closed.load(), &exported_idle_},
+        {"framing_error", c.framing_errors.load(), &exported_framing_}})
+    if (now > *exported) {
+      dropped_.inc({reason}, static_cast<double>(now - *exported));
+      *exported = now;
+    }
+}
+
+SourceResult<Received> LogSource::receive(Clock::time_point deadline) {
+  Received r;
+  std::vector<Line> lines;
+  std::vector<Checkpoint> checkpoints;
+  if (listener_) {
+    if (!held_.empty()) {  // refused by the journal last time: nothing upstream has them
+      r.events = std::move(held_);
+      held_.clear();
+      return r;
+    }
+    listener_->receive(lines, o_.budget.lines, digest_due(deadline));
+    export_listener_counters();
+  } else {
+    bool read = false;
+    read_files(deadline, lines, checkpoints, read);
+    if (!read) return r;
+  }
+  if (stopping()) return r;
   auto& status = runtime().status();
+  const auto now = RateCap::Clock::now();
+  if (cap_) r.events = cap_->due(now, topic_prefix_);  // before the lines of a new window
   // Counted per batch: a labelled counter's lookup per line would cost more than the line.
-  std::uint64_t cut = 0, filtered = 0, said = 0, malformed = 0;
-  r.events.reserve(lines.size());
+  std::uint64_t cut = 0, filtered = 0, said = 0, malformed = 0, digested = 0;
+  r.events.reserve(r.events.size() + lines.size());
   for (const auto& line : lines) {
     const auto name = filter_.topic_of(line.text);
     cut += line.cut;
@@ -130,180 +192,63 @@ SourceResult<Received> LogSource::receive(Clock::time_point deadline) {
       ++filtered;
       continue;
     }
-    auto e = parser_.event(line, topic_prefix_ + std::string(*name));
-    if (e) {
-      ++said;
-      r.events.push_back(std::move(*e));
+    const auto malformed_before = malformed;
+    auto e = event_of(line, *name, malformed);
+    if (!e) continue;
+    const bool parsed = malformed == malformed_before;
+    const auto from = line.transport.empty() ? line.path : line.transport + "://" + line.path;
+    if (cap_ && !cap_->admit(parsed ? std::string(*name) : "malformed", from, *e, now)) {
+      ++digested;
       continue;
     }
-    ++malformed;
-    const auto why = line.path + " at byte " + std::to_string(line.offset) + ": " + e.error();
-    if (!o_.malformed_events) {
-      ++status.consumed;
-      ++status.failed;
-      status.set_error("a malformed line in " + why);
-      continue;
-    }
-    IngestionEvent bad;
-    bad.topic = topic_prefix_ + "malformed";
-    bad.severity = Severity::Warning;
-    bad.fields = {{"line", line.text}, {"file", line.path}, {"offset", line.offset}, {"error", e.error()}};
-    bad.default_template = "[{{_event.source}}] malformed line in {{file}} at byte {{offset}}: {{error}}";
-    r.events.push_back(std::move(bad));
+    said += parsed;
+    r.events.push_back(std::move(*e));
   }
-  status.consumed += filtered;
-  status.skipped += filtered;
-  for (const auto& [outcome, n] : {std::pair{"cut", cut}, {"filtered", filtered}, {"said", said}, {"malformed", malformed}})
+  status.consumed += filtered + digested;
+  status.skipped += filtered + digested;
+  for (const auto& [outcome, n] : {std::pair{"cut", cut}, {"filtered", filtered}, {"said", said},
+                                   {"malformed", malformed}, {"digested", digested}})
     if (n > 0) lines_.inc({outcome}, static_cast<double>(n));
-  auto cursor = encode_checkpoints(checkpoints);
+  auto cursor = encode_checkpoints(checkpoints, cap_ ? cap_->state() : nlohmann::json());
   if (cursor != committed_) r.cursor = std::move(cursor);
   return r;
+}
+
+std::optional<IngestionEvent> LogSource::event_of(const Line& line, std::string_view name, std::uint64_t& malformed) {
+  auto e = parser_.event(line, topic_prefix_ + std::string(name));
+  if (e) return std::move(*e);
+  ++malformed;
+  const bool network = !line.transport.empty();
+  const auto why = network ? "a message from " + line.path + ": " + e.error()
+                           : "a malformed line in " + line.path + " at byte " + std::to_string(line.offset) + ": " + e.error();
+  if (!o_.malformed_events) {
+    auto& status = runtime().status();
+    ++status.consumed;
+    ++status.failed;
+    status.set_error(why);
+    return std::nullopt;
+  }
+  IngestionEvent bad;
+  bad.topic = topic_prefix_ + "malformed";
+  bad.severity = Severity::Warning;
+  if (network) {
+    bad.fields = {{"line", line.text}, {"peer", line.path}, {"transport", line.transport}, {"error", e.error()}};
+    bad.default_template = "[{{_event.source}}] malformed message from {{peer}}: {{error}}";
+  } else {
+    bad.fields = {{"line", line.text}, {"file", line.path}, {"offset", line.offset}, {"error", e.error()}};
+    bad.default_template = "[{{_event.source}}] malformed line in {{file}} at byte {{offset}}: {{error}}";
+  }
+  if (line.cut) bad.fields["cut"] = true;
+  return bad;
+}
+
+void LogSource::refused(const Received& batch) {
+  if (listener_) held_ = batch.events;
 }
 
 SourceResult<> LogSource::acknowledge(const Received& batch) {
   if (batch.cursor) committed_ = *batch.cursor;
   return {};
-}
-
-// --- configuration
-
-config::Schema log_source_schema() {
-  config::Schema s("log", "");
-  s.field("paths", config::Kind::List,
-          "The files to follow: paths or glob patterns (`*`, `?`, `[…]`, `**` for any depth of directories). Compressed files (.gz, .xz, .bz2, .zst, "
-          ".lz4, .zip, .Z) are never read.")
-      .items(config::Kind::String)
-      .required()
-      .example("[/var/log/nginx/error.log, \"/var/log/app/*.log\"]");
-  s.field("start_at", config::Kind::String,
-          "Where the files found on the source's first start are read from: end (only lines written from now on) "
-          "or beginning. Later the saved checkpoint decides, and files that appear afterwards are read from their "
-          "start.")
-      .fallback("end")
-      .one_of({"end", "beginning"});
-  s.field("format", config::Kind::String,
-          "How a line is parsed: plain (the line as it is), syslog (RFC 5424 or RFC 3164; severity from the "
-          "priority), json (one object per line, through `json:`), regex (`pattern:`'s named groups).")
-      .fallback("plain")
-      .one_of({"plain", "syslog", "json", "regex"});
-  s.field("pattern", config::Kind::String,
-          "For format: regex — an RE2 pattern whose named groups become fields; a `severity` or `level` group gives "
-          "the event's severity. A line it does not match is malformed.")
-      .example("'^(?P<time>\\S+ \\S+) \\[(?P<level>\\w+)\\] (?P<message>.*)$'");
-  config::Schema json("log/json", "For format: json — how each line's object becomes an event (its top-level fields "
-                                  "are the event's fields). Without a topic the event's topic is the line's.");
-  payload::add_mapping_fields(json, {.headers = false, .topic_required = false});
-  s.field("json", config::Kind::Map, "The mapping of JSON lines (see log/json).").schema(json).fallback("{}");
-  s.field("match", config::Kind::Map,
-          "Only the lines one of these RE2 patterns finds (name → pattern) are said, with topic "
-          "log/<source>/<name> (the first pattern declared that matches). Without it every line is said as "
-          "log/<source>/line.")
-      .example("{error: '\\b(ERROR|FATAL)\\b', auth_failed: 'Failed password for'}");
-  s.field("exclude", config::Kind::List, "Lines any of these RE2 patterns finds are dropped (before match:).")
-      .items(config::Kind::String)
-      .example("['healthcheck', '^DEBUG']");
-  config::Schema multiline("log/multiline",
-                            "Joining the lines of one record (a stack trace, a pretty-printed JSON object) into one "
-                            "event, per file. Give start or continuation.");
-  multiline.field("start", config::Kind::String,
-                  "RE2: a line it finds begins a record; the lines after it that it does not find belong to it.")
-      .example("'^\\d{4}-\\d{2}-\\d{2} '");
-  multiline.field("continuation", config::Kind::String,
-                  "RE2: a line it finds continues the record before it; any other line begins one.")
-      .example("'^(\\s|Caused by:)'");
-  multiline.field("timeout", config::Kind::Duration,
-                  "A record is said once no line has come for it for this long (or when the next one begins).")
-      .fallback("1s")
-      .range(0.01, 3600);
-  multiline.field("max_lines", config::Kind::Integer,
-                  "Lines of one record; those beyond are dropped (the event has cut: true). The record's text is "
-                  "also cut at max_line_bytes.")
-      .fallback("500")
-      .range(2, 100000);
-  s.field("multiline", config::Kind::Map, "Multi-line records (see log/multiline); one line per event without it.")
-      .schema(multiline);
-  s.field("max_line_bytes", config::Kind::Size,
-          "Longer lines are cut here (the event has cut: true) and the rest of them dropped: memory stays bounded.")
-      .fallback("64KiB")
-      .range(256, 16 * 1024 * 1024);
-  s.field("malformed", config::Kind::String,
-          "A line the format cannot parse: event (topic log/<source>/malformed, with the error) or count (only "
-          "counted in chatops_log_lines_total and the source's status).")
-      .fallback("event")
-      .one_of({"event", "count"});
-  s.field("check_interval", config::Kind::Duration,
-          "How often the files are checked without an inotify event (inotify drops events when its queue "
-          "overflows, and sees nothing on network file systems).")
-      .fallback("1s")
-      .range(0.01, 3600);
-  s.field("rotate_wait", config::Kind::Duration,
-          "How long a file renamed away (rotated) or deleted is still read after its last change, for the lines its "
-          "writer adds before it reopens the new file.")
-      .fallback("5s")
-      .range(0, 86400);
-  s.field("partial_timeout", config::Kind::Duration,
-          "A last line without its newline is said once it has not grown for this long (what its writer adds "
-          "later is then a line of its own); 0: it waits for its newline.")
-      .fallback("0s")
-      .range(0, 86400);
-  s.field("batch_lines", config::Kind::Integer, "At most this many lines per journal transaction.")
-      .fallback("1000")
-      .range(1, 100000);
-  s.field("template", config::Kind::String,
-          "Default template for binds that give none; by default the line (syslog: host, app and message).");
-  return common_source_schema().merged(s, "log");
-}
-
-Result<config::Node> validate_log_source(const config::Node& raw) {
-  auto validated = config::validate(log_source_schema(), raw);
-  if (!validated) return validated;
-  if (validated->strings("paths").empty())
-    return std::unexpected((*validated)["paths"].error("give at least one path or pattern"));
-  if (auto parser = LineParser::from_config(*validated); !parser) return std::unexpected(parser.error());
-  if (auto filter = LineFilter::from_config(*validated); !filter) return std::unexpected(filter.error());
-  if (auto multiline = multiline_options(*validated); !multiline) return std::unexpected(multiline.error());
-  return validated;
-}
-
-Result<std::unique_ptr<IngestionSource>> make_log_source(const config::Node& v) {
-  auto parser = LineParser::from_config(v);
-  if (!parser) return std::unexpected(parser.error());
-  auto filter = LineFilter::from_config(v);
-  if (!filter) return std::unexpected(filter.error());
-  LogOptions o;
-  o.tail.patterns = v.strings("paths");
-  o.tail.start_at_end = v.str("start_at") == "end";
-  o.tail.max_line_bytes = v.size("max_line_bytes");
-  o.tail.rotate_wait = v.duration("rotate_wait");
-  o.tail.partial_timeout = v.duration("partial_timeout");
-  o.check_interval = v.duration("check_interval");
-  o.budget.lines = static_cast<std::size_t>(v.integer("batch_lines"));
-  o.budget.bytes = std::max<std::size_t>(1 << 20, 4 * o.tail.max_line_bytes);
-  o.malformed_events = v.str("malformed") == "event";
-  auto multiline = multiline_options(v);
-  if (!multiline) return std::unexpected(multiline.error());
-  o.multiline = std::move(*multiline);
-  return std::make_unique<LogSource>(std::move(o), std::move(*parser), std::move(*filter));
-}
-
-SourceKind log_source_kind() {
-  return {
-      .name = "log",
-      .family = "log",
-      .doc = "Log tailing: follows files (paths, globs) across rotations, parses their lines (plain, syslog, JSON, "
-             "RE2) and says them as events log/<name>/<pattern>, exactly once across restarts. See "
-             "docs/sources/log.md.",
-      .validate = validate_log_source,
-      .make = [](const config::Node& validated, SourceServices&) { return make_log_source(validated); },
-      .schemas =
-          [] {
-            const auto schema = log_source_schema();
-            std::vector<config::Schema> schemas{schema};
-            for (const auto& field : schema.fields())
-              if (field.nested()) schemas.push_back(*field.nested());
-            return schemas;
-          },
-  };
 }
 
 }  // namespace chatops::ingestion::log

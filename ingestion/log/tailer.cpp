@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -105,6 +106,14 @@ struct Tailer::File {
   bool closed = false;
   std::uint64_t seen_size = 0;
   Clock::time_point changed = Clock::now();
+  // Parked (its descriptor closed, beyond max_open_files): its size and time then, and when it
+  // last gave lines.
+  std::uint64_t parked_size = 0;
+  std::int64_t parked_mtime = 0;
+  bool parked_unread = false;   // parked before it was read to its end (or with a partial last line)
+  bool parked_changed = false;  // a scan saw its size or time change since
+  Clock::time_point active = Clock::now();
+  bool parked() const { return fd < 0; }
 
   ~File() {
     if (fd >= 0) ::close(fd);
@@ -193,6 +202,13 @@ void Tailer::scan() {
     return nullptr;
   };
   for (auto& f : files_) f->named = ids.contains({f->device, f->inode});
+  // Parked files the patterns no longer name were renamed away (rotated) or deleted: found again
+  // by their inode, they are read to their end like any rotated file.
+  for (auto& f : files_)
+    if (f->parked() && !f->named && !unpark(*f)) {
+      spdlog::info("log file {} was deleted while parked (beyond max_open_files): forgotten", f->path);
+      f->closed = true;
+    }
   if (last_scan_) add_rotated_siblings(found, ids, *last_scan_);
   last_scan_ = scanned;
   // Files already followed, under their name or a new one the patterns match.
@@ -201,11 +217,18 @@ void Tailer::scan() {
   for (const auto& fd : found) {
     if (File* f = followed(fd.st.st_dev, fd.st.st_ino)) {
       f->path = fd.path;
+      if (f->parked()) {  // read() opens it again if it changed
+        f->seen_size = static_cast<std::uint64_t>(fd.st.st_size);
+        f->parked_changed |= f->seen_size != f->parked_size ||
+                             fd.st.st_mtim.tv_sec * 1'000'000'000LL + fd.st.st_mtim.tv_nsec != f->parked_mtime;
+        continue;
+      }
       known.push_back(f);
     } else {
       fresh.push_back(&fd);
     }
   }
+  std::size_t open = open_files();
   // New files first: a copy's original still has the offset it had before it was truncated.
   for (const Found* fd : fresh) {
     if (fd->st.st_size == 0) {  // nothing to read yet, and maybe a copy about to be written
@@ -249,35 +272,44 @@ void Tailer::scan() {
       }
     }
     f->named = !fd->rotated_name;
+    File* added = f.get();
     files_.insert(files_.begin() + static_cast<std::ptrdiff_t>(insert_at), std::move(f));
+    // Beyond the limit, a new file waits parked until read() comes to it.
+    if (o_.max_open_files > 0 && ++open > o_.max_open_files && parkable(*added)) {
+      park(*added);
+      --open;
+    }
   }
   // Saved files the patterns no longer name: rotated while the source was stopped.
   for (const auto& c : restoring_) find_rotated(c);
   restoring_.clear();
-  for (File* f : known) {
-    const auto size = size_of(f->fd);
-    if (size != f->seen_size) {
-      f->seen_size = size;
-      f->changed = now;
-    }
-    if (f->copy_of) continue;  // its original says when it goes on
-    if (f->copy_growing) {
-      f->copy_growing = size < f->offset;
-      continue;
-    }
-    const char* restarted = size < f->offset ? "truncated"
-                            : !first_bytes(f->fd, f->head.size()).starts_with(f->head) ? "rewritten"
-                                                                                         : nullptr;
-    if (!restarted) {
-      f->refresh_head();
-      continue;
-    }
-    ++truncations_;
-    const auto reached = f->offset;
-    f->restart(restarted);
-    release_copies(*f, reached);
-  }
+  for (File* f : known) check_changes(*f, now);
   first_scan_ = false;
+}
+
+void Tailer::check_changes(File& f, Clock::time_point now) {
+  if (f.parked()) return;  // parked again meanwhile: read() looks when it opens it again
+  const auto size = size_of(f.fd);
+  if (size != f.seen_size) {
+    f.seen_size = size;
+    f.changed = now;
+  }
+  if (f.copy_of) return;  // its original says when it goes on
+  if (f.copy_growing) {
+    f.copy_growing = size < f.offset;
+    return;
+  }
+  const char* restarted = size < f.offset ? "truncated"
+                          : !first_bytes(f.fd, f.head.size()).starts_with(f.head) ? "rewritten"
+                                                                                  : nullptr;
+  if (!restarted) {
+    f.refresh_head();
+    return;
+  }
+  ++truncations_;
+  const auto reached = f.offset;
+  f.restart(restarted);
+  release_copies(f, reached);
 }
 
 bool Tailer::partial_due(File& f, std::uint64_t length) const {
@@ -370,11 +402,21 @@ void Tailer::find_rotated(const Checkpoint& c) {
 
 bool Tailer::read(std::vector<Line>& out, ReadBudget budget) {
   bool more = false;
-  for (auto& f : files_)
-    if (!f->closed && read_file(*f, out, budget)) {
+  for (auto& f : files_) {
+    if (f->closed) continue;
+    if (f->parked()) {
+      if ((!f->parked_changed && !f->parked_unread) || !unpark(*f)) continue;
+      check_changes(*f, Clock::now());
+    }
+    const auto lines_before = out.size();
+    const bool stopped = read_file(*f, out, budget);
+    if (out.size() > lines_before) f->active = Clock::now();
+    if (stopped) {
       more = true;
       break;
     }
+  }
+  if (o_.max_open_files > 0) enforce_open_limit(o_.max_open_files);
   for (auto& f : files_)
     if (f->closed) {
       release_copies(*f, f->offset);
@@ -390,7 +432,7 @@ bool Tailer::read_file(File& f, std::vector<Line>& out, ReadBudget& budget) {
   if (buffer_.size() < window) buffer_.resize(window);
   auto emit = [&](std::string_view text, std::uint64_t at, bool cut) {
     if (text.ends_with('\r')) text.remove_suffix(1);
-    out.push_back({std::string(text), f.path, at, cut, f.device, f.inode});
+    out.push_back({std::string(text), f.path, at, cut, f.device, f.inode, {}});
     if (cut) ++cut_;
     if (budget.lines > 0) --budget.lines;
   };
@@ -456,6 +498,72 @@ std::string Tailer::bytes_at_offset(const File& f, std::uint64_t n) const {
   const auto got = ::pread(f.fd, buf.data(), n, static_cast<off_t>(f.offset));
   buf.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
   return buf;
+}
+
+std::size_t Tailer::open_files() const {
+  return static_cast<std::size_t>(std::ranges::count_if(files_, [](const auto& f) { return !f->parked(); }));
+}
+
+bool Tailer::parkable(const File& f) const {
+  // A renamed or deleted file could not be opened again by its name; copies and their originals
+  // are compared by their descriptors.
+  return !f.parked() && !f.closed && f.named && !f.copy_of && !f.copy_growing &&
+         std::ranges::none_of(files_, [&](const auto& g) { return g->copy_of == &f; });
+}
+
+void Tailer::enforce_open_limit(std::size_t limit, const File* keep) {
+  auto open = open_files();
+  while (open > limit) {
+    // The least recently active of those read to their end, else of any that may be parked.
+    File* victim = nullptr;
+    bool victim_done = false;
+    for (auto& f : files_) {
+      if (f.get() == keep || !parkable(*f)) continue;
+      const bool done = f->offset >= size_of(f->fd);
+      if (!victim || (done && !victim_done) || (done == victim_done && f->active < victim->active)) {
+        victim = f.get();
+        victim_done = done;
+      }
+    }
+    if (!victim) return;  // every open file is needed open for now
+    park(*victim);
+    --open;
+  }
+}
+
+void Tailer::park(File& f) {
+  struct stat st {};
+  ::fstat(f.fd, &st);
+  f.parked_size = f.seen_size = static_cast<std::uint64_t>(st.st_size);
+  f.parked_mtime = st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec;
+  f.parked_unread = f.offset != f.parked_size;  // more to read, or truncated
+  ::close(f.fd);
+  f.fd = -1;
+}
+
+bool Tailer::unpark(File& f) {
+  if (o_.max_open_files > 0) enforce_open_limit(o_.max_open_files - 1, &f);
+  // Under its name (the same inode: if it was truncated or rewritten meanwhile, scan() sees it).
+  auto reopened = f.named ? open_file(f.path, f.device, f.inode) : nullptr;
+  if (!reopened) {  // renamed meanwhile: looked for by its inode (and first bytes) beside its last name
+    std::error_code ec;
+    const auto dir = std::filesystem::path(f.path).parent_path();
+    int looked = 0;
+    for (std::filesystem::directory_iterator it(dir.empty() ? "." : dir, ec), end;
+         !reopened && !ec && it != end && looked < kMaxRotatedSearch; it.increment(ec), ++looked) {
+      struct stat st {};
+      const auto path = it->path().string();
+      if (::stat(path.c_str(), &st) == 0 && st.st_dev == f.device && st.st_ino == f.inode)
+        reopened = open_file(path, f.device, f.inode);
+    }
+    if (reopened && !starts_with(reopened->fd, f.fp)) reopened.reset();  // the inode reused
+  }
+  if (!reopened) return false;
+  f.parked_changed = f.parked_unread = false;
+  f.fd = std::exchange(reopened->fd, -1);
+  f.path = reopened->path;
+  f.seen_size = reopened->seen_size;
+  return true;
 }
 
 std::vector<Checkpoint> Tailer::checkpoints() const {

@@ -12,7 +12,9 @@
 //   - a line longer than max_line_bytes is cut there and the rest of it dropped, so memory stays
 //     bounded; a last line without its newline is held until it has one, or until it has not grown
 //     for partial_timeout (a rotated file's last line is said when the file is closed);
-//   - compressed rotations (.gz, .xz, .bz2, .zst, .lz4, .zip) are never read.
+//   - compressed rotations (.gz, .xz, .bz2, .zst, .lz4, .zip) are never read;
+//   - with more files than max_open_files, those read to their end are closed and opened again
+//     when they change, so that the descriptors stay bounded (Fluent Bit and Vector do the same).
 // Not thread-safe: the source's thread owns it.
 #include <sys/stat.h>
 
@@ -39,6 +41,10 @@ struct TailOptions {
   // A last line without its newline is said once it has not grown for this long (0: never; it
   // waits for its newline). What its writer adds afterwards is a line of its own.
   std::chrono::milliseconds partial_timeout{0};
+  // At most this many descriptors open (0: no limit). Beyond it, files read to their end are
+  // closed ("parked", least recently active first) and opened again by their path when their
+  // size or time changes; a parked file renamed away is found again by its inode in its directory.
+  std::size_t max_open_files = 1024;
 };
 
 struct Line {
@@ -47,6 +53,7 @@ struct Line {
   std::uint64_t offset = 0;  // where the line starts in its file
   bool cut = false;          // longer than max_line_bytes: the rest was dropped
   std::uint64_t device = 0, inode = 0;  // of its file
+  std::string transport;  // a message received over the network: udp or tcp (path: the sender)
 };
 
 struct ReadBudget {
@@ -76,6 +83,7 @@ class Tailer {
   std::uint64_t lines_cut() const { return cut_; }
   std::uint64_t truncations() const { return truncations_; }
   std::size_t files() const { return files_.size(); }
+  std::size_t open_files() const;
 
  private:
   struct File;
@@ -98,6 +106,14 @@ class Tailer {
   // `original` was truncated (having reached `offset`) or closed: its copies go on from there.
   void release_copies(const File& original, std::uint64_t offset);
   std::string bytes_at_offset(const File& f, std::uint64_t n) const;
+  // Descriptors: whether f may be closed for now, closing the least useful ones beyond the limit
+  // (keeping `keep`), and opening a parked file again (false when it is gone).
+  bool parkable(const File& f) const;
+  void enforce_open_limit(std::size_t limit, const File* keep = nullptr);
+  void park(File& f);
+  bool unpark(File& f);
+  // Truncated, rewritten, grown: what a scan (or reopening a parked file) finds of a followed file.
+  void check_changes(File& f, std::chrono::steady_clock::time_point now);
 
   TailOptions o_;
   std::vector<std::unique_ptr<File>> files_;  // in the order found: older files are read first

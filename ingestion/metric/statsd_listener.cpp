@@ -14,9 +14,7 @@
 #include <map>
 #include <vector>
 
-#ifndef SO_RXQ_OVFL
-#define SO_RXQ_OVFL 40
-#endif
+#include "ingestion/runtime/udp_drops.hpp"
 
 namespace chatops::ingestion::metric::statsd {
 
@@ -66,9 +64,9 @@ SourceResult<> Listener::open() {
   auto udp = bound_socket(options_, SOCK_DGRAM);
   if (!udp) return std::unexpected(udp.error());
   udp_ = *udp;
-  const int buffer = static_cast<int>(options_.receive_buffer), one = 1;
+  const int buffer = static_cast<int>(options_.receive_buffer);
   setsockopt(udp_, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
-  setsockopt(udp_, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);
+  enable_drop_count(udp_);
   if (options_.tcp) {
     auto tcp = bound_socket(options_, SOCK_STREAM);
     if (!tcp || ::listen(*tcp, 64) != 0) {
@@ -114,7 +112,7 @@ void Listener::take(std::string_view payload) {
 
 void Listener::read_datagrams() {
   static thread_local std::vector<char> buffer(kMaxDatagram);
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(std::uint32_t))];
+  alignas(cmsghdr) char control[kDropCountControl];
   for (int i = 0; i < kBatch; ++i) {
     iovec iov{buffer.data(), buffer.size()};
     msghdr msg{};
@@ -125,12 +123,7 @@ void Listener::read_datagrams() {
     const auto n = ::recvmsg(udp_, &msg, MSG_DONTWAIT);
     if (n < 0) return;  // EAGAIN: read all there was
     ++counters_.packets;
-    for (auto* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
-        std::uint32_t dropped = 0;  // the kernel's running count for this socket
-        std::memcpy(&dropped, CMSG_DATA(c), sizeof dropped);
-        counters_.dropped_datagrams.store(dropped);
-      }
+    if (const auto dropped = dropped_datagrams(msg)) counters_.dropped_datagrams.store(*dropped);
     if (msg.msg_flags & MSG_TRUNC) {
       ++counters_.malformed;
       continue;

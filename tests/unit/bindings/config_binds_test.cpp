@@ -164,6 +164,28 @@ binds:
   CHECK(speaker.said[1].text == "[alerts] alertmanager/firing");
 }
 
+TEST_CASE("a digest event is said with its own line even by a bind with a template", "[log][rate_cap]") {
+  RecordingSpeaker speaker;
+  auto table = table_of(R"yaml(
+binds:
+  - {type: log, mask: "log/app/*", say: {to: ["#ops"], template: "app {{level}}: {{message}}"}}
+)yaml", speaker);
+  ingestion::IngestionEvent line;
+  line.source = "app";
+  line.family = "log";
+  line.topic = "log/app/error";
+  line.fields = {{"level", "error"}, {"message", "db down"}};
+  line.default_template = "[{{_event.source}}] {{line}}";
+  auto digest = line;
+  digest.fields = {{"digest", true}, {"count", 3000}, {"text", "… 3,000 more lines matched error in app.log"}};
+  digest.default_template = "[{{_event.source}}] {{text}}";
+  CHECK(table.dispatch(line) == 1);
+  CHECK(table.dispatch(digest) == 1);
+  REQUIRE(speaker.said.size() == 2);
+  CHECK(speaker.said[0].text == "app error: db down");
+  CHECK(speaker.said[1].text == "[app] … 3,000 more lines matched error in app.log");
+}
+
 TEST_CASE("an event whose own template does not compile is reported, not said") {
   // Templates travel with events into the journal: one written by an older version may carry a
   // partial that this version refuses.

@@ -176,6 +176,78 @@ TEST_CASE("match: names the topic of the lines it finds, the rest is only counte
   CHECK(events[1].topic == "log/s/auth");
 }
 
+TEST_CASE("unmatched: event says the lines no match: pattern finds as log/<source>/unmatched", "[log][match]") {
+  LogFixture f;
+  append_log(f.path, "ERROR db down\nINFO fine\nDEBUG noise\n");
+  auto r = f.run(", match: {error: '^ERROR'}, exclude: ['^DEBUG'], unmatched: event");
+  REQUIRE(f.has(2));
+  std::this_thread::sleep_for(200ms);
+  const auto events = f.events();
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].topic == "log/s/error");
+  CHECK(events[1].topic == "log/s/unmatched");
+  CHECK(events[1].fields["line"] == "INFO fine");
+}
+
+TEST_CASE("rate_cap: a flood of matching lines gives the cap's events, then one digest per pattern and file",
+          "[log][rate_cap]") {
+  LogFixture f;
+  std::string flood;
+  for (int i = 1; i <= 3005; ++i) flood += "ERROR n=" + std::to_string(i) + "\n";
+  flood += "Failed password for root\nINFO fine\n";
+  append_log(f.path, flood);
+  auto r = f.run(", match: {ERROR: '^ERROR', auth: 'Failed password'}, rate_cap: {lines: 5, per: 1s}, batch_lines: 10000");
+  REQUIRE(f.has(7));
+  const auto events = f.events();
+  REQUIRE(events.size() == 7);
+  for (int i = 0; i < 5; ++i) CHECK(events[static_cast<std::size_t>(i)].fields["line"] == "ERROR n=" + std::to_string(i + 1));
+  std::map<std::string, IngestionEvent> digests;
+  for (std::size_t i = 5; i < 7; ++i) digests[events[i].topic] = events[i];
+  REQUIRE(digests.contains("log/s/ERROR"));
+  REQUIRE(digests.contains("log/s/auth"));
+  CHECK(digests["log/s/ERROR"].fields["count"] == 3000);
+  CHECK(digests["log/s/ERROR"].fields["digest"] == true);
+  CHECK(digests["log/s/ERROR"].fields["text"] == "… 3,000 more lines matched ERROR in app.log");
+  CHECK(digests["log/s/ERROR"].fields["line"] == "ERROR n=3005");
+  CHECK(digests["log/s/auth"].fields["text"] == "… 1 more line matched auth in app.log");
+  CHECK(digests["log/s/ERROR"].default_template == "[{{_event.source}}] {{text}}");
+  // The next window says lines again.
+  append_log(f.path, "ERROR later\n");
+  REQUIRE(f.has(8));
+  CHECK(f.events().at(7).fields["line"] == "ERROR later");
+  CHECK(r->runtime.status().snapshot().skipped == 3001 + 1);
+}
+
+TEST_CASE("rate_cap: lines counted before a restart are in the digest after it, none lost or twice",
+          "[log][rate_cap]") {
+  LogFixture f;
+  const std::string config = ", match: {error: '^ERROR'}, rate_cap: {lines: 2, per: 2s}";
+  append_log(f.path, "ERROR 1\nERROR 2\nERROR 3\nERROR 4\n");
+  {
+    auto r = f.run(config);
+    REQUIRE(f.has(2));
+    REQUIRE(eventually([&] {
+      const auto cursor = f.journal->cursor("s").value();
+      return cursor && cursor->find("\"lines\":2") != std::string::npos;
+    }, 5s));
+  }
+  append_log(f.path, "ERROR 5\n");
+  auto r = f.run(config);
+  // Said, or counted in a digest: each of the five lines once (ERROR 5 may fall in a new window).
+  auto accounted = [&] {
+    std::uint64_t n = 0;
+    for (const auto& e : f.events()) n += e.fields.contains("digest") ? e.fields["count"].get<std::uint64_t>() : 1;
+    return n;
+  };
+  REQUIRE(eventually([&] { return accounted() >= 5; }, 10s));
+  std::this_thread::sleep_for(300ms);
+  CHECK(accounted() == 5);
+  const auto events = f.events();
+  REQUIRE(events.size() >= 3);
+  CHECK(events[2].fields["digest"] == true);
+  CHECK(events[2].fields["count"].get<int>() >= 2);
+}
+
 TEST_CASE("configuration errors name the key", "[log][config]") {
   auto error_of = [](const std::string& extra) {
     auto raw = config::load_string("sources:\n  - {name: s, kind: log, paths: [/tmp/x.log]" + extra + "}\n", "c.yml");

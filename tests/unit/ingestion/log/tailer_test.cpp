@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <set>
 #include <fstream>
 #include <thread>
 
@@ -332,4 +333,53 @@ TEST_CASE("only logrotate's names beside a file are taken as its rotations", "[l
   append_text(dir.file("app.log-debug"), "another log\n");
   append_text(dir.file("app.log-20261130"), "rotated by date\n");
   CHECK(read_all(t) == Texts{"rotated by date"});
+}
+
+TEST_CASE("max_open_files: many files are read through a few descriptors, each line once, also after changes",
+          "[log][tailer][fds]") {
+  testing::TempDir dir;
+  auto o = tail_options(dir.file("*.log"));
+  o.max_open_files = 4;
+  for (int i = 0; i < 40; ++i)
+    append_text(dir.file("f" + std::to_string(i) + ".log"), "a" + std::to_string(i) + "\nb" + std::to_string(i) + "\n");
+  Tailer t(o, std::nullopt);
+  auto first = read_all(t);
+  CHECK(first.size() == 80);
+  CHECK(std::set<std::string>(first.begin(), first.end()).size() == 80);
+  CHECK(t.files() == 40);
+  CHECK(t.open_files() <= 4);
+  for (int i = 0; i < 40; i += 3) append_text(dir.file("f" + std::to_string(i) + ".log"), "c" + std::to_string(i) + "\n");
+  const auto second = read_all(t);
+  CHECK(second.size() == 14);
+  CHECK(std::set<std::string>(second.begin(), second.end()).size() == 14);
+  CHECK(t.open_files() <= 4);
+  // A restart from the checkpoints reads nothing again, and what comes next once.
+  Tailer again(o, t.checkpoints());
+  CHECK(read_all(again).empty());
+  append_text(dir.file("f7.log"), "d7\n");
+  CHECK(read_all(again) == Texts{"d7"});
+  CHECK(again.open_files() <= 4);
+}
+
+TEST_CASE("max_open_files: a parked file rotated by rename still gives the lines its writer adds, then the new file's",
+          "[log][tailer][fds]") {
+  testing::TempDir dir;
+  auto o = tail_options(dir.file("*.log"));
+  o.max_open_files = 1;  // app.log, read first, is parked once the others are read
+  o.rotate_wait = 200ms;
+  for (int i = 0; i < 5; ++i) append_text(dir.file("f" + std::to_string(i) + ".log"), "x" + std::to_string(i) + "\n");
+  const auto app = dir.file("app.log");
+  std::ofstream writer(app, std::ios::app | std::ios::binary);
+  writer << "one\n" << std::flush;
+  Tailer t(o, std::nullopt);
+  CHECK(read_all(t).size() == 6);
+  CHECK(t.open_files() == 1);
+  std::filesystem::rename(app, dir.file("app.log.1"));
+  writer << "two\n" << std::flush;  // the writer has not reopened yet
+  writer.close();
+  append_text(app, "three\n");
+  CHECK(read_all(t) == Texts{"two", "three"});
+  std::this_thread::sleep_for(300ms);
+  CHECK(read_all(t).empty());
+  CHECK(t.open_files() <= 1);
 }
