@@ -311,15 +311,9 @@ void NatsSource::take(natsMsg* m, const std::string& position, std::optional<std
     const auto size = static_cast<std::size_t>(std::max(0, natsMsg_GetDataLength(m)));
     if (size > o_.max_message_size)
       return std::unexpected(Unreadable{"too_large", std::to_string(size) + " bytes, over max_message_size"});
-    const std::string_view data(natsMsg_GetData(m) ? natsMsg_GetData(m) : "", size);
-    std::string item;
-    if (o_.json) {
-      item = data;
-    } else {
-      if (!simdjson::validate_utf8(data.data(), data.size()))
-        return std::unexpected(Unreadable{"not_utf8", "not UTF-8 text"});
-      item = nlohmann::json{{"text", std::string(data)}}.dump();
-    }
+    auto text = message_item(std::string_view(natsMsg_GetData(m) ? natsMsg_GetData(m) : "", size), o_.json);
+    if (!text) return std::unexpected(text.error());
+    std::string item = std::move(*text);
     auto doc = payload::parse_json(item);
     if (!doc) return std::unexpected(Unreadable{"not_json", "not JSON: " + doc.error()});
     nlohmann::json headers = nlohmann::json::object();
@@ -421,11 +415,7 @@ config::Schema nats_schema() {
   s.field("ca_file", config::Kind::String, "PEM file of the CAs that may sign the server's certificate (implies tls).");
   s.field("cert_file", config::Kind::String, "Client certificate (PEM), for servers that verify clients; with key_file.");
   s.field("key_file", config::Kind::String, "The client certificate's private key (PEM).");
-  s.field("format", config::Kind::String,
-          "json: each message is a JSON document, mapped like a webhook's body; text: the message is the field "
-          "`text`.")
-      .fallback("json")
-      .one_of({"json", "text"});
+  add_format_field(s);
   s.field("batch_size", config::Kind::Integer, "Most messages journaled (and acknowledged) together (a JetStream fetch).")
       .fallback("500")
       .range(1, 100000);

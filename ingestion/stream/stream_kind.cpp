@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+#include <simdjson.h>
 #include <spdlog/spdlog.h>
 
 #ifdef CHATOPS_WITH_KAFKA
@@ -55,6 +57,21 @@ void skip_unreadable(SourceRuntime& runtime, const SourceMetrics::Counter& unrea
   spdlog::debug("source {}: message {} skipped: {}", runtime.name(), position, reason);
 }
 
+void add_format_field(config::Schema& s) {
+  s.field("format", config::Kind::String,
+          "json: each message is a JSON document, mapped like a webhook's body; text: the message is the field "
+          "`text`.")
+      .fallback("json")
+      .one_of({"json", "text"});
+}
+
+std::expected<std::string, Unreadable> message_item(std::string_view payload, bool json) {
+  if (json) return std::string(payload);
+  if (!simdjson::validate_utf8(payload.data(), payload.size()))
+    return std::unexpected(Unreadable{"not_utf8", "not UTF-8 text"});
+  return nlohmann::json{{"text", std::string(payload)}}.dump();
+}
+
 StreamOptions stream_options(const config::Node& v) {
   StreamOptions o;
   o.receive_wait = std::chrono::milliseconds(250);  // stop() waits for the receive under way
@@ -80,7 +97,9 @@ std::vector<std::string> built_systems() {
 
 config::Schema stream_source_schema() {
   config::Schema s("stream", "");
-  s.field("system", config::Kind::String, "The broker: kafka, redis (Redis Streams) or nats (NATS, JetStream).").required().one_of(all_systems());
+  s.field("system", config::Kind::String, "The broker: kafka, redis (Redis Streams) or nats (NATS, JetStream).")
+      .required()
+      .one_of(all_systems());
   config::Schema backoff("backoff", "After a lost connection or a refused batch: the next try waits initial, "
                                     "doubling up to max.");
   backoff.field("initial", config::Kind::Duration, "First wait.").fallback("1s").range(0.01, 3600);
