@@ -3,6 +3,8 @@
 #include <nats/nats.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
 #include <simdjson.h>
@@ -16,6 +18,8 @@ namespace chatops::ingestion::stream {
 namespace {
 
 constexpr payload::MappingKeys kNatsMappingKeys{.headers = true, .topic_required = false};
+// Core NATS: most bytes of messages waiting for the journal (besides max_pending messages).
+constexpr std::size_t kMaxQueuedBytes = 64 * 1024 * 1024;
 
 std::int64_t nanoseconds(std::chrono::milliseconds d) { return std::chrono::nanoseconds(d).count(); }
 
@@ -35,9 +39,7 @@ void on_complete(void* closure) { static_cast<NatsSource*>(closure)->subscriptio
 
 // Asynchronous errors (a subscription the server refuses, a slow consumer) are logged: the
 // permission ones also end up as a failed subscription flush in connect().
-void on_error(natsConnection*, natsSubscription*, natsStatus err, void*) {
-  spdlog::warn("nats: {}", last_error(err));
-}
+void on_error(natsConnection*, natsSubscription*, natsStatus err, void*) { spdlog::warn("nats: {}", last_error(err)); }
 
 std::string header_value(natsMsg* m, const char* name) {
   const char* value = nullptr;
@@ -81,11 +83,11 @@ SourceError NatsSource::failure(int status, const std::string& what, int js_code
 }
 
 SourceResult<> NatsSource::connect() {
-  unreadable_ = runtime().metrics().counter("chatops_nats_unreadable_total",
-                                            "NATS messages skipped (acknowledged without an event), by cause.",
-                                            {"cause"});
+  unreadable_ = runtime().metrics().counter(
+      "chatops_nats_unreadable_total", "NATS messages skipped (acknowledged without an event), by cause.", {"cause"});
   dropped_ = runtime().metrics().counter(
-      "chatops_nats_dropped_total", "Core NATS messages dropped because max_pending were waiting for the journal.");
+      "chatops_nats_dropped_total",
+      "Core NATS messages dropped because max_pending (or 64 MiB) were waiting for the journal.");
   natsOptions* opts = nullptr;
   if (natsOptions_Create(&opts) != NATS_OK) return std::unexpected(SourceError::transient("nats: out of memory"));
   std::vector<const char*> servers;
@@ -99,13 +101,18 @@ SourceResult<> NatsSource::connect() {
   if (s == NATS_OK) s = natsOptions_SetErrorHandler(opts, on_error, this);
   if (s == NATS_OK && o_.token) s = natsOptions_SetToken(opts, o_.token->c_str());
   if (s == NATS_OK && (o_.user || o_.password))
-    s = natsOptions_SetUserInfo(opts, o_.user ? o_.user->c_str() : nullptr, o_.password ? o_.password->c_str() : nullptr);
+    s = natsOptions_SetUserInfo(opts, o_.user ? o_.user->c_str() : nullptr,
+                                o_.password ? o_.password->c_str() : nullptr);
   if (s == NATS_OK && o_.nkey) s = natsOptions_SetNKeyFromSeed(opts, o_.nkey->c_str(), o_.nkey_seed_file->c_str());
   if (s == NATS_OK && o_.credentials_file)
     s = natsOptions_SetUserCredentialsFromFiles(opts, o_.credentials_file->c_str(), nullptr);
   if (s == NATS_OK && o_.tls) s = natsOptions_SetSecure(opts, true);
+  // libnats checks the certificate's host name only when told which to expect.
+  if (s == NATS_OK && o_.tls && !o_.tls_hostname.empty())
+    s = natsOptions_SetExpectedHostname(opts, o_.tls_hostname.c_str());
   if (s == NATS_OK && o_.ca_file) s = natsOptions_LoadCATrustedCertificates(opts, o_.ca_file->c_str());
-  if (s == NATS_OK && o_.cert_file) s = natsOptions_LoadCertificatesChain(opts, o_.cert_file->c_str(), o_.key_file->c_str());
+  if (s == NATS_OK && o_.cert_file)
+    s = natsOptions_LoadCertificatesChain(opts, o_.cert_file->c_str(), o_.key_file->c_str());
   if (s != NATS_OK) {
     natsOptions_Destroy(opts);
     return std::unexpected(SourceError::configuration("nats options: " + last_error(s)));
@@ -147,7 +154,8 @@ SourceResult<> NatsSource::open_consumer() {
     if (!o_.subjects.empty()) cc.FilterSubject = o_.subjects.front().c_str();
     code = static_cast<jsErrCode>(0);
     s = js_AddConsumer(&info, js_, stream, &cc, nullptr, &code);
-    if (s == NATS_OK) spdlog::info("source {}: made the JetStream consumer {} on {}", runtime().name(), o_.consumer, *o_.stream);
+    if (s == NATS_OK)
+      spdlog::info("source {}: made the JetStream consumer {} on {}", runtime().name(), o_.consumer, *o_.stream);
   }
   if (s != NATS_OK) return std::unexpected(failure(s, "JetStream consumer " + o_.consumer, code));
   const bool push = info->Config && info->Config->DeliverSubject && *info->Config->DeliverSubject;
@@ -173,13 +181,13 @@ SourceResult<> NatsSource::subscribe_core() {
     std::lock_guard lock(queue_mutex_);
     for (auto* m : queue_) natsMsg_Destroy(m);
     queue_.clear();
+    queued_bytes_ = 0;
   }
   for (const auto& subject : o_.subjects) {
     natsSubscription* sub = nullptr;
-    const auto s = o_.queue_group
-                       ? natsConnection_QueueSubscribe(&sub, connection_, subject.c_str(), o_.queue_group->c_str(),
-                                                       on_message, this)
-                       : natsConnection_Subscribe(&sub, connection_, subject.c_str(), on_message, this);
+    const auto s = o_.queue_group ? natsConnection_QueueSubscribe(&sub, connection_, subject.c_str(),
+                                                                  o_.queue_group->c_str(), on_message, this)
+                                  : natsConnection_Subscribe(&sub, connection_, subject.c_str(), on_message, this);
     if (s != NATS_OK) return std::unexpected(failure(s, "subscribing to " + subject));
     subscriptions_.push_back(sub);
     {
@@ -187,7 +195,7 @@ SourceResult<> NatsSource::subscribe_core() {
       ++live_subscriptions_;
     }
     natsSubscription_SetOnCompleteCB(sub, on_complete, this);
-    // The queue below bounds what waits for the journal; libnats' own limit is its default.
+    // libnats' own queue per subscription is bounded too (65,536 messages, 64 MiB by default).
   }
   // The subscriptions are in place on the server once it answered this.
   if (auto s = natsConnection_FlushTimeout(connection_, o_.timeout.count()); s != NATS_OK)
@@ -198,8 +206,10 @@ SourceResult<> NatsSource::subscribe_core() {
 void NatsSource::delivered(natsMsg* message) {
   {
     std::lock_guard lock(queue_mutex_);
-    if (queue_.size() < o_.max_pending) {
+    const auto size = static_cast<std::size_t>(std::max(0, natsMsg_GetDataLength(message)));
+    if (queue_.size() < o_.max_pending && queued_bytes_ + size <= kMaxQueuedBytes) {
       queue_.push_back(message);
+      queued_bytes_ += size;
       message = nullptr;
     }
   }
@@ -234,6 +244,7 @@ void NatsSource::disconnect() {
     live_subscriptions_ = 0;
     for (auto* m : queue_) natsMsg_Destroy(m);
     queue_.clear();
+    queued_bytes_ = 0;
   }
   for (auto* sub : subscriptions_) natsSubscription_Destroy(sub);
   subscriptions_.clear();
@@ -296,6 +307,7 @@ SourceResult<Received> NatsSource::take_queued(std::chrono::steady_clock::time_p
     while (!queue_.empty() && messages.size() < o_.batch_size) {
       messages.push_back(queue_.front());
       queue_.pop_front();
+      queued_bytes_ -= static_cast<std::size_t>(std::max(0, natsMsg_GetDataLength(messages.back())));
     }
   }
   for (auto* m : messages) {
@@ -322,10 +334,11 @@ void NatsSource::take(natsMsg* m, const std::string& position, std::optional<std
     if (natsMsgHeader_Keys(m, &keys, &count) == NATS_OK) {
       for (int i = 0; i < count; ++i) {
         const std::string value = header_value(m, keys[i]);
-        if (simdjson::validate_utf8(keys[i], std::strlen(keys[i])) && simdjson::validate_utf8(value.data(), value.size()))
+        if (simdjson::validate_utf8(keys[i], std::strlen(keys[i])) &&
+            simdjson::validate_utf8(value.data(), value.size()))
           headers[keys[i]] = value;
       }
-      free(static_cast<void*>(keys));
+      std::free(static_cast<void*>(keys));
     }
     const payload::HeaderLookup lookup = [&](std::string_view name) -> std::optional<std::string> {
       if (auto it = headers.find(name); it != headers.end()) return it->get<std::string>();
@@ -345,8 +358,10 @@ void NatsSource::take(natsMsg* m, const std::string& position, std::optional<std
       event.default_template = o_.json ? "[{{_event.source}}] {{_event.topic}}" : "[{{_event.source}}] {{text}}";
     return std::move(event);
   }();
-  if (event) batch.events.push_back(std::move(*event));
-  else skip_unreadable(runtime(), unreadable_, position, event.error().cause, event.error().reason);
+  if (event)
+    batch.events.push_back(std::move(*event));
+  else
+    skip_unreadable(runtime(), unreadable_, position, event.error().cause, event.error().reason);
 }
 
 SourceResult<> NatsSource::acknowledge(const Received&) {
@@ -368,10 +383,11 @@ void NatsSource::refused(const Received&) {
 // --- configuration
 
 config::Schema nats_schema() {
-  config::Schema s("stream/nats",
-                   "NATS (libnats): a JetStream durable pull consumer when `stream` is set (at-least-once, acknowledged "
-                   "after the journal), else core NATS subscriptions (at-most-once: what is published while the bot "
-                   "is not connected is lost).");
+  config::Schema s(
+      "stream/nats",
+      "NATS (libnats): a JetStream durable pull consumer when `stream` is set (at-least-once, acknowledged "
+      "after the journal), else core NATS subscriptions (at-most-once: what is published while the bot "
+      "is not connected is lost).");
   s.field("servers", config::Kind::List,
           "Server URLs tried in turn: nats://host:port, or tls://host:port for TLS. Give credentials with the keys "
           "below rather than in the URLs.")
@@ -400,8 +416,9 @@ config::Schema nats_schema() {
           "before its journal commit).")
       .fallback("30s")
       .range(0.1, 86400);
-  s.field("queue_group", config::Kind::String,
-          "Core NATS: subscribe in this queue group, so that several bots share the messages (each message goes to one).");
+  s.field(
+      "queue_group", config::Kind::String,
+      "Core NATS: subscribe in this queue group, so that several bots share the messages (each message goes to one).");
   s.field("token", config::Kind::Secret, "Authentication token; never logged.").example("\"${NATS_TOKEN}\"");
   s.field("user", config::Kind::String, "User name (with password).");
   s.field("password", config::Kind::Secret, "Password; never logged.").example("\"${NATS_PASSWORD}\"");
@@ -412,19 +429,25 @@ config::Schema nats_schema() {
   s.field("tls", config::Kind::Boolean,
           "Require TLS (also implied by tls:// URLs); the server's certificate and host name are verified.")
       .fallback("false");
+  s.field("tls_hostname", config::Kind::String,
+          "The name (or address) the server's certificate must hold; by default the host of the first of servers. "
+          "libnats checks one name for every server.");
   s.field("ca_file", config::Kind::String, "PEM file of the CAs that may sign the server's certificate (implies tls).");
-  s.field("cert_file", config::Kind::String, "Client certificate (PEM), for servers that verify clients; with key_file.");
+  s.field("cert_file", config::Kind::String,
+          "Client certificate (PEM), for servers that verify clients; with key_file.");
   s.field("key_file", config::Kind::String, "The client certificate's private key (PEM).");
   add_format_field(s);
-  s.field("batch_size", config::Kind::Integer, "Most messages journaled (and acknowledged) together (a JetStream fetch).")
+  s.field("batch_size", config::Kind::Integer,
+          "Most messages journaled (and acknowledged) together (a JetStream fetch).")
       .fallback("500")
       .range(1, 100000);
   s.field("max_message_size", config::Kind::Size, "Larger messages are skipped (counted, and acknowledged).")
       .fallback("1MiB")
       .range(1, 64 * 1024 * 1024);
-  s.field("max_pending", config::Kind::Integer,
-          "Core NATS: messages held in memory while the journal catches up; more are dropped and counted "
-          "(chatops_nats_dropped_total).")
+  s.field(
+       "max_pending", config::Kind::Integer,
+       "Core NATS: messages held in memory while the journal catches up (64 MiB at most); more are dropped and counted "
+       "(chatops_nats_dropped_total).")
       .fallback("10000")
       .range(1, 10000000);
   s.field("timeout", config::Kind::Duration, "Connecting, and each JetStream request.").fallback("5s").range(0.1, 600);
@@ -433,6 +456,14 @@ config::Schema nats_schema() {
 }
 
 namespace {
+
+// The host of nats://user:pass@host:port ([v6] without its brackets).
+std::string url_host(std::string url) {
+  if (const auto scheme = url.find("://"); scheme != std::string::npos) url.erase(0, scheme + 3);
+  if (const auto at = url.rfind('@'); at != std::string::npos) url.erase(0, at + 1);
+  if (url.starts_with('[')) return url.substr(1, url.find(']') - 1);
+  return url.substr(0, url.find_first_of(":/"));
+}
 
 Result<void> readable_file(const config::Node& v, std::string_view key) {
   if (!v.has(key)) return {};
@@ -445,13 +476,15 @@ Result<void> readable_file(const config::Node& v, std::string_view key) {
 }  // namespace
 
 Result<void> check_nats_config(const config::Node& v) {
-  if (auto mapping = payload::Mapping::from_config(v, kNatsMappingKeys); !mapping) return std::unexpected(mapping.error());
+  if (auto mapping = payload::Mapping::from_config(v, kNatsMappingKeys); !mapping)
+    return std::unexpected(mapping.error());
   const bool jetstream = v.has("stream");
   const auto subjects = v.has("subjects") ? v.list("subjects") : std::vector<config::Node>{};
   for (const auto& subject : subjects)
     if (subject.scalar().empty() || subject.scalar().find_first_of(" \t\r\n") != std::string::npos)
       return std::unexpected(subject.error("a subject is not empty and has no white space"));
-  if (!jetstream && subjects.empty()) return std::unexpected(v.error("core NATS needs subjects (or give a JetStream stream)"));
+  if (!jetstream && subjects.empty())
+    return std::unexpected(v.error("core NATS needs subjects (or give a JetStream stream)"));
   if (jetstream && subjects.size() > 1)
     return std::unexpected(v["subjects"].error("a JetStream consumer has one filter subject at most"));
   if (jetstream && v.has("queue_group")) return std::unexpected(v["queue_group"].error("queue_group is for core NATS"));
@@ -459,8 +492,7 @@ Result<void> check_nats_config(const config::Node& v) {
     return std::unexpected(v["stream"].error("a stream name has no spaces, dots, * or >"));
   if (v.has("consumer") && v.str("consumer").find_first_of(" .*>\t") != std::string::npos)
     return std::unexpected(v["consumer"].error("a consumer name has no spaces, dots, * or >"));
-  if (v.has("nkey") != v.has("nkey_seed_file"))
-    return std::unexpected(v.error("nkey and nkey_seed_file go together"));
+  if (v.has("nkey") != v.has("nkey_seed_file")) return std::unexpected(v.error("nkey and nkey_seed_file go together"));
   if (v.has("cert_file") != v.has("key_file")) return std::unexpected(v.error("cert_file and key_file go together"));
   const int methods = int(v.has("token")) + int(v.has("user") || v.has("password")) + int(v.has("nkey")) +
                       int(v.has("credentials_file"));
@@ -494,7 +526,8 @@ Result<std::unique_ptr<IngestionSource>> make_nats_source(const config::Node& v)
   o.ca_file = optional("ca_file");
   o.cert_file = optional("cert_file");
   o.key_file = optional("key_file");
-  o.tls = v.boolean("tls") || o.ca_file.has_value();
+  o.tls = v.boolean("tls") || o.ca_file.has_value() || o.servers.front().starts_with("tls://");
+  o.tls_hostname = v.has("tls_hostname") ? v.str("tls_hostname") : url_host(o.servers.front());
   o.json = v.str("format") == "json";
   o.batch_size = static_cast<std::size_t>(v.integer("batch_size"));
   o.max_message_size = v.size("max_message_size");

@@ -32,19 +32,20 @@ namespace chatops::ingestion::stream {
 
 struct NatsOptions {
   std::vector<std::string> servers{"nats://localhost:4222"};
-  std::vector<std::string> subjects;    // core: subscribed; JetStream: the consumer's filter (one at most)
-  std::optional<std::string> stream;    // JetStream when set
-  std::string consumer;                 // the durable consumer's name
+  std::vector<std::string> subjects;       // core: subscribed; JetStream: the consumer's filter (one at most)
+  std::optional<std::string> stream;       // JetStream when set
+  std::string consumer;                    // the durable consumer's name
   std::optional<std::string> queue_group;  // core only
-  bool from_beginning = false;          // a new consumer starts with the stream's first message
+  bool from_beginning = false;             // a new consumer starts with the stream's first message
   std::chrono::milliseconds ack_wait{std::chrono::seconds(30)};
   std::optional<std::string> token, user, password, nkey, nkey_seed_file, credentials_file;
   bool tls = false;
+  std::string tls_hostname;  // what the server's certificate must name
   std::optional<std::string> ca_file, cert_file, key_file;
   bool json = true;  // else text: the message is the field `text`
   std::size_t batch_size = 500;
   std::size_t max_message_size = 1024 * 1024;
-  std::size_t max_pending = 10000;  // core: messages held in memory before the journal took them
+  std::size_t max_pending = 10000;  // core: messages held in memory before the journal took them (and 64 MiB)
   std::chrono::milliseconds timeout{std::chrono::seconds(5)};
 };
 
@@ -54,8 +55,8 @@ class NatsSource final : public StreamSource {
   ~NatsSource() override;
 
   // libnats' callbacks (on its threads).
-  void delivered(__natsMsg* message);      // core subscriptions
-  void subscription_done();                // a core subscription's last callback has returned
+  void delivered(__natsMsg* message);  // core subscriptions
+  void subscription_done();            // a core subscription's last callback has returned
 
  private:
   SourceResult<> connect() override;
@@ -86,6 +87,7 @@ class NatsSource final : public StreamSource {
   std::mutex queue_mutex_;
   std::condition_variable queue_ready_;
   std::deque<__natsMsg*> queue_;
+  std::size_t queued_bytes_ = 0;
   std::size_t live_subscriptions_ = 0;
   SourceMetrics::Counter unreadable_, dropped_;
 };

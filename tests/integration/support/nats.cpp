@@ -124,8 +124,10 @@ std::string operator_mode(const std::filesystem::path& creds) {
           R"("default_permissions":{"pub":{},"sub":{}},"type":"account","version":2})");
   const auto user_jwt = jwt(account, user.text.public_key, "chatops",
                             R"({"pub":{},"sub":{},"subs":-1,"data":-1,"payload":-1,"type":"user","version":2})");
-  std::ofstream(creds) << "-----BEGIN NATS USER JWT-----\n" << user_jwt << "\n------END NATS USER JWT------\n\n"
-                       << "-----BEGIN USER NKEY SEED-----\n" << user.text.seed << "\n------END USER NKEY SEED------\n";
+  std::ofstream(creds) << "-----BEGIN NATS USER JWT-----\n"
+                       << user_jwt << "\n------END NATS USER JWT------\n\n"
+                       << "-----BEGIN USER NKEY SEED-----\n"
+                       << user.text.seed << "\n------END USER NKEY SEED------\n";
   return "operator: \"" + op_jwt + "\"\nsystem_account: " + system.text.public_key +
          "\nresolver: MEMORY\nresolver_preload: {\n  " + account.text.public_key + ": \"" + account_jwt + "\"\n  " +
          system.text.public_key + ": \"" + system_jwt + "\"\n}\n";
@@ -207,7 +209,8 @@ natsConnection* NatsServer::client() {
   const std::string address = url();
   natsStatus s = natsOptions_SetURL(opts, address.c_str());
   if (s == NATS_OK && options_.auth == NatsServerOptions::Auth::Token) s = natsOptions_SetToken(opts, token);
-  if (s == NATS_OK && options_.auth == NatsServerOptions::Auth::Password) s = natsOptions_SetUserInfo(opts, user, password);
+  if (s == NATS_OK && options_.auth == NatsServerOptions::Auth::Password)
+    s = natsOptions_SetUserInfo(opts, user, password);
   if (s == NATS_OK && options_.auth == NatsServerOptions::Auth::Nkey)
     s = natsOptions_SetNKeyFromSeed(opts, nkey_.public_key.c_str(), nkey_seed_file().c_str());
   if (s == NATS_OK && options_.auth == NatsServerOptions::Auth::Credentials)

@@ -22,8 +22,9 @@ namespace {
 
 std::string nats_entry(const NatsServer& nats, const std::string& extra, const std::string& name = "s",
                        const std::string& password = NatsServer::password) {
-  return "{name: " + name + ", kind: stream, system: nats, servers: [\"" + nats.url() + "\"], user: " +
-         NatsServer::user + ", password: \"" + password + "\", backoff: {initial: 100ms, max: 500ms}" + extra + "}";
+  return "{name: " + name + ", kind: stream, system: nats, servers: [\"" + nats.url() +
+         "\"], user: " + NatsServer::user + ", password: \"" + password + "\", backoff: {initial: 100ms, max: 500ms}" +
+         extra + "}";
 }
 
 }  // namespace
@@ -49,9 +50,10 @@ TEST_CASE("NATS JetStream sources pass the compliance harness", "[stream][nats][
   compliance::run_compliance(subject);
 }
 
-TEST_CASE("NATS JetStream: a message's subject is its topic, its stream and sequence are fields and its dedupe key, "
-          "it is acknowledged after the commit",
-          "[stream][nats]") {
+TEST_CASE(
+    "NATS JetStream: a message's subject is its topic, its stream and sequence are fields and its dedupe key, "
+    "it is acknowledged after the commit",
+    "[stream][nats]") {
   NatsServer nats;
   nats.add_stream("DEPLOYS", {"deploys.*"});
   const auto first = nats.js_publish("deploys.api", R"({"service": "api", "version": "1.2"})");
@@ -110,7 +112,8 @@ TEST_CASE("NATS core: subjects with wildcards, text messages and headers, nothin
 TEST_CASE("NATS core: the topic can come from a header, the dedupe key from the message", "[stream][nats]") {
   NatsServer nats;
   StreamFixture f;
-  auto r = f.run(nats_entry(nats, ", subjects: [events], topic_header: Event-Type, topic_prefix: \"app/\", dedupe: /id"));
+  auto r =
+      f.run(nats_entry(nats, ", subjects: [events], topic_header: Event-Type, topic_prefix: \"app/\", dedupe: /id"));
   REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Running; }, 15s));
   nats.publish("events", R"({"id": "a1"})", {{"Event-Type", "signup"}});
   nats.publish("events", R"({"id": "a1"})", {{"Event-Type", "signup"}});  // published twice
@@ -190,17 +193,18 @@ TEST_CASE("NATS: NKey authentication with a seed file", "[stream][nats]") {
   nats.add_stream("JOBS", {"jobs"});
   nats.js_publish("jobs", R"({"n": 1})");
   StreamFixture f;
-  auto r = f.run("{name: s, kind: stream, system: nats, servers: [\"" + nats.url() + "\"], nkey: " +
-                 nats.nkey().public_key + ", nkey_seed_file: " + nats.nkey_seed_file().string() +
-                 ", stream: JOBS, start: earliest}");
+  auto r =
+      f.run("{name: s, kind: stream, system: nats, servers: [\"" + nats.url() + "\"], nkey: " + nats.nkey().public_key +
+            ", nkey_seed_file: " + nats.nkey_seed_file().string() + ", stream: JOBS, start: earliest}");
   CHECK(eventually([&] { return journaled(*f.journal).size() == 1; }, 15s));
   SECTION("another user's key is refused") {
     const auto other = make_user_nkey();
     TempDir dir("chatops-nats-nkey");
     const auto seed = dir.write("other.nk", other.seed);
-    auto refused = f.run("{name: t, kind: stream, system: nats, servers: [\"" + nats.url() + "\"], nkey: " +
-                             other.public_key + ", nkey_seed_file: " + seed.string() + ", subjects: [x]}",
-                         "t");
+    auto refused =
+        f.run("{name: t, kind: stream, system: nats, servers: [\"" + nats.url() + "\"], nkey: " + other.public_key +
+                  ", nkey_seed_file: " + seed.string() + ", subjects: [x]}",
+              "t");
     REQUIRE(eventually([&] { return refused->runtime.status().state() == SourceState::Failed; }, 15s));
     CHECK(refused->runtime.status().snapshot().error_kind == ErrorKind::Configuration);
   }
@@ -211,13 +215,19 @@ TEST_CASE("NATS: TLS with the server's CA and a client certificate", "[stream][n
   nats.add_stream("JOBS", {"jobs"});
   nats.js_publish("jobs", R"({"n": 1})");
   StreamFixture f;
-  const std::string base = "{name: s, kind: stream, system: nats, servers: [\"" + nats.url() + "\"], user: " +
-                           NatsServer::user + ", password: " + NatsServer::password +
+  const std::string base = "{name: s, kind: stream, system: nats, servers: [\"" + nats.url() +
+                           "\"], user: " + NatsServer::user + ", password: " + NatsServer::password +
                            ", stream: JOBS, start: earliest, backoff: {initial: 100ms, max: 500ms}";
   SECTION("trusted, with the client certificate: consumed") {
     auto r = f.run(base + ", ca_file: " + nats.ca_file().string() + ", cert_file: " + nats.client_cert().cert.string() +
                    ", key_file: " + nats.client_cert().key.string() + "}");
     CHECK(eventually([&] { return journaled(*f.journal).size() == 1; }, 15s));
+  }
+  SECTION("a certificate for another name: refused, a configuration error") {
+    auto r = f.run(base + ", ca_file: " + nats.ca_file().string() + ", cert_file: " + nats.client_cert().cert.string() +
+                   ", key_file: " + nats.client_cert().key.string() + ", tls_hostname: nats.example.org}");
+    REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Failed; }, 15s));
+    CHECK(r->runtime.status().snapshot().error_kind == ErrorKind::Configuration);
   }
   SECTION("without the CA: the certificate is not trusted, a configuration error") {
     auto r = f.run(base + ", tls: true, cert_file: " + nats.client_cert().cert.string() +
@@ -246,8 +256,8 @@ TEST_CASE("NATS core: the server restarts, the source subscribes again and goes 
 TEST_CASE("NATS: a credentials file (user JWT and seed) on a server in operator mode", "[stream][nats]") {
   NatsServer nats(NatsServerOptions{.auth = NatsServerOptions::Auth::Credentials});
   StreamFixture f;
-  auto r = f.run("{name: s, kind: stream, system: nats, servers: [\"" + nats.url() + "\"], credentials_file: " +
-                 nats.credentials_file().string() + ", subjects: [jobs]}");
+  auto r = f.run("{name: s, kind: stream, system: nats, servers: [\"" + nats.url() +
+                 "\"], credentials_file: " + nats.credentials_file().string() + ", subjects: [jobs]}");
   REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Running; }, 15s));
   nats.publish("jobs", R"({"n": 1})");
   CHECK(eventually([&] { return journaled(*f.journal).size() == 1; }, 15s));
