@@ -212,15 +212,9 @@ void KafkaSource::take(const rd_kafka_message_t& m, Received& batch) {
   auto event = [&]() -> std::expected<IngestionEvent, Unreadable> {
     if (m.len > o_.max_message_size)
       return std::unexpected(Unreadable{"too_large", std::to_string(m.len) + " bytes, over max_message_size"});
-    const std::string_view payload = text_of(m.payload, m.len);
-    std::string item;
-    if (o_.json) {
-      item = payload;
-    } else {
-      if (!simdjson::validate_utf8(payload.data(), payload.size()))
-        return std::unexpected(Unreadable{"not_utf8", "not UTF-8 text"});
-      item = nlohmann::json{{"text", std::string(payload)}}.dump();
-    }
+    auto text = message_item(text_of(m.payload, m.len), o_.json);
+    if (!text) return std::unexpected(text.error());
+    std::string item = std::move(*text);
     auto doc = payload::parse_json(item);
     if (!doc) return std::unexpected(Unreadable{"not_json", "not JSON: " + doc.error()});
 
@@ -350,11 +344,7 @@ config::Schema kafka_schema() {
           "topic still holds).")
       .fallback("latest")
       .one_of({"latest", "earliest"});
-  s.field("format", config::Kind::String,
-          "json: each message is a JSON document, mapped like a webhook's body; text: the message is the field "
-          "`text`.")
-      .fallback("json")
-      .one_of({"json", "text"});
+  add_format_field(s);
   s.field("batch_size", config::Kind::Integer, "Most messages journaled (and committed) together.")
       .fallback("500")
       .range(1, 100000);

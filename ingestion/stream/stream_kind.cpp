@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+#include <simdjson.h>
 #include <spdlog/spdlog.h>
 
 #ifdef CHATOPS_WITH_KAFKA
@@ -10,6 +12,9 @@
 #ifdef CHATOPS_WITH_REDIS
 #include "ingestion/stream/redis_source.hpp"
 #endif
+#ifdef CHATOPS_WITH_NATS
+#include "ingestion/stream/nats_source.hpp"
+#endif
 
 namespace chatops::ingestion::stream {
 
@@ -17,7 +22,7 @@ namespace {
 
 // Every system the kind knows, built or not (so that a build without one says which option).
 const std::vector<std::string>& all_systems() {
-  static const std::vector<std::string> names = {"kafka", "redis"};
+  static const std::vector<std::string> names = {"kafka", "redis", "nats"};
   return names;
 }
 
@@ -34,6 +39,9 @@ config::Schema system_schema(const std::string& system) {
 #ifdef CHATOPS_WITH_REDIS
   if (system == "redis") return redis_schema();
 #endif
+#ifdef CHATOPS_WITH_NATS
+  if (system == "nats") return nats_schema();
+#endif
   return config::Schema("stream/" + system, "");
 }
 
@@ -47,6 +55,21 @@ void skip_unreadable(SourceRuntime& runtime, const SourceMetrics::Counter& unrea
   unreadable.inc({cause});
   status.set_error("message " + position + " skipped: " + reason);
   spdlog::debug("source {}: message {} skipped: {}", runtime.name(), position, reason);
+}
+
+void add_format_field(config::Schema& s) {
+  s.field("format", config::Kind::String,
+          "json: each message is a JSON document, mapped like a webhook's body; text: the message is the field "
+          "`text`.")
+      .fallback("json")
+      .one_of({"json", "text"});
+}
+
+std::expected<std::string, Unreadable> message_item(std::string_view payload, bool json) {
+  if (json) return std::string(payload);
+  if (!simdjson::validate_utf8(payload.data(), payload.size()))
+    return std::unexpected(Unreadable{"not_utf8", "not UTF-8 text"});
+  return nlohmann::json{{"text", std::string(payload)}}.dump();
 }
 
 StreamOptions stream_options(const config::Node& v) {
@@ -66,12 +89,17 @@ std::vector<std::string> built_systems() {
 #ifdef CHATOPS_WITH_REDIS
   built.push_back("redis");
 #endif
+#ifdef CHATOPS_WITH_NATS
+  built.push_back("nats");
+#endif
   return built;
 }
 
 config::Schema stream_source_schema() {
   config::Schema s("stream", "");
-  s.field("system", config::Kind::String, "The broker: kafka or redis (Redis Streams).").required().one_of(all_systems());
+  s.field("system", config::Kind::String, "The broker: kafka, redis (Redis Streams) or nats (NATS, JetStream).")
+      .required()
+      .one_of(all_systems());
   config::Schema backoff("backoff", "After a lost connection or a refused batch: the next try waits initial, "
                                     "doubling up to max.");
   backoff.field("initial", config::Kind::Duration, "First wait.").fallback("1s").range(0.01, 3600);
@@ -88,7 +116,7 @@ Result<config::Node> validate_stream_source(const config::Node& raw) {
   const auto built = built_systems();
   if (std::ranges::find(built, system) == built.end())
     return std::unexpected(raw["system"].error("this build has no " + system + " (CMake option CHATOPS_WITH_" +
-                                               (system == "kafka" ? "KAFKA" : "REDIS") + " was off)"));
+                                               (system == "kafka" ? "KAFKA" : system == "redis" ? "REDIS" : "NATS") + " was off)"));
   auto validated = config::validate(stream_source_schema().merged(system_schema(system), "stream/" + system), raw);
   if (!validated) return validated;
 #ifdef CHATOPS_WITH_KAFKA
@@ -99,6 +127,10 @@ Result<config::Node> validate_stream_source(const config::Node& raw) {
   if (system == "redis")
     if (auto checked = check_redis_config(*validated); !checked) return std::unexpected(checked.error());
 #endif
+#ifdef CHATOPS_WITH_NATS
+  if (system == "nats")
+    if (auto checked = check_nats_config(*validated); !checked) return std::unexpected(checked.error());
+#endif
   return validated;
 }
 
@@ -106,7 +138,7 @@ SourceKind stream_source_kind() {
   return {
       .name = "stream",
       .family = "stream",
-      .doc = "Messages consumed from a broker (Kafka, Redis Streams), acknowledged upstream only once journaled; each becomes an "
+      .doc = "Messages consumed from a broker (Kafka, Redis Streams, NATS), acknowledged upstream only once journaled; each becomes an "
              "event with topic <system>/<upstream topic> unless mapped otherwise. See docs/sources/stream.md.",
       .validate = validate_stream_source,
       .make = [](const config::Node& v, SourceServices&) -> Result<std::unique_ptr<IngestionSource>> {
@@ -115,6 +147,9 @@ SourceKind stream_source_kind() {
 #endif
 #ifdef CHATOPS_WITH_REDIS
         if (v.str("system") == "redis") return make_redis_source(v);
+#endif
+#ifdef CHATOPS_WITH_NATS
+        if (v.str("system") == "nats") return make_nats_source(v);
 #endif
         return std::unexpected(v["system"].error("this build has no " + v.str("system")));
       },

@@ -2,7 +2,9 @@
 // `kind: stream` sources: messages consumed from a broker the operations team already runs,
 // acknowledged upstream only once the journal has committed them. `system:` picks the broker;
 // each system lives in its own files here, built when its library's CMake option is on.
+#include <expected>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ingestion/runtime/source_runtime.hpp"
@@ -22,6 +24,12 @@ struct Unreadable {
 // `position` in the source's last error.
 void skip_unreadable(SourceRuntime& runtime, const SourceMetrics::Counter& unreadable, const std::string& position,
                      const std::string& cause, const std::string& reason);
+
+// The `format` key of the systems whose messages are bytes: json (the default) or text.
+void add_format_field(config::Schema& schema);
+// A message's bytes as the item's JSON text: as they are (`json`), or {"text": …} (text, which
+// must be UTF-8).
+std::expected<std::string, Unreadable> message_item(std::string_view payload, bool json);
 
 // receive_wait and backoff (the `backoff:` key) of a validated entry.
 StreamOptions stream_options(const config::Node& validated);
