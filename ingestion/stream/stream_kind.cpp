@@ -1,7 +1,10 @@
 #include "ingestion/stream/stream_kind.hpp"
 
 #include <algorithm>
+#include <cctype>
 
+#include <nlohmann/json.hpp>
+#include <simdjson.h>
 #include <spdlog/spdlog.h>
 
 #ifdef CHATOPS_WITH_KAFKA
@@ -10,6 +13,9 @@
 #ifdef CHATOPS_WITH_REDIS
 #include "ingestion/stream/redis_source.hpp"
 #endif
+#ifdef CHATOPS_WITH_RABBITMQ
+#include "ingestion/stream/rabbitmq_source.hpp"
+#endif
 
 namespace chatops::ingestion::stream {
 
@@ -17,8 +23,13 @@ namespace {
 
 // Every system the kind knows, built or not (so that a build without one says which option).
 const std::vector<std::string>& all_systems() {
-  static const std::vector<std::string> names = {"kafka", "redis"};
+  static const std::vector<std::string> names = {"kafka", "redis", "rabbitmq"};
   return names;
+}
+
+std::string uppercase(std::string s) {
+  std::ranges::transform(s, s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return s;
 }
 
 std::string joined(const std::vector<std::string>& names) {
@@ -34,6 +45,9 @@ config::Schema system_schema(const std::string& system) {
 #ifdef CHATOPS_WITH_REDIS
   if (system == "redis") return redis_schema();
 #endif
+#ifdef CHATOPS_WITH_RABBITMQ
+  if (system == "rabbitmq") return rabbitmq_schema();
+#endif
   return config::Schema("stream/" + system, "");
 }
 
@@ -47,6 +61,15 @@ void skip_unreadable(SourceRuntime& runtime, const SourceMetrics::Counter& unrea
   unreadable.inc({cause});
   status.set_error("message " + position + " skipped: " + reason);
   spdlog::debug("source {}: message {} skipped: {}", runtime.name(), position, reason);
+}
+
+std::expected<std::string, Unreadable> payload_item(std::string_view payload, bool json, std::size_t max_size) {
+  if (payload.size() > max_size)
+    return std::unexpected(Unreadable{"too_large", std::to_string(payload.size()) + " bytes, over max_message_size"});
+  if (json) return std::string(payload);
+  if (!simdjson::validate_utf8(payload.data(), payload.size()))
+    return std::unexpected(Unreadable{"not_utf8", "not UTF-8 text"});
+  return nlohmann::json{{"text", std::string(payload)}}.dump();
 }
 
 StreamOptions stream_options(const config::Node& v) {
@@ -66,12 +89,15 @@ std::vector<std::string> built_systems() {
 #ifdef CHATOPS_WITH_REDIS
   built.push_back("redis");
 #endif
+#ifdef CHATOPS_WITH_RABBITMQ
+  built.push_back("rabbitmq");
+#endif
   return built;
 }
 
 config::Schema stream_source_schema() {
   config::Schema s("stream", "");
-  s.field("system", config::Kind::String, "The broker: kafka or redis (Redis Streams).").required().one_of(all_systems());
+  s.field("system", config::Kind::String, "The broker: kafka, redis (Redis Streams) or rabbitmq (AMQP 0-9-1).").required().one_of(all_systems());
   config::Schema backoff("backoff", "After a lost connection or a refused batch: the next try waits initial, "
                                     "doubling up to max.");
   backoff.field("initial", config::Kind::Duration, "First wait.").fallback("1s").range(0.01, 3600);
@@ -88,7 +114,7 @@ Result<config::Node> validate_stream_source(const config::Node& raw) {
   const auto built = built_systems();
   if (std::ranges::find(built, system) == built.end())
     return std::unexpected(raw["system"].error("this build has no " + system + " (CMake option CHATOPS_WITH_" +
-                                               (system == "kafka" ? "KAFKA" : "REDIS") + " was off)"));
+                                               uppercase(system) + " was off)"));
   auto validated = config::validate(stream_source_schema().merged(system_schema(system), "stream/" + system), raw);
   if (!validated) return validated;
 #ifdef CHATOPS_WITH_KAFKA
@@ -99,6 +125,10 @@ Result<config::Node> validate_stream_source(const config::Node& raw) {
   if (system == "redis")
     if (auto checked = check_redis_config(*validated); !checked) return std::unexpected(checked.error());
 #endif
+#ifdef CHATOPS_WITH_RABBITMQ
+  if (system == "rabbitmq")
+    if (auto checked = check_rabbitmq_config(*validated); !checked) return std::unexpected(checked.error());
+#endif
   return validated;
 }
 
@@ -106,7 +136,7 @@ SourceKind stream_source_kind() {
   return {
       .name = "stream",
       .family = "stream",
-      .doc = "Messages consumed from a broker (Kafka, Redis Streams), acknowledged upstream only once journaled; each becomes an "
+      .doc = "Messages consumed from a broker (Kafka, Redis Streams, RabbitMQ), acknowledged upstream only once journaled; each becomes an "
              "event with topic <system>/<upstream topic> unless mapped otherwise. See docs/sources/stream.md.",
       .validate = validate_stream_source,
       .make = [](const config::Node& v, SourceServices&) -> Result<std::unique_ptr<IngestionSource>> {
@@ -115,6 +145,9 @@ SourceKind stream_source_kind() {
 #endif
 #ifdef CHATOPS_WITH_REDIS
         if (v.str("system") == "redis") return make_redis_source(v);
+#endif
+#ifdef CHATOPS_WITH_RABBITMQ
+        if (v.str("system") == "rabbitmq") return make_rabbitmq_source(v);
 #endif
         return std::unexpected(v["system"].error("this build has no " + v.str("system")));
       },

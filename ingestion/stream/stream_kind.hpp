@@ -2,7 +2,9 @@
 // `kind: stream` sources: messages consumed from a broker the operations team already runs,
 // acknowledged upstream only once the journal has committed them. `system:` picks the broker;
 // each system lives in its own files here, built when its library's CMake option is on.
+#include <expected>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ingestion/runtime/source_runtime.hpp"
@@ -22,6 +24,11 @@ struct Unreadable {
 // `position` in the source's last error.
 void skip_unreadable(SourceRuntime& runtime, const SourceMetrics::Counter& unreadable, const std::string& position,
                      const std::string& cause, const std::string& reason);
+
+// The JSON item a message's payload is: the payload itself (`json`), or {"text": payload} (text,
+// which must be UTF-8); a payload longer than `max_size` is too_large. (Whether it parses is the
+// mapping's to find.)
+std::expected<std::string, Unreadable> payload_item(std::string_view payload, bool json, std::size_t max_size);
 
 // receive_wait and backoff (the `backoff:` key) of a validated entry.
 StreamOptions stream_options(const config::Node& validated);
