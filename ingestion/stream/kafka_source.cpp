@@ -342,11 +342,7 @@ config::Schema kafka_schema() {
           "topic still holds).")
       .fallback("latest")
       .one_of({"latest", "earliest"});
-  s.field("format", config::Kind::String,
-          "json: each message is a JSON document, mapped like a webhook's body; text: the message is the field "
-          "`text`.")
-      .fallback("json")
-      .one_of({"json", "text"});
+  add_format_field(s);
   s.field("batch_size", config::Kind::Integer, "Most messages journaled (and committed) together.")
       .fallback("500")
       .range(1, 100000);

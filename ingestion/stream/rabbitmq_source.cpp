@@ -380,10 +380,7 @@ config::Schema rabbitmq_schema() {
           "for full batches.")
       .fallback("1000")
       .range(1, 65535);
-  s.field("format", config::Kind::String,
-          "json: each message is a JSON document, mapped like a webhook's body; text: the message is the field `text`.")
-      .fallback("json")
-      .one_of({"json", "text"});
+  add_format_field(s);
   s.field("batch_size", config::Kind::Integer, "Most messages journaled together and acknowledged by one basic.ack.")
       .fallback("500")
       .range(1, 65535);

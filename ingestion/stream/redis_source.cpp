@@ -343,10 +343,7 @@ config::Schema redis_schema() {
   s.field("patterns", config::Kind::List, "Pub/Sub patterns to subscribe to (PSUBSCRIBE, glob-style: alerts.*).")
       .items(config::Kind::String)
       .example("[\"alerts.*\"]");
-  s.field("format", config::Kind::String,
-          "Pub/Sub messages: json (a JSON document, mapped like a webhook's body) or text (the field `text`).")
-      .fallback("json")
-      .one_of({"json", "text"});
+  add_format_field(s, "Pub/Sub messages (a stream entry is its fields, or json_field). ");
   s.field("group", config::Kind::String, "Consumer group. By default chatops-<source name>.");
   s.field("consumer", config::Kind::String,
           "Consumer name in the group; keep it stable: after a restart the consumer reads its own pending entries "

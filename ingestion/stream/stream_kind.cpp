@@ -72,6 +72,15 @@ std::expected<std::string, Unreadable> payload_item(std::string_view payload, bo
   return nlohmann::json{{"text", std::string(payload)}}.dump();
 }
 
+void add_format_field(config::Schema& s, std::string_view which) {
+  s.field("format", config::Kind::String,
+          std::string(which) +
+              "json: each message is a JSON document, mapped like a webhook's body; text: the message is the field "
+              "`text`.")
+      .fallback("json")
+      .one_of({"json", "text"});
+}
+
 StreamOptions stream_options(const config::Node& v) {
   StreamOptions o;
   o.receive_wait = std::chrono::milliseconds(250);  // stop() waits for the receive under way

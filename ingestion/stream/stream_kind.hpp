@@ -30,6 +30,10 @@ void skip_unreadable(SourceRuntime& runtime, const SourceMetrics::Counter& unrea
 // mapping's to find.)
 std::expected<std::string, Unreadable> payload_item(std::string_view payload, bool json, std::size_t max_size);
 
+// Declares `format` (json or text, for payload_item) on a system's schema; `which` says which
+// messages it applies to when not all.
+void add_format_field(config::Schema& schema, std::string_view which = "");
+
 // receive_wait and backoff (the `backoff:` key) of a validated entry.
 StreamOptions stream_options(const config::Node& validated);
 
