@@ -210,11 +210,9 @@ void KafkaSource::take(const rd_kafka_message_t& m, Received& batch) {
   const std::string position = topic + "/" + std::to_string(m.partition) + "/" + std::to_string(m.offset);
 
   auto event = [&]() -> std::expected<IngestionEvent, Unreadable> {
-    if (m.len > o_.max_message_size)
-      return std::unexpected(Unreadable{"too_large", std::to_string(m.len) + " bytes, over max_message_size"});
-    auto text = message_item(text_of(m.payload, m.len), o_.json);
-    if (!text) return std::unexpected(text.error());
-    std::string item = std::move(*text);
+    auto item_text = payload_item(text_of(m.payload, m.len), o_.json, o_.max_message_size);
+    if (!item_text) return std::unexpected(item_text.error());
+    std::string item = std::move(*item_text);
     auto doc = payload::parse_json(item);
     if (!doc) return std::unexpected(Unreadable{"not_json", "not JSON: " + doc.error()});
 

@@ -323,9 +323,8 @@ void NatsSource::take(natsMsg* m, const std::string& position, std::optional<std
   const std::string subject = natsMsg_GetSubject(m);
   auto event = [&]() -> std::expected<IngestionEvent, Unreadable> {
     const auto size = static_cast<std::size_t>(std::max(0, natsMsg_GetDataLength(m)));
-    if (size > o_.max_message_size)
-      return std::unexpected(Unreadable{"too_large", std::to_string(size) + " bytes, over max_message_size"});
-    auto text = message_item(std::string_view(natsMsg_GetData(m) ? natsMsg_GetData(m) : "", size), o_.json);
+    auto text = payload_item(std::string_view(natsMsg_GetData(m) ? natsMsg_GetData(m) : "", size), o_.json,
+                             o_.max_message_size);
     if (!text) return std::unexpected(text.error());
     std::string item = std::move(*text);
     auto doc = payload::parse_json(item);

@@ -1,8 +1,10 @@
 #include "ingestion/stream/redis_source.hpp"
 
 #include <hiredis/hiredis.h>
+#include <poll.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include <simdjson.h>
@@ -89,6 +91,10 @@ SourceResult<> RedisSource::connect() {
   }
   if (o_.database != 0)
     if (auto r = command({"SELECT", std::to_string(o_.database)}, "SELECT"); !r) return fail(r.error());
+  if (pubsub()) {
+    if (auto r = subscribe(); !r) return fail(r.error());
+    return {};
+  }
   for (const auto& s : o_.streams)
     if (auto r = command({"XGROUP", "CREATE", s, o_.group, o_.from_beginning ? "0" : "$", "MKSTREAM"},
                          "XGROUP CREATE " + s);
@@ -101,6 +107,7 @@ SourceResult<> RedisSource::connect() {
 
 void RedisSource::disconnect() {
   taken_.clear();
+  early_.clear();
   if (context_) redisFree(context_);
   context_ = nullptr;
 }
@@ -124,6 +131,7 @@ SourceResult<> RedisSource::claim(Received& batch) {
 }
 
 SourceResult<Received> RedisSource::receive(std::chrono::steady_clock::time_point deadline) {
+  if (pubsub()) return receive_published(deadline);
   Received batch;
   taken_.clear();
   const auto now = std::chrono::steady_clock::now();
@@ -200,6 +208,109 @@ void RedisSource::take(const std::string& stream, const redisReply& entries, Rec
   }
 }
 
+SourceResult<> RedisSource::subscribe() {
+  auto send = [&](const char* verb, const std::vector<std::string>& names) {
+    std::vector<const char*> argv{verb};
+    std::vector<std::size_t> lengths{std::strlen(verb)};
+    for (const auto& n : names) {
+      argv.push_back(n.data());
+      lengths.push_back(n.size());
+    }
+    redisAppendCommandArgv(context_, static_cast<int>(argv.size()), argv.data(), lengths.data());
+  };
+  if (!o_.channels.empty()) send("SUBSCRIBE", o_.channels);
+  if (!o_.patterns.empty()) send("PSUBSCRIBE", o_.patterns);
+  // One confirmation per channel and pattern; messages may come between them.
+  early_.clear();
+  for (std::size_t confirmations = o_.channels.size() + o_.patterns.size(); confirmations > 0;) {
+    void* raw = nullptr;
+    if (redisGetReply(context_, &raw) != REDIS_OK || !raw)
+      return std::unexpected(SourceError::transient(std::string("SUBSCRIBE: ") + context_->errstr));
+    Reply reply(static_cast<redisReply*>(raw), free_reply);
+    if (reply->type == REDIS_REPLY_ERROR) {
+      const auto error = "SUBSCRIBE: " + text(*reply);
+      return std::unexpected(permanent(text(*reply)) ? SourceError::configuration(error) : SourceError::transient(error));
+    }
+    const auto kind = reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 ? text(*reply->element[0]) : "";
+    if (kind == "subscribe" || kind == "psubscribe") --confirmations;
+    else early_.push_back(std::move(reply));
+  }
+  return {};
+}
+
+SourceResult<RedisSource::Reply> RedisSource::next_reply(std::chrono::milliseconds wait) {
+  auto lost = [&] { return std::unexpected(SourceError::transient(std::string("Redis: ") + context_->errstr)); };
+  void* raw = nullptr;
+  if (redisGetReplyFromReader(context_, &raw) != REDIS_OK) return lost();
+  if (!raw) {
+    pollfd readable{context_->fd, POLLIN, 0};
+    const int ready = ::poll(&readable, 1, static_cast<int>(std::max<long>(0, wait.count())));
+    if (ready < 0 && errno != EINTR)
+      return std::unexpected(SourceError::transient(std::string("Redis: ") + std::strerror(errno)));
+    if (ready <= 0) return Reply(nullptr, free_reply);
+    if (redisBufferRead(context_) != REDIS_OK || redisGetReplyFromReader(context_, &raw) != REDIS_OK) return lost();
+  }
+  Reply reply(static_cast<redisReply*>(raw), free_reply);
+  if (reply && reply->type == REDIS_REPLY_ERROR) {
+    const auto error = text(*reply);
+    return std::unexpected(permanent(error) ? SourceError::configuration(error) : SourceError::transient(error));
+  }
+  return reply;
+}
+
+SourceResult<Received> RedisSource::receive_published(std::chrono::steady_clock::time_point deadline) {
+  Received batch;
+  std::size_t taken = 0;
+  for (; !early_.empty() && taken < o_.batch_size; ++taken, early_.pop_front()) take_published(*early_.front(), batch);
+  while (taken < o_.batch_size) {
+    // Wait for the first message; then take what is already there.
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto reply = next_reply(taken ? std::chrono::milliseconds(0) : left);
+    if (!reply) return std::unexpected(reply.error());
+    if (!*reply) break;
+    take_published(**reply, batch);
+    ++taken;
+  }
+  return batch;
+}
+
+void RedisSource::take_published(const redisReply& reply, Received& batch) {
+  if (reply.type != REDIS_REPLY_ARRAY || reply.elements < 3) return;
+  const auto kind = text(*reply.element[0]);
+  std::optional<std::string> pattern;
+  std::string channel, payload;
+  if (kind == "message" && reply.elements == 3) {
+    channel = text(*reply.element[1]);
+    payload = text(*reply.element[2]);
+  } else if (kind == "pmessage" && reply.elements == 4) {
+    pattern = text(*reply.element[1]);
+    channel = text(*reply.element[2]);
+    payload = text(*reply.element[3]);
+  } else {
+    return;  // a subscription's confirmation
+  }
+  auto event = [&]() -> std::expected<IngestionEvent, Unreadable> {
+    if (!simdjson::validate_utf8(channel.data(), channel.size()) ||
+        (pattern && !simdjson::validate_utf8(pattern->data(), pattern->size())))
+      return std::unexpected(Unreadable{"not_utf8", "a channel name that is not UTF-8 text"});
+    auto item_text = payload_item(payload, o_.json, o_.max_message_size);
+    if (!item_text) return std::unexpected(item_text.error());
+    std::string item = std::move(*item_text);
+    auto doc = payload::parse_json(item);
+    if (!doc) return std::unexpected(Unreadable{"not_json", "not JSON: " + doc.error()});
+    auto e = mapping_.map(doc->root(), {}, "redis/" + channel);
+    if (!e) return std::unexpected(Unreadable{e.error().cause, e.error().reason});
+    auto& mapped = *e;
+    if (o_.json) mapped.raw = std::move(item);
+    mapped.fields["redis"] = {{"channel", channel}, {"pattern", pattern ? nlohmann::json(*pattern) : nlohmann::json(nullptr)}};
+    if (mapped.default_template.empty())
+      mapped.default_template = o_.json ? "[{{_event.source}}] {{_event.topic}}" : "[{{_event.source}}] {{text}}";
+    return std::move(mapped);
+  }();
+  if (event) batch.events.push_back(std::move(*event));
+  else skip_unreadable(runtime(), unreadable_, "on channel " + channel, event.error().cause, event.error().reason);
+}
+
 SourceResult<> RedisSource::acknowledge(const Received&) {
   for (const auto& [stream, ids] : taken_) {
     std::vector<std::string> args{"XACK", stream, o_.group};
@@ -213,8 +324,9 @@ SourceResult<> RedisSource::acknowledge(const Received&) {
 // --- configuration
 
 config::Schema redis_schema() {
-  config::Schema s("stream/redis", "Redis Streams (hiredis): a consumer in a consumer group. No TLS (Debian's "
-                                   "hiredis 0.14 has none): use a local Redis or a TLS tunnel.");
+  config::Schema s("stream/redis", "Redis (hiredis): Streams, read by a consumer in a consumer group, or Pub/Sub "
+                                   "channels and patterns (at-most-once). No TLS (Debian's hiredis 0.14 has none): "
+                                   "use a local Redis or a TLS tunnel.");
   s.field("host", config::Kind::String, "Server name or address.").fallback("localhost");
   s.field("port", config::Kind::Integer, "TCP port.").fallback("6379").range(1, 65535);
   s.field("user", config::Kind::String, "ACL user (Redis 6 or later); without it, AUTH with the password alone.");
@@ -222,8 +334,16 @@ config::Schema redis_schema() {
   s.field("database", config::Kind::Integer, "Database number (SELECT).").fallback("0").range(0, 1000000);
   s.field("streams", config::Kind::List, "Stream keys to read; each gets the group (made with MKSTREAM if missing).")
       .items(config::Kind::String)
-      .required()
       .example("[alerts]");
+  s.field("channels", config::Kind::List,
+          "Pub/Sub channels to subscribe to (instead of streams). At-most-once: what is published while the source is "
+          "not subscribed is lost.")
+      .items(config::Kind::String)
+      .example("[deploys]");
+  s.field("patterns", config::Kind::List, "Pub/Sub patterns to subscribe to (PSUBSCRIBE, glob-style: alerts.*).")
+      .items(config::Kind::String)
+      .example("[\"alerts.*\"]");
+  add_format_field(s, "Pub/Sub messages (a stream entry is its fields, or json_field). ");
   s.field("group", config::Kind::String, "Consumer group. By default chatops-<source name>.");
   s.field("consumer", config::Kind::String,
           "Consumer name in the group; keep it stable: after a restart the consumer reads its own pending entries "
@@ -256,8 +376,17 @@ config::Schema redis_schema() {
 Result<void> check_redis_config(const config::Node& v) {
   if (auto mapping = payload::Mapping::from_config(v, kRedisMappingKeys); !mapping)
     return std::unexpected(mapping.error());
-  for (const auto& stream : v.list("streams"))
-    if (stream.scalar().empty()) return std::unexpected(stream.error("an empty stream key"));
+  auto given = [&](const char* key) { return v.has(key) && !v.list(key).empty(); };
+  const bool streams = given("streams"), pubsub = given("channels") || given("patterns");
+  if (!streams && !pubsub)
+    return std::unexpected(v.error("give streams (Redis Streams), or channels and/or patterns (Pub/Sub)"));
+  if (streams && pubsub)
+    return std::unexpected(v["streams"].error("streams and channels/patterns cannot share a source (a subscribed "
+                                              "connection runs no other command): make two sources"));
+  for (const char* key : {"streams", "channels", "patterns"})
+    if (v.has(key))
+      for (const auto& name : v.list(key))
+        if (name.scalar().empty()) return std::unexpected(name.error(std::string("an empty name in ") + key));
   return {};
 }
 
@@ -270,7 +399,10 @@ Result<std::unique_ptr<IngestionSource>> make_redis_source(const config::Node& v
   if (v.has("user")) o.user = v.str("user");
   if (v.has("password")) o.password = v.str("password");
   o.database = v.integer("database");
-  o.streams = v.strings("streams");
+  if (v.has("streams")) o.streams = v.strings("streams");
+  if (v.has("channels")) o.channels = v.strings("channels");
+  if (v.has("patterns")) o.patterns = v.strings("patterns");
+  o.json = v.str("format") == "json";
   o.group = v.has("group") ? v.str("group") : "chatops-" + v.str("name");
   o.consumer = v.has("consumer") ? v.str("consumer") : "chatops-" + v.str("name");
   o.from_beginning = v.str("start") == "earliest";

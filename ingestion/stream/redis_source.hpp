@@ -1,12 +1,15 @@
 #pragma once
-// `kind: stream, system: redis`: Redis Streams read by a consumer group (hiredis). Entries are read
-// with XREADGROUP (the group made with MKSTREAM when missing) and acknowledged with XACK only after
+// `kind: stream, system: redis` (hiredis): Redis Streams read by a consumer group, or Pub/Sub
+// channels and patterns. Stream entries are read with XREADGROUP (the group made with MKSTREAM when missing) and acknowledged with XACK only after
 // the journal committed them. After a reconnection the consumer first reads its own pending
 // entries again (those it had read but not acknowledged when it died); entries another consumer
 // left pending longer than claim_idle are taken over with XAUTOCLAIM. At-least-once upstream; the
-// dedupe key stream/entry-id makes it said once.
+// dedupe key stream/entry-id makes it said once. Pub/Sub is at-most-once: Redis keeps nothing for
+// a subscriber, so what is published while the source is not subscribed (or refused by the
+// journal) is lost.
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -27,6 +30,8 @@ struct RedisOptions {
   std::optional<std::string> user, password;
   std::int64_t database = 0;
   std::vector<std::string> streams;
+  std::vector<std::string> channels, patterns;  // Pub/Sub (instead of streams)
+  bool json = true;  // Pub/Sub messages: JSON documents, else text (the field `text`)
   std::string group, consumer;
   bool from_beginning = false;  // a new group starts at the first entry (0) rather than at new ones ($)
   std::optional<std::string> json_field;  // the entry's field holding a JSON document
@@ -54,6 +59,13 @@ class RedisSource final : public StreamSource {
   // The entries of one stream in a reply ([[id, [field, value, …]], …]) into the batch.
   void take(const std::string& stream, const redisReply& entries, Received& batch);
   SourceResult<> claim(Received& batch);
+  bool pubsub() const { return o_.streams.empty(); }
+  SourceResult<> subscribe();
+  SourceResult<Received> receive_published(std::chrono::steady_clock::time_point deadline);
+  // The next reply already read from the socket, or read within `wait` (nullptr: none came).
+  SourceResult<Reply> next_reply(std::chrono::milliseconds wait);
+  // A Pub/Sub message ([p]message…) into the batch; subscription confirmations are passed over.
+  void take_published(const redisReply& reply, Received& batch);
 
   const RedisOptions o_;
   const payload::Mapping mapping_;
@@ -62,6 +74,8 @@ class RedisSource final : public StreamSource {
   std::chrono::steady_clock::time_point next_claim_{};
   // Entry ids taken from each stream in the batch under way, to XACK after the commit.
   std::map<std::string, std::vector<std::string>> taken_;
+  // Pub/Sub messages that came while connect() waited for the subscriptions' confirmations.
+  std::deque<Reply> early_;
   SourceMetrics::Counter unreadable_, claimed_;
 };
 

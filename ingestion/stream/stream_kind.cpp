@@ -1,6 +1,7 @@
 #include "ingestion/stream/stream_kind.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include <nlohmann/json.hpp>
 #include <simdjson.h>
@@ -15,6 +16,9 @@
 #ifdef CHATOPS_WITH_NATS
 #include "ingestion/stream/nats_source.hpp"
 #endif
+#ifdef CHATOPS_WITH_RABBITMQ
+#include "ingestion/stream/rabbitmq_source.hpp"
+#endif
 
 namespace chatops::ingestion::stream {
 
@@ -22,8 +26,13 @@ namespace {
 
 // Every system the kind knows, built or not (so that a build without one says which option).
 const std::vector<std::string>& all_systems() {
-  static const std::vector<std::string> names = {"kafka", "redis", "nats"};
+  static const std::vector<std::string> names = {"kafka", "redis", "nats", "rabbitmq"};
   return names;
+}
+
+std::string uppercase(std::string s) {
+  std::ranges::transform(s, s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return s;
 }
 
 std::string joined(const std::vector<std::string>& names) {
@@ -42,6 +51,9 @@ config::Schema system_schema(const std::string& system) {
 #ifdef CHATOPS_WITH_NATS
   if (system == "nats") return nats_schema();
 #endif
+#ifdef CHATOPS_WITH_RABBITMQ
+  if (system == "rabbitmq") return rabbitmq_schema();
+#endif
   return config::Schema("stream/" + system, "");
 }
 
@@ -57,19 +69,22 @@ void skip_unreadable(SourceRuntime& runtime, const SourceMetrics::Counter& unrea
   spdlog::debug("source {}: message {} skipped: {}", runtime.name(), position, reason);
 }
 
-void add_format_field(config::Schema& s) {
-  s.field("format", config::Kind::String,
-          "json: each message is a JSON document, mapped like a webhook's body; text: the message is the field "
-          "`text`.")
-      .fallback("json")
-      .one_of({"json", "text"});
-}
-
-std::expected<std::string, Unreadable> message_item(std::string_view payload, bool json) {
+std::expected<std::string, Unreadable> payload_item(std::string_view payload, bool json, std::size_t max_size) {
+  if (payload.size() > max_size)
+    return std::unexpected(Unreadable{"too_large", std::to_string(payload.size()) + " bytes, over max_message_size"});
   if (json) return std::string(payload);
   if (!simdjson::validate_utf8(payload.data(), payload.size()))
     return std::unexpected(Unreadable{"not_utf8", "not UTF-8 text"});
   return nlohmann::json{{"text", std::string(payload)}}.dump();
+}
+
+void add_format_field(config::Schema& s, std::string_view which) {
+  s.field("format", config::Kind::String,
+          std::string(which) +
+              "json: each message is a JSON document, mapped like a webhook's body; text: the message is the field "
+              "`text`.")
+      .fallback("json")
+      .one_of({"json", "text"});
 }
 
 StreamOptions stream_options(const config::Node& v) {
@@ -92,14 +107,15 @@ std::vector<std::string> built_systems() {
 #ifdef CHATOPS_WITH_NATS
   built.push_back("nats");
 #endif
+#ifdef CHATOPS_WITH_RABBITMQ
+  built.push_back("rabbitmq");
+#endif
   return built;
 }
 
 config::Schema stream_source_schema() {
   config::Schema s("stream", "");
-  s.field("system", config::Kind::String, "The broker: kafka, redis (Redis Streams) or nats (NATS, JetStream).")
-      .required()
-      .one_of(all_systems());
+  static const std::vector<std::string> names = {"kafka", "redis", "nats", "rabbitmq"};
   config::Schema backoff("backoff", "After a lost connection or a refused batch: the next try waits initial, "
                                     "doubling up to max.");
   backoff.field("initial", config::Kind::Duration, "First wait.").fallback("1s").range(0.01, 3600);
@@ -116,7 +132,7 @@ Result<config::Node> validate_stream_source(const config::Node& raw) {
   const auto built = built_systems();
   if (std::ranges::find(built, system) == built.end())
     return std::unexpected(raw["system"].error("this build has no " + system + " (CMake option CHATOPS_WITH_" +
-                                               (system == "kafka" ? "KAFKA" : system == "redis" ? "REDIS" : "NATS") + " was off)"));
+                                               uppercase(system) + " was off)"));
   auto validated = config::validate(stream_source_schema().merged(system_schema(system), "stream/" + system), raw);
   if (!validated) return validated;
 #ifdef CHATOPS_WITH_KAFKA
@@ -131,6 +147,10 @@ Result<config::Node> validate_stream_source(const config::Node& raw) {
   if (system == "nats")
     if (auto checked = check_nats_config(*validated); !checked) return std::unexpected(checked.error());
 #endif
+#ifdef CHATOPS_WITH_RABBITMQ
+  if (system == "rabbitmq")
+    if (auto checked = check_rabbitmq_config(*validated); !checked) return std::unexpected(checked.error());
+#endif
   return validated;
 }
 
@@ -138,7 +158,7 @@ SourceKind stream_source_kind() {
   return {
       .name = "stream",
       .family = "stream",
-      .doc = "Messages consumed from a broker (Kafka, Redis Streams, NATS), acknowledged upstream only once journaled; each becomes an "
+      .doc = "Messages consumed from a broker (Kafka, Redis, NATS, RabbitMQ), acknowledged upstream only once journaled; each becomes an "
              "event with topic <system>/<upstream topic> unless mapped otherwise. See docs/sources/stream.md.",
       .validate = validate_stream_source,
       .make = [](const config::Node& v, SourceServices&) -> Result<std::unique_ptr<IngestionSource>> {
@@ -150,6 +170,9 @@ SourceKind stream_source_kind() {
 #endif
 #ifdef CHATOPS_WITH_NATS
         if (v.str("system") == "nats") return make_nats_source(v);
+#endif
+#ifdef CHATOPS_WITH_RABBITMQ
+        if (v.str("system") == "rabbitmq") return make_rabbitmq_source(v);
 #endif
         return std::unexpected(v["system"].error("this build has no " + v.str("system")));
       },

@@ -25,11 +25,14 @@ struct Unreadable {
 void skip_unreadable(SourceRuntime& runtime, const SourceMetrics::Counter& unreadable, const std::string& position,
                      const std::string& cause, const std::string& reason);
 
-// The `format` key of the systems whose messages are bytes: json (the default) or text.
-void add_format_field(config::Schema& schema);
-// A message's bytes as the item's JSON text: as they are (`json`), or {"text": …} (text, which
-// must be UTF-8).
-std::expected<std::string, Unreadable> message_item(std::string_view payload, bool json);
+// The JSON item a message's payload is: the payload itself (`json`), or {"text": payload} (text,
+// which must be UTF-8); a payload longer than `max_size` is too_large. (Whether it parses is the
+// mapping's to find.)
+std::expected<std::string, Unreadable> payload_item(std::string_view payload, bool json, std::size_t max_size);
+
+// Declares `format` (json or text, for payload_item) on a system's schema; `which` says which
+// messages it applies to when not all.
+void add_format_field(config::Schema& schema, std::string_view which = "");
 
 // receive_wait and backoff (the `backoff:` key) of a validated entry.
 StreamOptions stream_options(const config::Node& validated);

@@ -141,3 +141,79 @@ TEST_CASE("Redis: a wrong password leaves the source Failed, and the password is
   CHECK(status.error_kind == ErrorKind::Configuration);
   CHECK_THAT(status.last_error, Catch::Contains("WRONGPASS") && !Catch::Contains("not-the-pa55word"));
 }
+
+namespace {
+
+// {name: …, system: redis, …} subscribed to `subscriptions` (channels: […] and/or patterns: […]).
+std::string redis_pubsub_entry(const RedisServer& redis, const std::string& subscriptions, const std::string& extra = "",
+                               const std::string& name = "s") {
+  return "{name: " + name + ", kind: stream, system: redis, host: 127.0.0.1, port: " + std::to_string(redis.port()) +
+         ", user: " + RedisServer::user + ", password: \"" + RedisServer::password + "\", " + subscriptions +
+         ", backoff: {initial: 100ms, max: 500ms}" + extra + "}";
+}
+
+// Publishes, trying again (for up to 5 s) while nobody is subscribed: Pub/Sub keeps nothing, so a
+// message published before the source subscribed would be lost. Returns the receivers.
+int publish_when_subscribed(RedisServer& redis, const std::string& channel, const std::string& message) {
+  int receivers = 0;
+  for (auto end = std::chrono::steady_clock::now() + 5s;
+       (receivers = std::stoi(redis.command({"PUBLISH", channel, message}))) == 0 && std::chrono::steady_clock::now() < end;)
+    std::this_thread::sleep_for(50ms);
+  return receivers;
+}
+
+}  // namespace
+
+TEST_CASE("Redis Pub/Sub sources pass the compliance harness", "[stream][redis][pubsub][compliance]") {
+  RedisServer redis;
+  int produced = 0;
+  const auto kind = stream::stream_source_kind();
+  compliance::Subject subject{
+      .kind = kind,
+      .config_yaml = redis_pubsub_entry(redis, "channels: [alerts]", "", "compliance"),
+      .upstream = {.produce =
+                       [&](int n) {
+                         for (int i = 0; i < n; ++i, ++produced)
+                           publish_when_subscribed(redis, "alerts", "{\"n\": " + std::to_string(produced) + "}");
+                       }},
+      .topic_prefix = "redis/",
+      // At-most-once: what is published while no source is subscribed is lost.
+      .resumes_after_restart = false,
+  };
+  compliance::run_compliance(subject);
+}
+
+TEST_CASE("Redis Pub/Sub: channels and patterns, the channel is the topic, text messages, unreadable ones skipped",
+          "[stream][redis][pubsub]") {
+  RedisServer redis;
+  StreamFixture f;
+  auto r = f.run(redis_pubsub_entry(redis, "channels: [deploys], patterns: [\"alerts.*\"]", ", format: text, max_message_size: 1KiB"));
+  REQUIRE(publish_when_subscribed(redis, "deploys", "api 1.2 deployed") == 1);
+  REQUIRE(publish_when_subscribed(redis, "alerts.disk", "db-2 /var at 91%") == 1);
+  REQUIRE(publish_when_subscribed(redis, "alerts.disk", std::string("bad \xff bytes")) == 1);
+  REQUIRE(publish_when_subscribed(redis, "alerts.disk", std::string(2000, 'x')) == 1);
+  CHECK(redis.command({"PUBLISH", "other", "not subscribed"}) == "0");
+  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 2 && r->runtime.status().failed.load() == 2; }, 15s));
+  const auto events = journaled(*f.journal);
+  CHECK(events.at(0).topic == "redis/deploys");
+  CHECK(events.at(0).fields["text"] == "api 1.2 deployed");
+  CHECK(events.at(0).fields["redis"] == nlohmann::json{{"channel", "deploys"}, {"pattern", nullptr}});
+  CHECK(events.at(1).topic == "redis/alerts.disk");
+  CHECK(events.at(1).fields["redis"] == nlohmann::json{{"channel", "alerts.disk"}, {"pattern", "alerts.*"}});
+  CHECK(events.at(1).dedupe_key.empty());
+}
+
+TEST_CASE("Redis Pub/Sub: the server restarts, the source subscribes again and goes on", "[stream][redis][pubsub]") {
+  RedisServer redis;
+  StreamFixture f;
+  auto r = f.run(redis_pubsub_entry(redis, "channels: [deploys]"));
+  REQUIRE(publish_when_subscribed(redis, "deploys", R"({"n": 1})") == 1);
+  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 1; }, 15s));
+  redis.stop();
+  REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Retrying; }, 15s));
+  redis.start();
+  REQUIRE(publish_when_subscribed(redis, "deploys", R"({"n": 2})") == 1);
+  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 2; }, 15s));
+  CHECK(journaled(*f.journal).at(1).fields["n"] == 2);
+  CHECK(r->runtime.status().state() == SourceState::Running);
+}

@@ -5,49 +5,40 @@
 #include "core/config/node.hpp"
 #include "ingestion/stream/kafka_source.hpp"
 #include "ingestion/stream/stream_kind.hpp"
+#include "tests/unit/ingestion/stream/stream_entry.hpp"
 
 using namespace chatops;
 using namespace chatops::ingestion;
 
-namespace {
-
-Result<config::Node> validated_kafka(const std::string& entry) {
-  auto raw = config::load_string("sources:\n  - " + entry + "\n", "test.yml");
-  REQUIRE(raw);
-  return stream::validate_stream_source((*raw)["sources"].items().at(0));
-}
-
-}  // namespace
-
 TEST_CASE("Kafka configuration errors name the key and never show a secret", "[stream][kafka][config]") {
   const std::string base = "{name: s, kind: stream, system: kafka, brokers: \"127.0.0.1:9\", topics: [a]";
   SECTION("an unknown librdkafka property") {
-    auto v = validated_kafka(base + ", properties: {no.such.property: 1}}");
+    auto v = test::validated_stream_entry(base + ", properties: {no.such.property: 1}}");
     REQUIRE_FALSE(v);
     CHECK_THAT(v.error().message, Catch::Contains("test.yml:2:") && Catch::Contains("no.such.property"));
   }
   SECTION("a property the source sets itself") {
-    auto v = validated_kafka(base + ", properties: {enable.auto.commit: \"true\"}}");
+    auto v = test::validated_stream_entry(base + ", properties: {enable.auto.commit: \"true\"}}");
     REQUIRE_FALSE(v);
     CHECK_THAT(v.error().message, Catch::Contains("set by the source itself"));
   }
   SECTION("a bad value of a secret property is not repeated") {
-    auto v = validated_kafka(base + ", properties: {ssl.key.password: [hunter2]}}");
+    auto v = test::validated_stream_entry(base + ", properties: {ssl.key.password: [hunter2]}}");
     REQUIRE_FALSE(v);
     CHECK_THAT(v.error().message, !Catch::Contains("hunter2"));
   }
   SECTION("an unknown system") {
-    auto v = validated_kafka("{name: s, kind: stream, system: kinesis}");
+    auto v = test::validated_stream_entry("{name: s, kind: stream, system: kinesis}");
     REQUIRE_FALSE(v);
     CHECK_THAT(v.error().message, Catch::Contains("unknown system \"kinesis\""));
   }
   SECTION("topics are required") {
-    auto v = validated_kafka("{name: s, kind: stream, system: kafka, brokers: \"127.0.0.1:9\"}");
+    auto v = test::validated_stream_entry("{name: s, kind: stream, system: kafka, brokers: \"127.0.0.1:9\"}");
     REQUIRE_FALSE(v);
     CHECK_THAT(v.error().message, Catch::Contains("topics"));
   }
   SECTION("a valid entry gets its defaults") {
-    auto v = validated_kafka(base + ", properties: {security.protocol: SASL_PLAINTEXT, sasl.mechanism: PLAIN, "
+    auto v = test::validated_stream_entry(base + ", properties: {security.protocol: SASL_PLAINTEXT, sasl.mechanism: PLAIN, "
                               "sasl.username: bot, sasl.password: x}}");
     REQUIRE(v);
     CHECK(v->str("start") == "latest");
