@@ -46,10 +46,16 @@ struct Pipe {
   Fd read, write;
 };
 
-Result<Pipe> make_pipe() {
+// A pipe whose end `ours` (0: read, 1: write) does not block. The program's end must block: the
+// flag belongs to the open file, which dup2 shares, and a program reading a non-blocking standard
+// input would fail with EAGAIN.
+Result<Pipe> make_pipe(int ours) {
   int fds[2];
-  if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) return fail(std::string("pipe: ") + std::strerror(errno));
-  return Pipe{Fd(fds[0]), Fd(fds[1])};
+  if (::pipe2(fds, O_CLOEXEC) != 0) return fail(std::string("pipe: ") + std::strerror(errno));
+  Pipe pipe{Fd(fds[0]), Fd(fds[1])};
+  if (::fcntl(fds[ours], F_SETFL, ::fcntl(fds[ours], F_GETFL) | O_NONBLOCK) != 0)
+    return fail(std::string("fcntl: ") + std::strerror(errno));
+  return pipe;
 }
 
 std::string errno_text(const char* what, int error) { return std::string(what) + ": " + std::strerror(error); }
@@ -149,9 +155,9 @@ Result<std::string> resolve_program(const std::string& name) {
 
 Result<ProgramResult> run_program(const ProgramSpec& spec, const std::string& input, std::stop_token stop) {
   if (spec.argv.empty()) return fail("no program to run");
-  auto in = make_pipe();
-  auto out = make_pipe();
-  auto err = make_pipe();
+  auto in = make_pipe(1);
+  auto out = make_pipe(0);
+  auto err = make_pipe(0);
   if (!in) return std::unexpected(in.error());
   if (!out) return std::unexpected(out.error());
   if (!err) return std::unexpected(err.error());
