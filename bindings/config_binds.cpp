@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "bindings/handlers/handlers_config.hpp"
+
 namespace chatops::bindings {
 namespace {
 
@@ -159,29 +161,77 @@ Result<ConfigBind> parse_one(const config::Node& item, std::size_t index) {
     else problems.push_back(value.error(parsed.error().message).message);
   }
 
+  if (item.has("lua") && item.has("run")) problems.push_back(item["run"].error("a bind runs one handler: `lua` or `run`").message);
+  if (item.has("lua")) {
+    auto lua = handlers::parse_lua(item.map("lua"), "binds[" + std::to_string(index) + "]");
+    if (lua) bind.lua = std::move(*lua);
+    else problems.push_back(lua.error().message);
+  } else if (item.has("run")) {
+    auto run = handlers::parse_run(item.map("run"));
+    if (run) bind.run = std::move(*run);
+    else problems.push_back(run.error().message);
+  }
+  const bool has_handler = item.has("lua") || item.has("run");
+
   const auto say = item.map("say");
   bind.targets = say.strings("to");
   bind.notice = say.boolean("notice");
   bind.max_lines = static_cast<std::size_t>(say.integer("max_lines"));
   if (bind.targets.empty() && !is_irc(bind.type))
     problems.push_back(say.error("`to` is required: only IRC binds have somewhere to reply").message);
-  if (say.has("template")) {
+  if (say.has("template") && has_handler) {
+    problems.push_back(say["template"].error("a bind with a `lua` or `run` handler says what it returns, not a template").message);
+  } else if (say.has("template")) {
     auto compiled = Template::compile(say.str("template"));
     if (compiled) bind.message = std::move(*compiled);
     else problems.push_back(say["template"].error("template does not compile: " + compiled.error().message).message);
-  } else if (!is_ingestion(bind.type)) {
+  } else if (!is_ingestion(bind.type) && !has_handler) {
     problems.push_back(say.error("`template` is required: only ingestion events bring their own").message);
   }
   if (!problems.empty()) return fail(joined(problems));
-  bind.mentions_raw = say.has("template") && mentions_raw(say.str("template"));
+  // A handler gets the whole trigger: the payload too.
+  bind.mentions_raw = has_handler || (say.has("template") && mentions_raw(say.str("template")));
   for (const auto& filter : bind.filters) bind.mentions_raw |= mentions_raw(filter.path());
   return bind;
 }
 
-// The handler behind a config bind: filters, then renders and says.
-Handler say_handler(const ConfigBind& bind, Speaker& speaker) {
+// A Lua or program handler that fails on IRC or clock triggers tells where it would have spoken,
+// at most once per interval (events' failures are told by the dispatcher, likewise).
+struct FailureNotices {
+  std::chrono::steady_clock::time_point last{};
+  bool told = false;
+  bool due() {
+    const auto now = std::chrono::steady_clock::now();
+    if (told && now - last < std::chrono::minutes(10)) return false;
+    told = true;
+    last = now;
+    return true;
+  }
+};
+
+// Says what a handler made of a trigger: its text to the targets, its failure as reported failures
+// are, and, for an event whose program runs, that the event waits.
+void speak(const ConfigBind& bind, Speaker& speaker, const std::vector<std::string>& targets, const Delivery& delivery,
+           bool from_event, FailureNotices& notices, const handlers::Outcome& outcome) {
+  if (outcome.later) {
+    if (from_event) speaker.later(handlers::kProgramsWaiting, delivery);
+    return;
+  }
+  if (!blank(outcome.text))
+    for (const auto& target : targets) speaker.say({target, outcome.text, bind.notice, bind.max_lines, delivery});
+  if (outcome.failure.empty()) return;
+  speaker.cannot_say(targets, outcome.failure, delivery);
+  if (from_event || !notices.due()) return;
+  const auto line = "[chatops] " + inert_text(bind.mask) + " failed: " + inert_text(outcome.failure);
+  for (const auto& target : targets) speaker.say({target, line, bind.notice, 1, delivery});
+}
+
+// The handler behind a config bind: filters, then renders (or runs its Lua or program handler)
+// and says.
+Handler say_handler(const ConfigBind& bind, Speaker& speaker, handlers::Producer producer) {
   auto cache = std::make_shared<TemplateCache>();
-  return [bind, &speaker, cache](const BindContext& context) {
+  auto notices = std::make_shared<FailureNotices>();
+  return [bind, &speaker, cache, producer = std::move(producer), notices](const BindContext& context) {
     const auto* event = context.event();
     if (event && !bind.source.empty() && event->source != bind.source) return BindResult::Skip;
     // The payload is parsed only for a bind that mentions it (a filter or either template).
@@ -193,6 +243,14 @@ Handler say_handler(const ConfigBind& bind, Speaker& speaker) {
     auto targets = bind.targets;
     if (const auto* irc = context.irc(); irc && targets.empty()) targets.push_back(reply_target(*irc));
     const Delivery delivery{event ? event->id : 0, bind.index};
+    if (producer) {
+      // A program's answer to an IRC or clock trigger comes later, on the io thread.
+      const auto later = [bind, &speaker, targets, delivery, notices](const handlers::Outcome& outcome) {
+        speak(bind, speaker, targets, delivery, false, *notices, outcome);
+      };
+      speak(bind, speaker, targets, delivery, event != nullptr, *notices, producer(context, data, later));
+      return BindResult::Continue;
+    }
     const auto text = render(bind, *cache, event, data);
     if (!text) {
       speaker.cannot_say(targets, text.error().message, delivery);
@@ -204,10 +262,19 @@ Handler say_handler(const ConfigBind& bind, Speaker& speaker) {
   };
 }
 
+Result<handlers::Producer> producer_of(const ConfigBind& bind, const handlers::HandlerServices* services) {
+  if (!bind.lua && !bind.run) return handlers::Producer{};
+  if (!services) return fail("Lua and program handlers cannot run here");
+  if (bind.lua) return handlers::lua_producer(*bind.lua, *services);
+  return handlers::program_producer(*bind.run, *services);
+}
+
 }  // namespace
 
 config::Schema bind_schema() {
-  config::Schema s("bind", "A handler: when a bind of this type and mask triggers, say a template.");
+  config::Schema s("bind",
+                   "A handler: when a bind of this type and mask triggers, say a template, or what a Lua or program "
+                   "handler returns.");
   std::vector<std::string> types;
   for (const auto name : bind_type_names()) types.emplace_back(name);
   s.field("type", config::Kind::String, "Bind type: what triggers it (docs/bindings.md).")
@@ -226,7 +293,13 @@ config::Schema bind_schema() {
           "must hold).")
       .fallback("{}")
       .example("{action: [opened, closed], \"repository.full_name\": \"org/*\", value: {gt: 90}}");
-  s.field("say", config::Kind::Map, "What to say.").schema(say_schema()).required();
+  s.field("lua", config::Kind::Map, "A Lua handler: says what the script returns (instead of a template).")
+      .schema(handlers::lua_schema());
+  s.field("run", config::Kind::Map, "A program handler: says the lines the program writes (instead of a template).")
+      .schema(handlers::run_schema());
+  s.field("say", config::Kind::Map, "What to say, and where: a template, or where a handler's lines go.")
+      .schema(say_schema())
+      .fallback("{}");
   return s;
 }
 
@@ -244,10 +317,13 @@ Result<std::vector<ConfigBind>> parse_binds(const config::Node& binds) {
   return out;
 }
 
-Result<std::vector<BindId>> install_binds(BindTable& table, const std::vector<ConfigBind>& binds, Speaker& speaker) {
+Result<std::vector<BindId>> install_binds(BindTable& table, const std::vector<ConfigBind>& binds, Speaker& speaker,
+                                          const handlers::HandlerServices* services) {
   std::vector<BindId> ids;
   for (const auto& bind : binds) {
-    auto id = table.bind(bind.type, bind.flags, bind.mask, say_handler(bind, speaker), bind.origin);
+    auto producer = producer_of(bind, services);
+    if (!producer) return fail(bind.origin.where + ": " + producer.error().message);
+    auto id = table.bind(bind.type, bind.flags, bind.mask, say_handler(bind, speaker, std::move(*producer)), bind.origin);
     if (!id) return fail(bind.origin.where + ": " + id.error().message);
     ids.push_back(*id);
   }

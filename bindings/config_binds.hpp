@@ -8,6 +8,8 @@
 //       filter: {action: [opened, closed], "repository.full_name": "org/*"}
 //       say: {to: ["#dev"], template: "[{{repo}}] PR #{{number}} {{action}}", notice: false}
 //     - {type: pub, mask: "!ping", say: {template: "pong, {{nick}}"}}   # replies where asked
+//     - {type: pub, mask: "!uptime", lua: {file: handlers/uptime.lua}}    # a Lua handler says it
+//     - {type: webhook, mask: "deploy/*", run: {argv: [/usr/local/bin/notify]}, say: {to: ["#ops"]}}
 //
 // Everything is checked at start-up (flags, cron specs, templates, filter paths), and every
 // problem is reported with its file:line:column.
@@ -17,6 +19,7 @@
 
 #include "bindings/bind_table.hpp"
 #include "bindings/field_filter.hpp"
+#include "bindings/handlers/handler.hpp"
 #include "bindings/speaker.hpp"
 #include "bindings/template.hpp"
 #include "core/config/node.hpp"
@@ -39,14 +42,20 @@ struct ConfigBind {
   bool notice = false;
   std::size_t max_lines = 10;        // IRC lines per output before the rest is summarised
   bool mentions_raw = false;  // its template or a filter reads the payload (`raw`)
+  // A handler instead of the template (at most one): what it returns is said.
+  std::optional<handlers::LuaSpec> lua;
+  std::optional<handlers::RunSpec> run;
   Origin origin;
 };
 
 // From the validated `binds:` list (undefined: none). All problems, one per line.
 Result<std::vector<ConfigBind>> parse_binds(const config::Node& binds);
 
-// Adds the binds to `table`, saying through `speaker` (which must outlive the table's use).
-Result<std::vector<BindId>> install_binds(BindTable& table, const std::vector<ConfigBind>& binds, Speaker& speaker);
+// Adds the binds to `table`, saying through `speaker` (which must outlive the table's use). Binds
+// with a Lua or program handler need `services` (which must outlive the table's use too); their
+// scripts run their first time here.
+Result<std::vector<BindId>> install_binds(BindTable& table, const std::vector<ConfigBind>& binds, Speaker& speaker,
+                                          const handlers::HandlerServices* services = nullptr);
 
 // What templates and filters of a bind see: an event's fields plus `_event` (id, source, family,
 // topic, severity, time) and, with `with_raw`, the payload parsed as `raw` (parsing it is most of

@@ -33,6 +33,9 @@ class Speaker {
   // provider template) or rendering failed. `targets` are where it would have spoken.
   virtual void cannot_say(const std::vector<std::string>& targets, const std::string& reason,
                           const Delivery& delivery) = 0;
+  // A handler works on the event off the io thread (a program): it is to wait, like an event for
+  // a target not ready, under `waiting_for` until that is resumed, and then be planned again.
+  virtual void later(const std::string& waiting_for, const Delivery& delivery) = 0;
 };
 
 }  // namespace chatops::bindings

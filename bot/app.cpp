@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bindings/config_binds.hpp"
+#include "bindings/handlers/handlers_config.hpp"
 #include "bot/delivery_config.hpp"
 #include "bot/irc_events.hpp"
 #include "ingestion/journal/journal_config.hpp"
@@ -67,7 +68,14 @@ Result<void> App::build() {
   if (auto commands = build_commands(); !commands) return commands;
   auto binds = bindings::parse_binds(root["binds"]);
   if (!binds) return std::unexpected(binds.error());
-  if (auto installed = bindings::install_binds(binds_, *binds, *planner_); !installed)
+  const auto handler_options = bindings::handlers::handler_options(root.map("handlers"));
+  programs_ = std::make_unique<bindings::handlers::ProgramPool>(handler_options.programs);
+  handler_services_ = {.lua = handler_options.lua,
+                       .max_output = handler_options.max_output,
+                       .programs = programs_.get(),
+                       .post = [this](std::function<void()> work) { asio::post(io_, std::move(work)); },
+                       .resume = [this](const std::string& waiting_for) { dispatcher_->target_ready(waiting_for); }};
+  if (auto installed = bindings::install_binds(binds_, *binds, *planner_, &handler_services_); !installed)
     return std::unexpected(installed.error());
 
   register_metrics();

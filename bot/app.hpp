@@ -5,6 +5,8 @@
 #include <asio.hpp>
 
 #include "bindings/bind_table.hpp"
+#include "bindings/handlers/handler.hpp"
+#include "bindings/handlers/program_pool.hpp"
 #include "bindings/users.hpp"
 #include "bot/account_tracker.hpp"
 #include "bot/app_config.hpp"
@@ -100,6 +102,9 @@ class App final : public BotControl {
   std::unique_ptr<SilenceClient> silence_client_;  // when alertmanager.url is configured
   std::vector<std::string> channels_;  // configured
   bool stopping_ = false;
+  bindings::handlers::HandlerServices handler_services_;  // for Lua and program handlers of binds
+  // Last: destroyed first, stopping programs still running while everything they report to is there.
+  std::unique_ptr<bindings::handlers::ProgramPool> programs_;
 };
 
 }  // namespace chatops::bot

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bindings/config_binds.hpp"
+#include "bindings/handlers/handlers_config.hpp"
 #include "bindings/template.hpp"
 #include "bindings/users.hpp"
 #include "bot/alertmanager/silences.hpp"
@@ -161,6 +162,9 @@ config::Schema app_schema() {
   s.field("sources", config::Kind::List, "Where events come from; the keys depend on `kind` (see below).")
       .items(config::Kind::Any)
       .fallback("[]");
+  s.field("handlers", config::Kind::Map, "Limits of Lua and program handlers of binds.")
+      .schema(bindings::handlers::handlers_schema())
+      .fallback("{}");
   s.field("binds", config::Kind::List, "What to do with events and IRC messages.")
       .items(bindings::bind_schema())
       .fallback("[]");

@@ -128,7 +128,7 @@ void Dispatcher::plan_event(const ingestion::IngestionEvent& event) {
     outstanding_.erase(event.id);
     return;
   }
-  auto [outputs, failures] = plan_safely(event);
+  auto [outputs, failures, waiting] = plan_safely(event);
   auto deliveries = journal_.deliveries(event.id);
   if (!deliveries) {
     spdlog::error("dispatcher: event {}: {}", event.id, deliveries.error().message);
@@ -164,6 +164,10 @@ void Dispatcher::plan_event(const ingestion::IngestionEvent& event) {
         starved_.emplace(target, event.id);
         left_in_journal = true;
       }
+  for (const auto& name : waiting) {
+    starved_.emplace(name, event.id);
+    left_in_journal = true;
+  }
   if (left_in_journal) {
     outstanding_.erase(event.id);  // completed by a later walk, when its targets are ready
     return;

@@ -48,6 +48,9 @@ struct Failure {
 struct Plan {
   std::vector<Output> outputs;
   std::vector<Failure> failures;
+  // Handlers still working on it (programs): the event waits under these names, as for a target
+  // not ready, until target_ready(name) plans it again.
+  std::vector<std::string> waiting{};
 };
 
 struct DispatcherOptions {

@@ -70,6 +70,11 @@ void Planner::cannot_say(const std::vector<std::string>& targets, const std::str
   spdlog::error("binds[{}]: could not say anything: {}", d.bind_index, reason);
 }
 
+void Planner::later(const std::string& waiting_for, const bindings::Delivery& d) {
+  if (plan_) plan_->waiting.push_back(waiting_for);
+  else spdlog::error("binds[{}]: a handler answered later outside an event", d.bind_index);
+}
+
 void Planner::handler_failed(const bindings::Origin& origin, const std::string& what) {
   // Logged by the bind table already; an event is marked failed with it.
   if (plan_) plan_->failures.push_back({std::nullopt, {}, "the handler declared at " + origin.where + " failed: " + what});

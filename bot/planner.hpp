@@ -24,6 +24,7 @@ class Planner final : public bindings::Speaker {
   void say(const bindings::Utterance& utterance) override;
   void cannot_say(const std::vector<std::string>& targets, const std::string& reason,
                   const bindings::Delivery& delivery) override;
+  void later(const std::string& waiting_for, const bindings::Delivery& delivery) override;
   // For BindTable::on_handler_failure: a handler threw while the table dispatched.
   void handler_failed(const bindings::Origin& origin, const std::string& what);
 

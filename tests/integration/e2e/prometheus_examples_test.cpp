@@ -71,6 +71,7 @@ class SilentSpeaker : public bindings::Speaker {
   void cannot_say(const std::vector<std::string>&, const std::string& reason, const bindings::Delivery&) override {
     FAIL("cannot say: " << reason);
   }
+  void later(const std::string& waiting_for, const bindings::Delivery&) override { FAIL("waits for " << waiting_for); }
   std::vector<std::string> said;
 };
 

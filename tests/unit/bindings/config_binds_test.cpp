@@ -31,8 +31,10 @@ class RecordingSpeaker : public Speaker {
   void cannot_say(const std::vector<std::string>& targets, const std::string& reason, const Delivery& d) override {
     not_said.push_back({targets, reason, d});
   }
+  void later(const std::string& waiting_for, const Delivery&) override { waits.push_back(waiting_for); }
   std::vector<Said> said;
   std::vector<NotSaid> not_said;
+  std::vector<std::string> waits;
 };
 
 config::Schema root_schema() {

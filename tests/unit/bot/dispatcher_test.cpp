@@ -443,3 +443,42 @@ TEST_CASE("a held (muted) source's events wait in the journal, others pass, and 
   CHECK(f.irc.texts() == std::vector<std::string>{"from other", "held 1", "held 2"});
   CHECK(*f.journal->backlog() == 0);
 }
+
+TEST_CASE("an event a program handler works on waits in the journal and is said once when planned again",
+          "[dispatcher][handlers]") {
+  Fixture f;
+  f.irc.ready = {"#ops"};
+  f.add("quick");
+  f.add("slow");
+  f.add("after");
+  std::set<std::int64_t> answered;  // events whose program has finished
+  const auto output = [](const ingestion::IngestionEvent& e, const std::string& bind, const std::string& text) {
+    Output o;
+    o.key = {e.id, bind + ":#ops"};
+    o.target = "#ops";
+    o.text = text;
+    o.received = e.time;
+    o.digest_group = bind + "|" + std::to_string(e.id);
+    return o;
+  };
+  Dispatcher d(*f.journal, [&](const ingestion::IngestionEvent& e) {
+    Plan plan;
+    const auto text = e.fields["text"].get<std::string>();
+    plan.outputs.push_back(output(e, "0", "template: " + text));
+    if (text == "slow" && !answered.contains(e.id)) plan.waiting.push_back("(programs running)");
+    else plan.outputs.push_back(output(e, "1", "program: " + text));
+    return plan;
+  }, f.irc, {});
+  d.pump();
+  f.irc.accept_all();
+  CHECK(f.irc.texts() == std::vector<std::string>{"template: quick", "program: quick", "template: slow", "template: after",
+                                                  "program: after"});
+  CHECK(d.stats().starved_targets == std::vector<std::string>{"(programs running)"});
+  CHECK(*f.journal->backlog() == 1);  // the slow one, not done
+  answered.insert(2);
+  d.target_ready("(programs running)");
+  f.irc.accept_all();
+  CHECK(f.irc.texts().size() == 6);
+  CHECK(f.irc.texts().back() == "program: slow");  // its template's line is not said again
+  CHECK(*f.journal->backlog() == 0);
+}

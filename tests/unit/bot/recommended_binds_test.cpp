@@ -22,6 +22,9 @@ class CountingSpeaker : public bindings::Speaker {
   void cannot_say(const std::vector<std::string>&, const std::string& reason, const bindings::Delivery&) override {
     FAIL_CHECK("a shipped bind cannot say an event: " << reason);
   }
+  void later(const std::string& waiting_for, const bindings::Delivery&) override {
+    FAIL_CHECK("a shipped bind waits for " << waiting_for);
+  }
   std::vector<std::string> said;
 };
 
