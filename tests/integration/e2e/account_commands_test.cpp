@@ -5,10 +5,7 @@
 // channel before the bot is known by account from its WHOX query.
 #include <catch2/catch.hpp>
 
-#include <nlohmann/json.hpp>
-
-#include "tests/integration/e2e/bot_config.hpp"
-#include "tests/integration/e2e/bot_process.hpp"
+#include "tests/integration/e2e/bot_in_channel.hpp"
 #include "tests/integration/support/inspircd.hpp"
 #include "tests/integration/support/irc_test_client.hpp"
 #include "tests/integration/support/raw_http.hpp"
@@ -51,18 +48,8 @@ struct AccountStack {
     stranger->join("#ops");
   }
 
-  std::vector<std::string> ask(IrcTestClient& who, const std::string& text, std::size_t count = 1) {
-    const auto asked = std::chrono::steady_clock::now();
-    who.privmsg("#ops", text);
-    std::vector<std::string> lines;
-    for (const auto& m : watcher->wait_for(
-             [asked](const Privmsg& m) { return m.nick == "opsbot" && m.target == "#ops" && m.received >= asked; }, 15s,
-             count))
-      lines.push_back(m.text);
-    return lines;
-  }
   std::string first(IrcTestClient& who, const std::string& text) {
-    const auto lines = ask(who, text);
+    const auto lines = ask_bot(*watcher, who, text);
     return lines.empty() ? "(nothing)" : lines[0];
   }
 };
@@ -101,9 +88,10 @@ TEST_CASE("a services account's user runs every command under any nick, a strang
     INFO(command);
     const auto asked = std::chrono::steady_clock::now();
     s.alice->privmsg("#ops", command);
-    CHECK(s.watcher->wait_for([&, starts = starts](const Privmsg& m) {
-                       return m.nick == "opsbot" && m.received >= asked && m.text.starts_with(starts);
-                     }, 15s, 1).size() == 1);
+    // (!status lists the sources too: its last lines may come after the next question.)
+    CHECK_FALSE(s.watcher->wait_for([&, starts = starts](const Privmsg& m) {
+                             return m.nick == "opsbot" && m.received >= asked && m.text.starts_with(starts);
+                           }, 15s, 1).empty());
   }
   for (const auto& m : s.watcher->messages()) CHECK(m.text.find("sorry") == std::string::npos);
   CHECK(s.first(*s.stranger, "!status") == "stranger: sorry, !status needs flags o|o and I do not know you (say !whoami).");

@@ -49,16 +49,7 @@ struct ReloadStack : BotInChannel {
     return reply->status;
   }
 
-  std::vector<std::string> ask(const std::string& text, std::size_t count) {
-    const auto asked = std::chrono::steady_clock::now();
-    boss->privmsg("#ops", text);
-    std::vector<std::string> lines;
-    for (const auto& m : watcher->wait_for(
-             [asked](const Privmsg& m) { return m.nick == "opsbot" && m.target == "#ops" && m.received >= asked; }, 15s,
-             count))
-      lines.push_back(m.text);
-    return lines;
-  }
+  std::vector<std::string> ask(const std::string& text, std::size_t count) { return ask_bot(*watcher, *boss, text, count); }
 
   std::unique_ptr<IrcTestClient> boss;
 };
