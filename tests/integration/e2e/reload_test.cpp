@@ -99,16 +99,20 @@ TEST_CASE("a broken reload keeps the bot running on its configuration and says w
   CHECK(s.post("/hooks/other", "api") == 404);
 
   // What the process keeps until a restart is said as such; the rest applies.
-  auto renamed = reload_config(reload_deploy_source("deploys", "/hooks/deploy"), "now {{service}}", kReloadBoss);
+  CHECK(ask_bot(*s.watcher, *s.watcher, "!whoami")[0].starts_with("watcher: I do not know you"));
+  auto renamed = reload_config(reload_deploy_source("deploys", "/hooks/deploy"), "now {{service}}",
+                               kReloadBoss + "  - {handle: looker, hostmasks: [\"watcher!*@*\"], flags: o}\n");
   renamed.nick = "otherbot";
   s.rewrite(renamed);
   const auto applied = s.ask("!reload", 2);
   REQUIRE(applied.size() == 2);
   CHECK(applied[0].starts_with("Reloaded "));
-  CHECK(applied[0].ends_with(": sources unchanged; 1 bind and 1 user from the file."));
+  CHECK(applied[0].ends_with(": sources unchanged; 1 bind and 2 users from the file."));
   CHECK(applied[1] == "Changed but kept until a restart: irc.");
   CHECK(s.post("/hooks/deploy", "web") == 202);
   CHECK(s.watcher->wait_for(std::regex("^now web$"), "opsbot", "#ops", 15s).size() == 1);
+  CHECK(ask_bot(*s.watcher, *s.watcher, "!whoami") ==
+        std::vector<std::string>{"watcher: you are looker (recognised by hostmask), flags o."});
 }
 
 TEST_CASE("reload needs the owner flag", "[e2e][reload][commands]") {
