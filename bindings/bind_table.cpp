@@ -165,10 +165,18 @@ std::size_t BindTable::dispatch(const ingestion::IngestionEvent& event) {
   return dispatch(*type, event.topic, BindContext(event), index_mapping_);
 }
 
-std::size_t BindTable::dispatch_minute(const std::tm& local) {
-  const BindContext context(ClockTick{local});
+std::size_t BindTable::dispatch_minute(const std::tm& local, nlohmann::json summary) {
+  const BindContext context(ClockTick{local, std::move(summary)});
   return dispatch(BindType::Time, eggdrop_time_text(local), context, index_mapping_) +
          dispatch(BindType::Cron, "", context, index_mapping_);
+}
+
+bool BindTable::has_clock_binds() const {
+  for (const auto type : {BindType::Time, BindType::Cron}) {
+    const auto& index = index_[static_cast<std::size_t>(type)];
+    if (!index.exact.empty() || !index.wildcard.empty()) return true;
+  }
+  return false;
 }
 
 std::vector<BindInfo> BindTable::binds() const {

@@ -77,8 +77,11 @@ class BindTable {
                        text::CaseMapping mapping);
   // An ingestion event: its kind picks the type, its topic is matched. 0 for an unknown kind.
   std::size_t dispatch(const ingestion::IngestionEvent& event);
-  // Once a minute: the time binds, then the cron binds.
-  std::size_t dispatch_minute(const std::tm& local);
+  // Once a minute: the time binds, then the cron binds; `summary` is what their templates see
+  // besides time and date (ClockTick).
+  std::size_t dispatch_minute(const std::tm& local, nlohmann::json summary = nlohmann::json::object());
+  // True when a time or cron bind is declared (the summary is worth gathering).
+  bool has_clock_binds() const;
 
   // Every bind, in declaration order.
   std::vector<BindInfo> binds() const;

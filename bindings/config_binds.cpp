@@ -355,9 +355,11 @@ nlohmann::json template_data(const BindContext& context, bool with_raw) {
             {"account", irc->account}, {"handle", irc->handle()}, {"channel", irc->channel},
             {"text", irc->text},       {"args", irc->args},   {"command", irc->command}};
   }
-  const auto& local = context.tick()->local;
-  return {{"time", fmt::format("{:02}:{:02}", local.tm_hour, local.tm_min)},
-          {"date", fmt::format("{:04}-{:02}-{:02}", local.tm_year + 1900, local.tm_mon + 1, local.tm_mday)}};
+  const auto& tick = *context.tick();
+  nlohmann::json data = tick.summary.is_object() ? tick.summary : nlohmann::json::object();
+  data["time"] = fmt::format("{:02}:{:02}", tick.local.tm_hour, tick.local.tm_min);
+  data["date"] = fmt::format("{:04}-{:02}-{:02}", tick.local.tm_year + 1900, tick.local.tm_mon + 1, tick.local.tm_mday);
+  return data;
 }
 
 }  // namespace chatops::bindings

@@ -24,9 +24,12 @@ struct IrcContext {
   std::string_view handle() const { return known_user ? std::string_view(known_user->handle) : std::string_view(); }
 };
 
-// One minute of local time, for time and cron binds.
+// One minute of local time, for time and cron binds, with what a scheduled summary says (the
+// application's: firing alerts, each source's activity; see docs/bindings.md). Templates see its
+// keys beside time and date.
 struct ClockTick {
   std::tm local{};
+  nlohmann::json summary = nlohmann::json::object();
 };
 
 class BindContext {

@@ -3,6 +3,8 @@
 namespace chatops::bot {
 
 namespace {
+// Marks our WHOX replies (another client's WHO could ask other fields).
+constexpr std::string_view kWhoxToken = "152";
 // "*" (and "0" on some servers) means logged out.
 std::string logged_in_as(std::string_view account) {
   return account == "*" || account == "0" ? std::string() : std::string(account);
@@ -17,7 +19,19 @@ SeenNick& AccountTracker::entry(std::string_view nick, text::CaseMapping mapping
   return seen;
 }
 
+irc::Message whox_query(const std::string& channel) {
+  // Fields come back in the protocol's order: token, channel, user, host, nick, account.
+  return irc::Message{{}, "", "WHO", {channel, "%tcuhna," + std::string(kWhoxToken)}};
+}
+
 void AccountTracker::observe(const irc::Message& m, text::CaseMapping mapping) {
+  if (m.command == "354" && m.params.size() >= 7 && m.params[1] == kWhoxToken) {
+    auto& seen = entry(m.params[5], mapping);
+    seen.user = m.params[3];
+    seen.host = m.params[4];
+    seen.account = logged_in_as(m.params[6]);
+    return;
+  }
   const auto who = m.prefix();
   if (who.nick.empty() || who.user.empty()) return;  // a server, or a prefix without user@host
   if (m.command == "QUIT") {

@@ -3,7 +3,9 @@
 // JOIN's second parameter; account-notify: ACCOUNT; account-tag on any message) and its user@host
 // (from any line it sent), followed through NICK changes and forgotten on QUIT (and for every nick
 // on our own disconnect). For servers whose messages carry account-tag, the tag is trusted first;
-// this covers the others' PRIVMSGs, and `!whois <nick>`.
+// this covers the others' PRIVMSGs, and `!whois <nick>`. Those already in a channel when the bot
+// joins it are learnt from a WHOX query (whox_query(), where the server offers WHOX): their
+// 354 replies carry user, host and account.
 // Bounded: at most `max_nicks` entries (a new nick beyond that evicts an arbitrary one).
 #include <optional>
 #include <string>
@@ -20,6 +22,9 @@ struct SeenNick {
   std::string user, host;              // "" until a line with a full prefix
   std::optional<std::string> account;  // "" logged out, nullopt unknown
 };
+
+// "WHO #ops %tcuhna,<token>": the query whose 354 replies observe() reads.
+irc::Message whox_query(const std::string& channel);
 
 class AccountTracker {
  public:

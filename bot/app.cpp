@@ -11,6 +11,7 @@
 #include "bindings/handlers/handlers_config.hpp"
 #include "bot/delivery_config.hpp"
 #include "bot/irc_events.hpp"
+#include "bot/summary.hpp"
 #include "ingestion/journal/journal_config.hpp"
 
 namespace chatops::bot {
@@ -23,7 +24,8 @@ Result<std::unique_ptr<App>> App::create(const AppConfig& config, std::string ve
   return app;
 }
 
-App::App(const AppConfig& config, std::string version) : config_(config), version_(std::move(version)) {}
+App::App(const AppConfig& config, std::string version)
+    : config_(config), started_root_(config.root), version_(std::move(version)) {}
 
 App::~App() {
   // No new requests, then no new submissions; then the journal answers what is queued (the
@@ -61,11 +63,7 @@ Result<void> App::build() {
   });
 
   planner_ = std::make_unique<Planner>(*port_);
-  binds_.on_handler_failure = [this](const bindings::Origin& origin, const std::string& what) {
-    planner_->handler_failed(origin, what);
-  };
-  // Commands first: a config bind on the same word (`!status`) replaces the built-in.
-  if (auto commands = build_commands(); !commands) return commands;
+  command_worker_ = std::make_unique<CommandWorker>(io_);
   auto binds = bindings::parse_binds(root["binds"]);
   if (!binds) return std::unexpected(binds.error());
   const auto handler_options = bindings::handlers::handler_options(root.map("handlers"));
@@ -75,8 +73,7 @@ Result<void> App::build() {
                        .programs = programs_.get(),
                        .post = [this](std::function<void()> work) { asio::post(io_, std::move(work)); },
                        .resume = [this](const std::string& waiting_for) { dispatcher_->target_ready(waiting_for); }};
-  if (auto installed = bindings::install_binds(binds_, *binds, *planner_, &handler_services_); !installed)
-    return std::unexpected(installed.error());
+  if (auto rebuilt = rebuild_binds(*binds); !rebuilt) return rebuilt;
 
   register_metrics();
   auto options = dispatcher_options(root.map("delivery"), irc_config->flood_burst, irc_config->flood_rate);
@@ -93,8 +90,25 @@ Result<void> App::build() {
   return {};
 }
 
+Result<void> App::rebuild_binds(const std::vector<bindings::ConfigBind>& binds) {
+  binds_ = bindings::BindTable{};
+  binds_.on_handler_failure = [this](const bindings::Origin& origin, const std::string& what) {
+    planner_->handler_failed(origin, what);
+  };
+  // Commands first: a config bind on the same word (`!status`) replaces the built-in.
+  if (auto commands = build_commands(); !commands) return commands;
+  if (auto installed = bindings::install_binds(binds_, binds, *planner_, &handler_services_); !installed)
+    return std::unexpected(installed.error());
+  return {};
+}
+
 void App::wire_irc() {
-  irc_->on_joined = [this](const std::string& channel) { dispatcher_->target_ready(channel); };
+  irc_->on_joined = [this](const std::string& channel) {
+    // Who is already there, and logged in to which account (extended-join and account-notify
+    // only tell about later joins and changes).
+    if (irc_->isupport().get("WHOX")) irc_->send(whox_query(channel));
+    dispatcher_->target_ready(channel);
+  };
   irc_->on_registered = [this] { dispatcher_->pump(); };  // private-message targets are ready now
   irc_->on_disconnected = [this](const std::string&) {
     accounts_.clear();  // learnt again from the next connection's joins
@@ -123,9 +137,21 @@ void App::arm_minute_timer() {
     const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
     std::tm local{};
     localtime_r(&t, &local);
-    binds_.dispatch_minute(local);
+    binds_.dispatch_minute(local, binds_.has_clock_binds() ? clock_data() : nlohmann::json::object());
     arm_minute_timer();
   });
+}
+
+nlohmann::json App::clock_data() {
+  constexpr auto kWindow = std::chrono::hours(24);  // what "events" counts per source
+  constexpr std::size_t kAlertScan = 500;           // Alertmanager notifications looked through
+  SummaryInput input{manager_->reports(), {}, {}, 0};
+  if (auto received = journal_->received_per_source(kWindow)) input.received = std::move(*received);
+  else spdlog::error("summary: {}", received.error().message);
+  if (auto alerts = journal_->history(kAlertScan, "alertmanager/*")) input.alert_events = std::move(*alerts);
+  else spdlog::error("summary: {}", alerts.error().message);
+  if (auto backlog = journal_->backlog()) input.backlog = *backlog;
+  return clock_summary(input);
 }
 
 void App::arm_prune_timer() {
@@ -157,6 +183,7 @@ int App::run() {
     spdlog::info("signal {}: shutting down", sig);
     shutdown();
   });
+  arm_reload_signal();
   io_.run();
   return 0;
 }
@@ -170,6 +197,7 @@ void App::shutdown() {
   minute_timer_.cancel();
   prune_timer_.cancel();
   mute_timer_.cancel();
+  reload_signal_.cancel();
   irc_->stop("shutting down", [this] { io_.stop(); });
 }
 

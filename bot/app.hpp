@@ -1,5 +1,6 @@
 #pragma once
 // The application: owns every component and wires them as docs/architecture.md draws them.
+#include <csignal>
 #include <memory>
 
 #include <asio.hpp>
@@ -7,12 +8,14 @@
 #include "bindings/bind_table.hpp"
 #include "bindings/handlers/handler.hpp"
 #include "bindings/handlers/program_pool.hpp"
+#include "bindings/config_binds.hpp"
 #include "bindings/users.hpp"
 #include "bot/account_tracker.hpp"
 #include "bot/app_config.hpp"
 #include "bot/commands/builtins.hpp"
 #include "bot/commands/command.hpp"
 #include "bot/commands/mutes.hpp"
+#include "bot/commands/worker.hpp"
 #include "bot/dispatcher.hpp"
 #include "bot/irc/client.hpp"
 #include "bot/irc_port.hpp"
@@ -37,9 +40,12 @@ class App final : public BotControl {
   App(const AppConfig& config, std::string version);
   Result<void> build();
   Result<void> build_commands();
+  // A new bind table: the commands, then the binds of config.yml (at start and at a reload).
+  Result<void> rebuild_binds(const std::vector<bindings::ConfigBind>& binds);
   void wire_irc();
   void on_irc_message(const irc::Message& m);
   void arm_minute_timer();
+  nlohmann::json clock_data();  // what time and cron binds' templates see (bot/summary.hpp)
   void arm_prune_timer();
   void shutdown();
   // /healthz/live, /healthz/ready (and /healthz) and /metrics: gathered on the io thread, which
@@ -66,7 +72,9 @@ class App final : public BotControl {
   const SeenNick* seen(const std::string& nick) const override { return accounts_.seen(nick, casemapping()); }
   std::vector<Ack> acks() override;
   Result<void> ack(Ack ack) override;
-  SilenceClient* silence_client() override { return silence_client_.get(); }
+  std::vector<std::string> reload(const std::string& by) override;  // bot/app_reload.cpp
+  void arm_reload_signal();  // SIGHUP: reload
+  std::shared_ptr<SilenceClient> silence_client() override { return silence_client_; }
   void restore_users();  // those added from IRC, from the journal
   // Mutes and pauses live in the journal's state table, so that a restart keeps them.
   void restore_controls();
@@ -76,11 +84,13 @@ class App final : public BotControl {
   void release(const Mute& ended);  // what waited is planned again
   void arm_mute_timer();
 
-  AppConfig config_;
+  AppConfig config_;  // the file as last loaded (at start, or by a reload)
+  const config::Node started_root_;  // as at start: what irc, http, storage, log and delivery run on
   std::string version_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   asio::io_context io_;
   asio::signal_set signals_{io_};
+  asio::signal_set reload_signal_{io_, SIGHUP};
   asio::steady_timer minute_timer_{io_};
   asio::steady_timer prune_timer_{io_};
   asio::steady_timer mute_timer_{io_};
@@ -99,7 +109,9 @@ class App final : public BotControl {
   AccountTracker accounts_;
   Mutes mutes_;
   std::unique_ptr<CommandTable> commands_;
-  std::unique_ptr<SilenceClient> silence_client_;  // when alertmanager.url is configured
+  std::vector<std::unique_ptr<CommandTable>> retired_commands_;  // replaced by reloads; see reload()
+  std::unique_ptr<CommandWorker> command_worker_;  // the commands' slow work (bot/commands/worker.hpp)
+  std::shared_ptr<SilenceClient> silence_client_;  // when alertmanager.url is configured
   std::vector<std::string> channels_;  // configured
   bool stopping_ = false;
   bindings::handlers::HandlerServices handler_services_;  // for Lua and program handlers of binds

@@ -35,9 +35,12 @@ Result<void> App::build_commands() {
         planner_->say(bindings::Utterance{target, text, notice, kReplyLineCap, {}});
       },
       [this] { return casemapping(); });
+  commands_->set_offload([this](SlowWork work, std::function<void(Reply)> done) {
+    command_worker_->run(std::move(work), std::move(done));
+  });
   auto alertmanager = alertmanager_api_options(config_.root.map("alertmanager"));
   if (!alertmanager) return std::unexpected(alertmanager.error());
-  if (*alertmanager) silence_client_ = std::make_unique<SilenceClient>(std::move(**alertmanager));
+  silence_client_ = *alertmanager ? std::make_shared<SilenceClient>(std::move(**alertmanager)) : nullptr;
   return add_builtin_commands(*commands_, *this, config->flags);
 }
 

@@ -2,7 +2,10 @@
 
 #include <pthread.h>
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
+#include <yaml-cpp/yaml.h>
 
 #include "core/backoff.hpp"
 
@@ -26,7 +29,23 @@ struct IngestionManager::Managed {
   std::chrono::steady_clock::time_point next_attempt{};
   bool started = false;
   std::atomic<std::uint64_t> restarts{0};
+  std::string declared;  // the validated entry as YAML: what a reload compares
+  const SourceKind* declared_kind = nullptr;
+  config::Node validated, raw;  // raw: the entry as written, for the places of errors
+  bool keep = false;  // in a reconfigure's list: the running source of that name stays
 };
+
+Result<void> IngestionManager::make_source(Managed& m) {
+  auto source = m.declared_kind->make(m.validated, services_);
+  if (!source) {
+    // Kinds name the place of what they refuse; a message that does not is placed at the entry.
+    const auto& message = source.error().message;
+    return std::unexpected(m.raw.file() && message.starts_with(*m.raw.file() + ":") ? source.error()
+                                                                                      : m.raw.error(message));
+  }
+  m.source = std::move(*source);
+  return {};
+}
 
 IngestionManager::IngestionManager(SourceStore& store, SourceServices services, metrics::Registry* registry,
                                    const std::vector<SourceKind>& kinds)
@@ -36,11 +55,12 @@ IngestionManager::IngestionManager(SourceStore& store, SourceServices services, 
 
 IngestionManager::~IngestionManager() { stop(); }
 
-Result<void> IngestionManager::configure(const config::Node& sources) {
+Result<std::vector<std::unique_ptr<IngestionManager::Managed>>> IngestionManager::build(const config::Node& sources) {
   std::string errors;
   auto note = [&](const std::string& message) { errors += (errors.empty() ? "" : "\n") + message; };
   if (sources.defined() && !sources.is_sequence()) return std::unexpected(sources.error("expected a list of sources"));
   std::map<std::string, bool, std::less<>> names;
+  std::vector<std::unique_ptr<Managed>> built;
   for (const auto& entry : sources.items()) {
     auto validated = validate_source(entry, kinds_);
     if (!validated) {
@@ -52,19 +72,96 @@ Result<void> IngestionManager::configure(const config::Node& sources) {
       note(entry["name"].error("duplicate source name '" + name + "'").message);
       continue;
     }
-    auto source = validated->kind->make(validated->node, services_);
-    if (!source) {
-      // Kinds name the place of what they refuse; a message that does not is placed at the entry.
-      const auto& message = source.error().message;
-      note(entry.file() && message.starts_with(*entry.file() + ":") ? message : entry.error(message).message);
-      continue;
-    }
     auto managed = std::make_unique<Managed>(name, validated->kind->name, validated->kind->family, store_, registry_);
-    managed->source = std::move(*source);
-    sources_.push_back(std::move(managed));
+    managed->declared = YAML::Dump(validated->node.yaml());
+    managed->declared_kind = validated->kind;
+    managed->validated = validated->node;
+    managed->raw = entry;
+    built.push_back(std::move(managed));
   }
   if (!errors.empty()) return fail(errors);
+  return built;
+}
+
+Result<void> IngestionManager::configure(const config::Node& sources) {
+  auto built = build(sources);
+  if (!built) return std::unexpected(built.error());
+  std::string errors;
+  for (auto& m : *built) {
+    auto made = make_source(*m);
+    if (!made) errors += (errors.empty() ? "" : "\n") + made.error().message;
+  }
+  if (!errors.empty()) return fail(errors);
+  std::lock_guard lock(sources_mutex_);
+  sources_ = std::move(*built);
   return {};
+}
+
+Result<SourceChanges> IngestionManager::reconfigure(const config::Node& sources) {
+  auto built = build(sources);
+  if (!built) return std::unexpected(built.error());
+  SourceChanges changes;
+  std::string errors;
+  {
+    std::lock_guard lock(sources_mutex_);
+    for (auto& m : *built) {
+      const auto old = std::ranges::find(sources_, m->name, &Managed::name);
+      if (old != sources_.end() && (*old)->declared == m->declared) {
+        m->keep = true;  // the running one stays, untouched
+        continue;
+      }
+      (old == sources_.end() ? changes.added : changes.changed).push_back(m->name);
+      if (old != sources_.end()) m->runtime.set_paused((*old)->runtime.paused());
+    }
+    for (const auto& old : sources_)
+      if (std::ranges::find(*built, old->name, &Managed::name) == built->end()) changes.removed.push_back(old->name);
+  }
+  // Built outside the lock: reports do not wait for a kind's make().
+  for (auto& m : *built)
+    if (!m->keep)
+      if (auto made = make_source(*m); !made) errors += (errors.empty() ? "" : "\n") + made.error().message;
+  if (!errors.empty()) return fail(errors);
+  if (changes.empty()) return changes;
+  {
+    std::lock_guard lock(wake_mutex_);
+    pending_ = std::move(*built);
+  }
+  wake_.notify_all();
+  return changes;
+}
+
+void IngestionManager::apply_pending() {
+  std::optional<std::vector<std::unique_ptr<Managed>>> next;
+  {
+    std::lock_guard lock(wake_mutex_);
+    next.swap(pending_);
+  }
+  if (!next) return;
+  // The new list, at once (reports never see half of it): the kept sources moved over as they
+  // run; the others stopped after (a webhook's path is free again before its successor takes it),
+  // then the new ones started.
+  std::vector<std::unique_ptr<Managed>> stopping;
+  {
+    std::lock_guard lock(sources_mutex_);
+    for (auto& m : *next) {
+      if (!m->keep) continue;
+      for (auto& old : sources_)
+        if (old && old->name == m->name) {
+          m = std::move(old);
+          break;
+        }
+    }
+    for (auto& old : sources_)
+      if (old) stopping.push_back(std::move(old));
+    sources_ = std::move(*next);
+  }
+  for (auto& m : stopping) {
+    stop_one(*m);
+    spdlog::info("source {} ({}) stopped by a reload", m->name, m->kind);
+    retired_.push_back(std::move(m));
+  }
+  for (auto& m : sources_)
+    if (!m->started && m->next_attempt != std::chrono::steady_clock::time_point::max()) start_one(*m);
 }
 
 void IngestionManager::start_one(Managed& m) {
@@ -113,8 +210,9 @@ void IngestionManager::supervise() {
   for (;;) {
     {
       std::unique_lock lock(wake_mutex_);
-      if (wake_.wait_for(lock, kSupervisionTick, [this] { return stopping_; })) break;
+      if (wake_.wait_for(lock, kSupervisionTick, [this] { return stopping_ || pending_; }) && stopping_) break;
     }
+    apply_pending();
     const auto now = std::chrono::steady_clock::now();
     for (auto& m : sources_) {
       const auto status = m->runtime.status().snapshot();
@@ -138,6 +236,8 @@ void IngestionManager::supervise() {
     }
   }
   for (auto& m : sources_) stop_one(*m);
+  std::lock_guard lock(wake_mutex_);
+  pending_.reset();  // a reconfigure that came too late: its sources are never started
 }
 
 void IngestionManager::stop() {
@@ -151,6 +251,7 @@ void IngestionManager::stop() {
 
 std::vector<SourceReport> IngestionManager::reports() const {
   std::vector<SourceReport> out;
+  std::lock_guard lock(sources_mutex_);
   for (const auto& m : sources_)
     out.push_back({m->name, m->kind, m->runtime.family(), m->runtime.status().snapshot(), m->runtime.accepted(),
                    m->runtime.duplicates(), m->runtime.refused(), m->restarts.load(), m->runtime.paused()});
@@ -158,6 +259,7 @@ std::vector<SourceReport> IngestionManager::reports() const {
 }
 
 bool IngestionManager::set_paused(std::string_view name, bool paused) {
+  std::lock_guard lock(sources_mutex_);
   for (const auto& m : sources_)
     if (m->name == name) {
       m->runtime.set_paused(paused);
@@ -167,6 +269,7 @@ bool IngestionManager::set_paused(std::string_view name, bool paused) {
 }
 
 bool IngestionManager::all_running() const {
+  std::lock_guard lock(sources_mutex_);
   for (const auto& m : sources_)
     if (m->runtime.status().state() != SourceState::Running) return false;
   return true;

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -33,6 +34,12 @@ struct SourceReport {
   bool paused = false;
 };
 
+// What a reconfigure changed, by source name.
+struct SourceChanges {
+  std::vector<std::string> added, removed, changed;
+  bool empty() const { return added.empty() && removed.empty() && changed.empty(); }
+};
+
 class IngestionManager {
  public:
   // `kinds`: what `kind:` may name (the registry; tests pass their own). With a registry, every
@@ -43,6 +50,12 @@ class IngestionManager {
 
   // Validates and builds every entry of the `sources:` list; all problems are reported together.
   Result<void> configure(const config::Node& sources);
+  // A reload: validates and builds the sources of the new list whose entry is new or different
+  // (all problems reported together; then nothing changes), then hands them to the supervisor,
+  // which stops the removed and changed ones and starts the new ones. A source that is stopped
+  // keeps what it submitted: its events are in the journal, and its runtime is kept until the
+  // manager ends (a completion may still reach it). A changed source keeps its paused state.
+  Result<SourceChanges> reconfigure(const config::Node& sources);
   void start();  // starts every source, then supervises
   void stop();   // stops every source (each within about a second)
 
@@ -54,6 +67,9 @@ class IngestionManager {
 
  private:
   struct Managed;
+  Result<std::vector<std::unique_ptr<Managed>>> build(const config::Node& sources);
+  Result<void> make_source(Managed& m);  // builds its IngestionSource
+  void apply_pending();  // the supervisor's part of a reconfigure
   void supervise();
   void start_one(Managed& m);
   void stop_one(Managed& m);
@@ -63,11 +79,14 @@ class IngestionManager {
   SourceServices services_;
   metrics::Registry* registry_;
   const std::vector<SourceKind>& kinds_;
-  std::vector<std::unique_ptr<Managed>> sources_;  // fixed once configured
+  mutable std::mutex sources_mutex_;  // guards the list, changed by the supervisor at a reconfigure
+  std::vector<std::unique_ptr<Managed>> sources_;
+  std::vector<std::unique_ptr<Managed>> retired_;  // stopped by a reconfigure; the supervisor's
   std::thread supervisor_;
-  std::mutex wake_mutex_;  // guards stopping_ only
+  std::mutex wake_mutex_;  // guards stopping_ and pending_
   std::condition_variable wake_;
   bool stopping_ = false;
+  std::optional<std::vector<std::unique_ptr<Managed>>> pending_;  // the next list, from reconfigure()
 };
 
 }  // namespace chatops::ingestion

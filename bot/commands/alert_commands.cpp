@@ -80,7 +80,7 @@ std::string matchers_text(const std::vector<SilenceMatcher>& matchers) {
 // silence <id | matcher…> <duration> [comment…]
 Reply silence(BotControl& control, const CommandRequest& r) {
   const std::string usage = "usage: silence <alert id | name=value …> <duration: 30m, 2h, 1d> [comment]";
-  auto* client = control.silence_client();
+  auto client = control.silence_client();
   if (!client) return to_user(r, "silencing is off: alertmanager.url is not configured.");
   if (r.args.size() < 2) return to_user(r, usage);
   std::vector<SilenceMatcher> matchers;
@@ -113,30 +113,37 @@ Reply silence(BotControl& control, const CommandRequest& r) {
   for (std::size_t i = next + 1; i < r.args.size(); ++i) comment += (comment.empty() ? "" : " ") + r.args[i];
   const auto by = handle_of(r);
   if (comment.empty()) comment = "silenced from IRC by " + by;  // Alertmanager requires one
-  auto created = client->create(matchers, *duration, by, comment);
-  if (!created) return to_user(r, "no silence: " + created.error().message);
-  return Reply{{"Silenced " + what + " for " + duration_text(*duration) + ": silence " + *created + " by " + by + "."}};
+  // Alertmanager may take its whole timeout: answered from the command worker.
+  return Reply{.later = [client, matchers, duration = *duration, by, comment, what, nick = r.irc.nick] {
+    auto created = client->create(matchers, duration, by, comment);
+    if (!created) return Reply{{nick + ": no silence: " + created.error().message}};
+    return Reply{{"Silenced " + what + " for " + duration_text(duration) + ": silence " + *created + " by " + by + "."}};
+  }};
 }
 
 Reply silences(BotControl& control, const CommandRequest& r) {
-  auto* client = control.silence_client();
+  auto client = control.silence_client();
   if (!client) return to_user(r, "silencing is off: alertmanager.url is not configured.");
-  auto list = client->active();
-  if (!list) return to_user(r, "cannot list silences: " + list.error().message);
-  Reply reply;
-  for (const auto& s : *list)
-    reply.lines.push_back(s.id + " " + s.state + " until " + s.ends_at + " by " + s.created_by + ": " +
-                          matchers_text(s.matchers) + (s.comment.empty() ? "" : " — " + s.comment));
-  if (reply.lines.empty()) reply.lines.push_back("No active silence.");
-  return reply;
+  return Reply{.later = [client, nick = r.irc.nick] {
+    auto list = client->active();
+    if (!list) return Reply{{nick + ": cannot list silences: " + list.error().message}};
+    Reply reply;
+    for (const auto& s : *list)
+      reply.lines.push_back(s.id + " " + s.state + " until " + s.ends_at + " by " + s.created_by + ": " +
+                            matchers_text(s.matchers) + (s.comment.empty() ? "" : " — " + s.comment));
+    if (reply.lines.empty()) reply.lines.push_back("No active silence.");
+    return reply;
+  }};
 }
 
 Reply unsilence(BotControl& control, const CommandRequest& r) {
-  auto* client = control.silence_client();
+  auto client = control.silence_client();
   if (!client) return to_user(r, "silencing is off: alertmanager.url is not configured.");
   if (r.args.size() != 1) return to_user(r, "usage: unsilence <silence id> (as !silences lists it)");
-  if (auto expired = client->expire(r.args[0]); !expired) return to_user(r, "cannot expire it: " + expired.error().message);
-  return Reply{{"Silence " + r.args[0] + " expired by " + handle_of(r) + "."}};
+  return Reply{.later = [client, id = r.args[0], by = handle_of(r), nick = r.irc.nick] {
+    if (auto expired = client->expire(id); !expired) return Reply{{nick + ": cannot expire it: " + expired.error().message}};
+    return Reply{{"Silence " + id + " expired by " + by + "."}};
+  }};
 }
 
 }  // namespace

@@ -257,6 +257,11 @@ Result<void> add_builtin_commands(CommandTable& table, BotControl& control, cons
        [&control](const CommandRequest& r) { return mute(control, r); }},
       {{"unmute", {}, flags.control, "<channel|source>", "End a mute: what waited is said."},
        [&control](const CommandRequest& r) { return unmute(control, r); }},
+      {{"reload", {}, flags.owner, "",
+        "Read config.yml again: sources, binds, templates, users and commands swapped if it is valid."},
+       [&control](const CommandRequest& r) {
+         return Reply{control.reload(r.irc.known_user ? r.irc.known_user->handle : r.irc.nick)};
+       }},
   };
   for (const auto& [spec, handler] : commands)
     if (auto added = table.add(spec, handler); !added) return added;

@@ -1,9 +1,10 @@
 #pragma once
 // The built-in commands (docs/commands.md): help, status, sources, binds, pause, resume, mute,
-// unmute, history, whoami, version. They read and act on the bot through BotControl, which the
+// unmute, history, whoami, version, reload. They read and act on the bot through BotControl, which the
 // application implements (and unit tests with plain data).
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -64,14 +65,20 @@ class BotControl {
   // Alerts acknowledged from IRC, oldest first; ack() replaces an earlier ack of the same id.
   virtual std::vector<Ack> acks() = 0;
   virtual Result<void> ack(Ack ack) = 0;
-  // The Alertmanager API for silences; nullptr when `alertmanager.url` is not configured.
-  virtual SilenceClient* silence_client() = 0;
+  // The Alertmanager API for silences; nullptr when `alertmanager.url` is not configured. Used
+  // only from the command worker (Reply::later): its calls may take their whole timeout. Shared:
+  // a reload may replace it while a call is under way.
+  virtual std::shared_ptr<SilenceClient> silence_client() = 0;
+
+  // Reads config.yml again and, when all of it is valid, swaps sources, binds, templates, users
+  // and commands (after the message being dispatched); what to tell who asked.
+  virtual std::vector<std::string> reload(const std::string& by) = 0;
 };
 
 struct BuiltinFlags {
   std::string control = "m|m";  // pause, resume, mute, unmute
   std::string read = "o|o";     // status, sources, binds, history
-  std::string owner = "n";      // users, whois, adduser, deluser, chattr
+  std::string owner = "n";      // reload, users, whois, adduser, deluser, chattr
   std::string alerts = "o|o";   // ack, silence, silences, unsilence
 };
 

@@ -130,6 +130,27 @@ void CommandTable::refused(bindings::BindId id, const bindings::BindContext& con
 }
 
 void CommandTable::deliver(const IrcContext& irc, Reply reply) {
+  auto later = std::move(reply.later);
+  say(irc, std::move(reply));
+  if (!later) return;
+  // Only who asked and where outlive this dispatch: the user list may change meanwhile.
+  IrcContext asker;
+  asker.nick = irc.nick;
+  asker.channel = irc.channel;
+  SlowWork guarded = [later = std::move(later), nick = irc.nick]() -> Reply {
+    try {
+      return later();
+    } catch (const std::exception& e) {
+      spdlog::error("command from {} failed: {}", nick, e.what());
+      return Reply{{nick + ": failed: " + e.what()}};
+    }
+  };
+  auto done = [this, asker = std::move(asker)](Reply answer) { deliver(asker, std::move(answer)); };
+  if (offload_) offload_(std::move(guarded), std::move(done));
+  else done(guarded());
+}
+
+void CommandTable::say(const IrcContext& irc, Reply reply) {
   // Every line is made inert: an argument echoed back cannot end the line, start a CTCP or
   // carry formatting.
   for (auto& line : reply.lines) line = bindings::inert_text(line);

@@ -40,12 +40,23 @@ struct CommandRequest {
   std::vector<std::string> args;    // the words after the command
 };
 
+struct Reply;
+// The slow part of a command (a call to Alertmanager that may take its whole timeout): run away
+// from the io thread, which keeps speaking and answering meanwhile; its reply is delivered back
+// on the io thread. It must capture what it needs by value: the request is gone by then.
+using SlowWork = std::function<Reply()>;
+
 // What a command answers. `privately`: by NOTICE to the user even when asked in a channel.
+// `later`: the rest of the answer comes from that work (its lines are said after these).
 struct Reply {
-  std::vector<std::string> lines;
+  std::vector<std::string> lines{};
   bool privately = false;
+  SlowWork later{};
 };
 using CommandHandler = std::function<Reply(const CommandRequest&)>;
+
+// Runs `work` off the io thread and calls `done` with its reply back on the io thread.
+using Offload = std::function<void(SlowWork work, std::function<void(Reply)> done)>;
 
 struct CommandOptions {
   std::string prefix = "!";
@@ -78,14 +89,19 @@ class CommandTable {
   // Runs the command at `index` (in commands()) as its bind does: rate limit, handler, reply.
   void run(std::size_t index, const bindings::IrcContext& irc, Clock::time_point now);
 
+  // Where a reply's slow work runs; without one it runs at once, on the caller's thread.
+  void set_offload(Offload offload) { offload_ = std::move(offload); }
+
  private:
   void refused(bindings::BindId id, const bindings::BindContext& context);
   bool take_token(const bindings::IrcContext& irc, Clock::time_point now);
-  void deliver(const bindings::IrcContext& irc, Reply reply);
+  void deliver(const bindings::IrcContext& irc, Reply reply);  // says it, hands its slow work off
+  void say(const bindings::IrcContext& irc, Reply reply);
 
   bindings::BindTable& binds_;
   CommandOptions options_;
   ReplySink sink_;
+  Offload offload_;
   std::function<text::CaseMapping()> casemapping_;
   std::vector<CommandSpec> specs_;        // declaration order; never reallocated under a handler
   std::vector<CommandHandler> handlers_;  // same index

@@ -12,7 +12,7 @@ config::Schema commands_schema() {
       .fallback("\"!\"");
   s.field("read_flags", config::Kind::String, "Flags needed for status, sources, binds and history.").fallback("\"o|o\"");
   s.field("control_flags", config::Kind::String, "Flags needed for pause, resume, mute and unmute.").fallback("\"m|m\"");
-  s.field("owner_flags", config::Kind::String, "Flags needed for users, whois, adduser, deluser and chattr.")
+  s.field("owner_flags", config::Kind::String, "Flags needed for reload, users, whois, adduser, deluser and chattr.")
       .fallback("\"n\"");
   s.field("alert_flags", config::Kind::String, "Flags needed for ack, silence, silences and unsilence (Alertmanager alerts).").fallback("\"o|o\"");
   s.field("max_channel_lines", config::Kind::Integer,

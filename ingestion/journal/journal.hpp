@@ -109,6 +109,8 @@ class Journal final : public SourceStore {
   Result<std::chrono::milliseconds> oldest_pending_age();  // 0 when there is no backlog
   // Done events newest first; `topic_mask` is a case-insensitive wildcard (*, ?).
   Result<std::vector<IngestionEvent>> history(std::size_t limit, std::string_view topic_mask = "*");
+  // Events received per source within the last `window` (said or not), by source name.
+  Result<std::vector<std::pair<std::string, std::int64_t>>> received_per_source(std::chrono::milliseconds window);
   // Deletes done events older than the retention, dedupe keys older than the window and
   // expired state.
   Result<PruneCounts> prune(std::chrono::system_clock::time_point now);

@@ -192,6 +192,18 @@ Result<std::vector<IngestionEvent>> Journal::history(std::size_t limit, std::str
   });
 }
 
+Result<std::vector<std::pair<std::string, std::int64_t>>> Journal::received_per_source(std::chrono::milliseconds window) {
+  std::lock_guard lock(reader_mutex_);
+  return journal_db::guarded("counting events per source", [&] {
+    SQLite::Statement q(*reader_db_,
+                        "SELECT source, COUNT(*) FROM events WHERE received_ms >= ? GROUP BY source ORDER BY source");
+    q.bind(1, now_ms() - window.count());
+    std::vector<std::pair<std::string, std::int64_t>> out;
+    while (q.executeStep()) out.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getInt64());
+    return out;
+  });
+}
+
 Result<PruneCounts> Journal::prune(std::chrono::system_clock::time_point now) {
   std::lock_guard lock(reader_mutex_);
   const auto now_ms = journal_db::to_ms(now);

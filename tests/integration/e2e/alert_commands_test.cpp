@@ -3,6 +3,7 @@
 // shows (createdBy the user's handle), whose alerts are then not notified; `!unsilence` expires it.
 #include <catch2/catch.hpp>
 
+#include <csignal>
 #include <ctime>
 #include <thread>
 
@@ -140,4 +141,27 @@ TEST_CASE("a silence by matchers from IRC keeps its alerts from being said", "[e
   REQUIRE(s.channel.watcher->wait_for(std::regex("LoudOne"), "opsbot", "#ops", 20s).size() == 1);
   std::this_thread::sleep_for(2s);  // a second group_interval: the quiet group has had its turn
   for (const auto& m : s.channel.watcher->messages()) CHECK(m.text.find("QuietOne") == std::string::npos);
+}
+
+TEST_CASE("the bot keeps speaking and answering while an Alertmanager call hangs", "[e2e][commands][alertmanager]") {
+  AlertStack s;
+  // Stopped, not gone: its socket still accepts connections, and nothing answers on them.
+  s.am.process()->signal(SIGSTOP);
+  s.boss->privmsg("#ops", "!silences");
+  s.boss->privmsg("#ops", "!version");
+  const auto version = s.channel.watcher->wait_for(std::regex("^chatops-bot "), "opsbot", "#ops", 15s);
+  REQUIRE(version.size() == 1);
+  const auto posted = s.channel.bot->post("/hooks/am", fixture_text("webhooks/alertmanager/real-firing.json"),
+                                          {{"Authorization", "Bearer am-t0ken"}, {"Content-Type", "application/json"}});
+  CHECK(posted.status == 202);
+  const auto event = s.channel.watcher->wait_for(std::regex("TestbedAlwaysFiring"), "opsbot", "#ops", 15s);
+  REQUIRE(event.size() == 1);
+  // The call to Alertmanager gives up at its 5 s timeout; the answer and the event were said
+  // while it waited.
+  const auto failed = s.channel.watcher->wait_for(std::regex("^boss: cannot list silences: "), "opsbot", "#ops", 20s);
+  REQUIRE(failed.size() == 1);
+  CHECK(version[0].received < failed[0].received);
+  CHECK(event[0].received < failed[0].received);
+  s.am.process()->signal(SIGCONT);
+  CHECK(s.ask(*s.boss, "!silences") == "No active silence.");
 }

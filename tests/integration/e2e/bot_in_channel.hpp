@@ -30,6 +30,21 @@ struct BotInChannel {
   }
 };
 
+// Says `text` in `channel` as `who` and returns the bot's next `count` lines there, as `watcher`
+// sees them, in order (fewer when they did not come within 15 s).
+inline std::vector<std::string> ask_bot(IrcTestClient& watcher, IrcTestClient& who, const std::string& text,
+                                        std::size_t count = 1, const std::string& channel = "#ops") {
+  using namespace std::chrono_literals;
+  const auto asked = std::chrono::steady_clock::now();
+  who.privmsg(channel, text);
+  std::vector<std::string> lines;
+  for (const auto& m : watcher.wait_for(
+           [&](const Privmsg& m) { return m.nick == "opsbot" && m.target == channel && m.received >= asked; }, 15s,
+           count))
+    lines.push_back(m.text);
+  return lines;
+}
+
 // A file under tests/fixtures, as text.
 inline std::string fixture_text(const std::string& relative) {
   return read_file(std::string(CHATOPS_FIXTURES_DIR) + "/" + relative);

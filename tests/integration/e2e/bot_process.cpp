@@ -18,10 +18,18 @@ std::string fill(std::string text, const std::string& key, const std::string& va
 
 BotProcess::BotProcess(const TempDir& dir, std::string config_yaml, std::vector<std::pair<std::string, std::string>> env)
     : dir_(dir), http_port_(free_port()), env_(std::move(env)) {
-  config_yaml = fill(std::move(config_yaml), "{{http_port}}", std::to_string(http_port_));
-  config_yaml = fill(std::move(config_yaml), "{{dir}}", dir.path().string());
-  config_path_ = dir.write("config.yml", config_yaml);
+  rewrite_config(std::move(config_yaml));
   start();
+}
+
+void BotProcess::rewrite_config(std::string config_yaml) {
+  config_yaml = fill(std::move(config_yaml), "{{http_port}}", std::to_string(http_port_));
+  config_yaml = fill(std::move(config_yaml), "{{dir}}", dir_.path().string());
+  config_path_ = dir_.write("config.yml", config_yaml);
+}
+
+void BotProcess::signal(int sig) {
+  if (process_) process_->signal(sig);
 }
 
 BotProcess::~BotProcess() { stop(); }

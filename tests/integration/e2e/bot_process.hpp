@@ -29,6 +29,10 @@ class BotProcess {
   void kill9();
   void stop();
   bool running();
+  // Writes a new config.yml (with {{http_port}} and {{dir}} filled in as at construction), for a
+  // reload; the running bot reads it at SIGHUP or `!reload`.
+  void rewrite_config(std::string config_yaml);
+  void signal(int sig);
   pid_t pid() const { return process_ ? process_->pid() : -1; }
   // Peak resident set size (VmHWM) of the running bot, in KiB; 0 when unknown.
   long peak_rss_kib() const;

@@ -66,7 +66,7 @@ TEST_CASE("help in the channel, addressed by nick and in private shows each user
         std::vector<std::string>{"Commands: help, whoami, version. Say !help <command> for one."});
   CHECK(s.ask(*s.boss, "opsbot: help") ==
         std::vector<std::string>{"Commands: help, whoami, version, status, sources, binds, history, pause, resume, "
-                                 "mute, unmute, users, whois, adduser, deluser, chattr, ack, silence, silences, unsilence. "
+                                 "mute, unmute, reload, users, whois, adduser, deluser, chattr, ack, silence, silences, unsilence. "
                                  "Say !help <command> for one."});
   CHECK(s.ask(*s.boss, "opsbot, help mute") ==
         std::vector<std::string>{"!mute <channel|source> [duration] — Say nothing in a channel, or nothing from a "

@@ -3,6 +3,8 @@
 
 #include "bindings/bind_table.hpp"
 #include "bindings/clock.hpp"
+#include "bindings/config_binds.hpp"
+#include "bindings/template.hpp"
 
 using namespace chatops::bindings;
 
@@ -84,4 +86,20 @@ TEST_CASE("cron binds run when dispatched for a matching minute") {
   CHECK(table.dispatch_minute(at(1, 10)) == 1);
   CHECK(table.dispatch_minute(at(1, 11)) == 0);
   CHECK(runs == 1);
+}
+
+TEST_CASE("a scheduled bind's template sees the minute's summary beside time and date") {
+  BindTable table;
+  std::string said;
+  REQUIRE(table.bind(BindType::Time, "-", "00 09 * * *", [&](const BindContext& c) {
+    auto compiled = Template::compile("{{date}} {{time}}: {{firing_count}} firing{{#firing}} [{{id}}] {{name}}{{/firing}}");
+    REQUIRE(compiled);
+    said = compiled->render(template_data(c)).value_or("(render failed)");
+    return BindResult::Continue;
+  }));
+  CHECK(table.has_clock_binds());
+  const nlohmann::json summary = {{"firing", {{{"id", "3fa9c1"}, {"name", "DiskFull"}}}}, {"firing_count", 1}};
+  CHECK(table.dispatch_minute(at(9, 0), summary) == 1);
+  CHECK(said == "2027-03-14 09:00: 1 firing [3fa9c1] DiskFull");
+  CHECK_FALSE(BindTable().has_clock_binds());
 }

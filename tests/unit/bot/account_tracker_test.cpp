@@ -42,3 +42,20 @@ TEST_CASE("the account tracker holds a bounded number of nicks", "[accounts]") {
   CHECK(t.size() <= 100);
   CHECK(t.account_of("n4999", CaseMapping::Rfc1459) == "a4999");
 }
+
+TEST_CASE("those already in a channel are learnt from the bot's WHOX query", "[accounts]") {
+  const auto query = bot::whox_query("#ops");
+  CHECK(query.command == "WHO");
+  CHECK(query.params == std::vector<std::string>{"#ops", "%tcuhna,152"});
+  bot::AccountTracker t;
+  t.observe(line(":irc.test 354 opsbot 152 #ops ~alice host.example alice alice"), CaseMapping::Rfc1459);
+  t.observe(line(":irc.test 354 opsbot 152 #ops ~bob 127.0.0.1 bob 0"), CaseMapping::Rfc1459);
+  // Another query's reply (another token, other fields) is not ours to read.
+  t.observe(line(":irc.test 354 opsbot 7 #ops carol carol"), CaseMapping::Rfc1459);
+  CHECK(t.account_of("alice", CaseMapping::Rfc1459) == "alice");
+  REQUIRE(t.seen("alice", CaseMapping::Rfc1459));
+  CHECK(t.seen("alice", CaseMapping::Rfc1459)->host == "host.example");
+  CHECK(t.seen("alice", CaseMapping::Rfc1459)->user == "~alice");
+  CHECK(t.account_of("bob", CaseMapping::Rfc1459) == "");
+  CHECK_FALSE(t.seen("carol", CaseMapping::Rfc1459));
+}

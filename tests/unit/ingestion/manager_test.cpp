@@ -190,3 +190,50 @@ TEST_CASE("a source's submissions after it stopped are refused and counted", "[m
   CHECK(runtime.late_submissions() == 1);
   CHECK(journal->backlog().value() == 1);
 }
+
+TEST_CASE("a reconfigure starts new sources, stops removed ones, restarts changed ones and leaves the rest running",
+          "[manager]") {
+  Fixture f;
+  REQUIRE(f.manager.configure(sources("  - {name: same, kind: scripted}\n"
+                                      "  - {name: changed, kind: scripted}\n"
+                                      "  - {name: gone, kind: scripted}\n")));
+  f.manager.start();
+  REQUIRE(eventually([&] { return f.manager.all_running() && f.script.starts == 3; }));
+  REQUIRE(f.manager.set_paused("changed", true));
+
+  const auto changes = f.manager.reconfigure(sources("  - {name: same, kind: scripted}\n"
+                                                     "  - {name: changed, kind: scripted, slow_start_ms: 1}\n"
+                                                     "  - {name: added, kind: scripted}\n"));
+  REQUIRE(changes);
+  CHECK(changes->added == std::vector<std::string>{"added"});
+  CHECK(changes->removed == std::vector<std::string>{"gone"});
+  CHECK(changes->changed == std::vector<std::string>{"changed"});
+  // gone and the old changed stopped; the new changed and added started; same untouched.
+  REQUIRE(eventually([&] { return f.script.starts == 5 && f.script.stops == 2 && f.manager.all_running(); }));
+  std::vector<std::string> names;
+  for (const auto& r : f.manager.reports()) names.push_back(r.name);
+  CHECK(names == std::vector<std::string>{"same", "changed", "added"});
+  CHECK(f.manager.reports().at(0).accepted == 1);  // the same runtime as before the reconfigure
+  CHECK(f.manager.reports().at(1).paused);         // a restarted source keeps its pause
+  // Nothing journaled was lost: every start's event is there.
+  CHECK(f.journal->pending_events(0, 10).value().size() == 5);
+
+  CHECK(f.manager.reconfigure(sources("  - {name: same, kind: scripted}\n"))->removed.size() == 2);
+  REQUIRE(eventually([&] { return f.manager.reports().size() == 1 && f.script.stops == 4; }));
+  f.manager.stop();
+}
+
+TEST_CASE("a reconfigure with an invalid source changes nothing", "[manager]") {
+  Fixture f;
+  REQUIRE(f.manager.configure(sources("  - {name: kept, kind: scripted}\n")));
+  f.manager.start();
+  REQUIRE(eventually([&] { return f.manager.all_running(); }));
+  const auto refused = f.manager.reconfigure(sources("  - {name: kept, kind: scripted, fail_starts: many}\n"
+                                                     "  - {name: new, kind: nosuchkind}\n"));
+  REQUIRE_FALSE(refused);
+  CHECK_THAT(refused.error().message, Catch::Contains("test.yml:"));
+  CHECK(f.manager.reports().size() == 1);  // nothing was handed to the supervisor
+  CHECK(f.script.starts == 1);
+  CHECK(f.script.stops == 0);
+  f.manager.stop();
+}

@@ -50,7 +50,8 @@ class PlainControl final : public bot::BotControl {
   }
   const bot::SeenNick* seen(const std::string& nick) const override { return tracker_->seen(nick, casemapping()); }
   std::vector<bot::Ack> acks() override { return acks_; }
-  bot::SilenceClient* silence_client() override { return nullptr; }  // real ones: tests/integration
+  std::shared_ptr<bot::SilenceClient> silence_client() override { return nullptr; }  // real ones: tests/integration
+  std::vector<std::string> reload(const std::string& by) override { return {"reloaded for " + by}; }  // real: e2e
   Result<void> ack(bot::Ack a) override {
     std::erase_if(acks_, [&a](const bot::Ack& old) { return old.id == a.id; });
     acks_.push_back(std::move(a));
@@ -119,7 +120,7 @@ TEST_CASE("help lists only the commands the asker may run, and explains one") {
         std::vector<Said>{{"#ops", "Commands: help, whoami, version, status, sources, binds, history, ack, silence, silences, unsilence. Say !help <command> for one.", false}});
   CHECK(b.ask(kOwner, "!help") ==
         std::vector<Said>{{"#ops", "Commands: help, whoami, version, status, sources, binds, history, pause, resume, mute, "
-                                   "unmute, users, whois, adduser, deluser, chattr, ack, silence, silences, unsilence. Say !help <command> for one.", false}});
+                                   "unmute, reload, users, whois, adduser, deluser, chattr, ack, silence, silences, unsilence. Say !help <command> for one.", false}});
   CHECK(b.ask(kOwner, "!help pause") ==
         std::vector<Said>{{"#ops",
                            "!pause <source> — Stop taking events from a source: a poller stops polling, a webhook "

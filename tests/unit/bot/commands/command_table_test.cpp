@@ -194,3 +194,35 @@ TEST_CASE("command words are the words after the command, runs of spaces ignored
   CHECK(bot::command_args("!status").empty());
   CHECK(bot::command_args("").empty());
 }
+
+TEST_CASE("a reply's slow work runs where the offload puts it, and its answer follows the first lines") {
+  CommandHarness h;
+  std::vector<std::pair<bot::SlowWork, std::function<void(Reply)>>> queued;  // a worker that runs on demand
+  h.table.set_offload([&](bot::SlowWork work, std::function<void(Reply)> done) {
+    queued.emplace_back(std::move(work), std::move(done));
+  });
+  REQUIRE(h.table.add({"slow", {}, "-|-", "", "Asks a slow upstream."}, [](const CommandRequest& r) {
+    return Reply{{"asking…"}, false, [nick = r.irc.nick] { return Reply{{nick + ": the upstream answered\r\nPRIVMSG #x :y"}}; }};
+  }));
+  REQUIRE(h.table.add({"boom", {}, "-|-", "", "Fails later."}, [](const CommandRequest&) {
+    return Reply{{}, false, []() -> Reply { throw std::runtime_error("upstream exploded"); }};
+  }));
+  h.from("dan!d@host", "#ops", "!slow");
+  h.from("dan!d@host", "#ops", "!boom");
+  // Nothing waits for the slow part: the first lines are said, and the bot is free.
+  CHECK(h.take() == std::vector<Said>{{"#ops", "asking…", false}});
+  REQUIRE(queued.size() == 2);
+  for (auto& [work, done] : queued) done(work());
+  // The answer is inert like any other; a failure is told, once.
+  CHECK(h.take() == std::vector<Said>{{"#ops", "dan: the upstream answered  PRIVMSG #x :y", false},
+                                      {"#ops", "dan: failed: upstream exploded", false}});
+}
+
+TEST_CASE("without an offload, a reply's slow work runs at once, after its first lines") {
+  CommandHarness h;
+  REQUIRE(h.table.add({"slow", {}, "-|-", "", "Asks a slow upstream."}, [](const CommandRequest&) {
+    return Reply{{"first"}, false, [] { return Reply{{"then"}}; }};
+  }));
+  h.from("dan!d@host", "opsbot", "slow");
+  CHECK(h.take() == std::vector<Said>{{"dan", "first", true}, {"dan", "then", true}});
+}
