@@ -97,7 +97,7 @@ Result<std::string> render(const ConfigBind& bind, TemplateCache& cache, const i
   }
 }
 
-// A filter entry's value: one pattern or a list of them.
+// A filter entry's value: one pattern or a list of them (a map is comparisons, read apart).
 Result<std::vector<std::string>> filter_patterns(const config::Node& value) {
   if (value.is_scalar()) return std::vector<std::string>{value.scalar()};
   if (!value.is_sequence()) return fail("expected a value or a list of values");
@@ -130,6 +130,17 @@ Result<ConfigBind> parse_one(const config::Node& item, std::size_t index) {
   const auto filter = item.map("filter");
   for (const auto& path : filter.keys()) {
     const auto value = filter[path];
+    if (value.is_map()) {  // comparisons on a number: {gt: 90}, {gte: 500, lt: 600}
+      auto comparisons = conditions_from(value);  // its errors name the comparison's place
+      if (!comparisons) {
+        problems.push_back(comparisons.error().message);
+        continue;
+      }
+      auto parsed = FieldFilter::parse(path, std::move(*comparisons));
+      if (parsed) bind.filters.push_back(std::move(*parsed));
+      else problems.push_back(value.error(parsed.error().message).message);
+      continue;
+    }
     auto patterns = filter_patterns(value);
     if (!patterns) {
       problems.push_back(value.error(patterns.error().message).message);
@@ -202,9 +213,11 @@ config::Schema bind_schema() {
       .example("\"github/push\"");
   s.field("source", config::Kind::String, "Only events from the source with this name (ingestion binds).");
   s.field("filter", config::Kind::Map,
-          "Field conditions, all required: field path (`a.b` or `/a/b`) to a wildcard or a list of them.")
+          "Field conditions, all required: field path (`a.b` or `/a/b`) to a wildcard or a list of them, or to "
+          "comparisons on a number (gt, gte, lt, lte, eq, ne: a number; outside, inside: [low, high]; several: all "
+          "must hold).")
       .fallback("{}")
-      .example("{action: [opened, closed], \"repository.full_name\": \"org/*\"}");
+      .example("{action: [opened, closed], \"repository.full_name\": \"org/*\", value: {gt: 90}}");
   s.field("say", config::Kind::Map, "What to say.").schema(say_schema()).required();
   return s;
 }

@@ -18,17 +18,6 @@ constexpr std::string_view kResolvedTemplate =
     "[COLOR=GREEN][B]RESOLVED[/B][/COLOR] [B]{{check}}[/B]{{#series_labels}} {{series}}{{/series_labels}}: "
     "{{value_text}}{{#summary}} {{summary}}{{/summary}}{{#link}} {{link}}{{/link}}";
 
-constexpr std::array<std::pair<std::string_view, Comparison>, 8> kComparisons{{
-    {"gt", Comparison::Gt},
-    {"gte", Comparison::Gte},
-    {"lt", Comparison::Lt},
-    {"lte", Comparison::Lte},
-    {"eq", Comparison::Eq},
-    {"ne", Comparison::Ne},
-    {"outside", Comparison::Outside},
-    {"inside", Comparison::Inside},
-}};
-
 bool valid_name(const std::string& name) {
   if (name.empty() || name.size() > 100) return false;
   for (const char c : name)
@@ -36,34 +25,13 @@ bool valid_name(const std::string& name) {
   return true;
 }
 
+// A check has exactly one comparison.
 Result<Condition> condition_from(const config::Node& node) {
-  Condition c;
-  int given = 0;
-  for (const auto& [key, op] : kComparisons) {
-    if (!node.has(key)) continue;
-    ++given;
-    c.op = op;
-    if (op == Comparison::Outside || op == Comparison::Inside) {
-      const auto bounds = node.strings(key);
-      std::vector<double> numbers;
-      for (const auto& b : bounds) {
-        char* end = nullptr;
-        const double v = std::strtod(b.c_str(), &end);
-        if (b.empty() || end != b.c_str() + b.size() || !std::isfinite(v))
-          return std::unexpected(node[key].error("expected two numbers [low, high]"));
-        numbers.push_back(v);
-      }
-      if (numbers.size() != 2 || numbers[0] > numbers[1])
-        return std::unexpected(node[key].error("expected two numbers [low, high] with low <= high"));
-      c.threshold = numbers[0];
-      c.high = numbers[1];
-    } else {
-      c.threshold = node.number(key);
-    }
-  }
-  if (given != 1)
+  if (node.keys().size() != 1)
     return std::unexpected(node.error("give exactly one comparison: gt, gte, lt, lte, eq, ne, outside or inside"));
-  return c;
+  auto conditions = conditions_from(node);
+  if (!conditions) return std::unexpected(conditions.error());
+  return conditions->front();
 }
 
 }  // namespace

@@ -161,6 +161,30 @@ SourceResult<std::vector<Sample>> parse_flux_csv(std::string_view csv) {
   return samples;
 }
 
+api::HttpRequest query_request(const InfluxConfig& config, const std::string& query) {
+  api::HttpRequest request;
+  request.max_response = config.max_response;
+  api::Url url = config.url;
+  std::string prefix = url.path();
+  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  if (config.language == Language::InfluxQL) {
+    url.target = prefix + "/query";
+    request.url = api::with_query(url, {{"db", config.database}, {"q", query}, {"epoch", "ms"}});
+    return request;
+  }
+  url.target = prefix + "/api/v2/query";
+  request.url = api::with_query(url, {{"org", config.org}});
+  request.method = "POST";
+  request.content_type = "application/json";
+  request.body = nlohmann::json{{"query", query},
+                                {"type", "flux"},
+                                {"dialect", {{"annotations", {"group", "datatype", "default"}}, {"header", true}}}}
+                     .dump();
+  request.headers.emplace_back("Accept", "application/csv");
+  if (!config.token.empty()) request.headers.emplace_back("Authorization", "Token " + config.token);
+  return request;
+}
+
 namespace {
 
 class InfluxProvider final : public Provider {
@@ -168,30 +192,13 @@ class InfluxProvider final : public Provider {
   InfluxProvider(InfluxConfig config, std::function<bool()> stopping)
       : config_(std::move(config)), http_(config_.tls, "chatops-bot", std::move(stopping)), auth_(config_.auth) {}
 
-  SourceResult<std::vector<Sample>> query(const Check& check, std::chrono::steady_clock::time_point deadline) override {
+  // InfluxQL's and Flux's now() is the server's: a query names its own time range.
+  SourceResult<std::vector<Sample>> query(const Check& check, TimePoint,
+                                          std::chrono::steady_clock::time_point deadline) override {
     auto credentials = auth_.credentials(http_, deadline);
     if (!credentials) return std::unexpected(credentials.error());
-    api::HttpRequest request;
-    request.max_response = config_.max_response;
-    request.headers = credentials->headers;
-    api::Url url = config_.url;
-    std::string prefix = url.path();
-    while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
-    if (config_.language == Language::InfluxQL) {
-      url.target = prefix + "/query";
-      request.url = api::with_query(url, {{"db", config_.database}, {"q", check.query}, {"epoch", "ms"}});
-    } else {
-      url.target = prefix + "/api/v2/query";
-      request.url = api::with_query(url, {{"org", config_.org}});
-      request.method = "POST";
-      request.content_type = "application/json";
-      request.body = nlohmann::json{{"query", check.query},
-                                    {"type", "flux"},
-                                    {"dialect", {{"annotations", {"group", "datatype", "default"}}, {"header", true}}}}
-                         .dump();
-      request.headers.emplace_back("Accept", "application/csv");
-      if (!config_.token.empty()) request.headers.emplace_back("Authorization", "Token " + config_.token);
-    }
+    auto request = query_request(config_, check.query);
+    request.headers.insert(request.headers.begin(), credentials->headers.begin(), credentials->headers.end());
     request.url = api::with_query(request.url, credentials->query);
     auto answer = http_.send(request, deadline);
     if (!answer) return std::unexpected(answer.error());

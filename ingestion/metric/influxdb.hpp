@@ -38,6 +38,10 @@ SourceResult<std::vector<Sample>> parse_influxql_answer(const std::string& body)
 // and _stop) as labels. A CSV error table (the columns error, reference) is the query's error.
 SourceResult<std::vector<Sample>> parse_flux_csv(std::string_view csv);
 
+// The request of one query, without the credentials of `auth`: InfluxQL `GET /query?db=…&q=…`,
+// Flux `POST /api/v2/query?org=…` with the JSON body and headers of InfluxDB 2.x's API reference.
+api::HttpRequest query_request(const InfluxConfig& config, const std::string& query);
+
 std::unique_ptr<Provider> make_provider(InfluxConfig config, std::function<bool()> stopping);
 
 }  // namespace chatops::ingestion::metric::influxdb

@@ -115,6 +115,7 @@ Result<ProviderFactory> statsd_from(const config::Node& node) {
   c.listener.receive_buffer = node.size("receive_buffer");
   c.listener.max_line = node.size("max_line");
   c.listener.max_connections = static_cast<int>(node.integer("max_connections"));
+  c.listener.tcp_idle_timeout = node.duration("tcp_idle_timeout");
   c.limits.max_series = static_cast<std::size_t>(node.integer("max_series"));
   c.limits.max_samples = static_cast<std::size_t>(node.integer("max_samples"));
   c.limits.max_members = c.limits.max_samples;
@@ -177,6 +178,11 @@ config::Schema metric_source_schema() {
   s.field("max_connections", config::Kind::Integer, "statsd: TCP senders at once; more are refused.")
       .fallback("64")
       .range(1, 10000);
+  s.field("tcp_idle_timeout", config::Kind::Duration,
+          "statsd: a TCP connection that has not completed a line for this long is closed (an idle sender, or one "
+          "too slow: a slowloris), so that such senders cannot keep max_connections taken.")
+      .fallback("1m")
+      .range(0.1, 86400);
   s.field("max_series", config::Kind::Integer,
           "statsd: series (name and tags) aggregated at once; lines of new series beyond it are dropped, counted.")
       .fallback("10000")

@@ -17,8 +17,14 @@ std::string state_key(const std::string& check, const std::string& series_key) {
   return std::string(kSeriesPrefix) + check + "/" + series_key;
 }
 
-MetricSource::MetricSource(PollOptions poll, std::vector<Check> checks, const ProviderFactory& provider)
-    : PollingSource(poll), checks_(std::move(checks)), provider_(provider([this] { return stopping(); })) {
+TimePoint system_now() { return std::chrono::time_point_cast<std::chrono::milliseconds>(Clock::now()); }
+
+MetricSource::MetricSource(PollOptions poll, std::vector<Check> checks, const ProviderFactory& provider,
+                           EvaluationClock clock)
+    : PollingSource(poll),
+      checks_(std::move(checks)),
+      provider_(provider([this] { return stopping(); })),
+      clock_(std::move(clock)) {
   for (auto c : checks_) {
     c.rule.absent_is_no_data = provider_->absent_series_are_no_data();
     engines_.emplace_back(c.rule);
@@ -50,7 +56,7 @@ SourceResult<> MetricSource::open() {
 
 SourceResult<> MetricSource::poll(std::chrono::steady_clock::time_point deadline) {
   auto& status = runtime().status();
-  const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(Clock::now());
+  const auto now = clock_();
   std::vector<Evaluation> evaluations;
   std::vector<IngestionEvent> events;
   std::vector<StateChange> changes;
@@ -58,7 +64,7 @@ SourceResult<> MetricSource::poll(std::chrono::steady_clock::time_point deadline
   if (auto begun = provider_->begin_run(); !begun) return begun;
   for (std::size_t i = 0; i < checks_.size(); ++i) {
     const auto& check = checks_[i];
-    auto samples = provider_->query(check, deadline);
+    auto samples = provider_->query(check, now, deadline);
     if (!samples) {
       samples.error().message = "check " + check.name + ": " + samples.error().message;
       return std::unexpected(samples.error());

@@ -3,6 +3,7 @@
 // evaluated by the threshold engine; a series that fires or resolves becomes an event, journaled in
 // the same transaction as the state that remembers it (pending since, firing since, last said).
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,9 +16,15 @@
 
 namespace chatops::ingestion::metric {
 
+// The time of a run: the states' timers and the queries' evaluation time (Prometheus's `time=`).
+using EvaluationClock = std::function<TimePoint()>;
+TimePoint system_now();
+
 class MetricSource final : public PollingSource {
  public:
-  MetricSource(PollOptions poll, std::vector<Check> checks, const ProviderFactory& provider);
+  // `clock` is the system's but in tests that replay a history faster than it happened.
+  MetricSource(PollOptions poll, std::vector<Check> checks, const ProviderFactory& provider,
+               EvaluationClock clock = system_now);
   ~MetricSource() override;
 
  private:
@@ -28,6 +35,7 @@ class MetricSource final : public PollingSource {
   std::vector<Check> checks_;
   std::vector<ThresholdEngine> engines_;  // one per check, in the same order
   std::unique_ptr<Provider> provider_;
+  EvaluationClock clock_;
   std::vector<std::string> stale_;  // saved keys of checks no longer configured, deleted with the next commit
 };
 

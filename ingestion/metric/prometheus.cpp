@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <limits>
 
+#include <fmt/format.h>
+
 #include "ingestion/api/status.hpp"
 #include "ingestion/payload/json.hpp"
 
@@ -35,10 +37,12 @@ std::optional<double> sample_value(payload::Value pair) {
 
 }  // namespace
 
-api::Url query_url(const api::Url& base, const std::string& expression) {
+api::Url query_url(const api::Url& base, const std::string& expression, TimePoint at) {
   api::Url url = base;
   url.target = joined(base, "/api/v1/query");
-  return api::with_query(std::move(url), {{"query", expression}});
+  const auto ms = at.time_since_epoch().count();
+  const auto time = fmt::format("{}{}.{:03}", ms < 0 ? "-" : "", std::abs(ms) / 1000, std::abs(ms) % 1000);
+  return api::with_query(std::move(url), {{"query", expression}, {"time", time}});
 }
 
 std::string graph_link(const api::Url& base, const std::string& expression) {
@@ -99,11 +103,12 @@ class PrometheusProvider final : public Provider {
   PrometheusProvider(PrometheusConfig config, std::function<bool()> stopping)
       : config_(std::move(config)), http_(config_.tls, "chatops-bot", std::move(stopping)), auth_(config_.auth) {}
 
-  SourceResult<std::vector<Sample>> query(const Check& check, std::chrono::steady_clock::time_point deadline) override {
+  SourceResult<std::vector<Sample>> query(const Check& check, TimePoint at,
+                                          std::chrono::steady_clock::time_point deadline) override {
     auto credentials = auth_.credentials(http_, deadline);
     if (!credentials) return std::unexpected(credentials.error());
     api::HttpRequest request;
-    request.url = api::with_query(query_url(config_.url, check.query), credentials->query);
+    request.url = api::with_query(query_url(config_.url, check.query, at), credentials->query);
     request.headers = credentials->headers;
     request.max_response = config_.max_response;
     auto answer = http_.send(request, deadline);

@@ -18,8 +18,9 @@
 
 namespace chatops::ingestion::metric::prometheus {
 
-// /api/v1/query?query=<expression> below `base` (the server's URL, with its path prefix if any).
-api::Url query_url(const api::Url& base, const std::string& expression);
+// /api/v1/query?query=<expression>&time=<at> below `base` (the server's URL, with its path prefix
+// if any): evaluated at the run's time, the time its states are kept with.
+api::Url query_url(const api::Url& base, const std::string& expression, TimePoint at);
 // The expression's graph in Prometheus's UI below `base` (its external URL).
 std::string graph_link(const api::Url& base, const std::string& expression);
 

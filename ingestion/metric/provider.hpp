@@ -22,8 +22,10 @@ class Provider {
   virtual SourceResult<> open(SourceRuntime&) { return {}; }
   // At the start of each run, before the checks' queries (StatsD ends its flush interval here).
   virtual SourceResult<> begin_run() { return {}; }
-  // The samples of one check's query now, by `deadline`.
-  virtual SourceResult<std::vector<Sample>> query(const Check& check, std::chrono::steady_clock::time_point deadline) = 0;
+  // The samples of one check's query at the run's evaluation time `at` (now, unless a test drives
+  // the source's clock), by `deadline`.
+  virtual SourceResult<std::vector<Sample>> query(const Check& check, TimePoint at,
+                                                  std::chrono::steady_clock::time_point deadline) = 0;
   // A link to the check's expression upstream ("" when none).
   virtual std::string link(const Check& check) const = 0;
   // From another thread: cut a query under way.

@@ -17,7 +17,8 @@ class StatsdProvider final : public Provider {
     dropped_ = runtime.metrics().counter("chatops_statsd_dropped_total",
                                          "StatsD input not aggregated, by reason: malformed lines, series over "
                                          "max_series, datagrams the kernel dropped, TCP lines over max_line, "
-                                         "connections over max_connections.",
+                                         "connections over max_connections, TCP connections closed after "
+                                         "tcp_idle_timeout without a complete line.",
                                          {"reason"});
     return listener_.open();
   }
@@ -28,7 +29,7 @@ class StatsdProvider final : public Provider {
     return {};
   }
 
-  SourceResult<std::vector<Sample>> query(const Check& check, std::chrono::steady_clock::time_point) override {
+  SourceResult<std::vector<Sample>> query(const Check& check, TimePoint, std::chrono::steady_clock::time_point) override {
     const auto [name, stat] = split_query(check.query);
     auto samples = window_.samples(name, stat);
     if (!samples) return std::unexpected(SourceError::configuration(samples.error()));
@@ -44,9 +45,9 @@ class StatsdProvider final : public Provider {
   void publish() {
     const auto& c = listener_.counters();
     const std::uint64_t now[] = {c.malformed, c.dropped_series, c.dropped_datagrams, c.oversized_lines,
-                                 c.refused_connections};
+                                 c.refused_connections, c.timed_out_connections};
     static constexpr const char* kReasons[] = {"malformed", "series_limit", "receive_buffer", "line_too_long",
-                                               "connection_limit"};
+                                               "connection_limit", "tcp_timeout"};
     for (std::size_t i = 0; i < std::size(now); ++i) {
       const auto delta = now[i] - reported_[i];
       if (delta == 0) continue;
@@ -65,7 +66,7 @@ class StatsdProvider final : public Provider {
   Window window_;
   SourceRuntime* runtime_ = nullptr;
   SourceMetrics::Counter dropped_;
-  std::uint64_t reported_[5] = {};
+  std::uint64_t reported_[6] = {};
   std::uint64_t malformed_said_ = 0;
 };
 

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -138,15 +139,63 @@ void Listener::read_datagrams() {
   }
 }
 
+// A TCP sender: the part of a line read so far, and when it must have completed one.
+struct Listener::Connection {
+  std::string pending;
+  std::chrono::steady_clock::time_point deadline;
+};
+
+bool Listener::read_stream(int fd, Connection& connection, std::vector<char>& chunk) {
+  const auto n = ::read(fd, chunk.data(), chunk.size());
+  if (n < 0) return errno == EAGAIN || errno == EINTR;
+  if (n == 0) {
+    take(connection.pending);  // the last line may lack its \n
+    return false;
+  }
+  ++counters_.packets;
+  auto& pending = connection.pending;
+  pending.append(chunk.data(), static_cast<std::size_t>(n));
+  // Every complete line is checked for its length before any is aggregated past it.
+  std::size_t start = 0;
+  for (auto end = pending.find('\n'); end != std::string::npos; end = pending.find('\n', start)) {
+    if (end - start > options_.max_line) {
+      ++counters_.oversized_lines;
+      return false;
+    }
+    take(std::string_view(pending).substr(start, end - start));
+    start = end + 1;
+    connection.deadline = std::chrono::steady_clock::now() + options_.tcp_idle_timeout;
+  }
+  pending.erase(0, start);
+  if (pending.size() > options_.max_line) {
+    ++counters_.oversized_lines;
+    return false;
+  }
+  return true;
+}
+
 void Listener::run() {
   pthread_setname_np(pthread_self(), "statsd");
-  std::map<int, std::string> connections;  // fd → the partial line read so far
+  std::map<int, Connection> connections;
   std::vector<char> chunk(16 * 1024);
+  const auto close_connection = [&](int fd) {
+    ::close(fd);
+    connections.erase(fd);
+  };
   for (;;) {
     std::vector<pollfd> fds{{wake_, POLLIN, 0}, {udp_, POLLIN, 0}};
     if (tcp_ >= 0) fds.push_back({tcp_, POLLIN, 0});
-    for (const auto& [fd, _] : connections) fds.push_back({fd, POLLIN, 0});
-    if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) break;
+    auto next_deadline = std::chrono::steady_clock::time_point::max();
+    for (const auto& [fd, connection] : connections) {
+      fds.push_back({fd, POLLIN, 0});
+      next_deadline = std::min(next_deadline, connection.deadline);
+    }
+    int timeout = -1;
+    if (!connections.empty()) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(next_deadline - std::chrono::steady_clock::now());
+      timeout = static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, 60'000));
+    }
+    if (::poll(fds.data(), fds.size(), timeout) < 0 && errno != EINTR) break;
     if (fds[0].revents) break;
     if (fds[1].revents) read_datagrams();
     std::size_t next = 2;
@@ -159,36 +208,24 @@ void Listener::run() {
           ::close(fd);
           continue;
         }
-        connections.emplace(fd, std::string{});
+        connections.emplace(fd, Connection{{}, std::chrono::steady_clock::now() + options_.tcp_idle_timeout});
       }
     }
     for (; next < fds.size(); ++next) {
-      if (!fds[next].revents) continue;
       const int fd = fds[next].fd;
-      auto& pending = connections.at(fd);
-      const auto n = ::read(fd, chunk.data(), chunk.size());
-      if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-      bool done = n <= 0;
-      if (n > 0) {
-        ++counters_.packets;
-        pending.append(chunk.data(), static_cast<std::size_t>(n));
-        const auto last = pending.rfind('\n');
-        if (last != std::string::npos) {
-          take(std::string_view(pending).substr(0, last));
-          pending.erase(0, last + 1);
-        }
-        if (pending.size() > options_.max_line) {
-          ++counters_.oversized_lines;
-          done = true;
-          pending.clear();
-        }
-      } else {
-        take(pending);  // the last line may lack its \n
+      const auto it = connections.find(fd);
+      if (fds[next].revents && !read_stream(fd, it->second, chunk)) close_connection(fd);
+    }
+    // Idle and slow senders: no complete line within tcp_idle_timeout.
+    const auto now = std::chrono::steady_clock::now();
+    for (auto it = connections.begin(); it != connections.end();) {
+      if (it->second.deadline > now) {
+        ++it;
+        continue;
       }
-      if (done) {
-        ::close(fd);
-        connections.erase(fd);
-      }
+      ++counters_.timed_out_connections;
+      ::close(it->first);
+      it = connections.erase(it);
     }
   }
   for (const auto& [fd, _] : connections) ::close(fd);

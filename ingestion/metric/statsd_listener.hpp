@@ -2,10 +2,12 @@
 // The StatsD listener: UDP datagrams and (optionally) newline-framed TCP streams on one address,
 // read by one thread into the aggregator. Hostile senders are bounded: a datagram is at most
 // 64 KiB; the socket's receive buffer is sized (receive_buffer) and what the kernel drops when it
-// is full is counted (SO_RXQ_OVFL); a TCP line longer than max_line closes its connection; at most
-// max_connections TCP senders at once (more are refused); a malformed line is counted, not fatal;
-// new series beyond the aggregator's limit are dropped, counted.
+// is full is counted (SO_RXQ_OVFL); a TCP line longer than max_line closes its connection, and so
+// does one that has not completed a line for tcp_idle_timeout (idle, or too slow: a slowloris);
+// at most max_connections TCP senders at once (more are refused); a malformed line is counted, not
+// fatal; new series beyond the aggregator's limit are dropped, counted.
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -24,6 +26,7 @@ struct ListenerOptions {
   std::size_t receive_buffer = 4 * 1024 * 1024;  // SO_RCVBUF of the UDP socket
   std::size_t max_line = 64 * 1024;              // of a TCP line
   int max_connections = 64;
+  std::chrono::milliseconds tcp_idle_timeout{std::chrono::minutes(1)};  // without a complete line
 };
 
 struct ListenerCounters {
@@ -34,6 +37,7 @@ struct ListenerCounters {
   std::atomic<std::uint64_t> dropped_datagrams{0};  // dropped by the kernel, its receive buffer full
   std::atomic<std::uint64_t> oversized_lines{0};    // TCP lines over max_line (their connection closed)
   std::atomic<std::uint64_t> refused_connections{0};
+  std::atomic<std::uint64_t> timed_out_connections{0};  // closed after tcp_idle_timeout without a line
 };
 
 class Listener {
@@ -53,9 +57,11 @@ class Listener {
   void take(std::string_view payload);
 
  private:
+  struct Connection;
   void run();
   void read_datagrams();
-  void accept_connections();
+  // Reads what the connection has; false when it is to be closed (the end, an error, a line too long).
+  bool read_stream(int fd, Connection& connection, std::vector<char>& chunk);
 
   ListenerOptions options_;
   Aggregator& aggregator_;

@@ -11,8 +11,6 @@ namespace chatops::ingestion::metric {
 
 namespace {
 
-std::string number_text(double v) { return fmt::format("{}", v); }
-
 std::string_view state_name(AlertState s) { return s == AlertState::Firing ? "firing" : "pending"; }
 
 std::optional<TimePoint> time_at(const nlohmann::json& j, const char* key) {
@@ -26,35 +24,6 @@ void put_time(nlohmann::json& j, const char* key, const std::optional<TimePoint>
 }
 
 }  // namespace
-
-bool Condition::holds(double v) const {
-  if (std::isnan(v)) return false;
-  switch (op) {
-    case Comparison::Gt: return v > threshold;
-    case Comparison::Gte: return v >= threshold;
-    case Comparison::Lt: return v < threshold;
-    case Comparison::Lte: return v <= threshold;
-    case Comparison::Eq: return v == threshold;
-    case Comparison::Ne: return v != threshold;
-    case Comparison::Outside: return v < threshold || v > high;
-    case Comparison::Inside: return v >= threshold && v <= high;
-  }
-  return false;
-}
-
-std::string Condition::text() const {
-  switch (op) {
-    case Comparison::Gt: return "> " + number_text(threshold);
-    case Comparison::Gte: return ">= " + number_text(threshold);
-    case Comparison::Lt: return "< " + number_text(threshold);
-    case Comparison::Lte: return "<= " + number_text(threshold);
-    case Comparison::Eq: return "== " + number_text(threshold);
-    case Comparison::Ne: return "!= " + number_text(threshold);
-    case Comparison::Outside: return "outside [" + number_text(threshold) + ", " + number_text(high) + "]";
-    case Comparison::Inside: return "inside [" + number_text(threshold) + ", " + number_text(high) + "]";
-  }
-  return "";
-}
 
 std::string series_key(const Labels& labels) {
   std::string out = "{";

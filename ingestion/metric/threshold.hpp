@@ -18,22 +18,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/condition.hpp"
+
 namespace chatops::ingestion::metric {
 
 using Clock = std::chrono::system_clock;
 using TimePoint = std::chrono::time_point<Clock, std::chrono::milliseconds>;
 using Labels = std::map<std::string, std::string>;
 
-enum class Comparison { Gt, Gte, Lt, Lte, Eq, Ne, Outside, Inside };
-
-// What "crossed" means for a check: value op threshold, or value outside/inside [low, high].
-struct Condition {
-  Comparison op = Comparison::Gt;
-  double threshold = 0;  // low, for ranges
-  double high = 0;       // ranges only
-  bool holds(double value) const;  // false for NaN, as PromQL's comparisons
-  std::string text() const;        // "> 90", "outside [10, 20]"
-};
+// What "crossed" means for a check: value op threshold, or value outside/inside [low, high]
+// (core/condition.hpp, shared with bind filters).
+using chatops::Comparison;
+using chatops::Condition;
 
 // What an answer without any series means.
 enum class NoData {

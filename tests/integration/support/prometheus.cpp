@@ -21,6 +21,21 @@ Prometheus::Prometheus(PrometheusOptions options) : options_(std::move(options))
   for (std::size_t i = 0; i < options_.targets.size(); ++i) c << (i ? ", " : "") << '"' << options_.targets[i] << '"';
   c << "]\n";
   dir_.write("prometheus.yml", c.str());
+  if (!options_.history_openmetrics.empty()) {
+    const auto history = dir_.write("history.om", options_.history_openmetrics);
+    const auto made = run_to_end({.argv = {"promtool", "tsdb", "create-blocks-from", "openmetrics", history.string(),
+                                           (dir_ / "data").string()},
+                                  .env = {},
+                                  .log_dir = dir_.path(),
+                                  .name = "promtool",
+                                  .cwd = {},
+                                  .run_as = {}},
+                                 120s);
+    if (made.exit_code != 0)
+      throw std::runtime_error("promtool could not write the history (" +
+                               (made.exit_code ? "exit " + std::to_string(*made.exit_code) : std::string("killed")) +
+                               "):\n" + made.out + made.err);
+  }
   std::vector<std::string> argv{"prometheus", "--config.file=" + (dir_ / "prometheus.yml").string(),
                                 "--storage.tsdb.path=" + (dir_ / "data").string(),
                                 "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--log.level=warn"};

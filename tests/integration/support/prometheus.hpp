@@ -1,5 +1,6 @@
 // A real Prometheus (Debian's prometheus, 2.42) on 127.0.0.1, scraping the targets the test gives
-// and evaluating the rule file it gives, both every `interval` (1 s by default, for quick tests).
+// and evaluating the rule file it gives, both every `interval` (1 s by default, for quick tests),
+// optionally over a history of samples written into its storage first.
 // The constructor returns once /-/ready answers.
 #pragma once
 
@@ -19,6 +20,10 @@ struct PrometheusOptions {
   // The --web.config.file's content (TLS, basic_auth_users), "" for none. With one, readiness
   // is the port accepting connections (/-/ready may need TLS and credentials).
   std::string web_config_yaml{};
+  // Samples with their timestamps (OpenMetrics text, ending "# EOF"), written into the TSDB
+  // before Prometheus starts (promtool tsdb create-blocks-from openmetrics): a history that
+  // queries at past times (`time=`) read, as if it had been scraped then.
+  std::string history_openmetrics{};
 };
 
 class Prometheus {

@@ -311,14 +311,81 @@ users:
   CHECK_FALSE(UserList::from((*twice)["users"]));
 }
 
-TEST_CASE("filter values must be a value or a list of values") {
+TEST_CASE("filter values must be a value, a list of values or comparisons") {
   auto binds = binds_of(R"yaml(
 binds:
-  - {type: webhook, mask: "*", filter: {action: {nested: map}, labels: [], "/a/~2": x}, say: {to: ["#a"]}}
+  - {type: webhook, mask: "*", filter: {action: [{nested: map}], labels: [], "/a/~2": x}, say: {to: ["#a"]}}
 )yaml");
   REQUIRE_FALSE(binds);
   const auto& message = binds.error().message;
   CHECK_THAT(message, Catch::Contains("filter.action") && Catch::Contains("a value or a list of values"));
   CHECK_THAT(message, Catch::Contains("filter.labels") && Catch::Contains("lists no values"));
   CHECK_THAT(message, Catch::Contains("invalid field path \"/a/~2\""));
+}
+
+TEST_CASE("numeric filters compare a field with numbers, ranges included") {
+  RecordingSpeaker speaker;
+  auto table = table_of(R"yaml(
+binds:
+  - {type: webhook, mask: "*", filter: {value: {gt: 90}}, say: {to: ["#hot"], template: "hot: {{value}}"}}
+  - {type: webhook, mask: "*", filter: {status: {gte: 500, lt: 600}}, say: {to: ["#5xx"], template: "{{status}}"}}
+  - {type: webhook, mask: "*", filter: {/load: {outside: [0.5, 2]}}, say: {to: ["#load"], template: "{{load}}"}}
+  - {type: webhook, mask: "*", filter: {latency_ms: {inside: [100, 200]}, code: {ne: 0}}, say: {to: ["#mid"], template: "mid"}}
+)yaml", speaker);
+  const auto targets = [&](nlohmann::json fields) {
+    speaker.said.clear();
+    table.dispatch(github("metric/x", std::move(fields)));
+    std::vector<std::string> out;
+    for (const auto& s : speaker.said) out.push_back(s.target);
+    return out;
+  };
+  using Targets = std::vector<std::string>;
+  CHECK(targets({{"value", 95.3}}) == Targets{"#hot"});
+  CHECK(targets({{"value", 90}}).empty());      // gt is strict
+  CHECK(targets({{"value", -1e9}}).empty());
+  CHECK(targets({{"status", 500}}) == Targets{"#5xx"});  // gte includes its bound
+  CHECK(targets({{"status", 599.5}}) == Targets{"#5xx"});
+  CHECK(targets({{"status", 600}}).empty());           // lt excludes it
+  CHECK(targets({{"status", 404}}).empty());
+  CHECK(targets({{"load", 0.4}}) == Targets{"#load"});
+  CHECK(targets({{"load", 2}}).empty());   // outside: the bounds are inside
+  CHECK(targets({{"load", 2.01}}) == Targets{"#load"});
+  CHECK(targets({{"latency_ms", 100}, {"code", 1}}) == Targets{"#mid"});   // inside: bounds included
+  CHECK(targets({{"latency_ms", 150}, {"code", 0}}).empty());              // every filter must hold
+  // Texts that are numbers (log fields, query strings) compare as numbers; others never match.
+  CHECK(targets({{"value", "95.3"}}) == Targets{"#hot"});
+  CHECK(targets({{"value", " 1e3 "}}) == Targets{"#hot"});
+  CHECK(targets({{"value", "+91"}}) == Targets{"#hot"});
+  for (const nlohmann::json& not_a_number :
+       {nlohmann::json("95%"), nlohmann::json("high"), nlohmann::json(""), nlohmann::json("nan"), nlohmann::json("inf"),
+        nlohmann::json("0x7f"), nlohmann::json(true), nlohmann::json(nullptr), nlohmann::json::object({{"v", 95}})}) {
+    INFO(not_a_number.dump());
+    CHECK(targets({{"value", not_a_number}}).empty());
+  }
+  CHECK(targets({{"other", 95}}).empty());  // a missing field never matches
+  // An array matches when one of its elements does.
+  CHECK(targets({{"value", {1, "x", 99}}}) == Targets{"#hot"});
+  CHECK(targets({{"value", {1, 2}}}).empty());
+}
+
+TEST_CASE("numeric filters are checked at start-up with their file, line and column") {
+  auto binds = binds_of(R"yaml(
+binds:
+  - {type: webhook, mask: "*", filter: {value: {gtt: 90}}, say: {to: ["#a"]}}
+  - {type: webhook, mask: "*", filter: {value: {gt: ninety}}, say: {to: ["#a"]}}
+  - {type: webhook, mask: "*", filter: {value: {outside: [20, 10]}}, say: {to: ["#a"]}}
+  - {type: webhook, mask: "*", filter: {value: {inside: [1]}}, say: {to: ["#a"]}}
+  - {type: webhook, mask: "*", filter: {value: {}}, say: {to: ["#a"]}}
+  - {type: webhook, mask: "*", filter: {value: {lt: [1, 2]}}, say: {to: ["#a"]}}
+)yaml");
+  REQUIRE_FALSE(binds);
+  const auto& message = binds.error().message;
+  INFO(message);
+  CHECK_THAT(message, Catch::Contains("config.yml:3:54: binds[0].filter.value.gtt: unknown comparison \"gtt\"") &&
+                          Catch::Contains("did you mean \"gt\""));
+  CHECK_THAT(message, Catch::Contains("config.yml:4:53: binds[1].filter.value.gt: expected a number, got \"ninety\""));
+  CHECK_THAT(message, Catch::Contains("config.yml:5:") && Catch::Contains("low <= high"));
+  CHECK_THAT(message, Catch::Contains("config.yml:6:") && Catch::Contains("two numbers [low, high]"));
+  CHECK_THAT(message, Catch::Contains("config.yml:7:") && Catch::Contains("no comparison"));
+  CHECK_THAT(message, Catch::Contains("config.yml:8:") && Catch::Contains("binds[5].filter.value.lt: expected a number"));
 }

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 #include "tests/integration/ingestion/metric/metric_fixture.hpp"
 
 using namespace chatops;
@@ -32,12 +34,13 @@ class TcpSender {
   ~TcpSender() { ::close(fd_); }
   bool connected() const { return connected_; }
   bool send(const std::string& text) { return ::send(fd_, text.data(), text.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(text.size()); }
-  // True once the listener has closed the connection.
+  // True once the listener has closed the connection (a reset, when it left bytes unread).
   bool closed_by_peer(std::chrono::milliseconds timeout = 5s) {
     return compliance::eventually(
         [&] {
           char c;
-          return ::recv(fd_, &c, 1, MSG_DONTWAIT) == 0;
+          const auto n = ::recv(fd_, &c, 1, MSG_DONTWAIT);
+          return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
         },
         timeout);
   }
@@ -159,5 +162,72 @@ TEST_CASE("metric source (statsd): hostile senders are bounded and counted, neve
     for (int i = 0; i < 50; ++i) payload += "flood:1|c|#n:" + std::to_string(i) + "\n";
     send_udp(port, payload);
     REQUIRE(compliance::eventually([&] { return poller.status().failed >= 45; }, 10s));
+  }
+}
+
+TEST_CASE("metric source (statsd): idle, slow, endless and crowding TCP senders lose their connection",
+          "[metric][statsd]") {
+  const int port = free_port();
+  MetricPoller poller(statsd_source(port, "{name: g, query: ok, condition: {gt: 0}}",
+                                    ", max_line: 1KiB, max_connections: 2, tcp_idle_timeout: 1s"),
+                      "stats");
+  REQUIRE(compliance::eventually([&] { return poller.status().state == ingestion::SourceState::Running; }, 10s));
+  using SteadyClock = std::chrono::steady_clock;
+  SECTION("an idle connection is closed after tcp_idle_timeout, and counted") {
+    const auto opened = SteadyClock::now();
+    TcpSender idle(port);
+    REQUIRE(idle.connected());
+    CHECK(idle.closed_by_peer(5s));
+    CHECK(SteadyClock::now() - opened >= 900ms);
+    REQUIRE(compliance::eventually([&] { return poller.status().failed >= 1; }, 10s));
+  }
+  SECTION("a sender that dribbles a line without ending it is closed as idle, though it keeps sending") {
+    const auto opened = SteadyClock::now();
+    TcpSender slow(port);
+    REQUIRE(slow.connected());
+    bool closed = false;
+    for (int i = 0; i < 50 && !closed; ++i) {
+      slow.send("o");
+      closed = slow.closed_by_peer(100ms);
+    }
+    CHECK(closed);
+    CHECK(SteadyClock::now() - opened < 4s);  // tcp_idle_timeout, with room for a loaded machine
+  }
+  SECTION("a sender that completes lines stays connected past tcp_idle_timeout") {
+    TcpSender steady(port);
+    REQUIRE(steady.connected());
+    const auto until = SteadyClock::now() + 2500ms;
+    while (SteadyClock::now() < until) {
+      REQUIRE(steady.send("ok:1|g\n"));
+      CHECK_FALSE(steady.closed_by_peer(300ms));
+    }
+    REQUIRE(poller.wait_events(1, 10s));
+  }
+  SECTION("an endless line, in one write or many, closes its connection at max_line") {
+    TcpSender endless(port);
+    REQUIRE(endless.connected());
+    bool closed = false;
+    for (int i = 0; i < 20 && !closed; ++i) {  // 20 × 200 bytes, without a newline
+      endless.send(std::string(200, 'a'));
+      closed = endless.closed_by_peer(50ms);
+    }
+    CHECK(closed);
+    TcpSender long_line(port);  // a complete line longer than max_line is refused too
+    REQUIRE(long_line.connected());
+    long_line.send("ok:" + std::string(2000, '1') + "|g\n");
+    CHECK(long_line.closed_by_peer());
+  }
+  SECTION("connections crowding max_connections are refused, and idle ones free their slot") {
+    std::vector<std::unique_ptr<TcpSender>> crowd;
+    for (int i = 0; i < 50; ++i) crowd.push_back(std::make_unique<TcpSender>(port));
+    int refused = 0;
+    for (auto& sender : crowd) refused += sender->closed_by_peer(100ms) ? 1 : 0;
+    CHECK(refused >= 48);
+    // Those that got in say nothing: after tcp_idle_timeout their slots are free for a real sender.
+    for (auto& sender : crowd) CHECK(sender->closed_by_peer(5s));
+    TcpSender late(port);
+    REQUIRE(late.connected());
+    REQUIRE(late.send("ok:1|g\n"));
+    REQUIRE(poller.wait_events(1, 10s));
   }
 }

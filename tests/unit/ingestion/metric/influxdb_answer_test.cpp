@@ -142,3 +142,32 @@ TEST_CASE("Flux CSV: quoting, types and hostile text", "[metric]") {
   CHECK_FALSE(influxdb::parse_flux_csv(",result,table,_value\n,,0,\"open\n"));
   CHECK_FALSE(influxdb::parse_flux_csv(",result,table,_value\n,,0\n"));
 }
+
+TEST_CASE("Flux and InfluxQL requests are the ones InfluxDB's API documentation gives", "[metric]") {
+  // InfluxDB 2.x, "Query with the InfluxDB API": POST /api/v2/query with the organisation as
+  // `org`, `Authorization: Token <API_TOKEN>`, `Accept: application/csv`, and the query in the
+  // body; with `Content-type: application/json`, as the Query object {query, type, dialect}.
+  influxdb::InfluxConfig flux_config;
+  flux_config.url = *api::parse_url("https://influx.example/prefix/");
+  flux_config.language = influxdb::Language::Flux;
+  flux_config.org = "ops team";
+  flux_config.token = "s3cret";
+  const std::string query = "from(bucket: \"telegraf\") |> range(start: -5m) |> last()";
+  const auto flux_request = influxdb::query_request(flux_config, query);
+  CHECK(flux_request.method == "POST");
+  CHECK(flux_request.url.text() == "https://influx.example/prefix/api/v2/query?org=ops%20team");
+  CHECK(flux_request.content_type == "application/json");
+  CHECK(flux_request.headers == api::Headers{{"Accept", "application/csv"}, {"Authorization", "Token s3cret"}});
+  CHECK(nlohmann::json::parse(flux_request.body) ==
+        nlohmann::json{{"query", query},
+                       {"type", "flux"},
+                       {"dialect", {{"annotations", {"group", "datatype", "default"}}, {"header", true}}}});
+  // InfluxDB 1.x, "Query data with the InfluxDB API": GET /query?db=…&q=…, times in ms.
+  influxdb::InfluxConfig ql_config;
+  ql_config.url = *api::parse_url("http://127.0.0.1:8086");
+  ql_config.database = "telegraf";
+  const auto ql_request = influxdb::query_request(ql_config, "SELECT last(\"v\") FROM \"m\"");
+  CHECK(ql_request.method == "GET");
+  CHECK(ql_request.url.text() == "http://127.0.0.1:8086/query?db=telegraf&q=SELECT%20last%28%22v%22%29%20FROM%20%22m%22&epoch=ms");
+  CHECK(ql_request.body.empty());
+}

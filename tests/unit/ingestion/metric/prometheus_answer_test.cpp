@@ -64,7 +64,10 @@ TEST_CASE("hostile or broken answers are errors, never crashes", "[metric]") {
 TEST_CASE("query and graph URLs keep the server's path prefix and encode the expression", "[metric]") {
   auto base = api::parse_url("https://prom.example/prefix/");
   REQUIRE(base);
-  CHECK(prometheus::query_url(*base, "rate(x[5m]) > 0.1").text() ==
-        "https://prom.example/prefix/api/v1/query?query=rate%28x%5B5m%5D%29%20%3E%200.1");
+  const TimePoint at{std::chrono::milliseconds(1764506292042)};
+  CHECK(prometheus::query_url(*base, "rate(x[5m]) > 0.1", at).text() ==
+        "https://prom.example/prefix/api/v1/query?query=rate%28x%5B5m%5D%29%20%3E%200.1&time=1764506292.042");
+  CHECK(prometheus::query_url(*base, "up", TimePoint{std::chrono::milliseconds(5)}).text() ==
+        "https://prom.example/prefix/api/v1/query?query=up&time=0.005");
   CHECK(prometheus::graph_link(*base, "up == 0") == "https://prom.example/prefix/graph?g0.expr=up%20%3D%3D%200&g0.tab=0");
 }
