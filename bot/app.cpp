@@ -85,6 +85,7 @@ Result<void> App::build() {
   restore_controls();
   restore_users();
   if (auto routed = add_observability_routes(); !routed) return routed;
+  journal_->hand_committed_to_reader();  // the dispatcher need not read back what was just written
   journal_->set_on_new_events([this](std::int64_t) { asio::post(io_, [this] { dispatcher_->pump(); }); });
   wire_irc();
   return {};

@@ -26,6 +26,10 @@ struct IngestionEvent {
   Severity severity = Severity::Info;
   std::string dedupe_key;      // empty: never a duplicate
   nlohmann::json fields = nlohmann::json::object();  // normalised fields
+  // The fields already in their journal form (a JSON object's text), for a source that writes them
+  // so rather than building `fields` (the db kind: no map per row). When set, `fields` is unused
+  // until the journal gives the event back with `fields` parsed from it.
+  std::string fields_json;
   // The payload as JSON text, as received ("" when none). Journaled as it is, not re-serialised.
   std::string raw;
   // Events read back from the journal carry it still compressed, as journaled: most of them are

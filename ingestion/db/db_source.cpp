@@ -85,9 +85,9 @@ SourceResult<> DbSource::open() {
     if (!at) return std::unexpected(at.error());
     *index = *at;
   }
-  columns_ = std::move(*columns);
+  fields_ = FieldsWriter(*columns, o_.max_value_size);
   topic_ = "db/" + runtime().name();
-  template_ = o_.template_text.empty() ? default_template(columns_) : o_.template_text;
+  template_ = o_.template_text.empty() ? default_template(*columns) : o_.template_text;
   return {};
 }
 
@@ -176,7 +176,7 @@ SourceResult<bool> DbSource::say_page(Deadline deadline) {
 IngestionEvent DbSource::event_of(const Row& row) const {
   IngestionEvent e;
   e.topic = topic_;
-  for (std::size_t i = 0; i < row.size(); ++i) e.fields[columns_[i]] = to_json(row[i], o_.max_value_size);
+  e.fields_json = fields_.write(row);
   if (key_) e.dedupe_key = row[*key_].text;
   if (severity_) e.severity = severity_from_string(payload::ascii_lower(row[*severity_].text));
   e.default_template = template_;

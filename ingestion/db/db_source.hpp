@@ -12,6 +12,7 @@
 
 #include "core/config/node.hpp"
 #include "ingestion/db/engine.hpp"
+#include "ingestion/db/fields_writer.hpp"
 #include "ingestion/runtime/polling.hpp"
 #include "ingestion/source_registry.hpp"
 
@@ -49,10 +50,10 @@ class DbSource final : public PollingSource {
   const DbOptions o_;
   std::unique_ptr<Engine> engine_;
   // From the prepared query's columns.
-  std::vector<std::string> columns_;
   std::size_t tracking_ = 0;
   std::optional<std::size_t> key_, severity_;
   std::string topic_, template_;
+  FieldsWriter fields_;
   // The mark committed last (nullopt until known), and how far skip_existing() has read.
   std::optional<Cell> mark_;
   std::optional<Cell> skipped_to_;

@@ -10,15 +10,21 @@
 #include "ingestion/journal/checkpointer.hpp"
 #include "ingestion/journal/compression.hpp"
 #include "ingestion/journal/journal_db.hpp"
+#include "ingestion/journal/recent_events.hpp"
 #include "ingestion/journal/statements.hpp"
 
 namespace chatops::ingestion {
 
 // An event as it goes into its row: serialised by the submitting thread, so that the one writer
-// thread, which every submission waits for, does no more than SQLite's part.
+// thread, which every submission waits for, does no more than SQLite's part. The event itself is
+// kept (but its uncompressed payload) to be handed to the reader once committed.
 struct Row {
-  std::string family, topic, severity, dedupe_key, fields_json, default_template, raw_compressed;
+  IngestionEvent event;
+  std::string severity, fields_json, raw_compressed;
   std::int64_t time_ms = 0;
+  // The fields are read back from fields_json rather than taken as they are: the source wrote
+  // them so, or serialising may have replaced invalid UTF-8 in them.
+  bool fields_from_text = false;
 };
 
 // One submitted batch (or a writability probe: no source, no rows), owned by the queue and then
@@ -34,15 +40,34 @@ struct Journal::Job {
 namespace {
 
 Row row_of(IngestionEvent&& e) {
-  return Row{.family = std::move(e.family),
-             .topic = std::move(e.topic),
-             .severity = std::string(to_string(e.severity)),
-             .dedupe_key = std::move(e.dedupe_key),
-             // Replacing invalid UTF-8 rather than throwing: payloads are untrusted.
-             .fields_json = e.fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-             .default_template = std::move(e.default_template),
-             .raw_compressed = compression::compress(e.raw),
-             .time_ms = journal_db::to_ms(e.time)};
+  Row row;
+  row.severity = to_string(e.severity);
+  row.time_ms = journal_db::to_ms(e.time);
+  if (!e.fields_json.empty()) {
+    row.fields_json = std::move(e.fields_json);
+    row.fields_from_text = true;
+  } else {
+    // Replacing invalid UTF-8 rather than throwing: payloads are untrusted.
+    row.fields_json = e.fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    row.fields_from_text = row.fields_json.find("\xEF\xBF\xBD") != std::string::npos;  // U+FFFD
+  }
+  row.raw_compressed = compression::compress(e.raw);
+  std::string().swap(e.raw);  // freed now: the journaled event carries it compressed
+  row.event = std::move(e);
+  return row;
+}
+
+// The committed event as the file gives it back (pending_events()), for the reader.
+RecentEvents::Entry committed_entry(Row&& row, const std::string& source, std::int64_t id) {
+  auto& e = row.event;
+  e.id = id;
+  e.source = source;
+  e.time = std::chrono::system_clock::time_point(std::chrono::milliseconds(row.time_ms));
+  const auto bytes = sizeof(IngestionEvent) + 4 * row.fields_json.size() + row.raw_compressed.size() +
+                     e.default_template.size() + e.topic.size() + e.dedupe_key.size();
+  if (row.fields_from_text) e.fields_json = std::move(row.fields_json);  // parsed when handed out
+  e.raw_compressed = std::move(row.raw_compressed);
+  return {std::move(e), bytes};
 }
 
 }  // namespace
@@ -81,6 +106,8 @@ Journal::~Journal() {
 }
 
 std::int64_t Journal::now_ms() const { return journal_db::to_ms(clock_()); }
+
+void Journal::hand_committed_to_reader() { recent_.enable(); }
 
 void Journal::set_on_new_events(std::function<void(std::int64_t)> callback) {
   std::lock_guard lock(queue_mutex_);
@@ -186,7 +213,8 @@ std::int64_t Journal::write_jobs(std::vector<std::unique_ptr<Job>>& jobs) {
       result.outcomes.assign(job.rows.size(), Submission::Accepted);
       result.ids.assign(job.rows.size(), 0);
       for (std::size_t i = 0; i < job.rows.size(); ++i) {
-        const auto& e = job.rows[i];
+        const auto& row = job.rows[i];
+        const auto& e = row.event;
         if (!e.dedupe_key.empty()) {
           find_key.bind(1, job.source);
           find_key.bind(2, e.dedupe_key);
@@ -206,13 +234,13 @@ std::int64_t Journal::write_jobs(std::vector<std::unique_ptr<Job>>& jobs) {
         insert.bindNoCopy(1, job.source);
         insert.bindNoCopy(2, e.family);
         insert.bindNoCopy(3, e.topic);
-        insert.bind(4, e.time_ms);
-        insert.bindNoCopy(5, e.severity);
+        insert.bind(4, row.time_ms);
+        insert.bindNoCopy(5, row.severity);
         insert.bindNoCopy(6, e.dedupe_key);
-        insert.bindNoCopy(7, e.fields_json);
+        insert.bindNoCopy(7, row.fields_json);
         insert.bindNoCopy(8, e.default_template);
         insert.bind(9, now);
-        insert.bindNoCopy(10, e.raw_compressed.data(), static_cast<int>(e.raw_compressed.size()));
+        insert.bindNoCopy(10, row.raw_compressed.data(), static_cast<int>(row.raw_compressed.size()));
         insert.exec();
         insert.reset();
         result.ids[i] = db.getLastInsertRowid();
@@ -250,18 +278,28 @@ std::int64_t Journal::write_jobs(std::vector<std::unique_ptr<Job>>& jobs) {
   } else if (events > 0) {
     ++commits_;
   }
+  std::vector<RecentEvents::Entry> committed;
+  if (written) {
+    committed.reserve(events);
+    for (std::size_t j = 0; j < jobs.size(); ++j) {
+      auto& job = *jobs[j];
+      for (std::size_t i = 0; i < results[j].outcomes.size(); ++i) {
+        if (results[j].outcomes[i] == Submission::Duplicate) {
+          ++duplicates_;
+          continue;
+        }
+        ++accepted_;
+        max_id = std::max(max_id, results[j].ids[i]);
+        committed.push_back(committed_entry(std::move(job.rows[i]), job.source, results[j].ids[i]));
+      }
+    }
+    // Before anyone hears of the commit: a submitter told "committed" finds its events pending.
+    if (max_id > 0) recent_.committed(std::move(committed), max_id);
+  }
   for (std::size_t j = 0; j < jobs.size(); ++j) {
     auto& job = *jobs[j];
-    if (!written) {
-      job.done(BatchResult::refused(job.rows.size(), written.error().message));
-      continue;
-    }
-    for (std::size_t i = 0; i < results[j].outcomes.size(); ++i) {
-      if (results[j].outcomes[i] == Submission::Duplicate) ++duplicates_;
-      else ++accepted_;
-      max_id = std::max(max_id, results[j].ids[i]);
-    }
-    job.done(results[j]);
+    if (!written) job.done(BatchResult::refused(job.rows.size(), written.error().message));
+    else job.done(results[j]);
   }
   return max_id;
 }

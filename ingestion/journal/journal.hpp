@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "ingestion/journal/recent_events.hpp"
 #include "ingestion/runtime/store.hpp"
 
 namespace SQLite {
@@ -88,6 +89,11 @@ class Journal final : public SourceStore {
   void submit(EventBatch batch, Completion done) override;
   // Called on the writer thread after each commit that accepted events. Set before submitting.
   void set_on_new_events(std::function<void(std::int64_t max_id)> callback);
+  // From now on the events committed are also kept in memory (within a bound) for
+  // pending_events(), which then hands them out without reading back what was just written. For
+  // the one reader that walks the journal forward (the dispatcher); what it walks back to, and
+  // what it lags behind by more than the bound, is read from the file as before.
+  void hand_committed_to_reader();
   // Goes through the writer: an empty write transaction, so a read-only file, a lock held
   // elsewhere, a failing disk or a stuck writer all show. `answer` gets "" when writable, else
   // why not; it runs on the writer thread, or never if the writer is stuck.
@@ -171,6 +177,7 @@ class Journal final : public SourceStore {
   bool stopping_ = false;
   std::function<void(std::int64_t)> on_new_events_;
   std::atomic<std::uint64_t> accepted_{0}, duplicates_{0}, failed_{0}, commits_{0};
+  RecentEvents recent_;  // filled by the writer, taken by pending_events()
 
   std::mutex reader_mutex_;
   std::unique_ptr<SQLite::Database> reader_db_;

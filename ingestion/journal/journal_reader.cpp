@@ -13,6 +13,12 @@ namespace {
 
 constexpr std::array<std::string_view, 3> kStateNames{"pending", "sent", "digested"};
 
+nlohmann::json parsed_fields(std::string_view text) {
+  auto fields = nlohmann::json::parse(text, nullptr, false);
+  if (fields.is_discarded()) return nlohmann::json::object();  // only if edited by hand
+  return fields;
+}
+
 IngestionEvent event_from_row(SQLite::Statement& row) {
   IngestionEvent e;
   e.id = row.getColumn(0).getInt64();
@@ -22,8 +28,7 @@ IngestionEvent event_from_row(SQLite::Statement& row) {
   e.time = std::chrono::system_clock::time_point(std::chrono::milliseconds(row.getColumn(4).getInt64()));
   e.severity = severity_from_string(row.getColumn(5).getString());
   e.dedupe_key = row.getColumn(6).getString();
-  e.fields = nlohmann::json::parse(row.getColumn(7).getString(), nullptr, false);
-  if (e.fields.is_discarded()) e.fields = nlohmann::json::object();  // only if edited by hand
+  e.fields = parsed_fields(row.getColumn(7).getText());
   e.default_template = row.getColumn(8).getString();
   const auto frame = row.getColumn(9);
   e.raw_compressed.assign(static_cast<const char*>(frame.getBlob()), static_cast<std::size_t>(frame.getBytes()));
@@ -88,6 +93,14 @@ auto with_reset(SQLite::Statement& statement, F&& f) {
 std::string_view to_string(DeliveryState s) { return kStateNames[static_cast<std::size_t>(s)]; }
 
 Result<std::vector<IngestionEvent>> Journal::pending_events(std::int64_t after_id, std::size_t limit) {
+  if (auto recent = recent_.take(after_id, limit)) {
+    for (auto& e : *recent) {
+      if (e.fields_json.empty()) continue;
+      e.fields = parsed_fields(e.fields_json);
+      std::string().swap(e.fields_json);
+    }
+    return std::move(*recent);
+  }
   std::lock_guard lock(reader_mutex_);
   return journal_db::guarded("reading pending events", [&] {
     return with_reset(statements().pending, [&](SQLite::Statement& q) {
@@ -99,6 +112,7 @@ Result<std::vector<IngestionEvent>> Journal::pending_events(std::int64_t after_i
 }
 
 Result<std::vector<Delivery>> Journal::deliveries(std::int64_t event_id) {
+  if (recent_.unsaid(event_id)) return std::vector<Delivery>{};
   std::lock_guard lock(reader_mutex_);
   return journal_db::guarded(fmt::format("reading the deliveries of event {}", event_id), [&] {
     return with_reset(statements().deliveries, [&](SQLite::Statement& q) {
@@ -121,6 +135,7 @@ Result<std::vector<Delivery>> Journal::deliveries(std::int64_t event_id) {
 
 Result<void> Journal::set_state(std::int64_t event_id, const std::string& handler_key, DeliveryState state,
                                 std::int64_t lines) {
+  recent_.marked(event_id);
   std::lock_guard lock(reader_mutex_);
   return journal_db::guarded(fmt::format("marking {} of event {} {}", handler_key, event_id, to_string(state)), [&] {
     with_reset(statements().mark, [&](SQLite::Statement& q) {
@@ -143,6 +158,7 @@ Result<void> Journal::mark_digested(std::int64_t event_id, const std::string& ha
 }
 
 Result<void> Journal::mark_done(std::int64_t event_id) {
+  recent_.marked(event_id);
   std::lock_guard lock(reader_mutex_);
   auto what = fmt::format("marking event {} done", event_id);
   auto known = journal_db::guarded(what, [&] {
@@ -227,6 +243,7 @@ Result<PruneCounts> Journal::prune(std::chrono::system_clock::time_point now) {
 }
 
 Result<void> Journal::mark_failed(std::int64_t event_id, std::string_view reason) {
+  recent_.marked(event_id);
   std::lock_guard lock(reader_mutex_);
   return journal_db::guarded(fmt::format("marking event {} failed", event_id), [&] {
     SQLite::Statement q(*reader_db_, "UPDATE events SET done_ms = ?, failed_reason = ? WHERE id = ?");
