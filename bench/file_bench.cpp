@@ -1,0 +1,202 @@
+// The file watcher (`kind: file`): how fast 10,000 small JSON files dropped at once are journaled
+// (issue 13: report files/s). Each repetition, interleaved so that a noisy moment hits every
+// variant alike, times from the first file written to the last one's event:
+//   - baseline: the same files written, then each opened, read whole and parsed by simdjson in a
+//     plain loop (what any reader of the files pays at least);
+//   - a file source into a store that takes every batch at once: the source's own cost (inotify,
+//     snapshots, hashing, formats, events), with its peak RSS;
+//   - a file source into a real journal (synchronous=full): what end to end costs.
+// Files are written in place and closed, so each is complete at IN_CLOSE_WRITE (no settle wait).
+//
+//   file_bench [--smoke] [--files N] [--repeat R]
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <simdjson.h>
+#include <spdlog/spdlog.h>
+
+#include "bench/instant_store.hpp"
+#include "core/config/node.hpp"
+#include "ingestion/file/file_source.hpp"
+#include "ingestion/journal/journal.hpp"
+#include "ingestion/runtime/source_runtime.hpp"
+#include "ingestion/source_registry.hpp"
+
+using namespace chatops;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Options {
+  bool smoke = false;
+  long files = 10'000;
+  int repeat = 3;
+};
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+double median(std::vector<double> v) {
+  std::ranges::sort(v);
+  return v[v.size() / 2];
+}
+
+struct BenchDir {
+  std::filesystem::path path;
+  BenchDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "chatops-file-bench-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    path = tmpl;
+  }
+  ~BenchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+// A deploy manifest of about 150 bytes, different per file.
+std::string manifest(long i) {
+  return R"({"service": "svc-)" + std::to_string(i % 97) + R"(", "version": "1.)" + std::to_string(i % 31) + "." +
+         std::to_string(i) + R"(", "environment": ")" + (i % 3 ? "production" : "staging") +
+         R"(", "requested_by": "user)" + std::to_string(i % 13) + R"(", "id": )" + std::to_string(i) + "}\n";
+}
+
+void drop_files(const std::filesystem::path& dir, long files, int round) {
+  for (long i = 0; i < files; ++i) {
+    std::ofstream out(dir / ("r" + std::to_string(round) + "-" + std::to_string(i) + ".json"), std::ios::binary);
+    out << manifest(i);
+  }
+}
+
+// The baseline: written, then read whole and parsed in a plain loop.
+double write_and_parse(const std::filesystem::path& dir, long files, int round) {
+  std::filesystem::create_directories(dir);
+  const auto begun = Clock::now();
+  drop_files(dir, files, round);
+  simdjson::dom::parser parser;
+  long parsed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    simdjson::padded_string text;
+    if (simdjson::padded_string::load(entry.path().string()).get(text)) continue;
+    simdjson::dom::element doc;
+    if (!parser.parse(text).get(doc)) ++parsed;
+  }
+  if (parsed != files) throw std::runtime_error("the baseline did not parse every file");
+  return seconds_since(begun);
+}
+
+config::Node file_config(const std::string& dir) {
+  auto raw = config::load_string("sources:\n  - {name: bench, kind: file, paths: [\"" + dir + "/*.json\"]}\n",
+                                 "bench.yml");
+  if (!raw) throw std::runtime_error(raw.error().message);
+  auto validated = ingestion::validate_source((*raw)["sources"].items().at(0));
+  if (!validated) throw std::runtime_error(validated.error().message);
+  return validated->node;
+}
+
+long rss_kib() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.starts_with("VmRSS:")) return std::atol(line.c_str() + 6);
+  return 0;
+}
+
+struct SourceRun {
+  double seconds = 0;
+  long peak_rss_kib = 0;
+};
+
+// A file source started on an empty directory; then `files` files are dropped in it and the time
+// runs until the source has committed an event for each.
+SourceRun source_into(ingestion::SourceStore& store, const std::filesystem::path& dir, long files, int round) {
+  std::filesystem::create_directories(dir);
+  ingestion::SourceServices services;
+  auto made = ingestion::file::file_source_kind().make(file_config(dir.string()), services);
+  if (!made) throw std::runtime_error(made.error().message);
+  ingestion::SourceRuntime runtime("bench", "file", store, nullptr);
+  runtime.open();
+  if (!(*made)->start(runtime)) throw std::runtime_error("the source did not start");
+  // Its first pass notes the (empty) directory; files dropped after it are news.
+  const auto started = Clock::now();
+  while (runtime.status().state() != ingestion::SourceState::Running && seconds_since(started) < 30)
+    std::this_thread::sleep_for(1ms);
+  std::this_thread::sleep_for(100ms);
+
+  SourceRun run;
+  const auto begun = Clock::now();
+  std::thread writer([&] { drop_files(dir, files, round); });
+  for (;;) {
+    run.peak_rss_kib = std::max(run.peak_rss_kib, rss_kib());
+    const auto status = runtime.status().snapshot();
+    if (static_cast<long>(status.processed) >= files) break;
+    if (status.state == ingestion::SourceState::Failed || seconds_since(begun) > 600) {
+      writer.join();
+      throw std::runtime_error("the source failed or stalled: " + status.last_error);
+    }
+    std::this_thread::sleep_for(2ms);
+  }
+  run.seconds = seconds_since(begun);
+  writer.join();
+  (*made)->stop();
+  runtime.close();
+  return run;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto next = [&] { return i + 1 < argc ? std::atol(argv[++i]) : 0L; };
+    if (a == "--smoke") o.smoke = true;
+    else if (a == "--files") o.files = next();
+    else if (a == "--repeat") o.repeat = static_cast<int>(next());
+    else {
+      std::fprintf(stderr, "usage: file_bench [--smoke] [--files N] [--repeat R]\n");
+      return 2;
+    }
+  }
+  if (o.smoke) {
+    o.files = 200;
+    o.repeat = 1;
+  }
+  spdlog::set_level(spdlog::level::warn);
+  BenchDir dir;
+  std::printf("file_bench: %ld JSON files of about 150 bytes dropped at once, %d repetition(s)\n", o.files, o.repeat);
+  std::vector<double> baseline, instant, journaled;
+  long peak_rss = 0, journal_rss = 0;
+  for (int r = 0; r < o.repeat; ++r) {
+    const auto round = dir.path / ("round" + std::to_string(r));
+    baseline.push_back(write_and_parse(round / "plain", o.files, r));
+    bench::InstantStore store;
+    const auto run = source_into(store, round / "instant", o.files, r);
+    instant.push_back(run.seconds);
+    peak_rss = std::max(peak_rss, run.peak_rss_kib);
+    ingestion::JournalOptions jo;
+    jo.path = (round / "journal.db").string();
+    auto journal = ingestion::Journal::open(jo);
+    if (!journal) throw std::runtime_error(journal.error().message);
+    const auto into_journal = source_into(**journal, round / "journaled", o.files, r);
+    journaled.push_back(into_journal.seconds);
+    journal_rss = std::max(journal_rss, into_journal.peak_rss_kib);
+  }
+  auto rate = [&](double seconds) { return static_cast<double>(o.files) / seconds; };
+  std::printf("write + read + parse (baseline):  %9.0f files/s\n", rate(median(baseline)));
+  std::printf("file source, instant store:       %9.0f files/s   ratio to baseline %.2f; peak VmRSS %ld KiB\n",
+              rate(median(instant)), median(baseline) / median(instant), peak_rss);
+  std::printf("file source into the journal:     %9.0f files/s   ratio to baseline %.2f; peak VmRSS %ld KiB\n",
+              rate(median(journaled)), median(baseline) / median(journaled), journal_rss);
+  return 0;
+}
