@@ -115,7 +115,10 @@ std::vector<std::string> built_systems() {
 
 config::Schema stream_source_schema() {
   config::Schema s("stream", "");
-  static const std::vector<std::string> names = {"kafka", "redis", "nats", "rabbitmq"};
+  s.field("system", config::Kind::String,
+          "The broker: kafka, redis (Redis Streams, Pub/Sub), nats (NATS, JetStream) or rabbitmq (AMQP 0-9-1).")
+      .required()
+      .one_of(all_systems());
   config::Schema backoff("backoff", "After a lost connection or a refused batch: the next try waits initial, "
                                     "doubling up to max.");
   backoff.field("initial", config::Kind::Duration, "First wait.").fallback("1s").range(0.01, 3600);
