@@ -27,6 +27,7 @@
 #include "core/config/node.hpp"
 #include "ingestion/db/db_source.hpp"
 #include "bench/instant_store.hpp"
+#include "bench/measure.hpp"
 #include "ingestion/journal/journal.hpp"
 #include "ingestion/runtime/source_runtime.hpp"
 #include "tests/integration/support/postgresql.hpp"
@@ -34,7 +35,9 @@
 using namespace chatops;
 using namespace chatops::test;
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::median;
+using bench::seconds_since;
 
 namespace {
 
@@ -46,13 +49,6 @@ struct Options {
 };
 
 const std::string kQuery = "SELECT id, level, message, created FROM alerts WHERE id > :last ORDER BY id LIMIT :limit";
-
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-double median(std::vector<double> v) {
-  std::ranges::sort(v);
-  return v[v.size() / 2];
-}
 
 double psql_copy(const Postgresql& pg, const TempDir& dir, long rows) {
   const std::string copy =

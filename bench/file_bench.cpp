@@ -29,6 +29,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bench/instant_store.hpp"
+#include "bench/measure.hpp"
 #include "core/config/node.hpp"
 #include "ingestion/file/file_source.hpp"
 #include "ingestion/journal/journal.hpp"
@@ -37,7 +38,10 @@
 
 using namespace chatops;
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::median;
+using bench::seconds_since;
+using bench::rss_kib;
 
 namespace {
 
@@ -45,26 +49,6 @@ struct Options {
   bool smoke = false;
   long files = 10'000;
   int repeat = 3;
-};
-
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-double median(std::vector<double> v) {
-  std::ranges::sort(v);
-  return v[v.size() / 2];
-}
-
-struct BenchDir {
-  std::filesystem::path path;
-  BenchDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "chatops-file-bench-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path = tmpl;
-  }
-  ~BenchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
 };
 
 // A deploy manifest of about 150 bytes, different per file.
@@ -114,13 +98,6 @@ config::Node file_config(const std::string& dir) {
   auto validated = ingestion::validate_source((*raw)["sources"].items().at(0));
   if (!validated) throw std::runtime_error(validated.error().message);
   return validated->node;
-}
-
-long rss_kib() {
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);)
-    if (line.starts_with("VmRSS:")) return std::atol(line.c_str() + 6);
-  return 0;
 }
 
 struct SourceRun {
@@ -193,7 +170,7 @@ int main(int argc, char** argv) {
     o.repeat = 1;
   }
   spdlog::set_level(spdlog::level::warn);
-  BenchDir dir;
+  bench::BenchDir dir("file-bench");
   std::printf("file_bench: %ld JSON files of about 150 bytes dropped at once, %d repetition(s)\n", o.files, o.repeat);
   std::vector<double> baseline, instant, journaled;
   long peak_rss = 0, journal_rss = 0;

@@ -31,6 +31,7 @@
 
 #include "core/config/node.hpp"
 #include "bench/instant_store.hpp"
+#include "bench/measure.hpp"
 #include "ingestion/journal/journal.hpp"
 #include "ingestion/log/checkpoint.hpp"
 #include "ingestion/log/line_filter.hpp"
@@ -41,7 +42,10 @@
 
 using namespace chatops;
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::median;
+using bench::seconds_since;
+using bench::rss_kib;
 
 namespace {
 
@@ -50,26 +54,6 @@ struct Options {
   long lines = 2'000'000;
   int repeat = 3;
   long journal_lines = 200'000;
-};
-
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-double median(std::vector<double> v) {
-  std::ranges::sort(v);
-  return v[v.size() / 2];
-}
-
-struct BenchDir {
-  std::filesystem::path path;
-  BenchDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "chatops-log-bench-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path = tmpl;
-  }
-  ~BenchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
 };
 
 void write_log(const std::string& path, long lines) {
@@ -151,13 +135,6 @@ config::Node log_config(const std::string& yaml) {
   return validated->node;
 }
 
-long rss_kib() {
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);)
-    if (line.starts_with("VmRSS:")) return std::atol(line.c_str() + 6);
-  return 0;
-}
-
 struct SourceRun {
   double seconds = 0;
   long peak_rss_kib = 0;
@@ -214,7 +191,7 @@ int main(int argc, char** argv) {
     o.journal_lines = 5'000;
   }
   spdlog::set_level(spdlog::level::warn);
-  BenchDir dir;
+  bench::BenchDir dir("log-bench");
   const auto file = (dir.path / "app.log").string();
   write_log(file, o.lines);
   const auto bytes = std::filesystem::file_size(file);

@@ -26,6 +26,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bench/instant_store.hpp"
+#include "bench/measure.hpp"
 #include "core/config/node.hpp"
 #include "ingestion/journal/journal.hpp"
 #include "ingestion/runtime/source_runtime.hpp"
@@ -36,7 +37,9 @@
 using namespace chatops;
 using namespace chatops::test;
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::median;
+using bench::seconds_since;
 
 namespace {
 
@@ -49,13 +52,6 @@ struct Options {
 
 int batch_size = 500;  // of every consumer (--batch)
 int consumers = 0;  // each run consumes the stream from its start with a consumer of its own
-
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-double median(std::vector<double> v) {
-  std::ranges::sort(v);
-  return v[v.size() / 2];
-}
 
 void check(natsStatus s, const char* what) {
   if (s != NATS_OK) throw std::runtime_error(std::string(what) + ": " + natsStatus_GetText(s));

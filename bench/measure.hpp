@@ -1,0 +1,51 @@
+#pragma once
+// What every benchmark measures with: elapsed seconds, the median of repetitions, the process's
+// resident memory, and a scratch directory removed at the end.
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace chatops::bench {
+
+using Clock = std::chrono::steady_clock;
+
+inline double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+inline double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::ranges::sort(v);
+  return v[v.size() / 2];
+}
+
+// This process's VmRSS.
+inline long rss_kib() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.starts_with("VmRSS:")) return std::atol(line.c_str() + 6);
+  return 0;
+}
+
+// A fresh directory under the system's temporary one (named after `what`), removed with its contents.
+struct BenchDir {
+  std::filesystem::path path;
+  explicit BenchDir(const std::string& what) {
+    std::string tmpl = (std::filesystem::temp_directory_path() / ("chatops-" + what + "-XXXXXX")).string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    path = tmpl;
+  }
+  BenchDir(const BenchDir&) = delete;
+  BenchDir& operator=(const BenchDir&) = delete;
+  ~BenchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+}  // namespace chatops::bench
