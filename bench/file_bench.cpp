@@ -104,7 +104,7 @@ struct SourceRun {
   double seconds = 0;
   long peak_rss_kib = 0;
   long events = 0;
-  double writing = 0;  // of which dropping the files took
+  double dropping = 0;  // of which the renames took
 };
 
 // A file source started on an empty directory; then `files` files are dropped in it and the time
@@ -128,7 +128,7 @@ SourceRun source_into(ingestion::SourceStore& store, const std::filesystem::path
   const auto begun = Clock::now();
   std::thread dropper([&] {
     drop_files(staging, dir);
-    run.writing = seconds_since(begun);
+    run.dropping = seconds_since(begun);
   });
   for (;;) {
     run.peak_rss_kib = std::max(run.peak_rss_kib, rss_kib());
@@ -180,7 +180,7 @@ int main(int argc, char** argv) {
     bench::InstantStore store;
     const auto run = source_into(store, round / "instant", o.files, r);
     instant.push_back(run.seconds);
-    std::printf("  round %d: dropping %.3fs, instant store %.3fs\n", r, run.writing, run.seconds);
+    std::printf("  round %d: dropping %.3fs, instant store %.3fs\n", r, run.dropping, run.seconds);
     if (run.events != o.files) std::printf("MISMATCH: %ld events for %ld files (instant store)\n", run.events, o.files);
     peak_rss = std::max(peak_rss, run.peak_rss_kib);
     ingestion::JournalOptions jo;
@@ -189,7 +189,7 @@ int main(int argc, char** argv) {
     if (!journal) throw std::runtime_error(journal.error().message);
     const auto into_journal = source_into(**journal, round / "journaled", o.files, r);
     journaled.push_back(into_journal.seconds);
-    std::printf("  round %d: dropping %.3fs, journal %.3fs\n", r, into_journal.writing, into_journal.seconds);
+    std::printf("  round %d: dropping %.3fs, journal %.3fs\n", r, into_journal.dropping, into_journal.seconds);
     if (into_journal.events != o.files)
       std::printf("MISMATCH: %ld events for %ld files (journal)\n", into_journal.events, o.files);
     journal_rss = std::max(journal_rss, into_journal.peak_rss_kib);
