@@ -125,5 +125,5 @@ TEST_CASE("api pagination: a loop of next links ends", "[api][pagination]") {
   REQUIRE(poller.wait_events(2));
   std::this_thread::sleep_for(200ms);
   CHECK(api.count("/items") == 1);
-  CHECK(poller.status().state == ingestion::SourceState::Running);
+  CHECK(poller.wait_state(ingestion::SourceState::Running));
 }
