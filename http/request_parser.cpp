@@ -130,7 +130,8 @@ int RequestParser::check_head() {
   request_.path = request_.target.substr(0, question);
   if (question != std::string::npos) request_.query = request_.target.substr(question + 1);
   request_.head_only = true;
-  for (auto& [name, value] : request_.headers) value = std::string(trim(value));  // optional whitespace
+  for (auto& [name, value] : request_.headers)  // optional whitespace; rarely any: no copy then
+    if (const auto kept = trim(value); kept.size() != value.size()) value = std::string(kept);
   announced_length_ = (p.flags & F_CONTENTLENGTH) ? p.content_length : 0;
   if (p.http_major != 1) return refuse(505, "only HTTP/1.0 and HTTP/1.1 are served");
   if (auto coding = request_.header("Content-Encoding");

@@ -124,7 +124,7 @@ void Journal::push(std::unique_ptr<Job> job) {
   }
   queued_events_ += job->rows.size();
   queue_.push_back(std::move(job));
-  work_cv_.notify_one();
+  if (queue_.size() >= wake_at_) work_cv_.notify_one();
 }
 
 void Journal::submit(EventBatch batch, Completion done) {
@@ -170,15 +170,27 @@ JournalStats Journal::stats() const {
 
 void Journal::run_writer() {
   pthread_setname_np(pthread_self(), "journal-writer");  // top -H, perf, gdb
+  constexpr auto kMaxGather = std::chrono::milliseconds(1);
   std::vector<std::unique_ptr<Job>> jobs;
+  std::size_t last_jobs = 0;  // in the last commit: its submitters
+  std::chrono::steady_clock::duration last_commit{};
   for (;;) {
     std::function<void(std::int64_t)> notify;
+    std::size_t events = 0;
     {
       std::unique_lock lock(queue_mutex_);
       work_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and everything submitted has been answered
-      // No waiting for more: whatever queued up during the previous commit is the next batch.
-      std::size_t events = 0;
+      // The submitters of the last commit, answered, are submitting again: wait for as many (see
+      // journal.hpp) rather than spend a commit on the first of them.
+      const auto target = last_jobs;
+      const auto gathered = [&] { return stopping_ || queue_.size() >= target; };
+      if (!gathered()) {
+        wake_at_ = target;
+        work_cv_.wait_for(lock, std::min<std::chrono::steady_clock::duration>(last_commit, kMaxGather), gathered);
+        wake_at_ = 1;
+      }
+      // Whatever queued up meanwhile is the next batch.
       while (!queue_.empty() && (jobs.empty() || events + queue_.front()->rows.size() <= options_.batch_max)) {
         events += queue_.front()->rows.size();
         queued_events_ -= queue_.front()->rows.size();
@@ -187,7 +199,10 @@ void Journal::run_writer() {
       }
       notify = on_new_events_;
     }
+    const auto started = std::chrono::steady_clock::now();
     const auto max_id = write_jobs(jobs);
+    last_commit = std::chrono::steady_clock::now() - started;
+    last_jobs = jobs.size();
     jobs.clear();
     if (max_id > 0 && notify) notify(max_id);
     checkpointer_->bound_wal(*writer_db_);
@@ -206,7 +221,7 @@ std::int64_t Journal::write_jobs(std::vector<std::unique_ptr<Job>>& jobs) {
     // instead of failing on a lock upgrade; an all-probe batch thus checks writability too.
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
     if (!writer_statements_) writer_statements_ = std::make_unique<WriterStatements>(db);
-    auto& [find_key, put_key, insert, put_cursor, put_state, delete_state] = *writer_statements_;
+    auto& [claim_key, insert, put_cursor, put_state, delete_state] = *writer_statements_;
     for (std::size_t j = 0; j < jobs.size(); ++j) {
       const auto& job = *jobs[j];
       auto& result = results[j];
@@ -216,19 +231,16 @@ std::int64_t Journal::write_jobs(std::vector<std::unique_ptr<Job>>& jobs) {
         const auto& row = job.rows[i];
         const auto& e = row.event;
         if (!e.dedupe_key.empty()) {
-          find_key.bind(1, job.source);
-          find_key.bind(2, e.dedupe_key);
-          const bool seen = find_key.executeStep() && find_key.getColumn(0).getInt64() > seen_after;
-          find_key.reset();
-          if (seen) {
+          claim_key.bindNoCopy(1, job.source);
+          claim_key.bindNoCopy(2, e.dedupe_key);
+          claim_key.bind(3, now);
+          claim_key.bind(4, seen_after);
+          const bool claimed = claim_key.exec() == 1;
+          claim_key.reset();
+          if (!claimed) {
             result.outcomes[i] = Submission::Duplicate;
             continue;
           }
-          put_key.bind(1, job.source);
-          put_key.bind(2, e.dedupe_key);
-          put_key.bind(3, now);
-          put_key.exec();
-          put_key.reset();
         }
         // bindNoCopy: the rows outlive the statement's execution, so SQLite reads them in place.
         insert.bindNoCopy(1, job.source);

@@ -3,9 +3,14 @@
 //
 // Writing: submit() from any thread serialises a batch's rows and hands them to the writer thread,
 // which commits every batch waiting at that moment in one transaction (group commit), with each
-// batch's cursor, and only then runs the batches' completions. Dedupe keys are scoped by source
-// and checked in that transaction, so of two concurrent submissions of one key by one source
-// exactly one is Accepted. After each commit, on_new_events(max_id) is called on the writer thread.
+// batch's cursor, and only then runs the batches' completions. When fewer batches wait than the
+// last commit took, it first gathers for at most as long as that commit lasted (1 ms at most):
+// the submitters just answered (HTTP clients) are usually submitting again, and one fsync for
+// all of them costs less than one each; a lone submitter (the last commit took one batch) never
+// waits. Dedupe keys are scoped by
+// source and checked in that transaction, so of two concurrent submissions of one key by one
+// source exactly one is Accepted. After each commit, on_new_events(max_id) is called on the
+// writer thread.
 //
 // Reading: the dispatcher (the io thread) walks pending_events(), marks each handler output sent or
 // digested as IRC confirms it, and marks the event done. After a crash pending_events(0, …)
@@ -174,6 +179,7 @@ class Journal final : public SourceStore {
   std::condition_variable work_cv_;
   std::deque<std::unique_ptr<Job>> queue_;
   std::size_t queued_events_ = 0;  // in queue_
+  std::size_t wake_at_ = 1;        // jobs queued that wake the writer (more while it gathers)
   bool stopping_ = false;
   std::function<void(std::int64_t)> on_new_events_;
   std::atomic<std::uint64_t> accepted_{0}, duplicates_{0}, failed_{0}, commits_{0};
