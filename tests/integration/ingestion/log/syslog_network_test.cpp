@@ -73,7 +73,7 @@ struct SyslogNetFixture {
     REQUIRE(test::wait_for_port(port));
   }
   std::vector<ingestion::IngestionEvent> events() { return journaled(*journal); }
-  bool has(std::size_t n, std::chrono::milliseconds timeout = 10s) {
+  bool has(std::size_t n, std::chrono::milliseconds timeout = 30s) {
     return eventually([&] { return events().size() >= n; }, timeout);
   }
   // logger(1) sending one message to the source.
@@ -135,7 +135,7 @@ TEST_CASE("logger over UDP and TCP, RFC 5424 and RFC 3164, octet-counted and LF-
   f.logger({"--tcp", "--octet-count", "--rfc5424", "--tag", "app", "-p", "local0.err"}, "counted");
   f.logger({"--tcp", "--rfc3164", "--tag", "app", "-p", "local0.crit"}, "lf framed");
   REQUIRE(f.has(4));
-  std::this_thread::sleep_for(300ms);
+  std::this_thread::sleep_for(300ms);  // absence: nothing more comes
   auto events = f.events();
   REQUIRE(events.size() == 4);
   CHECK(events[0].topic == "log/net/auth");
@@ -264,7 +264,7 @@ TEST_CASE("syslog over the network with a rate cap: a flood from one sender give
   REQUIRE(send_all(fd, flood));
   ::close(fd);
   REQUIRE(f.has(4, 15s));
-  std::this_thread::sleep_for(300ms);
+  std::this_thread::sleep_for(300ms);  // absence: nothing more comes
   const auto events = f.events();
   std::uint64_t said = 0, digested = 0;
   for (const auto& e : events) {
