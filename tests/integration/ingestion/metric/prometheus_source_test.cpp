@@ -93,7 +93,10 @@ TEST_CASE("metric source (prometheus): a restart neither resets a pending timer 
           "[metric][prometheus]") {
   Exporter exporter;
   exporter.set("test_level", "95");
-  Prometheus prom({.targets = {exporter.target()}});
+  // Scraped every 3 s with as long a timeout: a scrape that timed out (1 s did on a loaded
+  // machine) marks the series stale, the query finds nothing for a moment, and the pending
+  // timer rightly starts again, which this test would take for the restart's doing.
+  Prometheus prom({.targets = {exporter.target()}, .interval = "3s"});
   REQUIRE(scraped(prom, "test_level", 1));
   MetricPoller poller(prometheus_source(prom, "{name: high, query: test_level, condition: {gt: 90}, for: 4s}"));
   // Pending: its start is in the journal.
