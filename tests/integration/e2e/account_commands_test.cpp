@@ -64,7 +64,7 @@ TEST_CASE("a services account's user runs every command under any nick, a strang
   auto posted = raw_exchange(s.bot->http_port(), post_request("/hooks/deploy", deploy,
                                                                "Content-Type: application/json\r\nX-Token: tok3n\r\n"));
   REQUIRE(posted);
-  REQUIRE(s.watcher->wait_for(std::regex("^deploy api$"), "opsbot", "#ops", 15s).size() == 1);
+  REQUIRE(s.watcher->wait_for(std::regex("^deploy api$"), "opsbot", "#ops", 30s).size() == 1);
 
   // Each answer as the command gives it (a longer one may still be arriving when the next is asked).
   const std::vector<std::pair<std::string, std::string>> permitted{
@@ -104,7 +104,7 @@ TEST_CASE("a services account's user runs every command under any nick, a strang
 
   // Another nick, the same account: still alice.
   s.alice->send("NICK ally");
-  REQUIRE(s.watcher->wait_for_line([](const IrcLine& l) { return l.command == "NICK" && l.nick == "notalice"; }, 10s));
+  REQUIRE(s.watcher->wait_for_line([](const IrcLine& l) { return l.command == "NICK" && l.nick == "notalice"; }, 30s));
   CHECK(s.first(*s.alice, "!whoami").starts_with("ally: you are alice (recognised by account alice), flags "));
   CHECK(s.first(*s.alice, "!binds").find("sorry") == std::string::npos);
 }

@@ -87,11 +87,11 @@ TEST_CASE("an alert's id acks it, silences it in a real Alertmanager, and the si
   s.channel.bot->stop();
   s.channel.watcher->clear();
   s.channel.bot->start();
-  REQUIRE(s.channel.watcher->wait_for_join("opsbot", "#ops", 15s));
+  REQUIRE(s.channel.watcher->wait_for_join("opsbot", "#ops", 30s));
   s.boss->privmsg("#ops", "!status");
-  CHECK(s.channel.watcher->wait_for(std::regex("^acknowledged: " + id + " DiskFull on db1 by oncall$"), "opsbot", "#ops", 15s).size() == 1);
+  CHECK(s.channel.watcher->wait_for(std::regex("^acknowledged: " + id + " DiskFull on db1 by oncall$"), "opsbot", "#ops", 30s).size() == 1);
   s.boss->privmsg("#ops", "!history 1");
-  const auto history = s.channel.watcher->wait_for(std::regex(R"(^#\d+ .* alerts alertmanager/firing: )"), "opsbot", "#ops", 15s);
+  const auto history = s.channel.watcher->wait_for(std::regex(R"(^#\d+ .* alerts alertmanager/firing: )"), "opsbot", "#ops", 30s);
   REQUIRE(history.size() == 1);
   CHECK(history[0].text.ends_with("(acked " + id + " by oncall)"));
   CHECK(s.ask(*s.stranger, "!silence " + id + " 1h") ==
@@ -149,12 +149,12 @@ TEST_CASE("the bot keeps speaking and answering while an Alertmanager call hangs
   s.am.process()->signal(SIGSTOP);
   s.boss->privmsg("#ops", "!silences");
   s.boss->privmsg("#ops", "!version");
-  const auto version = s.channel.watcher->wait_for(std::regex("^chatops-bot "), "opsbot", "#ops", 15s);
+  const auto version = s.channel.watcher->wait_for(std::regex("^chatops-bot "), "opsbot", "#ops", 30s);
   REQUIRE(version.size() == 1);
   const auto posted = s.channel.bot->post("/hooks/am", fixture_text("webhooks/alertmanager/real-firing.json"),
                                           {{"Authorization", "Bearer am-t0ken"}, {"Content-Type", "application/json"}});
   CHECK(posted.status == 202);
-  const auto event = s.channel.watcher->wait_for(std::regex("TestbedAlwaysFiring"), "opsbot", "#ops", 15s);
+  const auto event = s.channel.watcher->wait_for(std::regex("TestbedAlwaysFiring"), "opsbot", "#ops", 30s);
   REQUIRE(event.size() == 1);
   // The call to Alertmanager gives up at its 5 s timeout; the answer and the event were said
   // while it waited.

@@ -45,7 +45,7 @@ TEST_CASE("alerts from a real Alertmanager are said firing, then resolved, each 
   config.sources = "  - {name: alerts, kind: webhook, provider: alertmanager, path: /hooks/alertmanager, bearer_token: am-t0ken}\n";
   config.binds = "  - {type: webhook, mask: \"alertmanager/*\", say: {to: [\"#ops\"]}}\n";
   BotProcess bot(dir, bot_config_yaml(config));
-  REQUIRE(watcher.wait_for_join("opsbot", "#ops", 15s));
+  REQUIRE(watcher.wait_for_join("opsbot", "#ops", 30s));
 
   // A wrong token is refused before anything else happens.
   REQUIRE(bot.post("/hooks/alertmanager", "{}", {{"Authorization", "Bearer nope"}}).status == 401);

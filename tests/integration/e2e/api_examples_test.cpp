@@ -61,13 +61,13 @@ TEST_CASE("docs/examples.md: new releases of a GitHub repository", "[e2e][api][d
   example = examples::replaced(example, "interval: 10m", "interval: 200ms");
   TempDir dir("chatops-api-example-gh");
   BotProcess bot(dir, examples::bot_yaml(example, ircd.port(), "#dev"));
-  REQUIRE(watcher.wait_for_join("opsbot", "#dev", 15s));
+  REQUIRE(watcher.wait_for_join("opsbot", "#dev", 30s));
   REQUIRE(github.api.wait_for(path, 3));  // the first run remembered; later ones found nothing new
   CHECK(examples::said(watcher, "#dev").empty());
   github.change(fixture("github-releases-new.json"));
   const auto expected = examples::lines(examples::blocks("### New releases of a GitHub repository", "text").at(0));
   REQUIRE(eventually([&] { return examples::said(watcher, "#dev").size() >= expected.size(); }));
-  std::this_thread::sleep_for(1s);
+  std::this_thread::sleep_for(1s);  // absence: nothing more comes
   CHECK(examples::said(watcher, "#dev") == expected);
 }
 
@@ -82,12 +82,12 @@ TEST_CASE("docs/examples.md: incidents of a status page", "[e2e][api][docs]") {
   example = examples::replaced(example, "interval: 2m", "interval: 200ms");
   TempDir dir("chatops-api-example-sp");
   BotProcess bot(dir, examples::bot_yaml(example, ircd.port(), "#ops"));
-  REQUIRE(watcher.wait_for_join("opsbot", "#ops", 15s));
+  REQUIRE(watcher.wait_for_join("opsbot", "#ops", 30s));
   REQUIRE(statuspage.api.wait_for(path, 3));
   CHECK(examples::said(watcher, "#ops").empty());
   statuspage.change(fixture("statuspage-incidents-updated.json"));
   const auto expected = examples::lines(examples::blocks("### Incidents of a status page (Atlassian Statuspage)", "text").at(0));
   REQUIRE(eventually([&] { return examples::said(watcher, "#ops").size() >= expected.size(); }));
-  std::this_thread::sleep_for(1s);
+  std::this_thread::sleep_for(1s);  // absence: nothing more comes
   CHECK(examples::said(watcher, "#ops") == expected);
 }

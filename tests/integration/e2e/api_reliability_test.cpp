@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <random>
@@ -49,15 +50,31 @@ TEST_CASE("kill -9 while polling an API: every item journaled and said exactly o
   IrcTestClient watcher(IrcClientOptions{.port = ircd.port(), .nick = "watcher"});
   watcher.join("#ops");
 
-  TestApi api;
   std::atomic<int> count{20}, in_flight{0};
+  // While `hold` is set, a poll's answer waits until the test lets it go (after its kill), so
+  // that a kill surely lands inside a poll: its items read, not yet committed. (Declared before
+  // the API, which answers on its threads until it is destroyed.)
+  std::mutex hold_mutex;
+  std::condition_variable hold_changed;
+  bool hold = false;
+  TestApi api;
   api.route("/items", [&](const ApiRequest&) {
     ++in_flight;
     const auto body = json_items(1, count);
-    std::this_thread::sleep_for(20ms);  // a poll takes a while: kills land inside it
+    {
+      std::unique_lock lock(hold_mutex);
+      hold_changed.wait_for(lock, 60s, [&] { return !hold; });
+    }
     --in_flight;
     return ApiAnswer{.body = body};
   });
+  auto set_hold = [&](bool on) {
+    {
+      std::lock_guard lock(hold_mutex);
+      hold = on;
+    }
+    hold_changed.notify_all();
+  };
   BotConfig config;
   config.irc_port = ircd.port();
   config.flood = "{burst: 100, rate: 100}";
@@ -65,7 +82,7 @@ TEST_CASE("kill -9 while polling an API: every item journaled and said exactly o
                    "\", key: /id, first_poll: emit, interval: 50ms, jitter: 0, backoff: {initial: 50ms, max: 200ms}}\n";
   config.binds = "  - {type: api, mask: \"api/feed/*\", say: {to: [\"#ops\"], template: \"item {{id}}\"}}\n";
   BotProcess bot(dir, bot_config_yaml(config));
-  REQUIRE(watcher.wait_for_join("opsbot", "#ops", 15s));
+  REQUIRE(watcher.wait_for_join("opsbot", "#ops", 30s));
 
   std::atomic<bool> adding{true};
   std::thread producer([&] {
@@ -78,11 +95,17 @@ TEST_CASE("kill -9 while polling an API: every item journaled and said exactly o
   int mid_poll = 0;
   for (int kill = 0; kill < 8; ++kill) {
     std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution(200, 1000)(random)));
-    // Every other kill waits for a poll under way: its items are read, not yet committed.
-    if (kill % 2 == 1)
-      for (int i = 0; i < 200 && in_flight == 0; ++i) std::this_thread::sleep_for(1ms);
+    // Every other kill lands inside a poll (its answer held until the kill); a restarted bot
+    // under load can take seconds before it polls, so this waits with a deadline.
+    const bool inside = kill % 2 == 1;
+    if (inside) {
+      set_hold(true);
+      for (auto end = std::chrono::steady_clock::now() + 60s; in_flight == 0 && std::chrono::steady_clock::now() < end;)
+        std::this_thread::sleep_for(1ms);
+    }
     mid_poll += in_flight > 0;
     bot.kill9();
+    if (inside) set_hold(false);
     std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution(0, 300)(random)));
     bot.start();
   }
@@ -96,8 +119,8 @@ TEST_CASE("kill -9 while polling an API: every item journaled and said exactly o
     const auto said = said_ids(watcher);
     return static_cast<int>(said.size()) == total;
   };
-  for (int i = 0; i < 600 && !all_said(); ++i) std::this_thread::sleep_for(100ms);
-  std::this_thread::sleep_for(1s);  // a repeat would show by now
+  for (int i = 0; i < 1200 && !all_said(); ++i) std::this_thread::sleep_for(100ms);
+  std::this_thread::sleep_for(1s);  // absence: a repeat would show by now
   bot.stop();
 
   const auto journaled = journaled_ids(dir.path() / "chatops.db");

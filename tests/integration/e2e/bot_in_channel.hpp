@@ -26,7 +26,7 @@ struct BotInChannel {
     watcher = std::make_unique<IrcTestClient>(IrcClientOptions{.port = ircd.port(), .nick = "watcher"});
     watcher->join("#ops");
     bot = std::make_unique<BotProcess>(dir, bot_config_yaml(config));
-    REQUIRE(watcher->wait_for_join("opsbot", "#ops", 15s));
+    REQUIRE(watcher->wait_for_join("opsbot", "#ops", 30s));
   }
 };
 

@@ -36,7 +36,7 @@ struct CommandStack : BotInChannel {
   // Says `text` in #ops as `who` and returns the bot's next `count` lines there (as the watcher
   // sees them), in order.
   std::vector<std::string> ask(IrcTestClient& who, const std::string& text, std::size_t count = 1,
-                               std::chrono::milliseconds timeout = 10s) {
+                               std::chrono::milliseconds timeout = 30s) {
     const auto asked = std::chrono::steady_clock::now();
     who.privmsg("#ops", text);
     const auto said = watcher->wait_for(
@@ -86,7 +86,7 @@ TEST_CASE("a command needing flags is refused politely to someone without them, 
         std::vector<std::string>{"stranger: sorry, !pause needs flags m|m and I do not know you (say !whoami)."});
   CHECK(s.ask(*s.watcher, "!pause deploys") == std::vector<std::string>{"watcher: sorry, !pause needs flags m|m."});
   CHECK(s.post_deploy("api").status == 202);  // still taking events
-  REQUIRE(s.watcher->wait_for(std::regex("^deploy api: ok$"), "opsbot", "#ops", 10s).size() == 1);
+  REQUIRE(s.watcher->wait_for(std::regex("^deploy api: ok$"), "opsbot", "#ops", 30s).size() == 1);
 }
 
 TEST_CASE("a paused webhook source answers 503 with Retry-After, and takes events again once resumed",
@@ -101,7 +101,7 @@ TEST_CASE("a paused webhook source answers 503 with Retry-After, and takes event
         std::vector<std::string>{"deploys (webhook): paused, 0 accepted, 0 duplicates, 0 refused"});
   CHECK(s.ask(*s.boss, "!resume deploys") == std::vector<std::string>{"deploys resumed."});
   CHECK(s.post_deploy("web").status == 202);
-  CHECK(s.watcher->wait_for(std::regex("^deploy web: ok$"), "opsbot", "#ops", 10s).size() == 1);
+  CHECK(s.watcher->wait_for(std::regex("^deploy web: ok$"), "opsbot", "#ops", 30s).size() == 1);
   CHECK(s.watcher->wait_for(std::regex("^deploy api"), "opsbot", "#ops", 500ms).empty());  // refused, never stored
 }
 
@@ -127,17 +127,17 @@ TEST_CASE("a muted source's events wait in the journal until its mute ends by it
         std::vector<std::string>{"Muted deploys for 3s: its events wait in the journal."});
   CHECK(s.post_deploy("api").status == 202);
   CHECK(s.watcher->wait_for(std::regex("^deploy api: ok$"), "opsbot", "#ops", 1s).empty());
-  CHECK(s.watcher->wait_for(std::regex("^deploy api: ok$"), "opsbot", "#ops", 10s).size() == 1);
+  CHECK(s.watcher->wait_for(std::regex("^deploy api: ok$"), "opsbot", "#ops", 30s).size() == 1);
 }
 
 TEST_CASE("history says the last events from the journal, newest first", "[e2e][commands]") {
   CommandStack s;
   CHECK(s.post_deploy("api").status == 202);
   CHECK(s.post_deploy("web").status == 202);
-  REQUIRE(s.watcher->wait_for(std::regex("^deploy (api|web): ok$"), "opsbot", "#ops", 10s, 2).size() == 2);
+  REQUIRE(s.watcher->wait_for(std::regex("^deploy (api|web): ok$"), "opsbot", "#ops", 30s, 2).size() == 2);
   // Said events are marked done once the server has them: ask until history shows both.
   std::vector<std::string> history;
-  for (auto deadline = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < deadline;) {
+  for (auto deadline = std::chrono::steady_clock::now() + 30s; std::chrono::steady_clock::now() < deadline;) {
     history = s.ask(*s.watcher, "!history 2", 2, 1s);
     if (history.size() == 2 && history[0].starts_with("#2 ")) break;
   }
@@ -161,7 +161,7 @@ TEST_CASE("mutes, pauses and users added from IRC are kept across a restart", "[
   s.bot->stop();
   s.watcher->clear();
   s.bot->start();
-  REQUIRE(s.watcher->wait_for_join("opsbot", "#ops", 15s));
+  REQUIRE(s.watcher->wait_for_join("opsbot", "#ops", 30s));
   const auto status = s.ask(*s.watcher, "!status", 3);
   REQUIRE(status.size() == 3);
   CHECK(std::regex_match(status[1], std::regex(R"(journal: 0 events waiting; muted: #ops \(59m \d+s left\)|journal: 0 events waiting; muted: #ops \(1h left\))")));

@@ -33,7 +33,7 @@ TEST_CASE("docs/examples.md: operators, owners and everyone else in #ops", "[e2e
   IrcTestClient watcher(IrcClientOptions{.port = ircd.port(), .nick = "watcher"});
   watcher.join("#ops");
   BotProcess bot(dir, bot_config_yaml(c), {{"DEPLOY_TOKEN", "tok3n"}});
-  REQUIRE(watcher.wait_for_join("opsbot", "#ops", 15s));
+  REQUIRE(watcher.wait_for_join("opsbot", "#ops", 30s));
 
   std::map<std::string, std::unique_ptr<IrcTestClient>> people;
   std::vector<std::string> expected;

@@ -45,7 +45,7 @@ void run_example(const Example& example, const std::string& config, const std::s
   IrcTestClient watcher(IrcClientOptions{.port = ircd.port(), .nick = "watcher"});
   watcher.join(channel);
   BotProcess bot(dir, examples::bot_yaml(config, ircd.port(), channel));
-  REQUIRE(watcher.wait_for_join("opsbot", channel, 15s));
+  REQUIRE(watcher.wait_for_join("opsbot", channel, 30s));
   REQUIRE(compliance::eventually([&] { return examples::has_cursor(dir, source); }, 20s));
   application(example.sql[1]);
   const auto expected = examples::lines(example.text[0]);

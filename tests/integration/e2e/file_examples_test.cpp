@@ -32,7 +32,7 @@ TEST_CASE("docs/examples.md: a deploy manifest dropped in a directory", "[e2e][f
   IrcTestClient watcher(IrcClientOptions{.port = ircd.port(), .nick = "watcher"});
   watcher.join(channel);
   BotProcess bot(dir, examples::bot_yaml(config, ircd.port(), channel));
-  REQUIRE(watcher.wait_for_join("opsbot", channel, 15s));
+  REQUIRE(watcher.wait_for_join("opsbot", channel, 30s));
   REQUIRE(compliance::eventually([&] { return examples::has_cursor(dir, "deploys"); }, 20s));
   std::ofstream(drop + "/eu/api.json") << files[0];
   REQUIRE(compliance::eventually([&] { return examples::said(watcher, channel).size() >= 1; }, 20s));

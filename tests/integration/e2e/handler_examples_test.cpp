@@ -45,7 +45,7 @@ struct HandlerExample {
     alice = std::make_unique<IrcTestClient>(IrcClientOptions{.port = ircd.port(), .nick = "alice"});
     alice->join("#ops");
     bot = std::make_unique<BotProcess>(dir, bot_config_yaml(c), std::move(env));
-    REQUIRE(watcher->wait_for_join("opsbot", "#ops", 15s));
+    REQUIRE(watcher->wait_for_join("opsbot", "#ops", 30s));
   }
 
   // Waits until the bot said as many lines as the page shows (and a little longer), and compares.

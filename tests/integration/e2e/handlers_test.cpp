@@ -69,14 +69,14 @@ struct HandlerStack {
   }
 
   // Says `text` in #ops as alice and returns the bot's next `count` lines there, in order.
-  std::vector<std::string> ask(const std::string& text, std::size_t count = 1, std::chrono::milliseconds timeout = 15s) {
+  std::vector<std::string> ask(const std::string& text, std::size_t count = 1, std::chrono::milliseconds timeout = 30s) {
     const auto asked = std::chrono::steady_clock::now();
     alice->privmsg("#ops", text);
     return said_since(asked, count, timeout);
   }
 
   std::vector<std::string> said_since(std::chrono::steady_clock::time_point since, std::size_t count,
-                                      std::chrono::milliseconds timeout = 15s) {
+                                      std::chrono::milliseconds timeout = 30s) {
     const auto said = stack.watcher->wait_for(
         [since](const Privmsg& m) { return m.nick == "opsbot" && m.target == "#ops" && m.received >= since; }, timeout,
         count);

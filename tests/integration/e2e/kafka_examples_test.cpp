@@ -35,7 +35,7 @@ TEST_CASE("docs/examples.md: alerts on a Kafka topic", "[e2e][stream][kafka][exa
   const auto config = examples::replaced(yaml[0], "brokers: \"kafka1:9092\"",
                                          "brokers: \"" + kafka.bootstraps() + "\"\n    start: earliest");
   BotProcess bot(dir, examples::bot_yaml(config, ircd.port(), channel));
-  REQUIRE(watcher.wait_for_join("opsbot", channel, 15s));
+  REQUIRE(watcher.wait_for_join("opsbot", channel, 30s));
   const auto file = dir.write("messages.txt", messages[0]);
   const auto produced = run_to_end(ProcessOptions{.argv = {"kcat", "-P", "-b", kafka.bootstraps(), "-t", "alerts",
                                                            "-K", "|", "-l", file.string()},

@@ -36,7 +36,7 @@ void run_log_example(const std::string& heading, const std::string& path_in_page
   IrcTestClient watcher(IrcClientOptions{.port = ircd.port(), .nick = "watcher"});
   watcher.join(channel);
   BotProcess bot(dir, examples::bot_yaml(config, ircd.port(), channel));
-  REQUIRE(watcher.wait_for_join("opsbot", channel, 15s));
+  REQUIRE(watcher.wait_for_join("opsbot", channel, 30s));
   REQUIRE(compliance::eventually([&] { return examples::has_cursor(dir, source); }, 20s));
   std::ofstream(file, std::ios::app) << written[0];
   const auto expected = examples::lines(text[0]);
@@ -62,7 +62,7 @@ void run_syslog_example(const std::string& heading, const std::string& listen_in
   IrcTestClient watcher(IrcClientOptions{.port = ircd.port(), .nick = "watcher"});
   watcher.join(channel);
   BotProcess bot(dir, examples::bot_yaml(config, ircd.port(), channel));
-  REQUIRE(watcher.wait_for_join("opsbot", channel, 15s));
+  REQUIRE(watcher.wait_for_join("opsbot", channel, 30s));
   REQUIRE(wait_for_port(port, 20s));
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   const auto to = loopback(port);

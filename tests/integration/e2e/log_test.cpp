@@ -40,7 +40,7 @@ TEST_CASE("with log.format json every log line is a JSON object, an event's acce
   REQUIRE(stack.bot->post_github("/hooks/github", "s3cret", "push", "log-delivery-1",
                                  fixture_text("webhooks/github/push.new-branch.json"))
               .status == 202);
-  REQUIRE(stack.watcher->wait_for(std::regex("Hello-World"), "opsbot", "#ops", 5s).size() == 1);
+  REQUIRE(stack.watcher->wait_for(std::regex("Hello-World"), "opsbot", "#ops", 30s).size() == 1);
 
   const auto lines = log_lines_once(*stack.bot, "delivered", 5s);
   std::vector<std::string> accepted, delivered;

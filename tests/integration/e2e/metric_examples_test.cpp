@@ -24,7 +24,7 @@ TEST_CASE("docs/examples.md: a StatsD timer's p99", "[e2e][metric][docs]") {
                                           "listen: 127.0.0.1:" + std::to_string(port));
   TempDir dir("chatops-metric-example");
   BotProcess bot(dir, examples::bot_yaml(example, ircd.port(), "#ops"));
-  REQUIRE(watcher.wait_for_join("opsbot", "#ops", 15s));
+  REQUIRE(watcher.wait_for_join("opsbot", "#ops", 30s));
   const auto expected = examples::lines(examples::blocks(heading, "text").at(0));
   REQUIRE(expected.size() == 2);
 

@@ -35,9 +35,9 @@ TEST_CASE("docs/examples.md: alerts on a NATS JetStream stream", "[e2e][stream][
   watcher.join(channel);
   const auto config = examples::replaced(yaml[0], "nats://127.0.0.1:4222", nats.url());
   BotProcess bot(dir, examples::bot_yaml(config, ircd.port(), channel), {{"NATS_PASSWORD", NatsServer::password}});
-  REQUIRE(watcher.wait_for_join("opsbot", channel, 15s));
+  REQUIRE(watcher.wait_for_join("opsbot", channel, 30s));
   // start: latest — the messages must come after the bot made its consumer.
-  REQUIRE(compliance::eventually([&] { return nats.acked("ALERTS", "chatops-alerts").has_value(); }, 15s));
+  REQUIRE(compliance::eventually([&] { return nats.acked("ALERTS", "chatops-alerts").has_value(); }, 30s));
   const std::regex nats_pub(R"(^nats pub (\S+) '([^']*)'$)");
   std::istringstream lines(commands[0]);
   for (std::string line; std::getline(lines, line);) {

@@ -34,7 +34,7 @@ TEST_CASE("docs/examples.md: failed builds from a RabbitMQ exchange", "[e2e][str
   const auto config = examples::replaced(yaml[0], "host: 127.0.0.1\n", "host: 127.0.0.1\n    port: " + port + "\n");
   const std::vector<std::pair<std::string, std::string>> env{{"RABBITMQ_PASSWORD", RabbitMqServer::password}};
   BotProcess bot(dir, examples::bot_yaml(config, ircd.port(), channel), env);
-  REQUIRE(watcher.wait_for_join("opsbot", channel, 15s));
+  REQUIRE(watcher.wait_for_join("opsbot", channel, 30s));
   // The queue, its exchange and binding are the source's: publish once it consumes.
   REQUIRE(compliance::eventually(
       [&] {

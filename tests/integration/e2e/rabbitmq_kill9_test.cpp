@@ -42,7 +42,7 @@ TEST_CASE("kill -9 while consuming a RabbitMQ queue: every message is journaled 
               return left && left->ready == 0 && left->unacknowledged == 0;
             };
             bool done = drained();
-            for (auto end = std::chrono::steady_clock::now() + 15s; !done && std::chrono::steady_clock::now() < end;
+            for (auto end = std::chrono::steady_clock::now() + 30s; !done && std::chrono::steady_clock::now() < end;
                  done = drained())
               std::this_thread::sleep_for(200ms);
             CHECK(done);

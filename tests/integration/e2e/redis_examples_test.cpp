@@ -33,7 +33,7 @@ TEST_CASE("docs/examples.md: failed jobs on a Redis stream", "[e2e][stream][redi
   const auto config =
       examples::replaced(yaml[0], "host: 127.0.0.1\n", "host: 127.0.0.1\n    port: " + std::to_string(redis.port()) + "\n");
   BotProcess bot(dir, examples::bot_yaml(config, ircd.port(), channel), {{"REDIS_PASSWORD", RedisServer::password}});
-  REQUIRE(watcher.wait_for_join("opsbot", channel, 15s));
+  REQUIRE(watcher.wait_for_join("opsbot", channel, 30s));
   // start: latest — the entries must come after the bot made its group.
   REQUIRE(compliance::eventually(
       [&] {

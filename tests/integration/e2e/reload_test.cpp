@@ -62,20 +62,20 @@ TEST_CASE("SIGHUP reload swaps a bind's template and the sources, on the same IR
                                   reload_deploy_source("old", "/hooks/old"),
                               "before {{service}}", kReloadBoss));
   REQUIRE(s.post("/hooks/deploy", "api") == 202);
-  REQUIRE(s.watcher->wait_for(std::regex("^before api$"), "opsbot", "#ops", 15s).size() == 1);
+  REQUIRE(s.watcher->wait_for(std::regex("^before api$"), "opsbot", "#ops", 30s).size() == 1);
   REQUIRE(s.post("/hooks/new", "web") == 404);
 
   s.rewrite(reload_config(reload_deploy_source("deploys", "/hooks/deploy") + reload_deploy_source("fresh", "/hooks/new"),
                           "after {{service}}", kReloadBoss));
   s.bot->signal(SIGHUP);
   // The new source answers once the supervisor has started it; the removed one's path is gone.
-  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
   while (s.post("/hooks/new", "web") != 202 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(50ms);
-  CHECK(s.watcher->wait_for(std::regex("^after web$"), "opsbot", "#ops", 15s).size() == 1);
+  CHECK(s.watcher->wait_for(std::regex("^after web$"), "opsbot", "#ops", 30s).size() == 1);
   CHECK(s.post("/hooks/old", "gone") == 404);
   CHECK(s.post("/hooks/deploy", "api") == 202);
-  CHECK(s.watcher->wait_for(std::regex("^after api$"), "opsbot", "#ops", 15s).size() == 1);
+  CHECK(s.watcher->wait_for(std::regex("^after api$"), "opsbot", "#ops", 30s).size() == 1);
   // One connection throughout: the bot joined #ops once.
   std::size_t joins = 0;
   for (const auto& line : s.watcher->lines())
@@ -95,7 +95,7 @@ TEST_CASE("a broken reload keeps the bot running on its configuration and says w
   REQUIRE(said.size() == 1);
   CHECK(std::regex_search(said[0], std::regex(R"(^Reload failed, the configuration in use stays: .*config\.yml:\d+:\d+: )")));
   CHECK(s.post("/hooks/deploy", "api") == 202);
-  CHECK(s.watcher->wait_for(std::regex("^kept api$"), "opsbot", "#ops", 15s).size() == 1);
+  CHECK(s.watcher->wait_for(std::regex("^kept api$"), "opsbot", "#ops", 30s).size() == 1);
   CHECK(s.post("/hooks/other", "api") == 404);
 
   // What the process keeps until a restart is said as such; the rest applies.
@@ -110,7 +110,7 @@ TEST_CASE("a broken reload keeps the bot running on its configuration and says w
   CHECK(applied[0].ends_with(": sources unchanged; 1 bind and 2 users from the file."));
   CHECK(applied[1] == "Changed but kept until a restart: irc.");
   CHECK(s.post("/hooks/deploy", "web") == 202);
-  CHECK(s.watcher->wait_for(std::regex("^now web$"), "opsbot", "#ops", 15s).size() == 1);
+  CHECK(s.watcher->wait_for(std::regex("^now web$"), "opsbot", "#ops", 30s).size() == 1);
   CHECK(ask_bot(*s.watcher, *s.watcher, "!whoami") ==
         std::vector<std::string>{"watcher: you are looker (recognised by hostmask), flags o."});
 }

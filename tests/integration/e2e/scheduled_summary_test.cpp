@@ -36,7 +36,7 @@ TEST_CASE("a cron bind says what is firing and what each source received", "[e2e
     REQUIRE(reply);
     REQUIRE(reply->status == 202);
   }
-  const auto firing = s.watcher->wait_for(std::regex("TestbedAlwaysFiring"), "opsbot", "#ops", 15s);
+  const auto firing = s.watcher->wait_for(std::regex("TestbedAlwaysFiring"), "opsbot", "#ops", 30s);
   REQUIRE(firing.size() == 1);
   REQUIRE(s.watcher->wait_for(std::regex("deploy/finished"), "opsbot", "#ops", 15s, 2).size() == 2);
   // The next minute's tick after the events were said (a tick before then may have said less).

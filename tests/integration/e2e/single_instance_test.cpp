@@ -20,7 +20,7 @@ void first_bot_still_works(BotInChannel& stack) {
   REQUIRE(stack.bot->post_github("/hooks/github", "s3cret", "ping", "after-second",
                                  fixture_text("webhooks/github/ping.default.json"))
               .status == 202);
-  CHECK(stack.watcher->wait_for(std::regex("webhook is set up"), "opsbot", "#ops", 5s).size() == 1);
+  CHECK(stack.watcher->wait_for(std::regex("webhook is set up"), "opsbot", "#ops", 30s).size() == 1);
 }
 
 }  // namespace

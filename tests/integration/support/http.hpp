@@ -21,7 +21,7 @@ struct HttpResult {
 // One request to http://127.0.0.1:<port><path> (Connection: close). Headers are "Name: value".
 HttpResult http_request(const std::string& method, int port, const std::string& path,
                         const std::string& body = "", const std::vector<std::string>& headers = {},
-                        std::chrono::milliseconds timeout = std::chrono::seconds(10));
+                        std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 struct HttpRequest {
   std::string method{};
@@ -44,7 +44,7 @@ class HttpRecorder {
   std::vector<HttpRequest> requests() const;
   // Waits until at least `count` requests arrived; returns all received so far.
   std::vector<HttpRequest> wait_for(size_t count = 1,
-                                    std::chrono::milliseconds timeout = std::chrono::seconds(10));
+                                    std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
  private:
   void serve();

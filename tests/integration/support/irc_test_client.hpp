@@ -58,7 +58,7 @@ struct IrcClientOptions {
   std::string sasl_mechanism = "PLAIN";  // or "EXTERNAL" (needs tls and client_cert)
   std::string sasl_user{};             // SASL PLAIN when set and "sasl" is offered
   std::string sasl_password{};
-  std::chrono::milliseconds timeout = std::chrono::seconds(10);  // connect + registration
+  std::chrono::milliseconds timeout = std::chrono::seconds(30);  // connect + registration
 };
 
 class IrcTestClient {
@@ -81,7 +81,7 @@ class IrcTestClient {
   void join(std::string_view channel, Duration timeout = std::chrono::seconds(5));
   // Waits until <nick> is seen joining <channel> (also counts joins seen before the call).
   bool wait_for_join(std::string_view nick, std::string_view channel,
-                     Duration timeout = std::chrono::seconds(10));
+                     Duration timeout = std::chrono::seconds(30));
   void quit(std::string_view message = "bye");       // QUIT and wait for the close
   void close();                                      // drop the TCP connection without QUIT
 
@@ -97,21 +97,21 @@ class IrcTestClient {
   // Blocks until at least `count` received PRIVMSGs (from the start of the record) satisfy the
   // predicate, or the timeout; returns all the matching ones (fewer than count on timeout).
   std::vector<Privmsg> wait_for(const std::function<bool(const Privmsg&)>& pred,
-                                Duration timeout = std::chrono::seconds(10), size_t count = 1);
+                                Duration timeout = std::chrono::seconds(30), size_t count = 1);
   // PRIVMSGs whose text matches `re` (regex_search), from `from_nick` ("" = anyone) to
   // `target` ("" = anywhere; a channel, or our nick for private messages).
   std::vector<Privmsg> wait_for(const std::regex& re, std::string_view from_nick = "",
                                 std::string_view target = "",
-                                Duration timeout = std::chrono::seconds(10), size_t count = 1);
+                                Duration timeout = std::chrono::seconds(30), size_t count = 1);
   // The first `count` PRIVMSGs from `from_nick` (waits up to timeout; fewer on timeout).
   std::vector<Privmsg> collect_privmsgs(std::string_view from_nick, size_t count,
-                                        Duration timeout = std::chrono::seconds(10));
+                                        Duration timeout = std::chrono::seconds(30));
   // Any received line (e.g. a NOTICE, KICK or numeric) satisfying the predicate.
   std::optional<IrcLine> wait_for_line(const std::function<bool(const IrcLine&)>& pred,
-                                       Duration timeout = std::chrono::seconds(10));
+                                       Duration timeout = std::chrono::seconds(30));
 
   bool connected() const;
-  bool wait_for_disconnect(Duration timeout = std::chrono::seconds(10));
+  bool wait_for_disconnect(Duration timeout = std::chrono::seconds(30));
   // Why the connection ended: the server's ERROR text, or "eof" / an error message.
   std::string disconnect_reason() const;
 

@@ -7,12 +7,14 @@
 #include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -20,6 +22,7 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <random>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -120,25 +123,57 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
 
 }  // namespace
 
+namespace {
+
+// True when nothing holds 127.0.0.1:port, for TCP nor UDP (some sources listen on both).
+bool port_bindable(int port) {
+  for (int type : {SOCK_STREAM, SOCK_DGRAM}) {
+    const int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
+    if (fd < 0) fail("socket");
+    const sockaddr_in addr = loopback(port);
+    const bool ok = ::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// The lowest port the kernel picks for outgoing connections and bind(0) (32768 by default).
+int ephemeral_low() {
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 32768;
+  range >> low;
+  return low;
+}
+
+}  // namespace
+
+// Ports come from the 12,000 below the kernel's ephemeral range: a port in that range, picked by
+// bind(0) and closed, could be taken by anyone's outgoing connection before the server the test
+// starts binds it (address in use). Test processes running side by side (ctest -j, other
+// worktrees) reserve theirs with a lock file that stays locked while the process lives (flock is
+// released when it exits, even killed), so two of them never hand out the same port.
 int free_port() {
   static std::mutex mutex;
   static std::set<int> handed_out;
+  static std::mt19937 random(std::random_device{}());
   std::lock_guard lock(mutex);
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) fail("socket");
-    sockaddr_in addr = loopback(0);
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+  const int high = ephemeral_low() - 1;
+  std::uniform_int_distribution<int> pick(std::max(1024, high - 12000), high);
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    const int port = pick(random);
+    if (handed_out.contains(port)) continue;
+    const auto lock_file = "/tmp/chatops-test-port-" + std::to_string(port) + ".lock";
+    const int fd = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) continue;
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0 || !port_bindable(port)) {
       ::close(fd);
-      fail("bind 127.0.0.1:0");
+      continue;
     }
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    int port = ntohs(addr.sin_port);
-    if (handed_out.insert(port).second) return port;
+    handed_out.insert(port);  // its lock file stays open (and locked) until the process ends
+    return port;
   }
-  throw std::runtime_error("free_port: no new port after 100 attempts");
+  throw std::runtime_error("free_port: no free port after 1000 attempts");
 }
 
 bool wait_for_port(int port, Duration timeout) {

@@ -22,12 +22,13 @@ using Duration = std::chrono::milliseconds;
 // The IPv4 address 127.0.0.1:port (port 0: any), for bind() and connect().
 sockaddr_in loopback(int port);
 
-// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it, close).
-// Never returns the same port twice within one test process.
+// A port on 127.0.0.1 (TCP and UDP) free for the test to give a server: below the kernel's
+// ephemeral range, so no outgoing connection takes it meanwhile, and reserved against other test
+// processes for this one's life. Never returns the same port twice within one test process.
 int free_port();
 
 // Waits until something accepts TCP connections on 127.0.0.1:port.
-bool wait_for_port(int port, Duration timeout = 10s);
+bool wait_for_port(int port, Duration timeout = 30s);
 
 // True when the test runs as root (servers then need --runasroot or a dropped user).
 bool running_as_root();
@@ -105,8 +106,8 @@ class Process {
   std::string output() const;    // stdout followed by stderr, as written so far
   // Waits until stdout or stderr contains the text / matches the regex; false on timeout or
   // when the process exits first.
-  bool wait_for_log(std::string_view text, Duration timeout = 10s);
-  bool wait_for_log(const std::regex& re, Duration timeout = 10s);
+  bool wait_for_log(std::string_view text, Duration timeout = 30s);
+  bool wait_for_log(const std::regex& re, Duration timeout = 30s);
 
  private:
   void reap(bool block);

@@ -21,7 +21,7 @@ class RawConnection {
  public:
   // Connects to 127.0.0.1:port from `source` (bound before connecting); nullopt if it fails.
   static std::optional<RawConnection> open(int port, const std::string& source = "127.0.0.1",
-                                           std::chrono::milliseconds timeout = std::chrono::seconds(5));
+                                           std::chrono::milliseconds timeout = std::chrono::seconds(30));
   RawConnection(RawConnection&& other) noexcept;
   RawConnection& operator=(RawConnection&& other) noexcept;
   RawConnection(const RawConnection&) = delete;
@@ -32,10 +32,10 @@ class RawConnection {
   bool send(std::string_view bytes);
   // Reads one response (head, then a Content-Length body unless it answers a HEAD); nullopt on
   // timeout or close first.
-  std::optional<RawResponse> read_response(std::chrono::milliseconds timeout = std::chrono::seconds(5),
+  std::optional<RawResponse> read_response(std::chrono::milliseconds timeout = std::chrono::seconds(30),
                                            bool answers_head = false);
   // Waits until the server closes the connection (EOF or reset), discarding what it sends.
-  bool wait_closed(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  bool wait_closed(std::chrono::milliseconds timeout = std::chrono::seconds(30));
   int fd() const { return fd_; }
 
  private:
@@ -49,7 +49,7 @@ class RawConnection {
 
 // One whole request and its response on a fresh connection; nullopt when none came back.
 std::optional<RawResponse> raw_exchange(int port, std::string_view request,
-                                        std::chrono::milliseconds timeout = std::chrono::seconds(5),
+                                        std::chrono::milliseconds timeout = std::chrono::seconds(30),
                                         const std::string& source = "127.0.0.1");
 
 // "POST <path> HTTP/1.1" with Host, Content-Length, the given header lines and the body.

@@ -29,10 +29,10 @@ class ScriptedServer {
   // The next line from the client without CR LF; nullopt on timeout or when it closed.
   std::optional<std::string> read_line(Duration timeout = 5s);
   // Reads until a line starting with `prefix` (skipping others); nullopt when none came in time.
-  std::optional<std::string> expect(std::string_view prefix, Duration timeout = 5s);
+  std::optional<std::string> expect(std::string_view prefix, Duration timeout = 30s);
   void send(std::string_view line);  // CR LF appended
   // True when the client closes the connection within the timeout (lines it sends are dropped).
-  bool wait_closed(Duration timeout = 5s);
+  bool wait_closed(Duration timeout = 30s);
   void drop();  // closes the current connection
 
  private:

@@ -63,7 +63,7 @@ class TestApi {
   std::vector<ApiRequest> requests(const std::string& path) const;
   std::size_t count(const std::string& path) const { return requests(path).size(); }
   // Waits until `path` was asked at least `n` times.
-  bool wait_for(const std::string& path, std::size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
+  bool wait_for(const std::string& path, std::size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(30)) const;
 
  private:
   void serve(const httplib::Request& req, httplib::Response& res);

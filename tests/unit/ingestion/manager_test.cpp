@@ -72,7 +72,7 @@ std::vector<SourceKind> scripted_kind(Script& script) {
 config::Node sources(const std::string& yaml) { return (*config::load_string("sources:\n" + yaml, "test.yml"))["sources"]; }
 
 template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = 10s) {
+bool eventually(Pred pred, std::chrono::milliseconds timeout = 30s) {
   for (auto end = std::chrono::steady_clock::now() + timeout; std::chrono::steady_clock::now() < end;) {
     if (pred()) return true;
     std::this_thread::sleep_for(10ms);
@@ -140,12 +140,12 @@ TEST_CASE("a configuration error is reported and not retried", "[manager]") {
 
 TEST_CASE("the supervisor holds no lock while a source starts", "[manager]") {
   Fixture f;
-  REQUIRE(f.manager.configure(sources("  - {name: slow, kind: scripted, slow_start_ms: 1500}\n")));
+  REQUIRE(f.manager.configure(sources("  - {name: slow, kind: scripted, slow_start_ms: 3000}\n")));
   f.manager.start();
   REQUIRE(eventually([&] { return f.script.starts == 1; }));
-  const auto before = std::chrono::steady_clock::now();
-  const auto reports = f.manager.reports();  // answered while start() is still running
-  CHECK(std::chrono::steady_clock::now() - before < 500ms);
+  // Answered while start() is still running (it says Starting): with the lock held it would
+  // have waited for the start and said Running. Not timed: a loaded machine is slow at times.
+  const auto reports = f.manager.reports();
   CHECK(reports.at(0).status.state == SourceState::Starting);
   f.manager.stop();
 }

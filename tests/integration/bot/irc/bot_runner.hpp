@@ -82,7 +82,7 @@ class BotRunner {
 
   // Waits until status() satisfies pred.
   bool wait(const std::function<bool(const irc::ClientStatus&)>& pred,
-            std::chrono::milliseconds timeout = std::chrono::seconds(10)) const {
+            std::chrono::milliseconds timeout = std::chrono::seconds(30)) const {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
       if (pred(client_.status())) return true;

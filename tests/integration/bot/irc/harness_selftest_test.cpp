@@ -128,7 +128,7 @@ TEST_CASE("harness: Alertmanager is ready and notifies a webhook with a bearer t
   auto posted = am.post_alerts(R"([{"labels": {"alertname": "DiskFull", "instance": "db1"},
                                     "annotations": {"summary": "disk full"}}])");
   CHECK(posted.status == 200);
-  auto received = hook.wait_for(1, 10s);
+  auto received = hook.wait_for(1, 30s);
   REQUIRE(received.size() >= 1);
   CHECK(received[0].method == "POST");
   CHECK(received[0].path == "/hook");

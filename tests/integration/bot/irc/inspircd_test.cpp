@@ -39,13 +39,13 @@ TEST_CASE("InspIRCd + Atheme: SASL PLAIN with a registered account", "[irc][insp
   observer.join("#ops");
 
   BotRunner bot(sasl_config(server.port(), "correct-horse", true));
-  REQUIRE(bot.wait([](const auto& s) { return registered_in(s, "#ops"); }, 15s));
+  REQUIRE(bot.wait([](const auto& s) { return registered_in(s, "#ops"); }, 30s));
   CHECK(bot.status().sasl == "success");
   CHECK(bot.status().echo_message);
   // With echo-message, delivery is confirmed by the server's echo.
   auto delivered = bot.say("#ops", "authenticated hello");
   CHECK_FALSE(observer.wait_for(std::regex("authenticated hello"), "opsbot", "#ops").empty());
-  REQUIRE(delivered.wait_for(5s) == std::future_status::ready);
+  REQUIRE(delivered.wait_for(30s) == std::future_status::ready);
   CHECK(delivered.get());
   // account-tag / extended-join show the account to others.
   CHECK(observer.wait_for_line([](const IrcLine& l) {
@@ -61,12 +61,12 @@ TEST_CASE("InspIRCd + Atheme: SASL PLAIN with a wrong password", "[irc][inspircd
 
   SECTION("not required: 904 is logged, the bot registers without an account") {
     BotRunner bot(sasl_config(server.port(), "wrong-password", false));
-    REQUIRE(bot.wait([](const auto& s) { return registered_in(s, "#ops"); }, 15s));
+    REQUIRE(bot.wait([](const auto& s) { return registered_in(s, "#ops"); }, 30s));
     CHECK(bot.status().sasl == "failed");
   }
   SECTION("required: the bot quits and never joins") {
     BotRunner bot(sasl_config(server.port(), "wrong-password", true));
-    REQUIRE(bot.wait([](const auto& s) { return s.sasl == "failed" && !s.last_error.empty(); }, 15s));
+    REQUIRE(bot.wait([](const auto& s) { return s.sasl == "failed" && !s.last_error.empty(); }, 30s));
     CHECK_THAT(bot.status().last_error, Catch::Contains("SASL"));
     // Give it time to (wrongly) join, and let it retry once.
     std::this_thread::sleep_for(3s);
@@ -84,7 +84,7 @@ TEST_CASE("InspIRCd default flood limits: 100 lines arrive in order without a di
   IrcTestClient observer(observer_options(server.port()));
   observer.join("#ops");
   BotRunner bot(bot_config("127.0.0.1", server.port(), false, {"#ops"}));
-  REQUIRE(bot.wait([](const auto& s) { return registered_in(s, "#ops"); }, 15s));
+  REQUIRE(bot.wait([](const auto& s) { return registered_in(s, "#ops"); }, 30s));
 
   constexpr int kLines = 100;
   std::vector<std::future<bool>> delivered;
@@ -123,7 +123,7 @@ TEST_CASE("InspIRCd + Atheme: SASL EXTERNAL with a client certificate", "[irc][i
   config.sasl.mechanisms = {irc::SaslMechanism::External};
   config.sasl_required = true;
   BotRunner bot(config);
-  REQUIRE(bot.wait([](const auto& s) { return registered_in(s, "#ops"); }, 15s));
+  REQUIRE(bot.wait([](const auto& s) { return registered_in(s, "#ops"); }, 30s));
   CHECK(bot.status().sasl == "success");
 }
 
@@ -137,7 +137,7 @@ struct AthemeKey {
 
 AthemeKey atheme_ecdsa_key(const TempDir& dir) {
   Process keygen({.argv = {"atheme-ecdsakeygen"}, .log_dir = dir.path(), .name = "ecdsakeygen"});
-  REQUIRE(keygen.wait_exit(10s));
+  REQUIRE(keygen.wait_exit(30s));
   const auto out = keygen.output();
   const auto begin = out.find("-----BEGIN EC PRIVATE KEY-----");
   const auto end = out.find("-----END EC PRIVATE KEY-----");
@@ -152,9 +152,9 @@ AthemeKey atheme_ecdsa_key(const TempDir& dir) {
   return {pem, public_key};
 }
 
-// Asks WHOIS until it shows `nick` logged in to `account` (RPL_WHOISACCOUNT), up to 15 s.
+// Asks WHOIS until it shows `nick` logged in to `account` (RPL_WHOISACCOUNT), up to 30 s.
 bool logged_in_as(IrcTestClient& observer, const std::string& nick, const std::string& account) {
-  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
   while (std::chrono::steady_clock::now() < deadline) {
     observer.send("WHOIS " + nick);
     const auto found = observer.wait_for_line(
@@ -188,7 +188,7 @@ TEST_CASE("InspIRCd + Atheme: SASL ECDSA-NIST256P-CHALLENGE with a key from athe
   config.sasl.ecdsa_key = key.pem.string();
   config.sasl_required = true;
   BotRunner bot(config);
-  REQUIRE(bot.wait([](const auto& s) { return registered_in(s, "#ops"); }, 15s));
+  REQUIRE(bot.wait([](const auto& s) { return registered_in(s, "#ops"); }, 30s));
   CHECK(bot.status().sasl == "success");
   IrcTestClient observer(observer_options(server.port()));
   CHECK(logged_in_as(observer, "opsbot", "opsbot"));
@@ -201,7 +201,7 @@ TEST_CASE("InspIRCd + Atheme: SASL mechanisms in order, SCRAM-SHA-256, not offer
   auto config = sasl_config(server.port(), "correct-horse", true);
   config.sasl.mechanisms = {irc::SaslMechanism::ScramSha256, irc::SaslMechanism::Plain};
   BotRunner bot(config);
-  REQUIRE(bot.wait([](const auto& s) { return registered_in(s, "#ops"); }, 15s));
+  REQUIRE(bot.wait([](const auto& s) { return registered_in(s, "#ops"); }, 30s));
   CHECK(bot.status().sasl == "success");
 }
 
@@ -216,7 +216,7 @@ TEST_CASE("InspIRCd + Atheme: NickServ IDENTIFY to a service the server vouches 
     config.nickserv = {"correct-horse", "NickServ", "NickServ!NickServ@" + server.services_name()};
   }
   BotRunner bot(config);
-  REQUIRE(bot.wait([](const auto& s) { return registered_in(s, "#ops"); }, 15s));
+  REQUIRE(bot.wait([](const auto& s) { return registered_in(s, "#ops"); }, 30s));
   IrcTestClient observer(observer_options(server.port()));
   CHECK(logged_in_as(observer, "opsbot", "opsbot"));
 }
@@ -230,13 +230,13 @@ TEST_CASE("InspIRCd TLS: a pinned certificate or public key is enough without th
   SECTION("the certificate's SHA-256") {
     config.tls.fingerprints = {cert_fingerprint(server.server_cert().cert)};
     BotRunner bot(config);
-    CHECK(bot.wait([](const auto& s) { return registered_in(s, "#ops"); }, 15s));
+    CHECK(bot.wait([](const auto& s) { return registered_in(s, "#ops"); }, 30s));
   }
   SECTION("a certificate from the same CA that is not the server's") {
     config.tls.ca_file = server.ca_file().string();  // would pass without the pin
     config.tls.fingerprints = {cert_fingerprint(server.ca()->issue_server("other").cert)};
     BotRunner bot(config);
-    REQUIRE(bot.wait([](const auto& s) { return !s.last_error.empty(); }, 15s));
+    REQUIRE(bot.wait([](const auto& s) { return !s.last_error.empty(); }, 30s));
     CHECK_THAT(bot.status().last_error, Catch::Contains("tls_fingerprints"));
     CHECK(bot.status().state != ClientState::Registered);
   }
@@ -254,7 +254,7 @@ TEST_CASE("InspIRCd STS: a plain connection is upgraded, the policy holds for th
   const auto on_tls = "localhost:" + std::to_string(server.tls_port());
   {
     BotRunner bot(config, &store);
-    REQUIRE(bot.wait([&](const auto& s) { return registered_in(s, "#ops") && s.server == on_tls; }, 15s));
+    REQUIRE(bot.wait([&](const auto& s) { return registered_in(s, "#ops") && s.server == on_tls; }, 30s));
   }
   const auto policy = store.load("localhost");
   REQUIRE(policy);
@@ -262,7 +262,7 @@ TEST_CASE("InspIRCd STS: a plain connection is upgraded, the policy holds for th
   CHECK((*policy)->port == server.tls_port());
   CHECK((*policy)->duration == std::chrono::seconds(300));
   BotRunner restarted(config, &store);
-  REQUIRE(restarted.wait([&](const auto& s) { return registered_in(s, "#ops"); }, 15s));
+  REQUIRE(restarted.wait([&](const auto& s) { return registered_in(s, "#ops"); }, 30s));
   CHECK(restarted.status().server == on_tls);
   CHECK(restarted.status().reconnects == 0);  // straight to TLS, no plain attempt first
 }

@@ -23,7 +23,7 @@ std::size_t joins_by(const IrcTestClient& client, const std::string& nick, const
   return n;
 }
 
-bool eventually(const std::function<bool()>& pred, Duration timeout = 10s) {
+bool eventually(const std::function<bool()>& pred, Duration timeout = 30s) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!pred()) {
     if (std::chrono::steady_clock::now() > deadline) return false;
@@ -55,7 +55,7 @@ TEST_CASE("ngircd, plain TCP: the bot joins and speaks", "[irc][ngircd]") {
   REQUIRE(got.size() == 2);
   CHECK(got[0].text == "hello from the bot");
   CHECK(got[1].text == "second line with a control");
-  REQUIRE(delivered.wait_for(5s) == std::future_status::ready);
+  REQUIRE(delivered.wait_for(30s) == std::future_status::ready);
   CHECK(delivered.get());
   CHECK(bot.status().sasl == "none");
   CHECK(bot.on_io([&] { return bot.client().in_channel("#OPS"); }));
@@ -130,14 +130,14 @@ TEST_CASE("ngircd killed and restarted on the same port: the bot reconnects and 
   REQUIRE(bot.wait([](const auto& s) { return registered_in(s, "#ops"); }));
 
   server.kill9();
-  REQUIRE(bot.wait([](const auto& s) { return s.state != ClientState::Registered; }, 5s));
+  REQUIRE(bot.wait([](const auto& s) { return s.state != ClientState::Registered; }, 30s));
   // While it is down, text is refused at once so the caller can keep it.
   CHECK_FALSE(bot.say("#ops", "into the void").get());
   server.start();
   // reconnect.max is 1 s: connected again within a couple of seconds (ngircd may then take a few
   // seconds more to complete the registration).
-  REQUIRE(bot.wait([](const auto& s) { return s.state >= ClientState::Registering && s.reconnects >= 1; }, 3s));
-  REQUIRE(bot.wait([](const auto& s) { return registered_in(s, "#ops"); }, 15s));
+  REQUIRE(bot.wait([](const auto& s) { return s.state >= ClientState::Registering && s.reconnects >= 1; }, 30s));
+  REQUIRE(bot.wait([](const auto& s) { return registered_in(s, "#ops"); }, 30s));
 
   IrcTestClient observer(tester(server.port()));
   observer.join("#ops");
@@ -154,11 +154,11 @@ TEST_CASE("ngircd frozen: the missing PONG is noticed and the bot reconnects", "
   BotRunner bot(config);
   REQUIRE(bot.wait([](const auto& s) { return registered_in(s, "#ops"); }));
   server.process()->signal(SIGSTOP);
-  const bool noticed = bot.wait([](const auto& s) { return s.state != ClientState::Registered; }, 8s);
+  const bool noticed = bot.wait([](const auto& s) { return s.state != ClientState::Registered; }, 30s);
   server.process()->signal(SIGCONT);
   REQUIRE(noticed);
   CHECK_THAT(bot.status().last_error, Catch::Contains("PING"));
-  CHECK(bot.wait([](const auto& s) { return registered_in(s, "#ops"); }, 15s));
+  CHECK(bot.wait([](const auto& s) { return registered_in(s, "#ops"); }, 30s));
 }
 
 TEST_CASE("ngircd: kicked, the bot rejoins, a keyed channel without the key fails clearly", "[irc][ngircd]") {
@@ -186,5 +186,5 @@ TEST_CASE("ngircd: nick in use, then regained when its holder quits", "[irc][ngi
   REQUIRE(bot.wait([](const auto& s) { return registered_in(s, "#ops"); }));
   CHECK(bot.status().nick == "opsbot_");
   holder.quit("making room");
-  CHECK(bot.wait([](const auto& s) { return s.nick == "opsbot"; }, 5s));
+  CHECK(bot.wait([](const auto& s) { return s.nick == "opsbot"; }, 30s));
 }

@@ -156,8 +156,8 @@ TEST_CASE("api limits: an endless response head is cut, not buffered", "[api][li
   });
   const auto begun = Clock::now();
   Poller poller("url: \"http://127.0.0.1:" + std::to_string(server.port()) + "/\", max_response: 64KiB, timeout: 30s");
-  REQUIRE(poller.wait_state(ingestion::SourceState::Failed, 15s));
-  CHECK(Clock::now() - begun < 10s);
+  REQUIRE(poller.wait_state(ingestion::SourceState::Failed, 30s));
+  CHECK(Clock::now() - begun < 25s);  // cut at the cap, not at the run's 30 s timeout
   CHECK_THAT(poller.status().last_error, Catch::Contains("larger than max_response"));
 }
 
@@ -172,8 +172,9 @@ TEST_CASE("api limits: an answer dripped past the run's timeout is cut at the de
   Poller poller("url: \"http://127.0.0.1:" + std::to_string(server.port()) + "/\", timeout: 1s, interval: 1h, "
                 "backoff: {initial: 1h, max: 1h}");
   const auto begun = Clock::now();
-  REQUIRE(poller.wait_state(ingestion::SourceState::Retrying, 10s));
-  CHECK(Clock::now() - begun < 3s);
+  REQUIRE(poller.wait_state(ingestion::SourceState::Retrying, 30s));
+  // Cut at the 1 s deadline, not after the drip's minutes: generous for a loaded machine.
+  CHECK(Clock::now() - begun < 15s);
   CHECK_THAT(poller.status().last_error, Catch::Contains("within the run's timeout"));
 }
 
@@ -189,9 +190,8 @@ TEST_CASE("api limits: stop() returns within a second while an answer is awaited
   });
   {
     Poller poller("url: \"" + api.url("/slow") + "\", timeout: 60s");
-    REQUIRE(api.wait_for("/slow", 1));
-    std::this_thread::sleep_for(100ms);
-    CHECK(poller.stop() < 1s);
+    REQUIRE(api.wait_for("/slow", 1));  // the request is in the handler: the answer is awaited
+    CHECK(poller.stop() < compliance::kStopBound);
   }
   {
     std::lock_guard lock(m);
@@ -207,9 +207,8 @@ TEST_CASE("api limits: stop() returns within a second during a TLS handshake tha
     while (!stopping) std::this_thread::sleep_for(10ms);
   });
   Poller poller("url: \"https://127.0.0.1:" + std::to_string(silent.port()) + "/\", timeout: 60s");
-  REQUIRE(compliance::eventually([&] { return accepted == 1; }, 5s));
-  std::this_thread::sleep_for(100ms);
-  CHECK(poller.stop() < 1s);
+  REQUIRE(compliance::eventually([&] { return accepted == 1; }, 30s));  // connected: the handshake is under way
+  CHECK(poller.stop() < compliance::kStopBound);
 }
 
 TEST_CASE("api limits: stop() returns within a second while connecting", "[api][limits]") {
@@ -222,10 +221,10 @@ TEST_CASE("api limits: stop() returns within a second while connecting", "[api][
     ::connect(s, reinterpret_cast<sockaddr*>(&address), sizeof address);
     fillers.push_back(s);
   }
-  std::this_thread::sleep_for(200ms);
+  std::this_thread::sleep_for(200ms);  // the loopback handshakes that can complete have (no condition to wait on)
   Poller poller("url: \"http://127.0.0.1:" + std::to_string(full.port()) + "/\", timeout: 60s");
-  std::this_thread::sleep_for(500ms);
+  std::this_thread::sleep_for(500ms);  // absence: a connect that got through would have answered by now
   CHECK(poller.status().state != ingestion::SourceState::Running);  // still connecting
-  CHECK(poller.stop() < 1s);
+  CHECK(poller.stop() < compliance::kStopBound);
   for (int s : fillers) ::close(s);
 }

@@ -43,7 +43,7 @@ TEST_CASE("api pagination: Link rel=next is followed up to max_pages", "[api][pa
   Poller poller("url: \"" + api.url("/releases") + "\", query: {per_page: 10}, key: /id, first_poll: emit, "
                 "interval: 1h, pagination: {link_header: true, max_pages: 2}");
   REQUIRE(poller.wait_events(20));
-  std::this_thread::sleep_for(300ms);
+  std::this_thread::sleep_for(300ms);  // absence: nothing more comes
   CHECK(poller.events().size() == 20);  // pages 1 and 2 only
   const auto requests = api.requests("/releases");
   REQUIRE(requests.size() == 2);
@@ -81,7 +81,7 @@ TEST_CASE("api pagination: the next page's URL from the body", "[api][pagination
   Poller poller("url: \"" + api.url("/v1/items") + "\", items: /data, key: /id, first_poll: emit, interval: 1h, "
                 "pagination: {next_pointer: /links/next}");
   REQUIRE(poller.wait_events(30));
-  std::this_thread::sleep_for(200ms);
+  std::this_thread::sleep_for(200ms);  // absence: nothing more comes
   CHECK(poller.events().size() == 30);
   CHECK(api.count("/v1/items") == 3);
 }
@@ -96,7 +96,7 @@ TEST_CASE("api pagination: a cursor from the body goes into cursor_param", "[api
   Poller poller("url: \"" + api.url("/list") + "\", query: {limit: 10}, items: /results, key: /id, first_poll: emit, "
                 "interval: 1h, pagination: {next_pointer: /meta/next_cursor, cursor_param: after, max_pages: 3}");
   REQUIRE(poller.wait_events(30));
-  std::this_thread::sleep_for(200ms);
+  std::this_thread::sleep_for(200ms);  // absence: nothing more comes
   CHECK(poller.events().size() == 30);
   const auto requests = api.requests("/list");
   REQUIRE(requests.size() == 3);
@@ -123,7 +123,7 @@ TEST_CASE("api pagination: a loop of next links ends", "[api][pagination]") {
   Poller poller("url: \"" + api.url("/items") + "\", key: /id, first_poll: emit, interval: 1h, "
                 "pagination: {link_header: true, max_pages: 50}");
   REQUIRE(poller.wait_events(2));
-  std::this_thread::sleep_for(200ms);
+  std::this_thread::sleep_for(200ms);  // absence: nothing more comes
   CHECK(api.count("/items") == 1);
   CHECK(poller.wait_state(ingestion::SourceState::Running));
 }

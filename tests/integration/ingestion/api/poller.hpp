@@ -23,7 +23,7 @@ class Poller : public SourceUnderTest {
  public:
   // `entry` is the source's YAML flow map without its braces' name and kind.
   explicit Poller(std::string entry, std::string name = "apisrc")
-      : SourceUnderTest(api_kind(), "api", std::move(entry), std::move(name), std::chrono::seconds(10)) {}
+      : SourceUnderTest(api_kind(), "api", std::move(entry), std::move(name), std::chrono::seconds(30)) {}
 };
 
 // The names ("item <n>") of events, in journal order.

@@ -55,7 +55,7 @@ TEST_CASE("db sources on MariaDB", "[db][mariadb]") {
         "INSERT INTO samples VALUES (1, 9007199254740993, 0.1, 123.4500, 'héllo', TRUE, '2024-05-01 12:00:00.25', "
         "'2024-05-01 12:00:00', '2024-05-01', '{\"a\": [1, 2]}', NULL, REPEAT('x', 1000))");
     auto r = f.run(source(db, "SELECT * FROM samples WHERE id > :last ORDER BY id LIMIT :limit", ", start: beginning"));
-    REQUIRE(eventually([&] { return journaled(*f.journal).size() == 1; }, 10s));
+    REQUIRE(eventually([&] { return journaled(*f.journal).size() == 1; }, 30s));
     const auto e = journaled(*f.journal).at(0);
     CHECK(e.topic == "db/s");
     CHECK(e.fields == nlohmann::json{{"id", 1},
@@ -85,9 +85,9 @@ TEST_CASE("db sources on MariaDB", "[db][mariadb]") {
     auto alerts = alerts_on(db);
     alerts.insert(4);
     auto r = f.run(source(db, alerts.query()));
-    REQUIRE(eventually([&] { return f.journal->cursor("s").value() == "integer:4"; }, 10s));
+    REQUIRE(eventually([&] { return f.journal->cursor("s").value() == "integer:4"; }, 30s));
     alerts.insert(1);
-    REQUIRE(eventually([&] { return journaled(*f.journal).size() == 1; }, 10s));
+    REQUIRE(eventually([&] { return journaled(*f.journal).size() == 1; }, 30s));
     CHECK(journaled(*f.journal).at(0).fields["id"] == 5);
   }
 
@@ -100,7 +100,7 @@ TEST_CASE("db sources on MariaDB", "[db][mariadb]") {
     auto r = f.run(source(db, "SELECT id, scribble() AS s FROM " + alerts.table +
                                   " WHERE id > :last ORDER BY id LIMIT :limit",
                           ", start: beginning"));
-    REQUIRE(eventually([&] { return state_of(*r) == SourceState::Failed; }, 10s));
+    REQUIRE(eventually([&] { return state_of(*r) == SourceState::Failed; }, 30s));
     CHECK(r->runtime.status().snapshot().error_kind == ErrorKind::Configuration);
     CHECK_THAT(error_of(*r), Catch::Contains("READ ONLY") && Catch::Contains("1792"));
     CHECK(db.query("SELECT count(*) FROM scribbles").at(0).at(0) == "0");
@@ -120,7 +120,7 @@ TEST_CASE("db sources on MariaDB", "[db][mariadb]") {
     auto r = f.run("{name: s, kind: db, engine: mariadb, host: 127.0.0.1, port: " + std::to_string(free_port()) +
                    ", user: u, database: d, query: \"SELECT 1 AS id FROM DUAL WHERE 1 > :last LIMIT :limit\", "
                    "tracking_column: id, backoff: {initial: 50ms, max: 50ms}}");
-    REQUIRE(eventually([&] { return state_of(*r) == SourceState::Retrying; }, 10s));
+    REQUIRE(eventually([&] { return state_of(*r) == SourceState::Retrying; }, 30s));
     CHECK(r->runtime.status().snapshot().error_kind == ErrorKind::Transient);
   }
 
@@ -128,11 +128,18 @@ TEST_CASE("db sources on MariaDB", "[db][mariadb]") {
     const std::string slow = "SELECT id FROM (SELECT 1 AS id, SLEEP(30) AS z) s WHERE id > :last LIMIT :limit";
     {
       auto r = f.run(source(db, slow, ", start: beginning, timeout: 1h"));
-      std::this_thread::sleep_for(500ms);
-      CHECK(r->stop() < 1s);
+      REQUIRE(eventually(  // the query is under way
+          [&] {
+            return db.query("SELECT count(*) FROM information_schema.processlist WHERE info LIKE '%SLEEP(30)%' "
+                            "AND id <> CONNECTION_ID()")
+                       .at(0)
+                       .at(0) != "0";
+          },
+          30s));
+      CHECK(r->stop() < compliance::kStopBound);
     }
     auto r = f.run(source(db, slow, ", start: beginning, timeout: 1s"));
-    REQUIRE(eventually([&] { return state_of(*r) == SourceState::Retrying; }, 10s));
+    REQUIRE(eventually([&] { return state_of(*r) == SourceState::Retrying; }, 30s));
     CHECK(r->runtime.status().snapshot().error_kind == ErrorKind::Transient);
   }
 
@@ -144,18 +151,18 @@ TEST_CASE("db sources on MariaDB", "[db][mariadb]") {
                                     alerts.query() + "\", tracking_column: id, start: beginning, ";
     SECTION("verify-full with the right CA: rows arrive") {
       auto r = f.run(as_tls_user + "tls: {mode: verify-full, ca_file: " + db.ca_file().string() + "}}");
-      REQUIRE(eventually([&] { return journaled(*f.journal).size() == 1; }, 10s));
+      REQUIRE(eventually([&] { return journaled(*f.journal).size() == 1; }, 30s));
     }
     SECTION("without TLS the server refuses the user") {
       auto r = f.run(as_tls_user + "tls: {mode: disable}}");
-      REQUIRE(eventually([&] { return state_of(*r) == SourceState::Failed; }, 10s));
+      REQUIRE(eventually([&] { return state_of(*r) == SourceState::Failed; }, 30s));
       CHECK_THAT(error_of(*r), Catch::Contains("Access denied"));
     }
     SECTION("another CA: refused") {
       TempDir other;
       TestCa stranger(other.path());
       auto r = f.run(as_tls_user + "tls: {mode: verify-full, ca_file: " + stranger.ca_cert().string() + "}}");
-      REQUIRE(eventually([&] { return state_of(*r) == SourceState::Failed; }, 10s));
+      REQUIRE(eventually([&] { return state_of(*r) == SourceState::Failed; }, 30s));
       CHECK_THAT(error_of(*r), Catch::Contains("error 2026"));
     }
   }

@@ -108,7 +108,7 @@ void follow_while_rotating(LogrotateRun& run, const std::string& paths, bool pau
   CHECK(rotations >= 5);
   test::compliance::eventually(
       [&] { return static_cast<long>(logrotate_journaled(journal_path).size()) >= kLogrotateLines; }, 120s);
-  std::this_thread::sleep_for(300ms);
+  std::this_thread::sleep_for(300ms);  // absence: nothing more comes
   const auto counts = logrotate_journaled(journal_path);
   for (long n = 1; n <= kLogrotateLines; ++n) {
     INFO("line n=" << n);

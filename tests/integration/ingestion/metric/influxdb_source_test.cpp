@@ -36,7 +36,7 @@ TEST_CASE("metric source (influxdb): compliance", "[metric][influxdb]") {
                        }},
       .topic_prefix = "metric/compliance/firing",
       .resumes_after_restart = true,
-      .deadline = 15s};
+      .deadline = 30s};
   compliance::run_compliance(subject);
 }
 

@@ -73,7 +73,7 @@ TEST_CASE("metric source (prometheus): a vector's series fire and resolve with t
   const auto resolved = poller.events().at(1);
   CHECK(resolved.topic == "metric/prom/resolved");
   CHECK(resolved.fields["value_text"] == "70%");
-  std::this_thread::sleep_for(1s);
+  std::this_thread::sleep_for(1s);  // absence: nothing more comes
   CHECK(poller.events().size() == 2);
   CHECK(poller.state().empty());  // nothing active is remembered
 }
@@ -93,7 +93,10 @@ TEST_CASE("metric source (prometheus): a restart neither resets a pending timer 
           "[metric][prometheus]") {
   Exporter exporter;
   exporter.set("test_level", "95");
-  Prometheus prom({.targets = {exporter.target()}});
+  // Scraped every 3 s with as long a timeout: a scrape that timed out (1 s did on a loaded
+  // machine) marks the series stale, the query finds nothing for a moment, and the pending
+  // timer rightly starts again, which this test would take for the restart's doing.
+  Prometheus prom({.targets = {exporter.target()}, .interval = "3s"});
   REQUIRE(scraped(prom, "test_level", 1));
   MetricPoller poller(prometheus_source(prom, "{name: high, query: test_level, condition: {gt: 90}, for: 4s}"));
   // Pending: its start is in the journal.
@@ -101,7 +104,7 @@ TEST_CASE("metric source (prometheus): a restart neither resets a pending timer 
   const auto pending = ingestion::metric::series_state_from_text(poller.state().at(0).second);
   REQUIRE(pending);
   CHECK(pending->state == ingestion::metric::AlertState::Pending);
-  std::this_thread::sleep_for(1s);
+  std::this_thread::sleep_for(1s);  // a restart a second into the pending time
   poller.restart();
   REQUIRE(poller.wait_events(1));
   const auto fired = poller.events().at(0);
@@ -110,10 +113,12 @@ TEST_CASE("metric source (prometheus): a restart neither resets a pending timer 
   CHECK(fired.fields["active_at"] == pending->active_at.time_since_epoch().count());
   const auto held = fired.fields["fired_at"].get<std::int64_t>() - fired.fields["active_at"].get<std::int64_t>();
   CHECK(held >= 4000);
-  CHECK(held < 5500);
+  // Soon after `for`: the active_at check above is what shows the restart kept the timer; the
+  // bound only catches a firing far too late (a loaded machine's polls come late at times).
+  CHECK(held < 15000);
   // Firing: a restart says nothing again.
   poller.restart();
-  std::this_thread::sleep_for(2s);
+  std::this_thread::sleep_for(2s);  // absence: polls in that time say nothing
   CHECK(poller.events().size() == 1);
   exporter.set("test_level", "10");
   REQUIRE(poller.wait_events(2));
@@ -134,7 +139,7 @@ TEST_CASE("metric source (prometheus): a server that is down is retried, not fat
   MetricPoller poller("provider: prometheus, url: \"http://127.0.0.1:" + std::to_string(port) +
                       "\", interval: 250ms, checks: [{name: up, query: up, condition: {lt: 1}}]");
   REQUIRE(poller.wait_state(ingestion::SourceState::Retrying));
-  CHECK(poller.stop() < 1500ms);
+  CHECK(poller.stop() < compliance::kStopBound);
 }
 
 TEST_CASE("metric source (prometheus): TLS verified against a CA file, HTTP Basic credentials", "[metric][prometheus]") {

@@ -86,7 +86,7 @@ TEST_CASE("Kafka: the mapping's dedupe pointer replaces the position, a message 
   StreamFixture f;
   auto r = f.run(kafka_entry(kafka, "[alerts]", ", dedupe: /id"));
   REQUIRE(eventually([&] { return r->runtime.duplicates() == 1 && journaled(*f.journal).size() == 2; }, 30s));
-  CHECK(eventually([&] { return kafka.committed("chatops-s", "alerts", 1) == 3; }, 10s));
+  CHECK(eventually([&] { return kafka.committed("chatops-s", "alerts", 1) == 3; }, 30s));
 }
 
 TEST_CASE("Kafka: text messages become the field `text`, unreadable ones are skipped, counted and committed",
@@ -105,8 +105,8 @@ TEST_CASE("Kafka: text messages become the field `text`, unreadable ones are ski
   CHECK(events.at(0).fields["text"] == "disk /var at 91%");
   CHECK(events.at(0).raw.empty());
   CHECK(events.at(1).fields["text"] == "line two\r\nPRIVMSG #ops :injected");  // rendered inert when said
-  CHECK(eventually([&] { return r->runtime.status().failed.load() == 2; }, 10s));
-  CHECK(eventually([&] { return kafka.committed("chatops-s", "logs", 1) == 4; }, 10s));
+  CHECK(eventually([&] { return r->runtime.status().failed.load() == 2; }, 30s));
+  CHECK(eventually([&] { return kafka.committed("chatops-s", "logs", 1) == 4; }, 30s));
 }
 
 TEST_CASE("Kafka: JSON that does not parse is skipped and committed, the messages after it are said", "[stream][kafka]") {
@@ -120,7 +120,7 @@ TEST_CASE("Kafka: JSON that does not parse is skipped and committed, the message
   kafka.produce("alerts", R"({"id": 7})");
   REQUIRE(eventually([&] { return journaled(*f.journal).size() == 1; }, 30s));
   CHECK(journaled(*f.journal).at(0).fields["id"] == 7);
-  CHECK(eventually([&] { return kafka.committed("chatops-s", "alerts", 1) == 3; }, 10s));
+  CHECK(eventually([&] { return kafka.committed("chatops-s", "alerts", 1) == 3; }, 30s));
   CHECK(r->runtime.status().failed.load() == 2);
   CHECK_THAT(r->runtime.status().snapshot().last_error, Catch::Contains("alerts/0/1"));
 }
@@ -136,7 +136,7 @@ TEST_CASE("Kafka: topics given by a regular expression, every matching topic is 
   StreamFixture f;
   auto r = f.run(kafka_entry(kafka, "[\"^logs\\\\..*\"]"));
   REQUIRE(eventually([&] { return journaled(*f.journal).size() == 2; }, 30s));
-  std::this_thread::sleep_for(300ms);
+  std::this_thread::sleep_for(300ms);  // absence: nothing more comes
   std::set<std::string> topics;
   for (const auto& e : journaled(*f.journal)) topics.insert(e.topic);
   CHECK(topics == std::set<std::string>{"kafka/logs.api", "kafka/logs.db"});
@@ -154,11 +154,11 @@ TEST_CASE("Kafka: the broker goes away and comes back, the source goes on, nothi
   kafka.broker_up(1);
   kafka.produce_many("alerts", 20, [](int i) { return "{\"n\": " + std::to_string(20 + i) + "}"; });
   REQUIRE(eventually([&] { return journaled(*f.journal).size() == 40; }, 60s));
-  std::this_thread::sleep_for(500ms);
+  std::this_thread::sleep_for(500ms);  // absence: nothing more comes
   const auto events = journaled(*f.journal);
   REQUIRE(events.size() == 40);
   for (int i = 0; i < 40; ++i) CHECK(events.at(i).fields["n"] == i);
-  CHECK(r->runtime.status().state() == SourceState::Running);
+  CHECK(eventually([&] { return r->runtime.status().state() == SourceState::Running; }, 30s));
 }
 
 TEST_CASE("Kafka: a failed SASL authentication leaves the source Failed, not retrying", "[stream][kafka]") {

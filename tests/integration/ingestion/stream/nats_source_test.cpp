@@ -62,7 +62,7 @@ TEST_CASE(
   nats.js_publish("deploys.web", R"({"service": "web", "version": "3"})");
   StreamFixture f;
   auto r = f.run(nats_entry(nats, ", stream: DEPLOYS, subjects: [deploys.api], start: earliest"));
-  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 1; }, 15s));
+  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 1; }, 30s));
   const auto e = journaled(*f.journal).at(0);
   CHECK(e.topic == "nats/deploys.api");
   CHECK(e.dedupe_key == "DEPLOYS/" + std::to_string(first));
@@ -71,7 +71,7 @@ TEST_CASE(
   CHECK(e.fields["nats"]["stream"] == "DEPLOYS");
   CHECK(e.fields["nats"]["sequence"] == first);
   CHECK(payload_text(e) == R"({"service": "api", "version": "1.2"})");
-  CHECK(eventually([&] { return nats.acked("DEPLOYS", "chatops-s").value_or(0) >= first; }, 10s));
+  CHECK(eventually([&] { return nats.acked("DEPLOYS", "chatops-s").value_or(0) >= first; }, 30s));
   CHECK(nats.ack_pending("DEPLOYS", "chatops-s") == 0);
 }
 
@@ -84,9 +84,9 @@ TEST_CASE("NATS JetStream: messages that are not JSON or too large are skipped a
   nats.js_publish("jobs", R"({"n": 2})");
   StreamFixture f;
   auto r = f.run(nats_entry(nats, ", stream: JOBS, start: earliest, max_message_size: 1KiB"));
-  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 2; }, 15s));
+  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 2; }, 30s));
   CHECK(journaled(*f.journal).at(1).fields["n"] == 2);
-  CHECK(eventually([&] { return nats.acked("JOBS", "chatops-s") == 4u; }, 10s));
+  CHECK(eventually([&] { return nats.acked("JOBS", "chatops-s") == 4u; }, 30s));
   CHECK(r->runtime.status().failed.load() == 2);
 }
 
@@ -96,11 +96,11 @@ TEST_CASE("NATS core: subjects with wildcards, text messages and headers, nothin
   nats.publish("logs.web.error", "before the bot subscribed");  // core NATS keeps nothing
   StreamFixture f;
   auto r = f.run(nats_entry(nats, ", subjects: [\"logs.*.error\", \"audit.>\"], format: text"));
-  REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Running; }, 15s));
+  REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Running; }, 30s));
   nats.publish("logs.web.error", "disk full", {{"Host", "web-1"}});
   nats.publish("logs.web.info", "not subscribed");
   nats.publish("audit.login.alice", "alice logged in");
-  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 2; }, 15s));
+  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 2; }, 30s));
   std::this_thread::sleep_for(300ms);  // and nothing more
   auto events = journaled(*f.journal);
   REQUIRE(events.size() == 2);
@@ -118,11 +118,11 @@ TEST_CASE("NATS core: the topic can come from a header, the dedupe key from the 
   StreamFixture f;
   auto r =
       f.run(nats_entry(nats, ", subjects: [events], topic_header: Event-Type, topic_prefix: \"app/\", dedupe: /id"));
-  REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Running; }, 15s));
+  REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Running; }, 30s));
   nats.publish("events", R"({"id": "a1"})", {{"Event-Type", "signup"}});
   nats.publish("events", R"({"id": "a1"})", {{"Event-Type", "signup"}});  // published twice
   nats.publish("events", R"({"id": "a2"})", {{"Event-Type", "signup"}});
-  REQUIRE(eventually([&] { return r->runtime.status().skipped.load() + journaled(*f.journal).size() == 3; }, 15s));
+  REQUIRE(eventually([&] { return r->runtime.status().skipped.load() + journaled(*f.journal).size() == 3; }, 30s));
   const auto events = journaled(*f.journal);
   REQUIRE(events.size() == 2);
   CHECK(events.at(0).topic == "app/signup");
@@ -136,24 +136,24 @@ TEST_CASE("NATS JetStream: the server stops mid-stream and restarts, the source 
   StreamFixture f;
   auto r = f.run(nats_entry(nats, ", stream: JOBS, start: earliest, ack_wait: 2s, batch_size: 10"));
   for (int n = 0; n < 100; ++n) nats.js_publish("jobs.run", R"({"n": )" + std::to_string(n) + "}");
-  REQUIRE(eventually([&] { return !journaled(*f.journal).empty(); }, 15s));
+  REQUIRE(eventually([&] { return !journaled(*f.journal).empty(); }, 30s));
   nats.stop();
-  REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Retrying; }, 15s));
+  REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Retrying; }, 30s));
   nats.start();
   for (int n = 100; n < 200; ++n) nats.js_publish("jobs.run", R"({"n": )" + std::to_string(n) + "}");
   REQUIRE(eventually([&] { return journaled(*f.journal).size() >= 200; }, 30s));
   std::set<int> seen;
   for (const auto& e : journaled(*f.journal)) CHECK(seen.insert(e.fields["n"].get<int>()).second);
   CHECK(seen.size() == 200);
-  CHECK(eventually([&] { return nats.acked("JOBS", "chatops-s") == 200u; }, 15s));
-  CHECK(r->runtime.status().state() == SourceState::Running);
+  CHECK(eventually([&] { return nats.acked("JOBS", "chatops-s") == 200u; }, 30s));
+  CHECK(eventually([&] { return r->runtime.status().state() == SourceState::Running; }, 30s));
 }
 
 TEST_CASE("NATS: a missing JetStream stream leaves the source Failed as a configuration error", "[stream][nats]") {
   NatsServer nats;
   StreamFixture f;
   auto r = f.run(nats_entry(nats, ", stream: NOPE"));
-  REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Failed; }, 15s));
+  REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Failed; }, 30s));
   const auto status = r->runtime.status().snapshot();
   CHECK(status.error_kind == ErrorKind::Configuration);
   CHECK_THAT(status.last_error, Catch::Contains("NOPE"));
@@ -163,7 +163,7 @@ TEST_CASE("NATS: a wrong password leaves the source Failed, and the password is 
   NatsServer nats;
   StreamFixture f;
   auto r = f.run(nats_entry(nats, ", subjects: [x]", "s", "not-the-pa55word"));
-  REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Failed; }, 15s));
+  REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Failed; }, 30s));
   const auto status = r->runtime.status().snapshot();
   CHECK(status.error_kind == ErrorKind::Configuration);
   CHECK_THAT(status.last_error, Catch::Contains("uthorization") && !Catch::Contains("not-the-pa55word"));
@@ -175,11 +175,11 @@ TEST_CASE("NATS: a stopped server is a transient error, retried until it is ther
   nats.stop();
   StreamFixture f;
   auto r = f.run(nats_entry(nats, ", stream: JOBS, start: earliest"));
-  REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Retrying; }, 15s));
+  REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Retrying; }, 30s));
   CHECK(r->runtime.status().snapshot().error_kind == ErrorKind::Transient);
   nats.start();
   nats.js_publish("jobs", R"({"n": 1})");
-  CHECK(eventually([&] { return journaled(*f.journal).size() == 1; }, 15s));
+  CHECK(eventually([&] { return journaled(*f.journal).size() == 1; }, 30s));
 }
 
 TEST_CASE("NATS: token authentication", "[stream][nats]") {
@@ -189,7 +189,7 @@ TEST_CASE("NATS: token authentication", "[stream][nats]") {
   StreamFixture f;
   auto r = f.run("{name: s, kind: stream, system: nats, servers: [\"" + nats.url() + "\"], token: \"" +
                  NatsServer::token + "\", stream: JOBS, start: earliest}");
-  CHECK(eventually([&] { return journaled(*f.journal).size() == 1; }, 15s));
+  CHECK(eventually([&] { return journaled(*f.journal).size() == 1; }, 30s));
 }
 
 TEST_CASE("NATS: NKey authentication with a seed file", "[stream][nats]") {
@@ -200,7 +200,7 @@ TEST_CASE("NATS: NKey authentication with a seed file", "[stream][nats]") {
   auto r =
       f.run("{name: s, kind: stream, system: nats, servers: [\"" + nats.url() + "\"], nkey: " + nats.nkey().public_key +
             ", nkey_seed_file: " + nats.nkey_seed_file().string() + ", stream: JOBS, start: earliest}");
-  CHECK(eventually([&] { return journaled(*f.journal).size() == 1; }, 15s));
+  CHECK(eventually([&] { return journaled(*f.journal).size() == 1; }, 30s));
   SECTION("another user's key is refused") {
     const auto other = make_user_nkey();
     TempDir dir("chatops-nats-nkey");
@@ -209,7 +209,7 @@ TEST_CASE("NATS: NKey authentication with a seed file", "[stream][nats]") {
         f.run("{name: t, kind: stream, system: nats, servers: [\"" + nats.url() + "\"], nkey: " + other.public_key +
                   ", nkey_seed_file: " + seed.string() + ", subjects: [x]}",
               "t");
-    REQUIRE(eventually([&] { return refused->runtime.status().state() == SourceState::Failed; }, 15s));
+    REQUIRE(eventually([&] { return refused->runtime.status().state() == SourceState::Failed; }, 30s));
     CHECK(refused->runtime.status().snapshot().error_kind == ErrorKind::Configuration);
   }
 }
@@ -225,18 +225,18 @@ TEST_CASE("NATS: TLS with the server's CA and a client certificate", "[stream][n
   SECTION("trusted, with the client certificate: consumed") {
     auto r = f.run(base + ", ca_file: " + nats.ca_file().string() + ", cert_file: " + nats.client_cert().cert.string() +
                    ", key_file: " + nats.client_cert().key.string() + "}");
-    CHECK(eventually([&] { return journaled(*f.journal).size() == 1; }, 15s));
+    CHECK(eventually([&] { return journaled(*f.journal).size() == 1; }, 30s));
   }
   SECTION("a certificate for another name: refused, a configuration error") {
     auto r = f.run(base + ", ca_file: " + nats.ca_file().string() + ", cert_file: " + nats.client_cert().cert.string() +
                    ", key_file: " + nats.client_cert().key.string() + ", tls_hostname: nats.example.org}");
-    REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Failed; }, 15s));
+    REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Failed; }, 30s));
     CHECK(r->runtime.status().snapshot().error_kind == ErrorKind::Configuration);
   }
   SECTION("without the CA: the certificate is not trusted, a configuration error") {
     auto r = f.run(base + ", tls: true, cert_file: " + nats.client_cert().cert.string() +
                    ", key_file: " + nats.client_cert().key.string() + "}");
-    REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Failed; }, 15s));
+    REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Failed; }, 30s));
     CHECK(r->runtime.status().snapshot().error_kind == ErrorKind::Configuration);
   }
 }
@@ -245,15 +245,15 @@ TEST_CASE("NATS core: the server restarts, the source subscribes again and goes 
   NatsServer nats;
   StreamFixture f;
   auto r = f.run(nats_entry(nats, ", subjects: [\"jobs.>\"]"));
-  REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Running; }, 15s));
+  REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Running; }, 30s));
   nats.publish("jobs.a", R"({"n": 1})");
-  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 1; }, 15s));
+  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 1; }, 30s));
   nats.stop();
-  REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Retrying; }, 15s));
+  REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Retrying; }, 30s));
   nats.start();
-  REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Running; }, 15s));
+  REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Running; }, 30s));
   nats.publish("jobs.b", R"({"n": 2})");
-  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 2; }, 15s));
+  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 2; }, 30s));
   CHECK(journaled(*f.journal).at(1).topic == "nats/jobs.b");
 }
 
@@ -262,7 +262,7 @@ TEST_CASE("NATS: a credentials file (user JWT and seed) on a server in operator 
   StreamFixture f;
   auto r = f.run("{name: s, kind: stream, system: nats, servers: [\"" + nats.url() +
                  "\"], credentials_file: " + nats.credentials_file().string() + ", subjects: [jobs]}");
-  REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Running; }, 15s));
+  REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Running; }, 30s));
   nats.publish("jobs", R"({"n": 1})");
-  CHECK(eventually([&] { return journaled(*f.journal).size() == 1; }, 15s));
+  CHECK(eventually([&] { return journaled(*f.journal).size() == 1; }, 30s));
 }

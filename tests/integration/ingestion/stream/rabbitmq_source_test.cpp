@@ -100,7 +100,7 @@ TEST_CASE("RabbitMQ: a message's exchange, routing key, id and headers are field
   CHECK(e.fields["rabbitmq"]["redelivered"] == false);
   CHECK(e.fields["rabbitmq"]["headers"] == nlohmann::json{{"kind", "deploy"}});
   CHECK(payload_text(e) == R"({"service": "api", "version": "1.2"})");
-  CHECK(eventually([&] { return rabbitmq_acknowledged(broker, queue, 2) == 2; }, 10s));
+  CHECK(eventually([&] { return rabbitmq_acknowledged(broker, queue, 2) == 2; }, 30s));
 }
 
 TEST_CASE("RabbitMQ: text messages become the field `text`, unreadable ones are skipped, counted and acknowledged",
@@ -120,8 +120,8 @@ TEST_CASE("RabbitMQ: text messages become the field `text`, unreadable ones are 
   CHECK(events.at(0).fields["text"] == "disk /var at 91%");
   CHECK(events.at(0).dedupe_key.empty());  // no message_id, no dedupe pointer
   CHECK(events.at(1).fields["text"] == "line two\r\nPRIVMSG #ops :injected");  // rendered inert when said
-  CHECK(eventually([&] { return r->runtime.status().failed.load() == 2; }, 10s));
-  CHECK(eventually([&] { return rabbitmq_acknowledged(broker, queue, 4) == 4; }, 10s));
+  CHECK(eventually([&] { return r->runtime.status().failed.load() == 2; }, 30s));
+  CHECK(eventually([&] { return rabbitmq_acknowledged(broker, queue, 4) == 4; }, 30s));
   CHECK_THAT(r->runtime.status().snapshot().last_error, Catch::Contains(queue + " delivery"));
 }
 
@@ -150,7 +150,7 @@ TEST_CASE("RabbitMQ: the broker sends no more than prefetch ahead of the acknowl
   CHECK(held->ready + held->unacknowledged == 20);
   SQLite::Database(path, SQLite::OPEN_READWRITE, 5000).exec("DROP TRIGGER disk_full");
   REQUIRE(eventually([&] { return journaled(*journal).size() == 20; }, 30s));
-  CHECK(eventually([&] { return rabbitmq_acknowledged(broker, queue, 20) == 20; }, 10s));
+  CHECK(eventually([&] { return rabbitmq_acknowledged(broker, queue, 20) == 20; }, 30s));
 }
 
 TEST_CASE("RabbitMQ: a wrong password leaves the source Failed, and the password is not in its error",
@@ -220,13 +220,13 @@ TEST_CASE("RabbitMQ: the broker stops mid-stream and restarts, the source reconn
   broker.start();
   publish(300, 100);
   REQUIRE(eventually([&] { return journaled(*f.journal).size() >= 400; }, 60s));
-  std::this_thread::sleep_for(500ms);
+  std::this_thread::sleep_for(500ms);  // absence: nothing more comes
   const auto events = journaled(*f.journal);
   std::set<int> seen;
   for (const auto& e : events) seen.insert(e.fields["n"].get<int>());
   CHECK(events.size() == 400);
   CHECK(seen.size() == 400);
-  CHECK(r->runtime.status().state() == SourceState::Running);
+  CHECK(eventually([&] { return r->runtime.status().state() == SourceState::Running; }, 30s));
   // Everything acknowledged: the queue holds nothing, ready or delivered.
   CHECK(eventually(
       [&] {

@@ -73,14 +73,14 @@ TEST_CASE("Redis: a stream entry's fields are the item, its stream and id are fi
   const auto id = redis.command({"XADD", "deploys", "*", "service", "api", "version", "1.2"});
   StreamFixture f;
   auto r = f.run(redis_entry(redis, "[deploys]", ", topic_pointer: /service, topic_prefix: \"deploy/\""));
-  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 1; }, 15s));
+  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 1; }, 30s));
   const auto e = journaled(*f.journal).at(0);
   CHECK(e.topic == "deploy/api");
   CHECK(e.dedupe_key == "deploys/" + id);
   CHECK(e.fields["service"] == "api");
   CHECK(e.fields["version"] == "1.2");
   CHECK(e.fields["redis"] == nlohmann::json{{"stream", "deploys"}, {"id", id}});
-  CHECK(eventually([&] { return acknowledged(redis, "deploys") == 1; }, 10s));
+  CHECK(eventually([&] { return acknowledged(redis, "deploys") == 1; }, 30s));
 }
 
 TEST_CASE("Redis: json_field names the field holding the JSON document, entries without it, not JSON or too "
@@ -94,13 +94,13 @@ TEST_CASE("Redis: json_field names the field holding the JSON document, entries 
   redis.command({"XADD", "alerts", "*", "payload", R"({"id": 8, "level": "warning"})"});
   StreamFixture f;
   auto r = f.run(redis_entry(redis, "[alerts]", ", json_field: payload, severity: /level, max_message_size: 1KiB"));
-  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 2; }, 15s));
+  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 2; }, 30s));
   const auto events = journaled(*f.journal);
   CHECK(events.at(0).fields["id"] == 7);
   CHECK(events.at(0).severity == Severity::Error);
   CHECK(payload_text(events.at(0)) == R"({"id": 7, "level": "error"})");
   CHECK(events.at(1).fields["id"] == 8);
-  CHECK(eventually([&] { return acknowledged(redis, "alerts") == 5; }, 10s));
+  CHECK(eventually([&] { return acknowledged(redis, "alerts") == 5; }, 30s));
   CHECK(r->runtime.status().failed.load() == 3);
 }
 
@@ -112,8 +112,8 @@ TEST_CASE("Redis: entries a dead consumer left pending are taken over after clai
   redis.command({"XREADGROUP", "GROUP", "chatops-s", "dead", "COUNT", "10", "STREAMS", "alerts", ">"});
   StreamFixture f;
   auto r = f.run(redis_entry(redis, "[alerts]", ", claim_idle: 1s"));
-  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 3; }, 15s));
-  CHECK(eventually([&] { return group_info(redis, "alerts", "pending") == "0"; }, 10s));
+  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 3; }, 30s));
+  CHECK(eventually([&] { return group_info(redis, "alerts", "pending") == "0"; }, 30s));
 }
 
 TEST_CASE("Redis: the server restarts, the source reconnects, makes its group again and goes on", "[stream][redis]") {
@@ -121,14 +121,14 @@ TEST_CASE("Redis: the server restarts, the source reconnects, makes its group ag
   StreamFixture f;
   auto r = f.run(redis_entry(redis, "[alerts]"));
   redis.command({"XADD", "alerts", "*", "n", "1"});
-  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 1; }, 15s));
+  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 1; }, 30s));
   redis.stop();
-  REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Retrying; }, 15s));
+  REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Retrying; }, 30s));
   redis.start();
   redis.command({"XADD", "alerts", "*", "n", "2"});  // the server kept nothing: a new stream
-  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 2; }, 15s));
+  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 2; }, 30s));
   CHECK(journaled(*f.journal).at(1).fields["n"] == "2");
-  CHECK(r->runtime.status().state() == SourceState::Running);
+  CHECK(eventually([&] { return r->runtime.status().state() == SourceState::Running; }, 30s));
 }
 
 TEST_CASE("Redis: a wrong password leaves the source Failed, and the password is not in its error",
@@ -136,7 +136,7 @@ TEST_CASE("Redis: a wrong password leaves the source Failed, and the password is
   RedisServer redis;
   StreamFixture f;
   auto r = f.run(redis_entry(redis, "[alerts]", "", "s", "not-the-pa55word"));
-  REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Failed; }, 15s));
+  REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Failed; }, 30s));
   const auto status = r->runtime.status().snapshot();
   CHECK(status.error_kind == ErrorKind::Configuration);
   CHECK_THAT(status.last_error, Catch::Contains("WRONGPASS") && !Catch::Contains("not-the-pa55word"));
@@ -152,11 +152,11 @@ std::string redis_pubsub_entry(const RedisServer& redis, const std::string& subs
          ", backoff: {initial: 100ms, max: 500ms}" + extra + "}";
 }
 
-// Publishes, trying again (for up to 5 s) while nobody is subscribed: Pub/Sub keeps nothing, so a
+// Publishes, trying again (for up to 30 s) while nobody is subscribed: Pub/Sub keeps nothing, so a
 // message published before the source subscribed would be lost. Returns the receivers.
 int publish_when_subscribed(RedisServer& redis, const std::string& channel, const std::string& message) {
   int receivers = 0;
-  for (auto end = std::chrono::steady_clock::now() + 5s;
+  for (auto end = std::chrono::steady_clock::now() + 30s;
        (receivers = std::stoi(redis.command({"PUBLISH", channel, message}))) == 0 && std::chrono::steady_clock::now() < end;)
     std::this_thread::sleep_for(50ms);
   return receivers;
@@ -193,7 +193,7 @@ TEST_CASE("Redis Pub/Sub: channels and patterns, the channel is the topic, text 
   REQUIRE(publish_when_subscribed(redis, "alerts.disk", std::string("bad \xff bytes")) == 1);
   REQUIRE(publish_when_subscribed(redis, "alerts.disk", std::string(2000, 'x')) == 1);
   CHECK(redis.command({"PUBLISH", "other", "not subscribed"}) == "0");
-  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 2 && r->runtime.status().failed.load() == 2; }, 15s));
+  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 2 && r->runtime.status().failed.load() == 2; }, 30s));
   const auto events = journaled(*f.journal);
   CHECK(events.at(0).topic == "redis/deploys");
   CHECK(events.at(0).fields["text"] == "api 1.2 deployed");
@@ -208,12 +208,12 @@ TEST_CASE("Redis Pub/Sub: the server restarts, the source subscribes again and g
   StreamFixture f;
   auto r = f.run(redis_pubsub_entry(redis, "channels: [deploys]"));
   REQUIRE(publish_when_subscribed(redis, "deploys", R"({"n": 1})") == 1);
-  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 1; }, 15s));
+  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 1; }, 30s));
   redis.stop();
-  REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Retrying; }, 15s));
+  REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Retrying; }, 30s));
   redis.start();
   REQUIRE(publish_when_subscribed(redis, "deploys", R"({"n": 2})") == 1);
-  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 2; }, 15s));
+  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 2; }, 30s));
   CHECK(journaled(*f.journal).at(1).fields["n"] == 2);
-  CHECK(r->runtime.status().state() == SourceState::Running);
+  CHECK(eventually([&] { return r->runtime.status().state() == SourceState::Running; }, 30s));
 }

@@ -85,7 +85,7 @@ TEST_CASE("Children a program forks are killed with it and do not hold the handl
   CHECK(result.failure.empty());
   for (std::size_t i = 0; i < 2; ++i) {
     const pid_t child = std::stoi(result.lines[i]);
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
     while (!program_process_gone(child) && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
     CHECK(program_process_gone(child));
   }
@@ -122,18 +122,20 @@ TEST_CASE("The program pool runs at most max_running at once and refuses past ma
   REQUIRE(sleep_path);
   {
     ProgramPool pool(ProgramPoolOptions{.max_running = 2, .max_waiting = 2});
-    const ProgramSpec spec{.argv = {*sleep_path, "0.5"}};
+    // Long enough that the two running ones cannot end (freeing a slot) before the submissions
+    // below, on a loaded machine too.
+    const ProgramSpec spec{.argv = {*sleep_path, "2"}};
     const auto count = [&finished](chatops::Result<ProgramResult> r) { finished += r && r->failure.empty(); };
     REQUIRE(pool.submit(spec, "", count));
     REQUIRE(pool.submit(spec, "", count));
-    const auto started = std::chrono::steady_clock::now() + 10s;
+    const auto started = std::chrono::steady_clock::now() + 30s;
     while (pool.running() < 2 && std::chrono::steady_clock::now() < started) std::this_thread::sleep_for(5ms);
     REQUIRE(pool.running() == 2);
     CHECK(pool.submit(spec, "", count));
     CHECK(pool.submit(spec, "", count));
     CHECK_FALSE(pool.submit(spec, "", count));  // 2 running, 2 waiting
     const int accepted = 4;
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
     while (finished < accepted && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
     CHECK(finished == accepted);
     CHECK(pool.most_running() == 2);
@@ -152,7 +154,7 @@ TEST_CASE("Destroying the program pool stops the programs still running", "[prog
       failure = r ? r->failure : r.error().message;
       told = true;
     }));
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
     while (pool.running() == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
   }
   CHECK(told);

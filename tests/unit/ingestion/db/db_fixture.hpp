@@ -73,7 +73,7 @@ inline void run_compliance(Alerts& alerts, const std::string& connection) {
 // A source from `config` ends Failed with a configuration error saying `says`; returns its error.
 inline std::string fails_with(Fixture& f, const std::string& config, const std::string& says) {
   auto r = f.run(config);
-  REQUIRE(compliance::eventually([&] { return state_of(*r) == ingestion::SourceState::Failed; }, std::chrono::seconds(10)));
+  REQUIRE(compliance::eventually([&] { return state_of(*r) == ingestion::SourceState::Failed; }, std::chrono::seconds(30)));
   CHECK(r->runtime.status().snapshot().error_kind == ingestion::ErrorKind::Configuration);
   CHECK_THAT(error_of(*r), Catch::Contains(says));
   return error_of(*r);
@@ -88,16 +88,17 @@ inline void reconnects_after_restart(Fixture& f, Alerts& alerts, const std::stri
   using namespace std::chrono_literals;
   auto r = f.run(config);
   alerts.insert(3);
-  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 3; }, 10s));
+  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 3; }, 30s));
   stop_server();
-  REQUIRE(eventually([&] { return state_of(*r) == ingestion::SourceState::Retrying; }, 10s));
+  REQUIRE(eventually([&] { return state_of(*r) == ingestion::SourceState::Retrying; }, 30s));
   CHECK(r->runtime.status().snapshot().error_kind == ingestion::ErrorKind::Transient);
   start_server();
   alerts.insert(2);
-  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 5; }, 15s));
-  std::this_thread::sleep_for(300ms);
+  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 5; }, 30s));
+  std::this_thread::sleep_for(300ms);  // absence: nothing more comes
   CHECK(journaled(*f.journal).size() == 5);
-  CHECK(state_of(*r) == ingestion::SourceState::Running);
+  // The run that journaled them says Running once it has returned, a moment after the commit.
+  CHECK(eventually([&] { return state_of(*r) == ingestion::SourceState::Running; }, 30s));
 }
 
 }  // namespace chatops::test::dbtest

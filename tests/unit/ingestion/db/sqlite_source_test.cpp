@@ -82,7 +82,7 @@ TEST_CASE("SQLite rows become events with typed fields, topic db/<source>, and a
       "CREATE TABLE samples (id INTEGER PRIMARY KEY, n INTEGER, x REAL, name TEXT, at DATETIME, missing TEXT, b BLOB)");
   f.app.db.exec("INSERT INTO samples VALUES (1, -7, 0.1, 'héllo', '2024-05-01 12:00:00', NULL, x'00ff')");
   auto r = f.run(source("SELECT * FROM samples WHERE id > :last ORDER BY id LIMIT :limit", ", start: beginning"));
-  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 1; }, 5s));
+  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 1; }, 30s));
   const auto e = journaled(*f.journal).at(0);
   CHECK(e.topic == "db/s");
   CHECK(e.family == "db");
@@ -97,7 +97,7 @@ TEST_CASE("key, severity and template columns shape the events", "[db][sqlite]")
   Fixture f;
   f.app.insert(1);
   auto r = f.run(source(kQuery, ", start: beginning, key: message, severity_column: level, template: \"{{message}}\""));
-  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 1; }, 5s));
+  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 1; }, 30s));
   const auto e = journaled(*f.journal).at(0);
   CHECK(e.dedupe_key == "alert 1");
   CHECK(e.severity == Severity::Warning);
@@ -109,7 +109,7 @@ TEST_CASE("more rows than max_rows are read page after page in the same run", "[
   f.app.insert(95);
   // One run only (the interval is an hour): the pages follow each other at once.
   auto r = f.run("query: \"" + kQuery + "\", tracking_column: id, interval: 1h, max_rows: 10, start: beginning");
-  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 95; }, 10s));
+  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 95; }, 30s));
   const auto events = journaled(*f.journal);
   for (std::size_t i = 0; i < events.size(); ++i) CHECK(events[i].fields["id"] == static_cast<int>(i) + 1);
   CHECK(f.journal->cursor("s").value() == "integer:95");
@@ -124,7 +124,7 @@ TEST_CASE("rows sharing a timestamp across a page boundary are all said, once", 
                   std::to_string(i) + "')");
   auto r = f.run("query: \"SELECT at, line FROM log WHERE at > :last ORDER BY at LIMIT :limit\", tracking_column: at, "
                  "interval: 1h, max_rows: 4, start: beginning, initial: '1970-01-01'");
-  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 12; }, 10s));
+  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 12; }, 30s));
   std::set<std::string> lines;
   for (const auto& e : journaled(*f.journal)) lines.insert(e.fields["line"]);
   CHECK(lines.size() == 12);
@@ -136,15 +136,15 @@ TEST_CASE("start: now says nothing of the rows already there, and remembers wher
   const std::string config = source(kQuery, ", max_rows: 2");  // start: now is the default
   {
     auto r = f.run(config);
-    REQUIRE(eventually([&] { return f.journal->cursor("s").value() == "integer:5"; }, 5s));
+    REQUIRE(eventually([&] { return f.journal->cursor("s").value() == "integer:5"; }, 30s));
     f.app.insert(1);
-    REQUIRE(eventually([&] { return journaled(*f.journal).size() == 1; }, 5s));
+    REQUIRE(eventually([&] { return journaled(*f.journal).size() == 1; }, 30s));
     CHECK(journaled(*f.journal).at(0).fields["id"] == 6);
   }
   f.app.insert(2);  // while stopped: new, not "already there"
   auto again = f.run(config);
-  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 3; }, 5s));
-  std::this_thread::sleep_for(200ms);
+  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 3; }, 30s));
+  std::this_thread::sleep_for(200ms);  // absence: nothing more comes
   CHECK(journaled(*f.journal).size() == 3);
 }
 
@@ -153,18 +153,18 @@ TEST_CASE("start: now on an empty table saves its mark, so rows added before a r
   const std::string config = source();
   {
     auto r = f.run(config);
-    REQUIRE(eventually([&] { return f.journal->cursor("s").value() == "integer:0"; }, 5s));
+    REQUIRE(eventually([&] { return f.journal->cursor("s").value() == "integer:0"; }, 30s));
   }
   f.app.insert(2);
   auto again = f.run(config);
-  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 2; }, 5s));
+  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 2; }, 30s));
 }
 
 TEST_CASE("a query that writes is refused: the file is opened read-only", "[db][sqlite][readonly]") {
   Fixture f;
   f.app.insert(1);
   auto r = f.run(source("INSERT INTO alerts (level, message) VALUES ('x', 'y') RETURNING id, :last AS l, :limit AS m"));
-  REQUIRE(eventually([&] { return state_of(*r) == SourceState::Failed; }, 5s));
+  REQUIRE(eventually([&] { return state_of(*r) == SourceState::Failed; }, 30s));
   const auto status = r->runtime.status().snapshot();
   CHECK(status.error_kind == ErrorKind::Configuration);
   CHECK_THAT(status.last_error, Catch::Contains("only reads"));
@@ -175,41 +175,41 @@ TEST_CASE("SQLite configuration errors end the source with a clear message, not 
   Fixture f;
   SECTION("a missing table") {
     auto r = f.run(source("SELECT id FROM nope WHERE id > :last ORDER BY id LIMIT :limit"));
-    REQUIRE(eventually([&] { return state_of(*r) == SourceState::Failed; }, 5s));
+    REQUIRE(eventually([&] { return state_of(*r) == SourceState::Failed; }, 30s));
     CHECK_THAT(r->runtime.status().snapshot().last_error, Catch::Contains("no such table: nope"));
     CHECK(r->runtime.status().snapshot().error_kind == ErrorKind::Configuration);
   }
   SECTION("a syntax error") {
     auto r = f.run(source("SELEC id FROM alerts WHERE id > :last LIMIT :limit"));
-    REQUIRE(eventually([&] { return state_of(*r) == SourceState::Failed; }, 5s));
+    REQUIRE(eventually([&] { return state_of(*r) == SourceState::Failed; }, 30s));
     CHECK_THAT(r->runtime.status().snapshot().last_error, Catch::Contains("syntax error"));
   }
   SECTION("two statements") {
     auto r = f.run(source(kQuery + "; DELETE FROM alerts"));
-    REQUIRE(eventually([&] { return state_of(*r) == SourceState::Failed; }, 5s));
+    REQUIRE(eventually([&] { return state_of(*r) == SourceState::Failed; }, 30s));
     CHECK_THAT(r->runtime.status().snapshot().last_error, Catch::Contains("one statement"));
   }
   SECTION("a missing file") {
     const std::string missing = f.app.dir.file("nowhere/missing.db");
     auto r = f.test::dbtest::Fixture::run("{name: s, kind: db, engine: sqlite, path: " + missing + ", " + source() + "}");
-    REQUIRE(eventually([&] { return state_of(*r) == SourceState::Failed; }, 5s));
+    REQUIRE(eventually([&] { return state_of(*r) == SourceState::Failed; }, 30s));
     CHECK_THAT(r->runtime.status().snapshot().last_error, Catch::Contains("cannot open " + missing));
   }
   SECTION("a tracking column the query does not return") {
     auto r = f.run("query: \"" + kQuery + "\", tracking_column: created");
-    REQUIRE(eventually([&] { return state_of(*r) == SourceState::Failed; }, 5s));
+    REQUIRE(eventually([&] { return state_of(*r) == SourceState::Failed; }, 30s));
     CHECK_THAT(r->runtime.status().snapshot().last_error,
                Catch::Contains("created is not among the query's columns (id, level, message)"));
   }
   SECTION("another parameter than :last and :limit") {
     auto r = f.run(source("SELECT id FROM alerts WHERE id > :last AND level = :level LIMIT :limit"));
-    REQUIRE(eventually([&] { return state_of(*r) == SourceState::Failed; }, 5s));
+    REQUIRE(eventually([&] { return state_of(*r) == SourceState::Failed; }, 30s));
     CHECK_THAT(r->runtime.status().snapshot().last_error, Catch::Contains("other than :last and :limit"));
   }
   SECTION("rows out of order") {
     f.app.insert(3);
     auto r = f.run(source("SELECT id FROM alerts WHERE id > :last ORDER BY id DESC LIMIT :limit", ", start: beginning"));
-    REQUIRE(eventually([&] { return state_of(*r) == SourceState::Failed; }, 5s));
+    REQUIRE(eventually([&] { return state_of(*r) == SourceState::Failed; }, 30s));
     CHECK_THAT(r->runtime.status().snapshot().last_error, Catch::Contains("must ORDER BY id"));
     CHECK(journaled(*f.journal).empty());
   }
@@ -223,16 +223,16 @@ const std::string kEndless =
 TEST_CASE("stop() interrupts a SQLite query under way within a second", "[db][sqlite]") {
   Fixture f;
   auto r = f.run("query: \"" + kEndless + "\", tracking_column: id, start: beginning, timeout: 1h");
-  std::this_thread::sleep_for(300ms);
+  std::this_thread::sleep_for(300ms);  // into the query (nothing outside shows it; a stop before it is quick too)
   CHECK(state_of(*r) != SourceState::Failed);
-  CHECK(r->stop() < 1s);
+  CHECK(r->stop() < test::compliance::kStopBound);
 }
 
 TEST_CASE("a SQLite query past the run's timeout fails the run, which is retried", "[db][sqlite]") {
   Fixture f;
   auto r = f.run("query: \"" + kEndless + "\", tracking_column: id, start: beginning, timeout: 200ms, "
                  "backoff: {initial: 50ms, max: 50ms}");
-  REQUIRE(eventually([&] { return state_of(*r) == SourceState::Retrying; }, 5s));
+  REQUIRE(eventually([&] { return state_of(*r) == SourceState::Retrying; }, 30s));
   CHECK(r->runtime.status().snapshot().error_kind == ErrorKind::Transient);
   CHECK_THAT(r->runtime.status().snapshot().last_error, Catch::Contains("timeout"));
 }
@@ -244,10 +244,10 @@ TEST_CASE("a writer's lock is waited for up to busy_timeout, then the run is ret
   SQLite::Database writer(f.app.path, SQLite::OPEN_READWRITE);
   writer.exec("BEGIN EXCLUSIVE");
   auto r = f.run(source(kQuery, ", start: beginning, busy_timeout: 100ms"));
-  REQUIRE(eventually([&] { return state_of(*r) == SourceState::Retrying; }, 5s));
+  REQUIRE(eventually([&] { return state_of(*r) == SourceState::Retrying; }, 30s));
   CHECK_THAT(r->runtime.status().snapshot().last_error, Catch::Contains("locked"));
   writer.exec("COMMIT");
-  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 1; }, 5s));
+  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 1; }, 30s));
 }
 
 TEST_CASE("SQLite result codes are classified", "[db][sqlite]") {

@@ -26,7 +26,7 @@ EventBatch batch_of(std::string source, std::vector<std::string> dedupe_keys, st
 // Makes every insert of an event with this topic fail inside the writer's transaction, as a full
 // disk or an I/O error would.
 void poison_topic(const std::string& path, const std::string& topic) {
-  SQLite::Database db(path, SQLite::OPEN_READWRITE);
+  SQLite::Database db(path, SQLite::OPEN_READWRITE, 30000);  // waits while the writer holds the lock
   db.exec("CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.topic = '" + topic +
           "' BEGIN SELECT RAISE(ABORT, 'poisoned by the test'); END");
 }

@@ -71,7 +71,7 @@ TEST_CASE("partial_timeout: a last line without its newline is said once it has 
   CHECK(read_all(t) == Texts{"whole"});
   append_text(path, " a line");  // it grew: the wait starts again
   CHECK(read_all(t).empty());
-  REQUIRE(chatops::test::compliance::eventually([&] { return read_all(t) == Texts{"half a line"}; }, 5s));
+  REQUIRE(chatops::test::compliance::eventually([&] { return read_all(t) == Texts{"half a line"}; }, 30s));
   append_text(path, " and the rest\n");
   CHECK(read_all(t) == Texts{" and the rest"});
 }

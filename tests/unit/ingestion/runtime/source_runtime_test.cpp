@@ -47,7 +47,7 @@ TEST_CASE("the log names the source of every accepted event, and of a batch the 
   REQUIRE(runtime.submit_and_wait({testing::make_event("deploy/finished", "d-1")}).outcomes[0] == Submission::Duplicate);
   CHECK(log.text.str().empty());  // a repeat is not a new event
 
-  SQLite::Database(path, SQLite::OPEN_READWRITE)
+  SQLite::Database(path, SQLite::OPEN_READWRITE, 30000)  // waits while the writer holds the lock
       .exec("CREATE TRIGGER disk_full BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk full'); END");
   REQUIRE_FALSE(runtime.submit_and_wait({testing::make_event("deploy/finished", "d-2")}).committed());
   CHECK_THAT(log.text.str(), Catch::Contains("warning source deploys: 1 events refused by the journal: "));

@@ -114,14 +114,15 @@ TEST_CASE("a stream reconnects with backoff, a refused batch goes back upstream"
   auto journal = ingestion::testing::open_journal(path);
   test::compliance::Running r(subject, *journal);
   r.start();
-  REQUIRE(test::compliance::eventually([&] { return r.runtime.status().state() == SourceState::Running; }, 5s));
+  REQUIRE(test::compliance::eventually([&] { return r.runtime.status().state() == SourceState::Running; }, 30s));
   CHECK(q.connects == 3);
-  SQLite::Database(path, SQLite::OPEN_READWRITE)
+  SQLite::Database(path, SQLite::OPEN_READWRITE, 30000)  // waits while the writer holds the lock
       .exec("CREATE TRIGGER disk_full BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk full'); END");
   q.produce(4);
-  REQUIRE(test::compliance::eventually([&] { return q.requeued >= 4; }, 5s));
+  REQUIRE(test::compliance::eventually([&] { return q.requeued >= 4; }, 30s));
   CHECK(q.acked == 0);
-  SQLite::Database(path, SQLite::OPEN_READWRITE).exec("DROP TRIGGER disk_full");
-  REQUIRE(test::compliance::eventually([&] { return journal->backlog().value() == 4; }, 5s));
-  CHECK(q.acked == 4);
+  SQLite::Database(path, SQLite::OPEN_READWRITE, 30000).exec("DROP TRIGGER disk_full");
+  REQUIRE(test::compliance::eventually([&] { return journal->backlog().value() == 4; }, 30s));
+  // Acknowledged upstream after the commit, a moment later: waited for, not read once.
+  CHECK(test::compliance::eventually([&] { return q.acked == 4; }, 30s));
 }

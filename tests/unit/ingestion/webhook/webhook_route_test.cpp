@@ -192,7 +192,7 @@ TEST_CASE("webhook route: GitHub's form content type works for large payloads", 
 
 TEST_CASE("webhook route: a refusing journal gives 503 so that the sender retries", "[webhook]") {
   Fixture f;
-  SQLite::Database(f.journal_path, SQLite::OPEN_READWRITE)
+  SQLite::Database(f.journal_path, SQLite::OPEN_READWRITE, 30000)
       .exec("CREATE TRIGGER full_disk BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk full'); END");
   auto r = f.post(kPing);
   REQUIRE(r);
@@ -201,7 +201,7 @@ TEST_CASE("webhook route: a refusing journal gives 503 so that the sender retrie
   CHECK(body_of(r)["status"] == "unavailable");
   CHECK(f.runtime.status().snapshot().committed == 0);
   CHECK_THAT(f.runtime.status().snapshot().last_error, Catch::Contains("disk full"));
-  SQLite::Database(f.journal_path, SQLite::OPEN_READWRITE).exec("DROP TRIGGER full_disk");
+  SQLite::Database(f.journal_path, SQLite::OPEN_READWRITE, 30000).exec("DROP TRIGGER full_disk");
   auto retry = f.post(kPing);
   REQUIRE(retry);
   CHECK(retry->status == 202);
