@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/process_memory.hpp"
 #include "core/crypto.hpp"
 #include "tests/integration/e2e/bot_config.hpp"
 #include "tests/integration/e2e/bot_process.hpp"
@@ -183,9 +184,14 @@ int main(int argc, char** argv) {
   for (int c : o.connections)
     std::printf("  %2d connections: bare %9.0f req/s, bot %9.0f req/s, ratio %.2f (target %.2f)\n", c,
                 median(bare_rps[c]), median(bot_rps[c]), median(ratios[c]), c >= 32 ? 0.5 : 0.25);
-  std::printf("bot: %.0f events journaled in %.0f commits; backlog %.0f; VmHWM %ld KiB\n",
+  std::printf("bot: %.0f events journaled in %.0f commits; backlog %.0f (planned %.0f, done %.0f, coalesced %.0f); "
+              "VmHWM %ld KiB\n",
               bot.metric("chatops_events_accepted_total{source=\"github\"}").value_or(0),
               bot.metric("chatops_journal_commits_total").value_or(0), bot.metric("chatops_journal_backlog").value_or(0),
-              bot.peak_rss_kib());
+              bot.metric("chatops_events_planned_total").value_or(0), bot.metric("chatops_events_done_total").value_or(0),
+              bot.metric("chatops_lines_coalesced_total").value_or(0), bot.peak_rss_kib());
+  // Where the memory is after the load (the backlog still being said): heap and arenas, or files.
+  std::printf("bot memory after the load:\n");
+  chatops::bench::print_process_memory(chatops::bench::process_memory(bot.pid()), 6);
   return 0;
 }

@@ -16,6 +16,12 @@ config::Schema delivery_schema() {
           "Lines held in memory across all channels; the rest waits in the journal.")
       .fallback("5000")
       .range(16, 1000000);
+  s.field("max_waiting_outputs", config::Kind::Integer,
+          "Handler outputs held in memory across all channels, counting those coalesced into a digest "
+          "line not yet said (a few hundred bytes each): a backlog of any length takes bounded memory; "
+          "the rest waits in the journal, and is said (or coalesced) once these are.")
+      .fallback("10000")
+      .range(16, 1000000);
   s.field("in_flight_lines", config::Kind::Integer,
           "Lines handed to the IRC output queue before the server has accepted the previous ones.")
       .fallback("8")
@@ -33,6 +39,7 @@ DispatcherOptions dispatcher_options(const config::Node& delivery, std::size_t f
   const double seconds = std::chrono::duration<double>(delivery.duration("max_delay")).count();
   o.coalesce_capacity = flood_burst + static_cast<std::size_t>(std::floor(flood_rate * seconds));
   o.max_waiting_lines = static_cast<std::size_t>(delivery.integer("max_waiting_lines"));
+  o.max_waiting_outputs = static_cast<std::size_t>(delivery.integer("max_waiting_outputs"));
   o.in_flight_lines = static_cast<std::size_t>(delivery.integer("in_flight_lines"));
   o.late_after = delivery.duration("late_after");
   return o;

@@ -55,8 +55,12 @@ void Dispatcher::connection_lost() {
   walked_to_ = std::min(walked_to_, first - 1);
 }
 
+bool Dispatcher::has_room() const {
+  return waiting_lines_ < options_.max_waiting_lines && loaded_.size() < options_.max_waiting_outputs;
+}
+
 void Dispatcher::plan() {
-  while (waiting_lines_ < options_.max_waiting_lines) {
+  while (has_room()) {
     auto events = journal_.pending_events(walked_to_, kPlanChunk);
     if (!events) {
       spdlog::error("dispatcher: reading the journal failed: {}", events.error().message);
@@ -67,7 +71,7 @@ void Dispatcher::plan() {
     for (const auto& event : *events) {
       plan_event(event);
       walked_to_ = event.id;
-      if (waiting_lines_ >= options_.max_waiting_lines) break;
+      if (!has_room()) break;
     }
     if (!finished_.empty()) {
       ingestion::Journal::Batch batch(journal_);  // one transaction for the chunk's marks
@@ -262,6 +266,7 @@ bool Dispatcher::settle(std::int64_t event_id, const std::string& failure) {
 DispatcherStats Dispatcher::stats() const {
   DispatcherStats s = stats_;
   s.waiting_lines = waiting_lines_;
+  s.held_outputs = loaded_.size();
   for (const auto& [target, first] : starved_) s.starved_targets.push_back(target);
   return s;
 }

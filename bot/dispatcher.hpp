@@ -57,6 +57,9 @@ struct DispatcherOptions {
   // Called when an event is done, with the time from ingestion to its last line accepted.
   std::function<void(std::chrono::duration<double>)> on_latency;
   std::size_t max_waiting_lines = 5000;  // planned but not yet handed to IRC, all targets
+  // Outputs in memory, all targets, digested ones included: coalescing keeps the lines few, but
+  // each output in a digest still holds its key until the digest is said.
+  std::size_t max_waiting_outputs = 10000;
   std::size_t in_flight_lines = 8;       // handed to the IRC queue, not yet confirmed
   std::size_t coalesce_capacity = 64;    // per target: more lines waiting than this are coalesced
   // A bind whose events cannot be said tells its channels so at most once per this interval.
@@ -72,6 +75,7 @@ struct DispatcherStats {
   std::uint64_t events_planned = 0, events_done = 0, events_failed = 0, lines_sent = 0, digest_lines = 0,
                 outputs_digested = 0;
   std::size_t waiting_lines = 0;
+  std::size_t held_outputs = 0;              // in memory: waiting, coalesced or in flight
   std::vector<std::string> starved_targets;  // targets with outputs left in the journal
 };
 
@@ -90,6 +94,7 @@ class Dispatcher {
 
  private:
   void plan();
+  bool has_room() const;  // for planning more events
   void plan_event(const ingestion::IngestionEvent& event);
   void send_some();
   void delivered(const Send& send, bool ok);

@@ -137,6 +137,10 @@ void App::register_metrics() {
               static_cast<double>(stats.outputs_digested));
     w.gauge("chatops_dispatch_waiting_lines", "Lines planned and waiting for flood control.",
             static_cast<double>(stats.waiting_lines));
+    w.gauge("chatops_dispatch_held_outputs",
+            "Event outputs in memory (waiting, coalesced into a digest not yet said, or in flight); at most "
+            "delivery.max_waiting_outputs.",
+            static_cast<double>(stats.held_outputs));
   });
 }
 

@@ -3,6 +3,8 @@
 #include "http/connection.hpp"
 
 #include <ctime>
+#include <memory>
+#include <span>
 
 #include <spdlog/spdlog.h>
 
@@ -20,6 +22,15 @@ constexpr auto kLingerTime = std::chrono::seconds(2);
 
 enum TimeoutPhase { kHeadTimeout, kBodyTimeout, kAnswerTimeout, kWriteTimeout };
 
+// The loop thread's buffer for plain reads, allocated on its first read. Not a thread_local array:
+// that would be part of every thread's static TLS, which glibc allocates and zeroes at the start
+// of each thread of the process (64 KiB of resident memory per thread, per template instance).
+std::span<char> loop_read_buffer() {
+  thread_local std::unique_ptr<char[]> buffer;
+  if (!buffer) buffer = std::make_unique_for_overwrite<char[]>(kReadChunk);
+  return {buffer.get(), kReadChunk};
+}
+
 // Plain TCP: wait until readable, then read what is there into the loop's buffer, so that an idle
 // connection (or one sending a header every few seconds) holds no buffer of its own.
 class PlainTransport {
@@ -35,8 +46,8 @@ class PlainTransport {
   void read(Got got) {
     socket_.async_wait(asio::ip::tcp::socket::wait_read, [this, got = std::move(got)](std::error_code ec) mutable {
       if (ec) return got(ec, std::string_view{});
-      thread_local std::array<char, kReadChunk> buffer;
-      const auto n = socket_.read_some(asio::buffer(buffer), ec);
+      const auto buffer = loop_read_buffer();
+      const auto n = socket_.read_some(asio::buffer(buffer.data(), buffer.size()), ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) return read(std::move(got));
       got(ec, std::string_view(buffer.data(), n));
     });

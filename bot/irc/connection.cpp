@@ -24,8 +24,7 @@ void Connection::open(const ServerConfig& server, const TlsConfig& tls, std::chr
       return;
     }
   } else {
-    tls_context_.emplace(asio::ssl::context::tls_client);
-    stream_.emplace(io_, *tls_context_);
+    plain_.emplace(io_);
   }
   timer_.expires_after(timeout);
   timer_.async_wait([self = shared_from_this()](const std::error_code& ec) {
@@ -79,7 +78,7 @@ Result<void> Connection::setup_tls(const ServerConfig& server, const TlsConfig& 
 void Connection::on_resolved(const std::error_code& ec, const asio::ip::tcp::resolver::results_type& results) {
   if (closed_ || up_) return;
   if (ec) return failed("cannot resolve " + host_ + ": " + ec.message());
-  asio::async_connect(stream_->next_layer(), results,
+  asio::async_connect(*socket(), results,
                       [self = shared_from_this()](const std::error_code& ec, const asio::ip::tcp::endpoint&) {
                         self->on_connected(ec);
                       });
@@ -126,7 +125,7 @@ void Connection::read() {
   if (tls_)
     stream_->async_read_some(asio::buffer(read_buffer_), handler);
   else
-    stream_->next_layer().async_read_some(asio::buffer(read_buffer_), handler);
+    plain_->async_read_some(asio::buffer(read_buffer_), handler);
 }
 
 void Connection::on_read(std::size_t n) {
@@ -181,7 +180,7 @@ void Connection::write_next() {
   if (tls_)
     asio::async_write(*stream_, buffer, handler);
   else
-    asio::async_write(stream_->next_layer(), buffer, handler);
+    asio::async_write(*plain_, buffer, handler);
 }
 
 void Connection::failed(std::string reason) {
@@ -199,11 +198,16 @@ void Connection::close() {
   closed_ = true;
   timer_.cancel();
   resolver_.cancel();
-  if (stream_) {
+  if (auto* s = socket()) {
     std::error_code ignored;
-    stream_->next_layer().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    stream_->next_layer().close(ignored);
+    s->shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    s->close(ignored);
   }
+}
+
+asio::ip::tcp::socket* Connection::socket() {
+  if (stream_) return &stream_->next_layer();
+  return plain_ ? &*plain_ : nullptr;
 }
 
 }  // namespace chatops::irc

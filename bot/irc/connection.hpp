@@ -53,12 +53,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_read(std::size_t n);
   void write_next();
   void failed(std::string reason);
+  // The TCP socket under TLS, or the plain one; null before open().
+  asio::ip::tcp::socket* socket();
 
   asio::io_context& io_;
   asio::ip::tcp::resolver resolver_;
   asio::steady_timer timer_;
   std::optional<asio::ssl::context> tls_context_;
-  std::optional<Stream> stream_;
+  std::optional<Stream> stream_;               // with TLS
+  std::optional<asio::ip::tcp::socket> plain_;  // without: no OpenSSL context is made at all
   bool tls_ = false;
   std::vector<std::string> pins_;  // tls_fingerprints; checked after the handshake
   bool up_ = false;

@@ -217,6 +217,37 @@ TEST_CASE("a burst beyond flood capacity is coalesced and every event still comp
   REQUIRE(d.stats().outputs_digested > 0);
 }
 
+TEST_CASE("a backlog longer than max_waiting_outputs keeps the rest in the journal and still says every event",
+          "[dispatcher]") {
+  Fixture f;
+  f.irc.ready = {"#ops"};
+  for (int i = 1; i <= 300; ++i) f.add("push " + std::to_string(i), "github/push");
+  DispatcherOptions options;
+  options.coalesce_capacity = 4;
+  options.in_flight_lines = 1;
+  options.max_waiting_outputs = 50;
+  Dispatcher d(*f.journal, say_to({"#ops"}), f.irc, options);
+  d.pump();
+  // Coalescing keeps the lines few; without the bound every one of the 300 would be in memory.
+  REQUIRE(d.stats().held_outputs <= 50);
+  REQUIRE(d.stats().waiting_lines <= 5);
+  REQUIRE(*f.journal->backlog() == 300);
+  std::size_t most_held = 0;
+  while (!f.irc.pending.empty()) {
+    most_held = std::max(most_held, d.stats().held_outputs);
+    auto [send, done] = std::move(f.irc.pending.front());
+    f.irc.pending.erase(f.irc.pending.begin());
+    f.irc.delivered.push_back(send);
+    done(true);
+  }
+  REQUIRE(most_held <= 50);
+  std::size_t counted = 0;
+  for (const auto& s : f.irc.delivered) counted += s.sent.size() + s.digested.size();
+  REQUIRE(counted == 300);
+  REQUIRE(*f.journal->backlog() == 0);
+  REQUIRE(d.stats().held_outputs == 0);
+}
+
 TEST_CASE("an event no bind wants is done at once", "[dispatcher]") {
   Fixture f;
   f.add("ignored");
