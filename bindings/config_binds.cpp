@@ -86,7 +86,7 @@ bool blank(const std::string& text) { return text.find_first_not_of(" \t\r\n") =
 // An event that stands for many (`digest: true`: a log source's rate cap counting a flood) is said
 // with its own line: a bind's template is written for the single events.
 bool is_digest(const ingestion::IngestionEvent* event) {
-  if (!event || !event->fields.is_object()) return false;
+  if (!event || !event->fields.object().is_object()) return false;
   const auto it = event->fields.find("digest");
   return it != event->fields.end() && it->is_boolean() && it->get<bool>() && !event->default_template.empty();
 }
@@ -332,7 +332,8 @@ Result<std::vector<BindId>> install_binds(BindTable& table, const std::vector<Co
 
 nlohmann::json template_data(const BindContext& context, bool with_raw) {
   if (const auto* event = context.event()) {
-    nlohmann::json data = event->fields.is_object() ? event->fields : nlohmann::json::object();
+    const auto& fields = event->fields.object();
+    nlohmann::json data = fields.is_object() ? fields : nlohmann::json::object();
     if (with_raw && !data.contains("raw")) {
       if (const auto text = ingestion::payload_text(*event); !text.empty()) {
         auto raw = nlohmann::json::parse(text, nullptr, false);
