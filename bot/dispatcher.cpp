@@ -135,13 +135,21 @@ void Dispatcher::plan_event(const ingestion::IngestionEvent& event) {
     return;
   }
   std::set<std::string> done;  // said (or digested) before, e.g. before a restart
-  for (const auto& d : *deliveries)
-    if (d.state != ingestion::DeliveryState::Pending) done.insert(d.handler_key);
+  bool positional = false;     // rows of a version that keyed them by the bind's position
+  for (const auto& d : *deliveries) {
+    if (d.state == ingestion::DeliveryState::Pending) continue;
+    done.insert(d.handler_key);
+    positional |= !d.handler_key.empty() && d.handler_key.front() >= '0' && d.handler_key.front() <= '9';
+  }
+  const auto said_before = [&](const Output& o) {
+    return done.contains(o.key.handler) ||
+           (positional && done.contains(std::to_string(o.bind_index) + ":" + o.target));
+  };
   std::size_t outstanding = 0;
   bool left_in_journal = false;
   std::set<std::string> targets;
   for (auto& o : outputs) {
-    if (done.contains(o.key.handler)) continue;
+    if (said_before(o)) continue;
     ++outstanding;
     targets.insert(o.target);
     auto loaded_key = std::make_pair(event.id, o.key.handler);
