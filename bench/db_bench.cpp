@@ -28,6 +28,7 @@
 #include "ingestion/db/db_source.hpp"
 #include "bench/instant_store.hpp"
 #include "bench/measure.hpp"
+#include "bench/source_run.hpp"
 #include "ingestion/journal/journal.hpp"
 #include "ingestion/runtime/source_runtime.hpp"
 #include "tests/integration/support/postgresql.hpp"
@@ -36,6 +37,7 @@ using namespace chatops;
 using namespace chatops::test;
 using namespace std::chrono_literals;
 using bench::Clock;
+using bench::RunningSource;
 using bench::median;
 using bench::seconds_since;
 
@@ -86,20 +88,11 @@ double poll_into(ingestion::SourceStore& store, const Postgresql& pg, long rows,
   ingestion::SourceServices services;
   auto source = ingestion::db::db_source_kind().make(source_config(pg, max_rows), services);
   if (!source) throw std::runtime_error(source.error().message);
-  ingestion::SourceRuntime runtime("bench", "db", store, nullptr);
   const std::string done = "integer:" + std::to_string(rows);
   const auto begun = Clock::now();
-  runtime.open();
-  if (!(*source)->start(runtime)) throw std::runtime_error("the source did not start");
-  while (store.cursor("bench").value().value_or("") != done) {
-    if (runtime.status().state() == ingestion::SourceState::Failed || seconds_since(begun) > 600)
-      throw std::runtime_error("the poller failed: " + runtime.status().snapshot().last_error);
-    std::this_thread::sleep_for(1ms);
-  }
-  const double took = seconds_since(begun);
-  (*source)->stop();
-  runtime.close();
-  return took;
+  RunningSource running(std::move(*source), store, "db");
+  running.wait_until([&] { return store.cursor("bench").value().value_or("") == done; }, begun, 600s);
+  return seconds_since(begun);
 }
 
 double journaled(const Postgresql& pg, const TempDir& dir, long rows, long max_rows) {

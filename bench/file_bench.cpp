@@ -30,6 +30,7 @@
 
 #include "bench/instant_store.hpp"
 #include "bench/measure.hpp"
+#include "bench/source_run.hpp"
 #include "core/config/node.hpp"
 #include "ingestion/file/file_source.hpp"
 #include "ingestion/journal/journal.hpp"
@@ -39,6 +40,7 @@
 using namespace chatops;
 using namespace std::chrono_literals;
 using bench::Clock;
+using bench::RunningSource;
 using bench::median;
 using bench::seconds_since;
 using bench::rss_kib;
@@ -115,38 +117,25 @@ SourceRun source_into(ingestion::SourceStore& store, const std::filesystem::path
   ingestion::SourceServices services;
   auto made = ingestion::file::file_source_kind().make(file_config(dir.string()), services);
   if (!made) throw std::runtime_error(made.error().message);
-  ingestion::SourceRuntime runtime("bench", "file", store, nullptr);
-  runtime.open();
-  if (!(*made)->start(runtime)) throw std::runtime_error("the source did not start");
+  RunningSource running(std::move(*made), store, "file");
+  auto& status = running.runtime().status();
   // Its first pass notes the (empty) directory; files dropped after it are news.
-  const auto started = Clock::now();
-  while (runtime.status().state() != ingestion::SourceState::Running && seconds_since(started) < 30)
-    std::this_thread::sleep_for(1ms);
+  running.wait_until([&] { return status.state() == ingestion::SourceState::Running; }, Clock::now(), 30s);
   std::this_thread::sleep_for(100ms);
 
   SourceRun run;
   const auto begun = Clock::now();
-  std::thread dropper([&] {
+  std::jthread dropper([&] {  // joined when the wait throws, too
     drop_files(staging, dir);
     run.dropping = seconds_since(begun);
   });
-  for (;;) {
-    run.peak_rss_kib = std::max(run.peak_rss_kib, rss_kib());
-    const auto status = runtime.status().snapshot();
-    if (static_cast<long>(status.processed) >= files) break;
-    if (status.state == ingestion::SourceState::Failed || seconds_since(begun) > 600) {
-      dropper.join();
-      throw std::runtime_error("the source failed or stalled: " + status.last_error);
-    }
-    std::this_thread::sleep_for(2ms);
-  }
+  running.wait_until([&] { return static_cast<long>(status.processed.load()) >= files; }, begun, 600s,
+                     [&] { run.peak_rss_kib = std::max(run.peak_rss_kib, rss_kib()); }, 2ms);
   run.seconds = seconds_since(begun);
   dropper.join();
   // One event per file: more would mean a file said twice (or half-written), so the rate is void.
   std::this_thread::sleep_for(1500ms);
-  run.events = static_cast<long>(runtime.status().snapshot().processed);
-  (*made)->stop();
-  runtime.close();
+  run.events = static_cast<long>(status.snapshot().processed);
   return run;
 }
 

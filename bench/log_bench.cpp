@@ -32,6 +32,7 @@
 #include "core/config/node.hpp"
 #include "bench/instant_store.hpp"
 #include "bench/measure.hpp"
+#include "bench/source_run.hpp"
 #include "ingestion/journal/journal.hpp"
 #include "ingestion/log/checkpoint.hpp"
 #include "ingestion/log/line_filter.hpp"
@@ -43,6 +44,7 @@
 using namespace chatops;
 using namespace std::chrono_literals;
 using bench::Clock;
+using bench::RunningSource;
 using bench::median;
 using bench::seconds_since;
 using bench::rss_kib;
@@ -147,25 +149,17 @@ SourceRun source_into(ingestion::SourceStore& store, const std::string& file) {
   auto made = ingestion::log::log_source_kind().make(
       log_config("sources:\n  - {name: bench, kind: log, paths: [" + file + "], start_at: beginning}\n"), services);
   if (!made) throw std::runtime_error(made.error().message);
-  ingestion::SourceRuntime runtime("bench", "log", store, nullptr);
   SourceRun run;
   const auto begun = Clock::now();
-  runtime.open();
-  if (!(*made)->start(runtime)) throw std::runtime_error("the source did not start");
-  for (;;) {
-    run.peak_rss_kib = std::max(run.peak_rss_kib, rss_kib());
+  RunningSource running(std::move(*made), store, "log");
+  const auto at_end = [&] {
     const auto cursor = store.cursor("bench").value();
-    if (cursor) {
-      const auto files = ingestion::log::decode_checkpoints(*cursor);
-      if (files && !files->empty() && files->front().offset == size) break;
-    }
-    if (runtime.status().state() == ingestion::SourceState::Failed || seconds_since(begun) > 900)
-      throw std::runtime_error("the source failed: " + runtime.status().snapshot().last_error);
-    std::this_thread::sleep_for(2ms);
-  }
+    if (!cursor) return false;
+    const auto files = ingestion::log::decode_checkpoints(*cursor);
+    return files && !files->empty() && files->front().offset == size;
+  };
+  running.wait_until(at_end, begun, 900s, [&] { run.peak_rss_kib = std::max(run.peak_rss_kib, rss_kib()); }, 2ms);
   run.seconds = seconds_since(begun);
-  (*made)->stop();
-  runtime.close();
   return run;
 }
 

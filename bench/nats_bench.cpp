@@ -27,6 +27,7 @@
 
 #include "bench/instant_store.hpp"
 #include "bench/measure.hpp"
+#include "bench/source_run.hpp"
 #include "core/config/node.hpp"
 #include "ingestion/journal/journal.hpp"
 #include "ingestion/runtime/source_runtime.hpp"
@@ -38,6 +39,7 @@ using namespace chatops;
 using namespace chatops::test;
 using namespace std::chrono_literals;
 using bench::Clock;
+using bench::RunningSource;
 using bench::median;
 using bench::seconds_since;
 
@@ -110,19 +112,11 @@ double consume_into(ingestion::SourceStore& store, const NatsServer& nats, int m
   ingestion::SourceServices services;
   auto source = ingestion::stream::stream_source_kind().make(source_config(nats), services);
   if (!source) throw std::runtime_error(source.error().message);
-  ingestion::SourceRuntime runtime("bench", "stream", store, nullptr);
   const auto begun = Clock::now();
-  runtime.open();
-  if (!(*source)->start(runtime)) throw std::runtime_error("the source did not start");
-  while (runtime.status().committed.load() < static_cast<std::uint64_t>(messages)) {
-    if (runtime.status().state() == ingestion::SourceState::Failed || seconds_since(begun) > 600)
-      throw std::runtime_error("the source failed: " + runtime.status().snapshot().last_error);
-    std::this_thread::sleep_for(1ms);
-  }
-  const double took = seconds_since(begun);
-  (*source)->stop();
-  runtime.close();
-  return took;
+  RunningSource running(std::move(*source), store, "stream");
+  auto& status = running.runtime().status();
+  running.wait_until([&] { return status.committed.load() >= static_cast<std::uint64_t>(messages); }, begun, 600s);
+  return seconds_since(begun);
 }
 
 double journaled(const NatsServer& nats, const TempDir& dir, int messages) {

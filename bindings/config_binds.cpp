@@ -3,12 +3,15 @@
 #include <cctype>
 #include <chrono>
 #include <ctime>
+#include <map>
 #include <memory>
 #include <unordered_map>
 
 #include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
 
 #include "bindings/handlers/handlers_config.hpp"
+#include "core/crypto.hpp"
 
 namespace chatops::bindings {
 namespace {
@@ -21,6 +24,28 @@ bool mentions_raw(std::string_view text) {
     if ((at == 0 || !word(text[at - 1])) && (at + 3 == text.size() || !word(text[at + 3]))) return true;
   }
   return false;
+}
+
+// The node as text that depends on neither key order nor flow/block style.
+void append_canonical(const YAML::Node& node, std::string& out) {
+  if (node.IsMap()) {
+    std::map<std::string, YAML::Node> sorted;
+    for (const auto& entry : node) sorted.emplace(entry.first.Scalar(), entry.second);
+    out += '{';
+    for (const auto& [key, value] : sorted) {
+      out += std::to_string(key.size()) + ':' + key;
+      append_canonical(value, out);
+    }
+    out += '}';
+  } else if (node.IsSequence()) {
+    out += '[';
+    for (const auto& item : node) append_canonical(item, out);
+    out += ']';
+  } else if (node.IsScalar()) {
+    out += std::to_string(node.Scalar().size()) + '"' + node.Scalar();
+  } else {
+    out += '~';
+  }
 }
 
 std::string joined(const std::vector<std::string>& problems) {
@@ -86,7 +111,7 @@ bool blank(const std::string& text) { return text.find_first_not_of(" \t\r\n") =
 // An event that stands for many (`digest: true`: a log source's rate cap counting a flood) is said
 // with its own line: a bind's template is written for the single events.
 bool is_digest(const ingestion::IngestionEvent* event) {
-  if (!event || !event->fields.is_object()) return false;
+  if (!event || !event->fields.object().is_object()) return false;
   const auto it = event->fields.find("digest");
   return it != event->fields.end() && it->is_boolean() && it->get<bool>() && !event->default_template.empty();
 }
@@ -242,7 +267,7 @@ Handler say_handler(const ConfigBind& bind, Speaker& speaker, handlers::Producer
 
     auto targets = bind.targets;
     if (const auto* irc = context.irc(); irc && targets.empty()) targets.push_back(reply_target(*irc));
-    const Delivery delivery{event ? event->id : 0, bind.index};
+    const Delivery delivery{event ? event->id : 0, bind.index, bind.key};
     if (producer) {
       // A program's answer to an IRC or clock trigger comes later, on the io thread.
       const auto later = [bind, &speaker, targets, delivery, notices](const handlers::Outcome& outcome) {
@@ -308,13 +333,26 @@ Result<std::vector<ConfigBind>> parse_binds(const config::Node& binds) {
   std::vector<std::string> problems;
   if (!binds.defined()) return out;
   const auto items = binds.items();
+  std::unordered_map<std::string, std::size_t> written_alike;  // key → binds so far
   for (std::size_t i = 0; i < items.size(); ++i) {
     auto bind = parse_one(items[i], i);
-    if (bind) out.push_back(std::move(*bind));
-    else problems.push_back(bind.error().message);
+    if (!bind) {
+      problems.push_back(bind.error().message);
+      continue;
+    }
+    bind->key = bind_key(items[i], 1);
+    if (const auto n = ++written_alike[bind->key]; n > 1) bind->key = bind_key(items[i], n);
+    out.push_back(std::move(*bind));
   }
   if (!problems.empty()) return fail(joined(problems));
   return out;
+}
+
+std::string bind_key(const config::Node& item, std::size_t occurrence) {
+  std::string canonical;
+  append_canonical(item.yaml(), canonical);
+  auto key = "b" + crypto::to_hex(crypto::hash(crypto::Digest::Sha256, canonical)).substr(0, 12);
+  return occurrence > 1 ? key + "." + std::to_string(occurrence) : key;
 }
 
 Result<std::vector<BindId>> install_binds(BindTable& table, const std::vector<ConfigBind>& binds, Speaker& speaker,
@@ -332,7 +370,8 @@ Result<std::vector<BindId>> install_binds(BindTable& table, const std::vector<Co
 
 nlohmann::json template_data(const BindContext& context, bool with_raw) {
   if (const auto* event = context.event()) {
-    nlohmann::json data = event->fields.is_object() ? event->fields : nlohmann::json::object();
+    const auto& fields = event->fields.object();
+    nlohmann::json data = fields.is_object() ? fields : nlohmann::json::object();
     if (with_raw && !data.contains("raw")) {
       if (const auto text = ingestion::payload_text(*event); !text.empty()) {
         auto raw = nlohmann::json::parse(text, nullptr, false);

@@ -31,7 +31,8 @@ namespace chatops::bindings {
 config::Schema bind_schema();
 
 struct ConfigBind {
-  std::size_t index = 0;  // position in `binds:` (Delivery::bind_index)
+  std::size_t index = 0;  // position in `binds:` (Delivery::bind_index), for messages
+  std::string key;        // identity in delivery rows (Delivery::bind_key): see bind_key()
   BindType type = BindType::Webhook;
   std::string flags;
   std::string mask;
@@ -50,6 +51,12 @@ struct ConfigBind {
 
 // From the validated `binds:` list (undefined: none). All problems, one per line.
 Result<std::vector<ConfigBind>> parse_binds(const config::Node& binds);
+
+// A bind's key in the journal's delivery rows: "b" and 12 hex digits of a hash of what the bind
+// says (its keys in any order and style), not of where it stands, so that a reload or restart that
+// reorders binds does not say an event in flight again. The `occurrence`-th of binds written alike
+// (from 1) gets ".<occurrence>" appended. Versions before it keyed rows by position ("3:#ops").
+std::string bind_key(const config::Node& item, std::size_t occurrence);
 
 // Adds the binds to `table`, saying through `speaker` (which must outlive the table's use). Binds
 // with a Lua or program handler need `services` (which must outlive the table's use too); their

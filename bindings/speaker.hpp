@@ -12,7 +12,8 @@ namespace chatops::bindings {
 // (an event is said exactly once per handler, across restarts).
 struct Delivery {
   std::int64_t event_id = 0;   // IngestionEvent::id; 0 for IRC- and clock-triggered binds
-  std::size_t bind_index = 0;  // position in the `binds:` list, stable across restarts
+  std::size_t bind_index = 0;  // position in the `binds:` list, for messages ("binds[3]")
+  std::string bind_key;        // the bind's identity in delivery rows (config_binds.hpp bind_key)
 };
 
 // One rendered text for one target.

@@ -15,7 +15,7 @@ namespace chatops::bot {
 // One handler output of one event: the unit the journal tracks.
 struct DeliveryKey {
   std::int64_t event_id = 0;
-  std::string handler;  // e.g. "3:#ops" (bind index, target)
+  std::string handler;  // "<bind key>:<target>", e.g. "b3f09a1c2d4e5:#ops" (bindings::bind_key)
   bool operator==(const DeliveryKey&) const = default;
 };
 
@@ -28,6 +28,7 @@ struct Output {
   std::string what;          // what the digest line calls several of them: "pushes", "events"…
   std::string scope;         // e.g. "org/repo"; "" when none
   std::chrono::system_clock::time_point received{};  // when its event arrived
+  std::size_t bind_index = 0;  // its bind's position: the key of rows written before bind keys
 };
 
 // A line (or several) to hand to the IRC client, and what its delivery completes.

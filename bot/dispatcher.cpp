@@ -138,14 +138,24 @@ void Dispatcher::plan_event(const ingestion::IngestionEvent& event) {
     spdlog::error("dispatcher: event {}: {}", event.id, deliveries.error().message);
     return;
   }
+  // Rows of versions that keyed outputs by the bind's position ("3:#ops"; bind keys start with a letter).
+  const auto positional = [](const std::string& key) { return !key.empty() && key.front() >= '0' && key.front() <= '9'; };
   std::set<std::string> done;  // said (or digested) before, e.g. before a restart
-  for (const auto& d : *deliveries)
-    if (d.state != ingestion::DeliveryState::Pending) done.insert(d.handler_key);
+  bool positional_rows = false;
+  for (const auto& d : *deliveries) {
+    if (d.state == ingestion::DeliveryState::Pending) continue;
+    done.insert(d.handler_key);
+    positional_rows |= positional(d.handler_key);
+  }
+  const auto said_before = [&](const Output& o) {
+    return done.contains(o.key.handler) || (positional_rows && !positional(o.key.handler) &&
+                                            done.contains(std::to_string(o.bind_index) + ":" + o.target));
+  };
   std::size_t outstanding = 0;
   bool left_in_journal = false;
   std::set<std::string> targets;
   for (auto& o : outputs) {
-    if (done.contains(o.key.handler)) continue;
+    if (said_before(o)) continue;
     ++outstanding;
     targets.insert(o.target);
     auto loaded_key = std::make_pair(event.id, o.key.handler);

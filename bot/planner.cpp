@@ -45,8 +45,9 @@ void Planner::say(const bindings::Utterance& u) {
     return;
   }
   Output o;
-  const auto bind = std::to_string(u.delivery.bind_index);
+  const auto& bind = u.delivery.bind_key;
   o.key = {event_->id, bind + ":" + u.target};
+  o.bind_index = u.delivery.bind_index;
   o.target = u.target;
   o.text = std::move(text);
   o.notice = u.notice;

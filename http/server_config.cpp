@@ -1,8 +1,8 @@
 #include "http/server_config.hpp"
 
-#include <arpa/inet.h>
+#include <tuple>
 
-#include <charconv>
+#include "core/config/address.hpp"
 
 namespace chatops::http {
 
@@ -80,22 +80,9 @@ config::Schema http_schema() {
 
 Result<ServerOptions> server_options(const config::Node& node) {
   ServerOptions o;
-  const std::string listen = node.str("listen");
-  const auto colon = listen.rfind(':');
-  std::string host = colon == std::string::npos ? "" : listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  const std::string_view port =
-      colon == std::string::npos ? std::string_view{} : std::string_view(listen).substr(colon + 1);
-  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), o.port);
-  if (host.empty() || port.empty() || ec != std::errc{} || end != port.data() + port.size() || o.port < 0 ||
-      o.port > 65535)
-    return std::unexpected(node["listen"].error("expected host:port, e.g. 127.0.0.1:8080"));
-  // The listener binds an address, not a name: resolving one could pick another interface.
-  unsigned char address[sizeof(in6_addr)];
-  if (::inet_pton(AF_INET, host.c_str(), address) != 1 && ::inet_pton(AF_INET6, host.c_str(), address) != 1)
-    return std::unexpected(node["listen"].error("expected an IP address before the port (e.g. 127.0.0.1, 0.0.0.0, "
-                                                "[::1]), got \"" + host + "\""));
-  o.host = std::move(host);
+  auto address = config::listen_address(node, "listen", "127.0.0.1:8080", 0);
+  if (!address) return std::unexpected(address.error());
+  std::tie(o.host, o.port) = std::move(*address);
   if (node.has("tls")) o.tls = std::pair{node.map("tls").str("cert"), node.map("tls").str("key")};
   o.threads = static_cast<int>(node.integer("threads"));
   o.parser.max_body = node.size("max_body");

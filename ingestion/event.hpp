@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
+#include "ingestion/event_fields.hpp"
 
 namespace chatops::ingestion {
 
@@ -25,11 +25,9 @@ struct IngestionEvent {
   std::chrono::system_clock::time_point time = std::chrono::system_clock::now();
   Severity severity = Severity::Info;
   std::string dedupe_key;      // empty: never a duplicate
-  nlohmann::json fields = nlohmann::json::object();  // normalised fields
-  // The fields already in their journal form (a JSON object's text), for a source that writes them
-  // so rather than building `fields` (the db kind: no map per row). When set, `fields` is unused
-  // until the journal gives the event back with `fields` parsed from it.
-  std::string fields_json;
+  // Normalised fields: a JSON object, or its text for a source that writes the journal's form
+  // directly (the db kind: no map per row); one form, the other made from it when asked.
+  EventFields fields;
   // The payload as JSON text, as received ("" when none). Journaled as it is, not re-serialised.
   std::string raw;
   // Events read back from the journal carry it still compressed, as journaled: most of them are

@@ -3,6 +3,7 @@
 #include <deque>
 #include <map>
 #include <set>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -75,16 +76,18 @@ Producer program_producer(RunSpec spec, const HandlerServices& services) {
     program.max_output = services.max_output;
     const std::string name = program.argv.front();
     const auto post = services.post;
-    // Every program that ends makes room for events that wait because the queue was full.
-    const auto resume = [resume = services.resume] {
-      if (resume) resume(kProgramsWaiting);
+    const auto shared = services.event_programs;
+    // Every program that ends makes room for events that wait because the queue was full; an
+    // event's own programs resume it when the last of them has ended.
+    const auto resume = [resume = services.resume, shared](bool event_done) {
+      if (resume && (std::exchange(shared->room_wanted, false) || event_done)) resume(kProgramsWaiting);
     };
     const auto* event = context.event();
     if (!event) {
       const bool queued = services.programs->submit(program, input_of(data), [post, later, name, resume](Result<ProgramResult> r) {
         post([later, resume, outcome = outcome_of(name, r)] {
           later(outcome);
-          resume();
+          resume(false);
         });
       });
       if (!queued) return Outcome{.failure = name + ": not run: too many programs are running or waiting"};
@@ -93,16 +96,25 @@ Producer program_producer(RunSpec spec, const HandlerServices& services) {
     const auto id = event->id;
     if (auto done = events->finished.find(id); done != events->finished.end()) return done->second;
     if (events->running.contains(id)) return Outcome{.later = true};
-    const bool queued = services.programs->submit(program, input_of(data), [post, resume, events, id, name](Result<ProgramResult> r) {
-      post([resume, events, id, outcome = outcome_of(name, r)] {
-        events->running.erase(id);
-        events->remember(id, outcome);
-        resume();
-      });
-    });
+    const bool queued =
+        services.programs->submit(program, input_of(data), [post, resume, events, shared, id, name](Result<ProgramResult> r) {
+          post([resume, events, shared, id, outcome = outcome_of(name, r)] {
+            events->running.erase(id);
+            events->remember(id, outcome);
+            const auto left = shared->running.find(id);
+            const bool last = left == shared->running.end() || --left->second == 0;
+            if (last && left != shared->running.end()) shared->running.erase(left);
+            resume(last);
+          });
+        });
     // When the queue is full, the event waits for the next program to finish and is tried again.
-    if (queued) events->running.insert(id);
-    else spdlog::debug("event {}: {} waits: too many programs are running or waiting", id, name);
+    if (queued) {
+      events->running.insert(id);
+      ++shared->running[id];
+    } else {
+      shared->room_wanted = true;
+      spdlog::debug("event {}: {} waits: too many programs are running or waiting", id, name);
+    }
     return Outcome{.later = true};
   };
 }

@@ -12,9 +12,11 @@
 // event's program output is journaled and said exactly once like a template's; after a restart
 // before it was said, the program runs again.
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -48,6 +50,14 @@ struct Outcome {
 // The name under which events wait for their programs (a dispatcher "target" that is not ready).
 inline constexpr const char* kProgramsWaiting = "(programs running)";
 
+// Programs running per event, across all program binds, and whether an event waits for room in
+// the program queue. An event is planned again once its last program has ended, not once per
+// program: planning runs every bind, so n program binds on one event would cost n² otherwise.
+struct EventPrograms {
+  std::unordered_map<std::int64_t, std::size_t> running;  // event id → its programs running
+  bool room_wanted = false;  // a program was not queued: the queue was full
+};
+
 // What handlers need from the application.
 struct HandlerServices {
   LuaLimits lua;
@@ -55,8 +65,11 @@ struct HandlerServices {
   ProgramPool* programs = nullptr;
   // Hands work to the io thread (asio::post); programs end on a worker thread.
   std::function<void(std::function<void()>)> post;
-  // Called on the io thread when an event's program has finished: plan kProgramsWaiting's events again.
+  // Called on the io thread when an event's last program has finished, or a program ended while
+  // another waited for room: plan kProgramsWaiting's events again.
   std::function<void(const std::string& waiting_for)> resume;
+  // Shared by every program bind made with these services (and their copies), on the io thread.
+  std::shared_ptr<EventPrograms> event_programs = std::make_shared<EventPrograms>();
 };
 
 // Told on the io thread what a program answered to an IRC or clock trigger.

@@ -176,7 +176,7 @@ SourceResult<bool> DbSource::say_page(Deadline deadline) {
 IngestionEvent DbSource::event_of(const Row& row) const {
   IngestionEvent e;
   e.topic = topic_;
-  e.fields_json = fields_.write(row);
+  e.fields = EventFields::from_text(fields_.write(row));
   if (key_) e.dedupe_key = row[*key_].text;
   if (severity_) e.severity = severity_from_string(payload::ascii_lower(row[*severity_].text));
   e.default_template = template_;

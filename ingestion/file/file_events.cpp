@@ -64,7 +64,7 @@ std::optional<IngestionEvent> EventMaker::mapped(const FileChange& c, const nloh
     return std::nullopt;
   }
   auto e = base(c, m->topic);
-  for (auto& [key, value] : m->fields.items())
+  for (auto& [key, value] : m->fields.object().items())
     if (!e.fields.contains(key)) e.fields[key] = std::move(value);
   e.fields["content"] = content;
   e.severity = m->severity;

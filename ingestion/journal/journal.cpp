@@ -43,14 +43,10 @@ Row row_of(IngestionEvent&& e) {
   Row row;
   row.severity = to_string(e.severity);
   row.time_ms = journal_db::to_ms(e.time);
-  if (!e.fields_json.empty()) {
-    row.fields_json = std::move(e.fields_json);
-    row.fields_from_text = true;
-  } else {
-    // Replacing invalid UTF-8 rather than throwing: payloads are untrusted.
-    row.fields_json = e.fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    row.fields_from_text = row.fields_json.find("\xEF\xBF\xBD") != std::string::npos;  // U+FFFD
-  }
+  row.fields_from_text = e.fields.holds_text();
+  row.fields_json = std::move(e.fields).text();
+  // Invalid UTF-8 in the object was replaced by U+FFFD: the event is read back as journaled.
+  if (!row.fields_from_text) row.fields_from_text = row.fields_json.find("\xEF\xBF\xBD") != std::string::npos;
   row.raw_compressed = compression::compress(e.raw);
   std::string().swap(e.raw);  // freed now: the journaled event carries it compressed
   row.event = std::move(e);
@@ -65,7 +61,7 @@ RecentEvents::Entry committed_entry(Row&& row, const std::string& source, std::i
   e.time = std::chrono::system_clock::time_point(std::chrono::milliseconds(row.time_ms));
   const auto bytes = sizeof(IngestionEvent) + 4 * row.fields_json.size() + row.raw_compressed.size() +
                      e.default_template.size() + e.topic.size() + e.dedupe_key.size();
-  if (row.fields_from_text) e.fields_json = std::move(row.fields_json);  // parsed when handed out
+  if (row.fields_from_text) e.fields = EventFields::from_text(std::move(row.fields_json));  // parsed when handed out
   e.raw_compressed = std::move(row.raw_compressed);
   return {std::move(e), bytes};
 }

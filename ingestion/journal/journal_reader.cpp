@@ -13,12 +13,6 @@ namespace {
 
 constexpr std::array<std::string_view, 3> kStateNames{"pending", "sent", "digested"};
 
-nlohmann::json parsed_fields(std::string_view text) {
-  auto fields = nlohmann::json::parse(text, nullptr, false);
-  if (fields.is_discarded()) return nlohmann::json::object();  // only if edited by hand
-  return fields;
-}
-
 IngestionEvent event_from_row(SQLite::Statement& row) {
   IngestionEvent e;
   e.id = row.getColumn(0).getInt64();
@@ -28,7 +22,8 @@ IngestionEvent event_from_row(SQLite::Statement& row) {
   e.time = std::chrono::system_clock::time_point(std::chrono::milliseconds(row.getColumn(4).getInt64()));
   e.severity = severity_from_string(row.getColumn(5).getString());
   e.dedupe_key = row.getColumn(6).getString();
-  e.fields = parsed_fields(row.getColumn(7).getText());
+  e.fields = EventFields::from_text(row.getColumn(7).getString());
+  e.fields.object();  // parsed here, the text dropped
   e.default_template = row.getColumn(8).getString();
   const auto frame = row.getColumn(9);
   e.raw_compressed.assign(static_cast<const char*>(frame.getBlob()), static_cast<std::size_t>(frame.getBytes()));
@@ -94,11 +89,7 @@ std::string_view to_string(DeliveryState s) { return kStateNames[static_cast<std
 
 Result<std::vector<IngestionEvent>> Journal::pending_events(std::int64_t after_id, std::size_t limit) {
   if (auto recent = recent_.take(after_id, limit)) {
-    for (auto& e : *recent) {
-      if (e.fields_json.empty()) continue;
-      e.fields = parsed_fields(e.fields_json);
-      std::string().swap(e.fields_json);
-    }
+    for (auto& e : *recent) e.fields.object();  // parsed here, the text dropped, not on the planning thread
     return std::move(*recent);
   }
   std::lock_guard lock(reader_mutex_);

@@ -1,10 +1,10 @@
 #include "ingestion/metric/metric_config.hpp"
 
-#include <charconv>
 #include <filesystem>
 
 #include <spdlog/spdlog.h>
 
+#include "core/config/address.hpp"
 #include "ingestion/api/auth.hpp"
 #include "ingestion/metric/influxdb.hpp"
 #include "ingestion/metric/prometheus.hpp"
@@ -89,25 +89,10 @@ Result<ProviderFactory> influxdb_from(const config::Node& node) {
   return [c](std::function<bool()> stopping) { return influxdb::make_provider(c, std::move(stopping)); };
 }
 
-// host:port, [v6]:port.
-Result<std::pair<std::string, int>> listen_address(const config::Node& node) {
-  const auto text = node.str("listen");
-  const auto colon = text.rfind(':');
-  const auto bad = [&] { return std::unexpected(node["listen"].error("expected host:port, e.g. 127.0.0.1:8125")); };
-  if (colon == std::string::npos || colon == 0) return bad();
-  std::string host = text.substr(0, colon);
-  if (host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  int port = 0;
-  const auto digits = std::string_view(text).substr(colon + 1);
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
-  if (ec != std::errc() || end != digits.data() + digits.size() || port < 1 || port > 65535) return bad();
-  return std::pair{host, port};
-}
-
 Result<ProviderFactory> statsd_from(const config::Node& node) {
   if (node.has("url")) return std::unexpected(node["url"].error("provider statsd listens (listen:); it has no url"));
   statsd::StatsdConfig c;
-  auto address = listen_address(node);
+  auto address = config::listen_address(node, "listen", "127.0.0.1:8125");
   if (!address) return std::unexpected(address.error());
   c.listener.host = address->first;
   c.listener.port = address->second;

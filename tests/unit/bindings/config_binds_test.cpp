@@ -413,3 +413,32 @@ binds:
   CHECK_THAT(message, Catch::Contains("config.yml:7:") && Catch::Contains("no comparison"));
   CHECK_THAT(message, Catch::Contains("config.yml:8:") && Catch::Contains("binds[5].filter.value.lt: expected a number"));
 }
+
+TEST_CASE("a bind's key comes from what it says, not where it stands nor how it is written", "[binds][reload]") {
+  auto first = binds_of(
+      "binds:\n"
+      "  - {type: webhook, mask: \"github/*\", say: {to: [\"#dev\"], template: \"a\"}}\n"
+      "  - {type: webhook, mask: \"github/*\", say: {to: [\"#ops\"], template: \"b\"}}\n"
+      "  - {type: webhook, mask: \"github/*\", say: {to: [\"#ops\"], template: \"b\"}}\n");
+  auto reordered = binds_of(
+      "binds:\n"
+      "  - say: {template: \"b\", to: [\"#ops\"]}\n"
+      "    mask: \"github/*\"\n"
+      "    type: webhook\n"
+      "  - {type: webhook, mask: \"github/*\", say: {to: [\"#ops\"], template: \"b\"}}\n"
+      "  - {type: webhook, mask: \"github/*\", say: {to: [\"#dev\"], template: \"a\"}}\n");
+  REQUIRE(first);
+  REQUIRE(reordered);
+  CHECK((*first)[0].key == (*reordered)[2].key);
+  CHECK((*first)[1].key == (*reordered)[0].key);
+  CHECK((*first)[2].key == (*reordered)[1].key);
+  // Binds written alike are told apart, and no key looks like the positional ones ("3:#ops").
+  CHECK((*first)[1].key != (*first)[2].key);
+  CHECK((*first)[0].key != (*first)[1].key);
+  CHECK((*first)[2].key == (*first)[1].key + ".2");
+  for (const auto& bind : *first) {
+    CHECK(bind.key.size() >= 13);
+    CHECK(bind.key.front() == 'b');
+    CHECK(bind.key.find(':') == std::string::npos);
+  }
+}

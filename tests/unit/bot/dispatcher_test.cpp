@@ -513,3 +513,50 @@ TEST_CASE("an event a program handler works on waits in the journal and is said 
   CHECK(f.irc.texts().back() == "program: slow");  // its template's line is not said again
   CHECK(*f.journal->backlog() == 0);
 }
+
+namespace {
+const std::string kOpsThenDev =
+    "binds:\n"
+    "  - {type: webhook, mask: \"test/*\", say: {to: [\"#ops\"], template: \"ops: {{text}}\"}}\n"
+    "  - {type: webhook, mask: \"test/*\", say: {to: [\"#dev\"], template: \"dev: {{text}}\"}}\n";
+const std::string kDevThenOps =
+    "binds:\n"
+    "  - type: webhook\n"
+    "    mask: \"test/*\"\n"
+    "    say: {template: \"dev: {{text}}\", to: [\"#dev\"]}\n"
+    "  - {type: webhook, mask: \"test/*\", say: {to: [\"#ops\"], template: \"ops: {{text}}\"}}\n";
+}  // namespace
+
+TEST_CASE("a reload that only reorders binds says nothing of an event in flight twice", "[dispatcher][reload]") {
+  Fixture f;
+  f.irc.ready = {"#ops"};
+  f.add("hello");
+  auto binds = std::make_unique<PlannedBinds>(f.irc, kOpsThenDev);
+  Dispatcher d(*f.journal, [&](const ingestion::IngestionEvent& e) { return binds->planner.plan(binds->table, e); },
+               f.irc, {});
+  d.pump();
+  f.irc.accept_all();
+  CHECK(f.irc.texts() == std::vector<std::string>{"ops: hello"});
+  CHECK(*f.journal->backlog() == 1);  // #dev is not ready: the event is in flight
+  binds = std::make_unique<PlannedBinds>(f.irc, kDevThenOps);  // what a reload installs
+  f.irc.ready.insert("#dev");
+  d.target_ready("#dev");
+  f.irc.accept_all();
+  CHECK(f.irc.texts() == std::vector<std::string>{"ops: hello", "dev: hello"});
+  CHECK(*f.journal->backlog() == 0);
+}
+
+TEST_CASE("delivery rows keyed by bind position, as earlier versions wrote them, still count as said",
+          "[dispatcher][reload]") {
+  Fixture f;
+  f.irc.ready = {"#ops", "#dev"};
+  f.add("hello");
+  // An earlier version said it to #ops (binds[0]) and stopped before #dev.
+  REQUIRE(f.journal->mark_sent(1, "0:#ops"));
+  PlannedBinds binds(f.irc, kOpsThenDev);
+  Dispatcher d(*f.journal, binds.planner_fn(), f.irc, {});
+  d.pump();
+  f.irc.accept_all();
+  CHECK(f.irc.texts() == std::vector<std::string>{"dev: hello"});
+  CHECK(*f.journal->backlog() == 0);
+}

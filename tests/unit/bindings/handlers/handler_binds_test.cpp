@@ -187,6 +187,29 @@ TEST_CASE("An event's program handler makes it wait, then says the program's lin
   CHECK(loop.pool.most_running() == 1);
 }
 
+TEST_CASE("An event with many program binds is planned again once, when its last program has ended",
+          "[handlers]") {
+  HandlerLoop loop;
+  HandlerSpeaker speaker;
+  constexpr std::size_t kBinds = 40;  // within the pool's running and waiting programs
+  std::string yaml = "binds:\n";
+  for (std::size_t i = 0; i < kBinds; ++i)
+    yaml += "  - {type: webhook, mask: \"deploy/*\", run: {argv: [echo, \"bind " + std::to_string(i) +
+            "\"]}, say: {to: [\"#ops\"]}}\n";
+  auto table = handler_table(yaml, speaker, loop.services);
+  const auto event = deploy_event(11, "web");
+  table.dispatch(event);
+  CHECK(speaker.waits.size() == kBinds);
+  loop.drain(kBinds);
+  // Planning again runs every bind: once per program would be kBinds² handler runs.
+  CHECK(loop.resumed == std::vector<std::string>{handlers::kProgramsWaiting});
+  CHECK(loop.services.event_programs->running.empty());
+  table.dispatch(event);
+  REQUIRE(speaker.said.size() == kBinds);
+  CHECK(speaker.said.front() == std::pair<std::string, std::string>{"#ops", "bind 0"});
+  CHECK(speaker.said.back() == std::pair<std::string, std::string>{"#ops", "bind 39"});
+}
+
 TEST_CASE("A command's program handler answers later, with the command's words appended", "[handlers]") {
   HandlerLoop loop;
   HandlerSpeaker speaker;

@@ -114,6 +114,15 @@ TEST_CASE("metric config: provider statsd", "[metric][config]") {
   CHECK_THAT(metric_error("{name: s, kind: metric, provider: statsd, listen: \"8125\", checks: [{name: a, query: x, "
                           "condition: {gt: 1}}]}"),
              Catch::Contains("host:port"));
+  // The listener binds an address: a name is refused when the config is read, with its place.
+  CHECK_THAT(metric_error("{name: s, kind: metric, provider: statsd, listen: \"localhost:8125\", checks: [{name: a, "
+                          "query: \"x:mean\", condition: {gt: 1}}]}"),
+             Catch::Contains("metric.yml:2:") && Catch::Contains("expected an IP address before the port") &&
+                 Catch::Contains("got \"localhost\""));
+  // [v6]:port is accepted (metric_config_of requires success).
+  CHECK(metric_config_of("{name: s, kind: metric, provider: statsd, listen: \"[::1]:9125\", checks: [{name: a, "
+                         "query: \"x:mean\", condition: {gt: 1}}]}")
+            .provider);
   CHECK_THAT(metric_error("{name: s, kind: metric, provider: statsd, url: \"http://x\", checks: [{name: a, query: x, "
                           "condition: {gt: 1}}]}"),
              Catch::Contains("no url"));
