@@ -15,23 +15,15 @@
 #include <nats/nats.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <spdlog/spdlog.h>
 
 #include "bench/instant_store.hpp"
-#include "bench/measure.hpp"
-#include "core/config/node.hpp"
-#include "ingestion/journal/journal.hpp"
-#include "ingestion/runtime/source_runtime.hpp"
-#include "ingestion/source_registry.hpp"
-#include "ingestion/stream/stream_kind.hpp"
+#include "bench/stream_bench.hpp"
 #include "tests/integration/support/nats.hpp"
 
 using namespace chatops;
@@ -42,13 +34,6 @@ using bench::median;
 using bench::seconds_since;
 
 namespace {
-
-struct Options {
-  bool smoke = false;
-  int messages = 100'000;
-  int repeat = 5;
-  int batch = 500;
-};
 
 int batch_size = 500;  // of every consumer (--batch)
 int consumers = 0;  // each run consumes the stream from its start with a consumer of its own
@@ -93,82 +78,16 @@ double bare_consumer(NatsServer& nats, int messages) {
   return took;
 }
 
-config::Node source_config(const NatsServer& nats) {
-  const std::string yaml = "sources:\n  - {name: bench, kind: stream, system: nats, servers: [\"" + nats.url() +
-                           "\"], user: " + NatsServer::user + ", password: " + NatsServer::password +
-                           ", stream: BENCH, consumer: source-" + std::to_string(++consumers) +
-                           ", start: earliest, batch_size: " + std::to_string(batch_size) + "}\n";
-  auto raw = config::load_string(yaml, "bench.yml");
-  if (!raw) throw std::runtime_error(raw.error().message);
-  auto validated = ingestion::validate_source((*raw)["sources"].items().at(0));
-  if (!validated) throw std::runtime_error(validated.error().message);
-  return validated->node;
-}
-
-// From start() until the source has acknowledged the last message.
-double consume_into(ingestion::SourceStore& store, const NatsServer& nats, int messages) {
-  ingestion::SourceServices services;
-  auto source = ingestion::stream::stream_source_kind().make(source_config(nats), services);
-  if (!source) throw std::runtime_error(source.error().message);
-  ingestion::SourceRuntime runtime("bench", "stream", store, nullptr);
-  const auto begun = Clock::now();
-  runtime.open();
-  if (!(*source)->start(runtime)) throw std::runtime_error("the source did not start");
-  while (runtime.status().committed.load() < static_cast<std::uint64_t>(messages)) {
-    if (runtime.status().state() == ingestion::SourceState::Failed || seconds_since(begun) > 600)
-      throw std::runtime_error("the source failed: " + runtime.status().snapshot().last_error);
-    std::this_thread::sleep_for(1ms);
-  }
-  const double took = seconds_since(begun);
-  (*source)->stop();
-  runtime.close();
-  return took;
-}
-
-double journaled(const NatsServer& nats, const TempDir& dir, int messages) {
-  const auto path = dir.path() / ("journal-" + std::to_string(consumers) + ".db");
-  ingestion::JournalOptions jo;
-  jo.path = path.string();
-  auto journal = ingestion::Journal::open(jo);
-  if (!journal) throw std::runtime_error(journal.error().message);
-  const double took = consume_into(**journal, nats, messages);
-  journal->reset();
-  for (const auto& suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
-  return took;
-}
-
-std::string peak_rss() {
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);)
-    if (line.starts_with("VmHWM:")) return line.substr(6);
-  return "?";
-}
-
-Options parse(int argc, char** argv) {
-  Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto next = [&] {
-      if (i + 1 >= argc) throw std::runtime_error(a + " needs a value");
-      return std::string(argv[++i]);
-    };
-    if (a == "--smoke") o.smoke = true;
-    else if (a == "--messages") o.messages = std::stoi(next());
-    else if (a == "--repeat") o.repeat = std::stoi(next());
-    else if (a == "--batch") o.batch = std::stoi(next());
-    else throw std::runtime_error("unknown argument " + a + " (--smoke, --messages N, --repeat R, --batch B)");
-  }
-  if (o.smoke) {
-    o.messages = 2000;
-    o.repeat = 1;
-  }
-  return o;
+std::string source_entry(const NatsServer& nats) {
+  return "{name: bench, kind: stream, system: nats, servers: [\"" + nats.url() + "\"], user: " + NatsServer::user +
+         ", password: " + NatsServer::password + ", stream: BENCH, consumer: source-" + std::to_string(++consumers) +
+         ", start: earliest, batch_size: " + std::to_string(batch_size) + "}";
 }
 
 }  // namespace
 
 int main(int argc, char** argv) try {
-  const Options o = parse(argc, argv);
+  const auto o = bench::parse_stream_bench(argc, argv);
   batch_size = o.batch;
   spdlog::set_level(spdlog::level::warn);
   NatsServer nats;
@@ -183,22 +102,28 @@ int main(int argc, char** argv) try {
       "%d repetition(s), median\n",
       o.messages, batch_size, o.repeat);
   std::vector<double> bare, instant, journal;
+  std::map<std::string, double> journal_cpu;
+  long journal_peak = 0;
+  const long rss_before = bench::rss_kib();
   for (int r = 0; r < o.repeat; ++r) {  // interleaved, so that a noisy moment hits every variant alike
     bare.push_back(bare_consumer(nats, o.messages));
     bench::InstantStore store;
-    instant.push_back(consume_into(store, nats, o.messages));
-    journal.push_back(journaled(nats, dir, o.messages));
+    instant.push_back(bench::consume_into(store, source_entry(nats), o.messages).seconds);
+    bench::reset_peak_rss();
+    const auto run = bench::journaled(dir.path(), source_entry(nats), o.messages);
+    journal_peak = std::max(journal_peak, bench::peak_rss_kib());
+    journal.push_back(run.seconds);
+    bench::add_cpu(journal_cpu, run);
   }
   const double baseline = median(bare);
-  const double n = o.messages;
-  std::printf("  %-48s %8.3f s  %10.0f msg/s\n", "baseline: bare libnats pull consumer (fetch, ack)", baseline,
-              n / baseline);
-  auto line = [&](const char* label, double t) {
-    std::printf("  %-48s %8.3f s  %10.0f msg/s   ratio %.2f\n", label, t, n / t, baseline / t);
-  };
-  line("source → instant sink", median(instant));
-  line("source → journal (synchronous=full)", median(journal));
-  std::printf("  peak RSS of the benchmark process (server outside):%s\n", peak_rss().c_str());
+  std::printf("  %-52s %8.3f s  %10.0f msg/s\n", "baseline: bare libnats pull consumer (fetch, ack)", baseline,
+              o.messages / baseline);
+  bench::print_variant("source → instant sink", instant, baseline, o.messages);
+  bench::print_variant("source → journal (synchronous=full)", journal, baseline, o.messages, journal_peak);
+  std::printf("  VmRSS before the first source ran: %ld MiB (the journal runs' peak above includes it)\n",
+              rss_before / 1024);
+  std::printf("  CPU by thread, source → journal (all rounds):\n");
+  bench::print_thread_cpu(journal_cpu, static_cast<double>(o.messages) * o.repeat);
   std::printf("  target: source → journal ≥ 0.5 × baseline\n");
   return 0;
 } catch (const std::exception& e) {

@@ -206,7 +206,7 @@ std::int64_t Journal::write_jobs(std::vector<std::unique_ptr<Job>>& jobs) {
     // instead of failing on a lock upgrade; an all-probe batch thus checks writability too.
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
     if (!writer_statements_) writer_statements_ = std::make_unique<WriterStatements>(db);
-    auto& [find_key, put_key, insert, put_cursor, put_state, delete_state] = *writer_statements_;
+    auto& [claim_key, insert, put_cursor, put_state, delete_state] = *writer_statements_;
     for (std::size_t j = 0; j < jobs.size(); ++j) {
       const auto& job = *jobs[j];
       auto& result = results[j];
@@ -216,19 +216,16 @@ std::int64_t Journal::write_jobs(std::vector<std::unique_ptr<Job>>& jobs) {
         const auto& row = job.rows[i];
         const auto& e = row.event;
         if (!e.dedupe_key.empty()) {
-          find_key.bind(1, job.source);
-          find_key.bind(2, e.dedupe_key);
-          const bool seen = find_key.executeStep() && find_key.getColumn(0).getInt64() > seen_after;
-          find_key.reset();
+          claim_key.bindNoCopy(1, job.source);
+          claim_key.bindNoCopy(2, e.dedupe_key);
+          claim_key.bind(3, now);
+          claim_key.bind(4, seen_after);
+          const bool seen = claim_key.exec() == 0;
+          claim_key.reset();
           if (seen) {
             result.outcomes[i] = Submission::Duplicate;
             continue;
           }
-          put_key.bind(1, job.source);
-          put_key.bind(2, e.dedupe_key);
-          put_key.bind(3, now);
-          put_key.exec();
-          put_key.reset();
         }
         // bindNoCopy: the rows outlive the statement's execution, so SQLite reads them in place.
         insert.bindNoCopy(1, job.source);

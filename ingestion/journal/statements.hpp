@@ -15,15 +15,18 @@ inline constexpr const char* kEventColumns =
 // The writer thread's.
 struct Journal::WriterStatements {
   explicit WriterStatements(SQLite::Database& db)
-      : find_key(db, "SELECT seen_ms FROM dedupe WHERE source = ? AND key = ?"),
-        put_key(db, "INSERT OR REPLACE INTO dedupe(source, key, seen_ms) VALUES (?, ?, ?)"),
+      // One look-up per key: a key not seen since ?4 is claimed (inserted, or its time renewed) and
+      // changes a row; a key seen since changes none (a duplicate).
+      : claim_key(db,
+                  "INSERT INTO dedupe(source, key, seen_ms) VALUES (?1, ?2, ?3) ON CONFLICT (source, key) "
+                  "DO UPDATE SET seen_ms = excluded.seen_ms WHERE seen_ms <= ?4"),
         insert(db,
                "INSERT INTO events(source, family, topic, time_ms, severity, dedupe_key, fields_json, "
                "default_template, received_ms, raw_compressed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
         put_cursor(db, "INSERT OR REPLACE INTO cursors(source, cursor, updated_ms) VALUES (?, ?, ?)"),
         put_state(db, "INSERT OR REPLACE INTO state(scope, key, value, expires_ms, updated_ms) VALUES (?, ?, ?, NULL, ?)"),
         delete_state(db, "DELETE FROM state WHERE scope = ? AND key = ?") {}
-  SQLite::Statement find_key, put_key, insert, put_cursor, put_state, delete_state;
+  SQLite::Statement claim_key, insert, put_cursor, put_state, delete_state;
 };
 
 // The reader connection's (the dispatcher's), under reader_mutex_.
