@@ -24,7 +24,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "bench/instant_store.hpp"
 #include "bench/stream_bench.hpp"
 #include "tests/integration/support/kafka_mock.hpp"
 #include "tests/integration/support/process.hpp"
@@ -92,34 +91,13 @@ int main(int argc, char** argv) try {
       "kafka_bench: %d JSON messages of about 70 bytes in a topic of %d partitions on librdkafka's mock cluster "
       "(another process), batches of %d, %d repetition(s), median\n",
       o.messages, kPartitions, o.batch, o.repeat);
-  std::vector<double> bare, instant, journal, instant_first, journal_first;
-  std::map<std::string, double> journal_cpu;
-  long journal_peak = 0;
-  const long rss_before = bench::rss_kib();
+  std::vector<double> bare;
+  bench::SourceRounds rounds;
   for (int r = 0; r < o.repeat; ++r) {  // interleaved, so that a noisy moment hits every variant alike
     bare.push_back(kcat(bootstraps));
-    bench::InstantStore store;
-    const auto alone = bench::consume_into(store, source_entry(bootstraps, o.batch), o.messages);
-    instant.push_back(alone.seconds);
-    instant_first.push_back(alone.first);
-    bench::reset_peak_rss();
-    const auto run = bench::journaled(dir.path(), source_entry(bootstraps, o.batch), o.messages);
-    journal_peak = std::max(journal_peak, bench::peak_rss_kib());
-    journal.push_back(run.seconds);
-    journal_first.push_back(run.first);
-    bench::add_cpu(journal_cpu, run);
+    rounds.run(dir.path(), [&] { return source_entry(bootstraps, o.batch); }, o.messages);
   }
-  const double baseline = median(bare);
-  std::printf("  %-52s %8.3f s  %10.0f msg/s\n", "baseline: kcat -C -e > /dev/null", baseline, o.messages / baseline);
-  bench::print_variant("source → instant sink", instant, baseline, o.messages);
-  bench::print_variant("source → journal (synchronous=full)", journal, baseline, o.messages, journal_peak);
-  std::printf("  of which joining the group until the first message: %.3f s (instant), %.3f s (journal)\n",
-              median(instant_first), median(journal_first));
-  std::printf("  VmRSS before the first source ran: %ld MiB (the journal runs' peak above includes it)\n",
-              rss_before / 1024);
-  std::printf("  CPU by thread, source → journal (all rounds):\n");
-  bench::print_thread_cpu(journal_cpu, static_cast<double>(o.messages) * o.repeat);
-  std::printf("  target: source → journal ≥ 0.5 × baseline\n");
+  bench::print_stream_results("baseline: kcat -C -e > /dev/null", bare, rounds, o.messages);
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "kafka_bench: %s\n", e.what());

@@ -22,7 +22,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "bench/instant_store.hpp"
 #include "bench/stream_bench.hpp"
 #include "tests/integration/support/nats.hpp"
 
@@ -101,30 +100,13 @@ int main(int argc, char** argv) try {
       "nats_bench: %d JSON messages of about 70 bytes in a JetStream file stream, batches of %d, "
       "%d repetition(s), median\n",
       o.messages, batch_size, o.repeat);
-  std::vector<double> bare, instant, journal;
-  std::map<std::string, double> journal_cpu;
-  long journal_peak = 0;
-  const long rss_before = bench::rss_kib();
+  std::vector<double> bare;
+  bench::SourceRounds rounds;
   for (int r = 0; r < o.repeat; ++r) {  // interleaved, so that a noisy moment hits every variant alike
     bare.push_back(bare_consumer(nats, o.messages));
-    bench::InstantStore store;
-    instant.push_back(bench::consume_into(store, source_entry(nats), o.messages).seconds);
-    bench::reset_peak_rss();
-    const auto run = bench::journaled(dir.path(), source_entry(nats), o.messages);
-    journal_peak = std::max(journal_peak, bench::peak_rss_kib());
-    journal.push_back(run.seconds);
-    bench::add_cpu(journal_cpu, run);
+    rounds.run(dir.path(), [&] { return source_entry(nats); }, o.messages);
   }
-  const double baseline = median(bare);
-  std::printf("  %-52s %8.3f s  %10.0f msg/s\n", "baseline: bare libnats pull consumer (fetch, ack)", baseline,
-              o.messages / baseline);
-  bench::print_variant("source → instant sink", instant, baseline, o.messages);
-  bench::print_variant("source → journal (synchronous=full)", journal, baseline, o.messages, journal_peak);
-  std::printf("  VmRSS before the first source ran: %ld MiB (the journal runs' peak above includes it)\n",
-              rss_before / 1024);
-  std::printf("  CPU by thread, source → journal (all rounds):\n");
-  bench::print_thread_cpu(journal_cpu, static_cast<double>(o.messages) * o.repeat);
-  std::printf("  target: source → journal ≥ 0.5 × baseline\n");
+  bench::print_stream_results("baseline: bare libnats pull consumer (fetch, ack)", bare, rounds, o.messages);
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "nats_bench: %s\n", e.what());

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/instant_store.hpp"
 #include "bench/measure.hpp"
 #include "core/config/node.hpp"
 #include "ingestion/journal/journal.hpp"
@@ -148,6 +149,30 @@ inline long peak_rss_kib() {
   return 0;
 }
 
+// The source's two variants over the rounds: into a store that takes every batch at once, and
+// into a real journal (its peak RSS, its CPU by thread summed over the rounds).
+struct SourceRounds {
+  std::vector<double> instant, journal, instant_first, journal_first;
+  std::map<std::string, double> journal_cpu;
+  long journal_peak_kib = 0;
+  long rss_before_kib = rss_kib();  // before any source ran
+
+  // One round of both; entry() gives the `sources:` entry of a fresh consumer each time.
+  template <class Entry>
+  void run(const std::filesystem::path& dir, Entry entry, int messages) {
+    InstantStore store;
+    const auto alone = consume_into(store, entry(), messages);
+    instant.push_back(alone.seconds);
+    instant_first.push_back(alone.first);
+    reset_peak_rss();
+    const auto journaled_run = journaled(dir, entry(), messages);
+    journal_peak_kib = std::max(journal_peak_kib, peak_rss_kib());
+    journal.push_back(journaled_run.seconds);
+    journal_first.push_back(journaled_run.first);
+    for (const auto& [name, s] : journaled_run.cpu) journal_cpu[name] += s;
+  }
+};
+
 // Prints a variant's line: median time, rate and the ratio to the baseline's median.
 inline void print_variant(const char* label, const std::vector<double>& times, double baseline, int messages,
                           long peak_kib = 0) {
@@ -159,10 +184,6 @@ inline void print_variant(const char* label, const std::vector<double>& times, d
   std::printf(")\n");
 }
 
-// Adds a run's CPU by thread to a sum over runs.
-inline void add_cpu(std::map<std::string, double>& sum, const Consumed& run) {
-  for (const auto& [name, s] : run.cpu) sum[name] += s;
-}
 
 // Prints CPU seconds by thread (summed over runs) per message, largest first.
 inline void print_thread_cpu(const std::map<std::string, double>& cpu, double messages) {
@@ -171,6 +192,22 @@ inline void print_thread_cpu(const std::map<std::string, double>& cpu, double me
     if (s * 1e6 / messages >= 0.05) rows.emplace_back(s, name);
   std::ranges::sort(rows, std::greater<>());
   for (const auto& [d, name] : rows) std::printf("    %-20s %8.2f µs/message\n", name.c_str(), d * 1e6 / messages);
+}
+
+// The report of a stream bench: the baseline (median of `bare`), both source variants, memory, CPU.
+inline void print_stream_results(const char* baseline_label, const std::vector<double>& bare, const SourceRounds& r,
+                                 int messages) {
+  const double baseline = median(bare);
+  std::printf("  %-52s %8.3f s  %10.0f msg/s\n", baseline_label, baseline, messages / baseline);
+  print_variant("source → instant sink", r.instant, baseline, messages);
+  print_variant("source → journal (synchronous=full)", r.journal, baseline, messages, r.journal_peak_kib);
+  std::printf("  until the first message was consumed (connecting, joining): %.3f s (instant), %.3f s (journal)\n",
+              median(r.instant_first), median(r.journal_first));
+  std::printf("  VmRSS before the first source ran: %ld MiB (the journal runs' peak above includes it)\n",
+              r.rss_before_kib / 1024);
+  std::printf("  CPU by thread, source → journal (all rounds):\n");
+  print_thread_cpu(r.journal_cpu, static_cast<double>(messages) * static_cast<double>(r.journal.size()));
+  std::printf("  target: source → journal ≥ 0.5 × baseline\n");
 }
 
 }  // namespace chatops::bench
