@@ -142,12 +142,7 @@ inline Consumed journaled(const std::filesystem::path& dir, const std::string& e
 
 // The process's peak RSS (VmHWM) since the last reset_peak_rss().
 inline void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
-inline long peak_rss_kib() {
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);)
-    if (line.starts_with("VmHWM:")) return std::atol(line.c_str() + 6);
-  return 0;
-}
+inline long peak_rss_kib() { return status_kib("VmHWM:"); }
 
 // The source's two variants over the rounds: into a store that takes every batch at once, and
 // into a real journal (its peak RSS, its CPU by thread summed over the rounds).
