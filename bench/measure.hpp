@@ -10,6 +10,7 @@
 #include <fstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace chatops::bench {
@@ -24,13 +25,16 @@ inline double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-// This process's VmRSS.
-inline long rss_kib() {
+// A line of this process's /proc/self/status in KiB ("VmRSS:", "VmHWM:"), 0 if missing.
+inline long status_kib(std::string_view field) {
   std::ifstream status("/proc/self/status");
   for (std::string line; std::getline(status, line);)
-    if (line.starts_with("VmRSS:")) return std::atol(line.c_str() + 6);
+    if (line.starts_with(field)) return std::atol(line.c_str() + field.size());
   return 0;
 }
+
+// This process's VmRSS.
+inline long rss_kib() { return status_kib("VmRSS:"); }
 
 // A fresh directory under the system's temporary one (named after `what`), removed with its contents.
 struct BenchDir {

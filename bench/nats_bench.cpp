@@ -15,42 +15,24 @@
 #include <nats/nats.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <spdlog/spdlog.h>
 
-#include "bench/instant_store.hpp"
-#include "bench/measure.hpp"
-#include "bench/source_run.hpp"
-#include "core/config/node.hpp"
-#include "ingestion/journal/journal.hpp"
-#include "ingestion/runtime/source_runtime.hpp"
-#include "ingestion/source_registry.hpp"
-#include "ingestion/stream/stream_kind.hpp"
+#include "bench/stream_bench.hpp"
 #include "tests/integration/support/nats.hpp"
 
 using namespace chatops;
 using namespace chatops::test;
 using namespace std::chrono_literals;
 using bench::Clock;
-using bench::RunningSource;
 using bench::median;
 using bench::seconds_since;
 
 namespace {
-
-struct Options {
-  bool smoke = false;
-  int messages = 100'000;
-  int repeat = 5;
-  int batch = 500;
-};
 
 int batch_size = 500;  // of every consumer (--batch)
 int consumers = 0;  // each run consumes the stream from its start with a consumer of its own
@@ -95,74 +77,16 @@ double bare_consumer(NatsServer& nats, int messages) {
   return took;
 }
 
-config::Node source_config(const NatsServer& nats) {
-  const std::string yaml = "sources:\n  - {name: bench, kind: stream, system: nats, servers: [\"" + nats.url() +
-                           "\"], user: " + NatsServer::user + ", password: " + NatsServer::password +
-                           ", stream: BENCH, consumer: source-" + std::to_string(++consumers) +
-                           ", start: earliest, batch_size: " + std::to_string(batch_size) + "}\n";
-  auto raw = config::load_string(yaml, "bench.yml");
-  if (!raw) throw std::runtime_error(raw.error().message);
-  auto validated = ingestion::validate_source((*raw)["sources"].items().at(0));
-  if (!validated) throw std::runtime_error(validated.error().message);
-  return validated->node;
-}
-
-// From start() until the source has acknowledged the last message.
-double consume_into(ingestion::SourceStore& store, const NatsServer& nats, int messages) {
-  ingestion::SourceServices services;
-  auto source = ingestion::stream::stream_source_kind().make(source_config(nats), services);
-  if (!source) throw std::runtime_error(source.error().message);
-  const auto begun = Clock::now();
-  RunningSource running(std::move(*source), store, "stream");
-  auto& status = running.runtime().status();
-  running.wait_until([&] { return status.committed.load() >= static_cast<std::uint64_t>(messages); }, begun, 600s);
-  return seconds_since(begun);
-}
-
-double journaled(const NatsServer& nats, const TempDir& dir, int messages) {
-  const auto path = dir.path() / ("journal-" + std::to_string(consumers) + ".db");
-  ingestion::JournalOptions jo;
-  jo.path = path.string();
-  auto journal = ingestion::Journal::open(jo);
-  if (!journal) throw std::runtime_error(journal.error().message);
-  const double took = consume_into(**journal, nats, messages);
-  journal->reset();
-  for (const auto& suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
-  return took;
-}
-
-std::string peak_rss() {
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);)
-    if (line.starts_with("VmHWM:")) return line.substr(6);
-  return "?";
-}
-
-Options parse(int argc, char** argv) {
-  Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto next = [&] {
-      if (i + 1 >= argc) throw std::runtime_error(a + " needs a value");
-      return std::string(argv[++i]);
-    };
-    if (a == "--smoke") o.smoke = true;
-    else if (a == "--messages") o.messages = std::stoi(next());
-    else if (a == "--repeat") o.repeat = std::stoi(next());
-    else if (a == "--batch") o.batch = std::stoi(next());
-    else throw std::runtime_error("unknown argument " + a + " (--smoke, --messages N, --repeat R, --batch B)");
-  }
-  if (o.smoke) {
-    o.messages = 2000;
-    o.repeat = 1;
-  }
-  return o;
+std::string source_entry(const NatsServer& nats) {
+  return "{name: bench, kind: stream, system: nats, servers: [\"" + nats.url() + "\"], user: " + NatsServer::user +
+         ", password: " + NatsServer::password + ", stream: BENCH, consumer: source-" + std::to_string(++consumers) +
+         ", start: earliest, batch_size: " + std::to_string(batch_size) + "}";
 }
 
 }  // namespace
 
 int main(int argc, char** argv) try {
-  const Options o = parse(argc, argv);
+  const auto o = bench::parse_stream_bench(argc, argv);
   batch_size = o.batch;
   spdlog::set_level(spdlog::level::warn);
   NatsServer nats;
@@ -176,24 +100,13 @@ int main(int argc, char** argv) try {
       "nats_bench: %d JSON messages of about 70 bytes in a JetStream file stream, batches of %d, "
       "%d repetition(s), median\n",
       o.messages, batch_size, o.repeat);
-  std::vector<double> bare, instant, journal;
+  std::vector<double> bare;
+  bench::SourceRounds rounds;
   for (int r = 0; r < o.repeat; ++r) {  // interleaved, so that a noisy moment hits every variant alike
     bare.push_back(bare_consumer(nats, o.messages));
-    bench::InstantStore store;
-    instant.push_back(consume_into(store, nats, o.messages));
-    journal.push_back(journaled(nats, dir, o.messages));
+    rounds.run(dir.path(), [&] { return source_entry(nats); }, o.messages);
   }
-  const double baseline = median(bare);
-  const double n = o.messages;
-  std::printf("  %-48s %8.3f s  %10.0f msg/s\n", "baseline: bare libnats pull consumer (fetch, ack)", baseline,
-              n / baseline);
-  auto line = [&](const char* label, double t) {
-    std::printf("  %-48s %8.3f s  %10.0f msg/s   ratio %.2f\n", label, t, n / t, baseline / t);
-  };
-  line("source → instant sink", median(instant));
-  line("source → journal (synchronous=full)", median(journal));
-  std::printf("  peak RSS of the benchmark process (server outside):%s\n", peak_rss().c_str());
-  std::printf("  target: source → journal ≥ 0.5 × baseline\n");
+  bench::print_stream_results("baseline: bare libnats pull consumer (fetch, ack)", bare, rounds, o.messages);
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "nats_bench: %s\n", e.what());

@@ -13,6 +13,7 @@ namespace {
 constexpr unsigned long long kMaxText = 1ull << 30;
 
 struct ContextFree {
+  void operator()(LZ4F_cctx* c) const { LZ4F_freeCompressionContext(c); }
   void operator()(LZ4F_dctx* c) const { LZ4F_freeDecompressionContext(c); }
   void operator()(ZSTD_DCtx* c) const { ZSTD_freeDCtx(c); }
 };
@@ -33,6 +34,17 @@ std::optional<std::string> decompress_zstd(std::string_view frame) {
   return text;
 }
 
+// Kept per thread: a fresh one (as LZ4F_compressFrame makes on its stack) zero-fills its 16 KiB
+// hash table each time, which cost more than compressing a small payload; a reused one is reset
+// without that.
+LZ4F_cctx* lz4_compression_context() {
+  thread_local std::unique_ptr<LZ4F_cctx, ContextFree> context([] {
+    LZ4F_cctx* c = nullptr;
+    return LZ4F_isError(LZ4F_createCompressionContext(&c, LZ4F_VERSION)) ? nullptr : c;
+  }());
+  return context.get();
+}
+
 LZ4F_dctx* lz4_decompression_context() {
   thread_local std::unique_ptr<LZ4F_dctx, ContextFree> context([] {
     LZ4F_dctx* c = nullptr;
@@ -45,15 +57,26 @@ LZ4F_dctx* lz4_decompression_context() {
 
 std::string compress(std::string_view text) {
   if (text.empty()) return {};
+  auto* context = lz4_compression_context();
+  if (!context) return {};
   LZ4F_preferences_t preferences = LZ4F_INIT_PREFERENCES;
   preferences.frameInfo.contentSize = text.size();  // lets decompress() allocate once
+  // Each block written as it comes, compressed on its own: the context then keeps no buffer.
+  preferences.autoFlush = 1;
+  preferences.frameInfo.blockMode = LZ4F_blockIndependent;
   std::string frame;
   bool failed = false;
-  // Written by LZ4 directly (no zero-filling first); its state lives on the stack.
+  // Written by LZ4 directly (no zero-filling first), within the bound of a whole frame.
   frame.resize_and_overwrite(LZ4F_compressFrameBound(text.size(), &preferences), [&](char* out, std::size_t bound) {
-    const size_t n = LZ4F_compressFrame(out, bound, text.data(), text.size(), &preferences);
-    failed = LZ4F_isError(n);
-    return failed ? 0 : n;
+    std::size_t written = 0;
+    auto step = [&](std::size_t n) {
+      failed = failed || LZ4F_isError(n);
+      if (!failed) written += n;
+    };
+    step(LZ4F_compressBegin(context, out, bound, &preferences));
+    if (!failed) step(LZ4F_compressUpdate(context, out + written, bound - written, text.data(), text.size(), nullptr));
+    if (!failed) step(LZ4F_compressEnd(context, out + written, bound - written, nullptr));
+    return failed ? 0 : written;
   });
   if (failed) return {};
   return frame;

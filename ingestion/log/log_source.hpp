@@ -43,6 +43,8 @@ class LogSource final : public StreamSource {
   SourceResult<Received> receive(std::chrono::steady_clock::time_point deadline) override;
   SourceResult<> acknowledge(const Received& batch) override;
   void refused(const Received& batch) override;
+  // A listener's refused lines cannot be read again: it holds them (a file is read again).
+  bool keeps_events() const override { return listener_ != nullptr; }
   void interrupt() override;
   void disconnect() override;
 

@@ -78,12 +78,15 @@ void StreamSource::run() {
         break;
       }
       if (received->events.empty() && !received->cursor && received->state.empty()) continue;
-      status.consumed += received->events.size();
-      auto events = received->events;  // the kind keeps its batch for acknowledge()/refused()
+      const auto count = received->events.size();
+      status.consumed += count;
+      std::vector<IngestionEvent> events;
+      if (keeps_events()) events = received->events;
+      else events.swap(received->events);  // the journal takes them; the batch keeps none
       const auto result = runtime_->submit_and_wait(std::move(events), received->cursor, received->state);
       if (!result.committed()) {
         // Not durable: nothing is acknowledged; upstream keeps it (or gets it back) for later.
-        status.failed += received->events.size();
+        status.failed += count;
         refused(*received);
         outcome = std::unexpected(SourceError::transient("the journal refused a batch: " + result.error));
         break;
@@ -94,7 +97,7 @@ void StreamSource::run() {
         outcome = std::unexpected(acked.error());
         break;
       }
-      status.committed += received->events.size();
+      status.committed += count;
     }
     if (stopping()) break;
     if (connected) {

@@ -46,10 +46,15 @@ class StreamSource : public IngestionSource {
   // Waits at most until `deadline` for what is there (may be nothing).
   virtual SourceResult<Received> receive(std::chrono::steady_clock::time_point deadline) = 0;
   // After the journal committed `batch` (each event accepted or duplicate): acknowledge upstream.
+  // The journal has taken the batch's events: `batch.events` is empty here (its cursor and state
+  // are not), unless keeps_events().
   virtual SourceResult<> acknowledge(const Received& batch) = 0;
   // After the journal refused `batch`: hand it back upstream (a nack with requeue), or let it be
-  // redelivered; never acknowledge it.
+  // redelivered; never acknowledge it. Its events are there only if keeps_events().
   virtual void refused(const Received&) {}
+  // Whether acknowledge()/refused() need the batch's events (then the journal gets a copy of them,
+  // which costs about a microsecond an event): for a kind that cannot get them from upstream again.
+  virtual bool keeps_events() const { return false; }
   virtual void interrupt() {}  // from stop(), on another thread
   virtual void disconnect() {}
 

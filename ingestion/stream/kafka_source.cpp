@@ -20,8 +20,8 @@ constexpr payload::MappingKeys kKafkaMappingKeys{.headers = true, .topic_require
 const std::set<std::string, std::less<>> kOwnProperties = {
     "bootstrap.servers", "metadata.broker.list", "group.id", "enable.auto.offset.store",
     "enable.auto.commit", "auto.offset.reset",   "rebalance_cb", "offset_commit_cb", "enable.partition.eof"};
-// Leaving the group takes milliseconds with the coordinator up, seconds when it is unreachable.
-constexpr auto kCloseBound = std::chrono::seconds(20);
+// Leaving the group takes milliseconds with the coordinator up; stop() is to return within 2 s.
+constexpr auto kCloseBound = std::chrono::milliseconds(1500);
 
 using Message = std::unique_ptr<rd_kafka_message_t, decltype(&rd_kafka_message_destroy)>;
 
@@ -115,6 +115,8 @@ SourceResult<> KafkaSource::connect() {
   rd_kafka_conf_set_log_cb(conf, log_to_spdlog);
   rd_kafka_conf_set_error_cb(conf, error_callback);
   failed_.reset();
+  reachable_ = true;
+  closing_ = false;
   consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error.data(), error.size());
   if (!consumer_) {
     rd_kafka_conf_destroy(conf);
@@ -146,8 +148,11 @@ void KafkaSource::rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_li
   }
   // Revoked (or an error): what the journal committed is stored; commit it before the partitions
   // go, so that their next owner starts after it. Messages taken but not journaled are not stored.
-  if (!rd_kafka_assignment_lost(consumer_)) {
-    const auto committed = rd_kafka_commit(consumer_, nullptr, 0);
+  // Not when the brokers cannot be reached (it would wait for them), and not waited for when the
+  // source stops (a coordinator that does not answer would hold stop() up; each batch's offsets
+  // were committed after it anyway).
+  if (!rd_kafka_assignment_lost(consumer_) && reachable_) {
+    const auto committed = rd_kafka_commit(consumer_, nullptr, closing_ ? 1 : 0);
     if (committed && committed != RD_KAFKA_RESP_ERR__NO_OFFSET)
       spdlog::warn("source {}: committing before a rebalance failed: {}", runtime().name(), rd_kafka_err2str(committed));
   }
@@ -166,6 +171,7 @@ void KafkaSource::client_error(rd_kafka_resp_err_t err, const char* reason) {
     return;
   }
   // librdkafka reconnects and retries by itself: say so, and go on.
+  reachable_ = false;
   spdlog::warn("source {}: {}", runtime().name(), what);
   runtime().status().fail(SourceError::transient(what), SourceState::Retrying);
 }
@@ -192,6 +198,7 @@ SourceResult<Received> KafkaSource::receive(std::chrono::steady_clock::time_poin
       client_error(m->err, rd_kafka_message_errstr(m.get()));
       break;
     }
+    reachable_ = true;
     if (runtime().status().state() == SourceState::Retrying) runtime().status().set_state(SourceState::Running);
     take(*m, batch);
     ++taken;
@@ -294,6 +301,17 @@ SourceResult<> KafkaSource::acknowledge(const Received&) { return store_taken();
 void KafkaSource::disconnect() {
   taken_.clear();
   if (!consumer_) return;
+  if (!reachable_) {
+    // Leaving the group and a last commit would wait for a coordinator that cannot be reached
+    // (20 s and more). Each batch's offsets were committed after it; whatever of them did not get
+    // through is consumed again by the next owner and recognised as duplicates by the journal. The
+    // group sees this member go when its session times out.
+    spdlog::info("source {}: the brokers cannot be reached: leaving without a last commit", runtime().name());
+    rd_kafka_destroy_flags(consumer_, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    consumer_ = nullptr;
+    return;
+  }
+  closing_ = true;
   // Leave the group, committing what is stored on the way out. Destroying the handle while its
   // close is under way deadlocks librdkafka 2.0 (seen with a coordinator unreachable), so the
   // close is waited for; one that never ends leaves the handle behind rather than hang.
@@ -316,8 +334,8 @@ void KafkaSource::disconnect() {
   if (closed) {
     rd_kafka_destroy_flags(consumer_, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
   } else {
-    spdlog::error("source {}: the Kafka consumer did not close within {} s; it is left behind", runtime().name(),
-                  std::chrono::duration_cast<std::chrono::seconds>(kCloseBound).count());
+    spdlog::error("source {}: the Kafka consumer did not close within {} ms; it is left behind", runtime().name(),
+                  kCloseBound.count());
   }
   consumer_ = nullptr;
 }

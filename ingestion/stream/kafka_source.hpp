@@ -60,6 +60,10 @@ class KafkaSource final : public StreamSource {
   std::map<Partition, std::int64_t> taken_;
   // A permanent error the error callback saw, ending the source at the end of the receive.
   std::optional<SourceError> failed_;
+  // False from an error the client reported (brokers down, a lost connection) until the next
+  // message: leaving the group then skips what would wait for the brokers.
+  bool reachable_ = true;
+  bool closing_ = false;  // leaving the group (disconnect())
   SourceMetrics::Gauge lag_;
   SourceMetrics::Counter unreadable_;
 };

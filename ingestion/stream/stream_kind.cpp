@@ -7,6 +7,7 @@
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
 
+// Each system's header, when this build has it (and its row in systems() below).
 #ifdef CHATOPS_WITH_KAFKA
 #include "ingestion/stream/kafka_source.hpp"
 #endif
@@ -24,9 +25,52 @@ namespace chatops::ingestion::stream {
 
 namespace {
 
-// Every system the kind knows, built or not (so that a build without one says which option).
-const std::vector<std::string>& all_systems() {
-  static const std::vector<std::string> names = {"kafka", "redis", "nats", "rabbitmq"};
+// A broker the kind knows. Its functions are null when this build does not have it (its CMake
+// option CHATOPS_WITH_<NAME> was off): it is still known, so that the error names the option.
+struct System {
+  std::string name;
+  config::Schema (*schema)() = nullptr;                       // its keys, merged into the kind's
+  Result<void> (*check)(const config::Node& validated) = nullptr;  // what the schema cannot say
+  Result<std::unique_ptr<IngestionSource>> (*make)(const config::Node& validated) = nullptr;
+  bool built() const { return make != nullptr; }
+};
+
+// Every system the kind knows, built or not: adding one is a row here (and its header above).
+const std::vector<System>& systems() {
+  static const std::vector<System> table = {
+#ifdef CHATOPS_WITH_KAFKA
+      {"kafka", kafka_schema, check_kafka_config, make_kafka_source},
+#else
+      {"kafka"},
+#endif
+#ifdef CHATOPS_WITH_REDIS
+      {"redis", redis_schema, check_redis_config, make_redis_source},
+#else
+      {"redis"},
+#endif
+#ifdef CHATOPS_WITH_NATS
+      {"nats", nats_schema, check_nats_config, make_nats_source},
+#else
+      {"nats"},
+#endif
+#ifdef CHATOPS_WITH_RABBITMQ
+      {"rabbitmq", rabbitmq_schema, check_rabbitmq_config, make_rabbitmq_source},
+#else
+      {"rabbitmq"},
+#endif
+  };
+  return table;
+}
+
+const System* find_system(std::string_view name) {
+  const auto& table = systems();
+  const auto found = std::ranges::find(table, name, &System::name);
+  return found == table.end() ? nullptr : &*found;
+}
+
+std::vector<std::string> all_systems() {
+  std::vector<std::string> names;
+  for (const auto& system : systems()) names.push_back(system.name);
   return names;
 }
 
@@ -39,22 +83,6 @@ std::string joined(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
   return out;
-}
-
-config::Schema system_schema(const std::string& system) {
-#ifdef CHATOPS_WITH_KAFKA
-  if (system == "kafka") return kafka_schema();
-#endif
-#ifdef CHATOPS_WITH_REDIS
-  if (system == "redis") return redis_schema();
-#endif
-#ifdef CHATOPS_WITH_NATS
-  if (system == "nats") return nats_schema();
-#endif
-#ifdef CHATOPS_WITH_RABBITMQ
-  if (system == "rabbitmq") return rabbitmq_schema();
-#endif
-  return config::Schema("stream/" + system, "");
 }
 
 }  // namespace
@@ -98,18 +126,8 @@ StreamOptions stream_options(const config::Node& v) {
 
 std::vector<std::string> built_systems() {
   std::vector<std::string> built;
-#ifdef CHATOPS_WITH_KAFKA
-  built.push_back("kafka");
-#endif
-#ifdef CHATOPS_WITH_REDIS
-  built.push_back("redis");
-#endif
-#ifdef CHATOPS_WITH_NATS
-  built.push_back("nats");
-#endif
-#ifdef CHATOPS_WITH_RABBITMQ
-  built.push_back("rabbitmq");
-#endif
+  for (const auto& system : systems())
+    if (system.built()) built.push_back(system.name);
   return built;
 }
 
@@ -129,31 +147,16 @@ config::Schema stream_source_schema() {
 
 Result<config::Node> validate_stream_source(const config::Node& raw) {
   if (!raw.has("system")) return std::unexpected(raw.error("missing system (one of " + joined(all_systems()) + ")"));
-  const std::string system = raw["system"].scalar();
-  if (std::ranges::find(all_systems(), system) == all_systems().end())
-    return std::unexpected(raw["system"].error("unknown system \"" + system + "\"; known: " + joined(all_systems())));
-  const auto built = built_systems();
-  if (std::ranges::find(built, system) == built.end())
-    return std::unexpected(raw["system"].error("this build has no " + system + " (CMake option CHATOPS_WITH_" +
-                                               uppercase(system) + " was off)"));
-  auto validated = config::validate(stream_source_schema().merged(system_schema(system), "stream/" + system), raw);
+  const std::string name = raw["system"].scalar();
+  const System* system = find_system(name);
+  if (!system)
+    return std::unexpected(raw["system"].error("unknown system \"" + name + "\"; known: " + joined(all_systems())));
+  if (!system->built())
+    return std::unexpected(raw["system"].error("this build has no " + name + " (CMake option CHATOPS_WITH_" +
+                                               uppercase(name) + " was off)"));
+  auto validated = config::validate(stream_source_schema().merged(system->schema(), "stream/" + name), raw);
   if (!validated) return validated;
-#ifdef CHATOPS_WITH_KAFKA
-  if (system == "kafka")
-    if (auto checked = check_kafka_config(*validated); !checked) return std::unexpected(checked.error());
-#endif
-#ifdef CHATOPS_WITH_REDIS
-  if (system == "redis")
-    if (auto checked = check_redis_config(*validated); !checked) return std::unexpected(checked.error());
-#endif
-#ifdef CHATOPS_WITH_NATS
-  if (system == "nats")
-    if (auto checked = check_nats_config(*validated); !checked) return std::unexpected(checked.error());
-#endif
-#ifdef CHATOPS_WITH_RABBITMQ
-  if (system == "rabbitmq")
-    if (auto checked = check_rabbitmq_config(*validated); !checked) return std::unexpected(checked.error());
-#endif
+  if (auto checked = system->check(*validated); !checked) return std::unexpected(checked.error());
   return validated;
 }
 
@@ -165,24 +168,15 @@ SourceKind stream_source_kind() {
              "event with topic <system>/<upstream topic> unless mapped otherwise. See docs/sources/stream.md.",
       .validate = validate_stream_source,
       .make = [](const config::Node& v, SourceServices&) -> Result<std::unique_ptr<IngestionSource>> {
-#ifdef CHATOPS_WITH_KAFKA
-        if (v.str("system") == "kafka") return make_kafka_source(v);
-#endif
-#ifdef CHATOPS_WITH_REDIS
-        if (v.str("system") == "redis") return make_redis_source(v);
-#endif
-#ifdef CHATOPS_WITH_NATS
-        if (v.str("system") == "nats") return make_nats_source(v);
-#endif
-#ifdef CHATOPS_WITH_RABBITMQ
-        if (v.str("system") == "rabbitmq") return make_rabbitmq_source(v);
-#endif
-        return std::unexpected(v["system"].error("this build has no " + v.str("system")));
+        const System* system = find_system(v.str("system"));
+        if (!system || !system->built()) return std::unexpected(v["system"].error("this build has no " + v.str("system")));
+        return system->make(v);
       },
       .schemas =
           [] {
             std::vector<config::Schema> schemas{stream_source_schema()};
-            for (const auto& system : built_systems()) schemas.push_back(system_schema(system));
+            for (const auto& system : systems())
+              if (system.built()) schemas.push_back(system.schema());
             return schemas;
           },
   };

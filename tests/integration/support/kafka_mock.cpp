@@ -105,5 +105,6 @@ std::int64_t KafkaMock::committed(const std::string& group, const std::string& t
 
 void KafkaMock::broker_down(int id) { rd_kafka_mock_broker_set_down(cluster_, id); }
 void KafkaMock::broker_up(int id) { rd_kafka_mock_broker_set_up(cluster_, id); }
+void KafkaMock::broker_rtt(int id, int ms) { rd_kafka_mock_broker_set_rtt(cluster_, id, ms); }
 
 }  // namespace chatops::test

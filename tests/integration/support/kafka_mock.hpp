@@ -37,6 +37,9 @@ class KafkaMock {
   // Takes broker `id` (1…brokers) off the network and back.
   void broker_down(int id);
   void broker_up(int id);
+  // Delays every answer of broker `id` by `ms` (0: none): a broker that holds its connections but
+  // does not answer, as one behind a lost route does.
+  void broker_rtt(int id, int ms);
 
  private:
   void enqueue(const std::string& topic, const std::string& value, const std::string& key);

@@ -161,6 +161,38 @@ TEST_CASE("Kafka: the broker goes away and comes back, the source goes on, nothi
   CHECK(eventually([&] { return r->runtime.status().state() == SourceState::Running; }, 30s));
 }
 
+TEST_CASE("Kafka: stop returns within 2 s when the broker is down or does not answer and a restart resumes after what "
+          "was committed",
+          "[stream][kafka]") {
+  KafkaMock kafka;
+  kafka.create_topic("alerts", 1);
+  StreamFixture f;
+  {
+    auto r = f.run(kafka_entry(kafka, "[alerts]"));
+    kafka.produce_many("alerts", 10, [](int i) { return "{\"n\": " + std::to_string(i) + "}"; });
+    REQUIRE(eventually([&] { return journaled(*f.journal).size() == 10; }, 30s));
+    REQUIRE(eventually([&] { return kafka.committed("chatops-s", "alerts", 1) == 10; }, 30s));
+    SECTION("down: connections refused, which the client has noticed") {
+      kafka.broker_down(1);
+      REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Retrying; }, 30s));
+      CHECK(r->stop() < 2s);
+      kafka.broker_up(1);
+    }
+    SECTION("not answering: the group coordinator's connection stays up, its answers do not come") {
+      kafka.broker_rtt(1, 30000);
+      CHECK(r->stop() < 2s);
+      kafka.broker_rtt(1, 0);
+    }
+  }
+  kafka.produce_many("alerts", 10, [](int i) { return "{\"n\": " + std::to_string(10 + i) + "}"; });
+  auto again = f.run(kafka_entry(kafka, "[alerts]"));
+  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 20; }, 60s));
+  std::this_thread::sleep_for(500ms);
+  const auto events = journaled(*f.journal);
+  REQUIRE(events.size() == 20);
+  for (int i = 0; i < 20; ++i) CHECK(events.at(i).fields["n"] == i);
+}
+
 TEST_CASE("Kafka: a failed SASL authentication leaves the source Failed, not retrying", "[stream][kafka]") {
   // The mock cluster has no SASL: a client that insists on it cannot authenticate (_AUTHENTICATION).
   KafkaMock kafka;

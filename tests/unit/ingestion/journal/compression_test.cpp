@@ -25,6 +25,18 @@ TEST_CASE("payloads of every small size round-trip", "[journal]") {
   }
 }
 
+TEST_CASE("payloads of several LZ4 blocks round-trip, one after another on the same thread", "[journal]") {
+  // Blocks are 64 KiB: a payload of 200 KiB spans four; the thread's context is reused between them.
+  std::string large;
+  for (int i = 0; large.size() < 200 * 1024; ++i) large += R"({"seq": )" + std::to_string(i * 7919 % 100003) + "},";
+  const std::string small = R"({"after": "the large one"})";
+  const auto large_frame = compression::compress(large);
+  const auto small_frame = compression::compress(small);
+  CHECK(large_frame.size() < large.size() / 2);
+  CHECK(compression::decompress(large_frame) == large);
+  CHECK(compression::decompress(small_frame) == small);
+}
+
 TEST_CASE("payloads journaled by schema 2 (zstd frames) still read", "[journal]") {
   // As schema 2 wrote them: ZSTD_compressCCtx at level 1.
   const std::string text = R"({"repository": {"full_name": "octo/hello"}, "ref": "refs/heads/main"})";
