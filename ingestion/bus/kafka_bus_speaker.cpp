@@ -1,6 +1,7 @@
 #include "ingestion/bus/kafka_bus_speaker.hpp"
 
 #include <atomic>
+#include <cstring>
 
 #include <spdlog/spdlog.h>
 
@@ -41,15 +42,20 @@ class BusConsumer final : public stream::KafkaSource {
     auto connected = KafkaSource::connect();
     if (!connected) return connected;
     rd_kafka_t* consumer = this->consumer();
-    progress_.attach([consumer](const std::map<Partition, std::int64_t>& next) {
-      rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(next.size()));
-      for (const auto& [partition, offset] : next)
-        rd_kafka_topic_partition_list_add(list, partition.first.c_str(), partition.second)->offset = offset;
-      // A partition revoked meanwhile is refused here: its next owner says what is not done.
-      rd_kafka_offsets_store(consumer, list);
-      rd_kafka_topic_partition_list_destroy(list);
-      if (const auto err = rd_kafka_commit(consumer, nullptr, 1); err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+    progress_.attach([consumer](const std::map<Partition, CommitPoint>& points) {
+      rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(points.size()));
+      for (const auto& [partition, point] : points) {
+        auto* entry = rd_kafka_topic_partition_list_add(list, partition.first.c_str(), partition.second);
+        entry->offset = point.next;
+        // librdkafka frees what it was given: a copy of the metadata.
+        entry->metadata = ::strdup(point.metadata.c_str());
+        entry->metadata_size = point.metadata.size();
+      }
+      // Committed as it is (not stored): a partition revoked meanwhile is refused, and its next
+      // owner says what is not done.
+      if (const auto err = rd_kafka_commit(consumer, list, 1); err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
         spdlog::warn("bus: cannot commit offsets: {}", rd_kafka_err2str(err));
+      rd_kafka_topic_partition_list_destroy(list);
     });
     return {};
   }
@@ -62,6 +68,7 @@ class BusConsumer final : public stream::KafkaSource {
   std::expected<IngestionEvent, stream::Unreadable> to_event(const rd_kafka_message_t& m, const std::string& topic,
                                                              const std::string& position) override {
     const Partition partition{topic, m.partition};
+    if (!progress_.seeded(partition)) seed(partition);
     auto event = m.len > max_message_size_
                      ? std::unexpected("longer than max_message_size (" + std::to_string(m.len) + " bytes)")
                      : decode(m.payload ? std::string_view(static_cast<const char*>(m.payload), m.len) : "");
@@ -75,6 +82,25 @@ class BusConsumer final : public stream::KafkaSource {
     return std::move(*event);
   }
 
+  // The group's committed point of a partition just given to this speaker: the done offsets in
+  // its metadata were said by the speaker before, and are skipped.
+  void seed(const Partition& partition) {
+    constexpr int kCommittedTimeoutMs = 5000;
+    rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(list, partition.first.c_str(), partition.second);
+    CommitPoint point;
+    if (const auto err = rd_kafka_committed(consumer(), list, kCommittedTimeoutMs); err) {
+      spdlog::warn("bus: cannot read the committed offset of {}/{}: {}; what it says was said may be said again",
+                   partition.first, partition.second, rd_kafka_err2str(err));
+    } else {
+      const auto& entry = list->elems[0];
+      point.next = std::max<std::int64_t>(0, entry.offset);
+      if (entry.metadata) point.metadata.assign(static_cast<const char*>(entry.metadata), entry.metadata_size);
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+    progress_.seed(partition, point);
+  }
+
   // Offsets move with the progress (BusProgress), not with the journal's commit.
   SourceResult<> store_taken() override { return {}; }
 
@@ -84,9 +110,12 @@ class BusConsumer final : public stream::KafkaSource {
 
 void SpeakerJournal::submit(EventBatch batch, Completion done) {
   // One journal batch per source, in order of first appearance; each event remembers its place.
+  // Events the previous speaker said (per its commit) are not journaled: duplicates.
+  const auto said_before = progress_.said_before();
   std::vector<EventBatch> groups;
   std::vector<std::vector<std::size_t>> places;
   for (std::size_t i = 0; i < batch.events.size(); ++i) {
+    if (i < said_before.size() && said_before[i]) continue;
     auto& event = batch.events[i];
     std::size_t g = 0;
     while (g < groups.size() && groups[g].source != event.source) ++g;
@@ -105,7 +134,7 @@ void SpeakerJournal::submit(EventBatch batch, Completion done) {
     Completion done;
   };
   auto join = std::make_shared<Join>();
-  join->result.outcomes.assign(batch.events.size(), Submission::Refused);
+  join->result.outcomes.assign(batch.events.size(), Submission::Duplicate);
   join->result.ids.assign(batch.events.size(), 0);
   join->keys.resize(batch.events.size());
   for (std::size_t g = 0; g < groups.size(); ++g)
@@ -133,6 +162,7 @@ void SpeakerJournal::submit(EventBatch batch, Completion done) {
       } else {
         progress_.journaled(join->result, [this, &join](std::size_t i) -> std::optional<std::int64_t> {
           const auto& [source, key] = join->keys[i];
+          if (key.empty()) return std::nullopt;  // not journaled here: said by the speaker before
           auto found = journal_.find_event(source, key);
           if (!found) {
             spdlog::error("bus: {}", found.error().message);

@@ -80,9 +80,13 @@ void KafkaMock::produce(const std::string& topic, const std::string& value, cons
   flush();
 }
 
-std::int64_t KafkaMock::committed(const std::string& group, const std::string& topic, int partitions) const {
+namespace {
+
+// The group's committed offsets of partitions 0…partitions-1 of `topic`, with their metadata.
+std::vector<std::pair<std::int64_t, std::string>> read_committed(const std::string& bootstraps, const std::string& group,
+                                                                 const std::string& topic, int partitions) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  set(conf, "bootstrap.servers", bootstraps_);
+  set(conf, "bootstrap.servers", bootstraps);
   set(conf, "group.id", group);
   set(conf, "log_level", "3");
   std::array<char, 256> error{};
@@ -94,13 +98,30 @@ std::int64_t KafkaMock::committed(const std::string& group, const std::string& t
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(partitions);
   for (int p = 0; p < partitions; ++p) rd_kafka_topic_partition_list_add(list, topic.c_str(), p);
   const auto err = rd_kafka_committed(reader, list, 10000);
-  std::int64_t sum = 0;
-  for (int i = 0; i < list->cnt; ++i)
-    if (list->elems[i].offset > 0) sum += list->elems[i].offset;
+  std::vector<std::pair<std::int64_t, std::string>> out;
+  for (int i = 0; i < list->cnt; ++i) {
+    const auto& e = list->elems[i];
+    out.emplace_back(e.offset, e.metadata ? std::string(static_cast<const char*>(e.metadata), e.metadata_size) : "");
+  }
   rd_kafka_topic_partition_list_destroy(list);
   rd_kafka_destroy_flags(reader, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
   if (err) throw std::runtime_error(std::string("kafka mock: committed offsets: ") + rd_kafka_err2str(err));
+  return out;
+}
+
+}  // namespace
+
+std::int64_t KafkaMock::committed(const std::string& group, const std::string& topic, int partitions) const {
+  std::int64_t sum = 0;
+  for (const auto& [offset, metadata] : read_committed(bootstraps_, group, topic, partitions))
+    if (offset > 0) sum += offset;
   return sum;
+}
+
+std::pair<std::int64_t, std::string> KafkaMock::committed_point(const std::string& group, const std::string& topic,
+                                                                int partition) const {
+  auto all = read_committed(bootstraps_, group, topic, partition + 1);
+  return all.at(static_cast<std::size_t>(partition));
 }
 
 std::vector<std::string> KafkaMock::messages(const std::string& topic, int partition) const {
