@@ -19,7 +19,7 @@
 
 namespace chatops::ingestion::bus {
 
-class BusProducer final : public SourceStore {
+class BusProducer final : public ForwardingStore {
  public:
   // `local`: the process's SQLite journal, for cursors and state.
   static Result<std::unique_ptr<BusProducer>> open(const BusOptions& options, SourceStore& local,
@@ -29,20 +29,6 @@ class BusProducer final : public SourceStore {
   BusProducer& operator=(const BusProducer&) = delete;
 
   void submit(EventBatch batch, Completion done) override;
-  Result<std::optional<std::string>> cursor(std::string_view source) override { return local_.cursor(source); }
-  Result<void> put_state(std::string_view scope, std::string_view key, std::string_view value,
-                         std::optional<std::chrono::system_clock::time_point> expires = std::nullopt) override {
-    return local_.put_state(scope, key, value, expires);
-  }
-  Result<std::optional<std::string>> get_state(std::string_view scope, std::string_view key) override {
-    return local_.get_state(scope, key);
-  }
-  Result<std::vector<std::pair<std::string, std::string>>> list_state(std::string_view scope) override {
-    return local_.list_state(scope);
-  }
-  Result<void> delete_state(std::string_view scope, std::string_view key) override {
-    return local_.delete_state(scope, key);
-  }
 
   std::uint64_t produced() const { return produced_.load(); }  // acknowledged by the brokers
   std::uint64_t failed() const { return failed_.load(); }      // refused or not acknowledged in time

@@ -17,24 +17,11 @@ class BusConsumer;
 
 // The local journal as the bus consumer's store: a batch is split by the events' own sources
 // (the journal scopes dedupe by a batch's source), and its outcomes are handed to the progress.
-class SpeakerJournal final : public SourceStore {
+class SpeakerJournal final : public ForwardingStore {
  public:
-  SpeakerJournal(Journal& journal, BusProgress& progress) : journal_(journal), progress_(progress) {}
+  SpeakerJournal(Journal& journal, BusProgress& progress)
+      : ForwardingStore(journal), journal_(journal), progress_(progress) {}
   void submit(EventBatch batch, Completion done) override;
-  Result<std::optional<std::string>> cursor(std::string_view source) override { return journal_.cursor(source); }
-  Result<void> put_state(std::string_view scope, std::string_view key, std::string_view value,
-                         std::optional<std::chrono::system_clock::time_point> expires = std::nullopt) override {
-    return journal_.put_state(scope, key, value, expires);
-  }
-  Result<std::optional<std::string>> get_state(std::string_view scope, std::string_view key) override {
-    return journal_.get_state(scope, key);
-  }
-  Result<std::vector<std::pair<std::string, std::string>>> list_state(std::string_view scope) override {
-    return journal_.list_state(scope);
-  }
-  Result<void> delete_state(std::string_view scope, std::string_view key) override {
-    return journal_.delete_state(scope, key);
-  }
 
  private:
   Journal& journal_;
