@@ -13,6 +13,10 @@
 #include "bot/irc_events.hpp"
 #include "bot/summary.hpp"
 #include "ingestion/journal/journal_config.hpp"
+#ifdef CHATOPS_WITH_KAFKA
+#include "ingestion/bus/kafka_bus_producer.hpp"
+#include "ingestion/bus/kafka_bus_speaker.hpp"
+#endif
 
 namespace chatops::bot {
 
@@ -32,6 +36,11 @@ App::~App() {
   // completions still use the sources' runtimes, which the manager owns), and only then the rest.
   if (http_) http_->stop();
   if (manager_) manager_->stop();
+#ifdef CHATOPS_WITH_KAFKA
+  // The bus before the journal: the producer answers (and saves the cursors of) what it holds.
+  bus_speaker_.reset();
+  bus_producer_.reset();
+#endif
   journal_.reset();
   manager_.reset();
 }
@@ -46,7 +55,14 @@ Result<void> App::build() {
   if (!http) return std::unexpected(http.error());
   http_ = std::make_unique<http::Server>(*http, &registry_);
 
-  manager_ = std::make_unique<ingestion::IngestionManager>(*journal_, ingestion::SourceServices{http_.get()}, &registry_);
+  auto bus = ingestion::bus::bus_options(root.map("bus"));
+  if (!bus) return std::unexpected(bus.error());
+  if (auto built = build_bus(*bus); !built) return built;
+  ingestion::SourceStore* store = journal_.get();
+#ifdef CHATOPS_WITH_KAFKA
+  if (bus_producer_) store = bus_producer_.get();
+#endif
+  manager_ = std::make_unique<ingestion::IngestionManager>(*store, ingestion::SourceServices{http_.get()}, &registry_);
   if (auto configured = manager_->configure(root["sources"]); !configured) return configured;
 
   auto users = bindings::UserList::from(root["users"]);
@@ -88,6 +104,27 @@ Result<void> App::build() {
   journal_->hand_committed_to_reader();  // the dispatcher need not read back what was just written
   journal_->set_on_new_events([this](std::int64_t) { asio::post(io_, [this] { dispatcher_->pump(); }); });
   wire_irc();
+  return {};
+}
+
+Result<void> App::build_bus(const ingestion::bus::BusOptions& bus) {
+  bus_role_ = bus.role;
+#ifdef CHATOPS_WITH_KAFKA
+  if (bus.role == ingestion::bus::Role::Receiver) {
+    auto producer = ingestion::bus::BusProducer::open(bus, *journal_, &registry_);
+    if (!producer) return std::unexpected(producer.error());
+    bus_producer_ = std::move(*producer);
+    spdlog::info("bus: receiver: sources' events go to topic {} on {}", bus.topic, bus.brokers);
+  } else if (bus.role == ingestion::bus::Role::Speaker) {
+    // What a previous run journaled and did not say is still on the bus, after the committed
+    // offset: whichever speaker holds the partition now says it (a standby may have already).
+    auto handed = journal_->hand_back_pending("handed back to the bus at a speaker's start");
+    if (!handed) return std::unexpected(handed.error());
+    if (*handed) spdlog::info("bus: {} events not said by the previous run are left to the bus", *handed);
+    bus_speaker_ = std::make_unique<ingestion::bus::BusSpeaker>(bus, *journal_, &registry_);
+    spdlog::info("bus: speaker: consuming topic {} in group {} on {}", bus.topic, bus.group, bus.brokers);
+  }
+#endif
   return {};
 }
 
@@ -172,8 +209,13 @@ int App::run() {
     spdlog::critical("{}", started.error().message);
     return 1;
   }
-  manager_->start();
-  irc_->start();
+  // A speaker's events come from the bus: its sources run on the receivers.
+  if (bus_role_ != ingestion::bus::Role::Speaker) manager_->start();
+#ifdef CHATOPS_WITH_KAFKA
+  if (bus_speaker_) bus_speaker_->start();
+#endif
+  // A receiver says nothing: its events are said by the speaker.
+  if (bus_role_ != ingestion::bus::Role::Receiver) irc_->start();
   asio::post(io_, [this] { dispatcher_->pump(); });  // replay what a previous run left undone
   arm_minute_timer();
   arm_prune_timer();
@@ -195,6 +237,9 @@ void App::shutdown() {
   // Stop taking events first; whatever is journaled but unsaid waits for the next start.
   http_->stop();
   manager_->stop();
+#ifdef CHATOPS_WITH_KAFKA
+  if (bus_speaker_) bus_speaker_->stop();
+#endif
   minute_timer_.cancel();
   prune_timer_.cancel();
   mute_timer_.cancel();

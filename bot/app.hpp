@@ -22,9 +22,15 @@
 #include "bot/journal_sts_store.hpp"
 #include "bot/planner.hpp"
 #include "core/metrics.hpp"
+#include "ingestion/bus/bus_config.hpp"
 #include "ingestion/journal/journal.hpp"
 #include "ingestion/manager.hpp"
 #include "http/server.hpp"
+
+namespace chatops::ingestion::bus {
+class BusProducer;
+class BusSpeaker;
+}  // namespace chatops::ingestion::bus
 
 namespace chatops::bot {
 
@@ -39,6 +45,8 @@ class App final : public BotControl {
  private:
   App(const AppConfig& config, std::string version);
   Result<void> build();
+  // The Kafka journal (`bus:`): a receiver's sources submit to the bus; a speaker consumes it.
+  Result<void> build_bus(const ingestion::bus::BusOptions& bus);
   Result<void> build_commands();
   // A new bind table: the commands, then the binds of config.yml (at start and at a reload).
   Result<void> rebuild_binds(const std::vector<bindings::ConfigBind>& binds);
@@ -97,6 +105,11 @@ class App final : public BotControl {
   metrics::Registry registry_;
   metrics::Histogram* latency_ = nullptr;
   std::unique_ptr<ingestion::Journal> journal_;
+  ingestion::bus::Role bus_role_ = ingestion::bus::Role::Off;
+#ifdef CHATOPS_WITH_KAFKA
+  std::unique_ptr<ingestion::bus::BusProducer> bus_producer_;  // receiver: where sources submit
+  std::unique_ptr<ingestion::bus::BusSpeaker> bus_speaker_;    // speaker: consumes the bus
+#endif
   std::unique_ptr<http::Server> http_;
   std::unique_ptr<ingestion::IngestionManager> manager_;
   bindings::UserList users_;

@@ -22,6 +22,7 @@
 #include "bot/delivery_config.hpp"
 #include "bot/irc/client_config.hpp"
 #include "core/text/suggest.hpp"
+#include "ingestion/bus/bus_config.hpp"
 #include "ingestion/journal/journal_config.hpp"
 #include "ingestion/source_registry.hpp"
 #include "http/server_config.hpp"
@@ -129,6 +130,8 @@ void check_sections(const config::Node& loaded, ConfigProblems& problems) {
   // Files, as written (also in a section with other problems).
   if (const auto commands = section(loaded, "commands"))
     if (auto parsed = commands_config(*commands); !parsed) problems.add(parsed.error());
+  if (const auto bus = section(loaded, "bus"))
+    if (auto options = ingestion::bus::bus_options(*bus); !options) problems.add(options.error());
   if (const auto alertmanager = section(loaded, "alertmanager"))
     if (auto options = alertmanager_api_options(*alertmanager); !options) problems.add(options.error());
   check_readable(loaded["alertmanager"], "ca_file", problems);
@@ -149,6 +152,9 @@ config::Schema app_schema() {
       .schema(http::http_schema())
       .fallback("{}");
   s.field("storage", config::Kind::Map, "The journal.").schema(ingestion::storage_schema()).fallback("{}");
+  s.field("bus", config::Kind::Map, "The Kafka journal, for more than one machine (receivers and a speaker).")
+      .schema(ingestion::bus::bus_schema())
+      .fallback("{}");
   s.field("delivery", config::Kind::Map, "How events are fed to IRC.").schema(delivery_schema()).fallback("{}");
   s.field("commands", config::Kind::Map, "Commands from IRC: prefix, who may run the built-ins, rate limits.")
       .schema(commands_schema())

@@ -128,6 +128,16 @@ class Journal final : public SourceStore {
   // Ends an event that cannot be said (its rendering or dispatch failed): done, with the reason
   // kept for history, so that it is never replayed.
   Result<void> mark_failed(std::int64_t event_id, std::string_view reason);
+  // Called (on the marking thread) each time mark_done or mark_failed ended an event: the Kafka
+  // journal's speaker commits its offsets when what it journaled is done. Set before marking.
+  void set_on_done(std::function<void(std::int64_t event_id)> callback);
+  // Ends every event not done (done, with `reason` kept for history) and forgets their dedupe
+  // keys, so that the same events submitted again are accepted as new. For the Kafka journal's
+  // speaker at start: what it had journaled and not said is still on the bus after its
+  // committed offset, and is said by whichever speaker holds the partition. Returns how many.
+  Result<std::int64_t> hand_back_pending(std::string_view reason);
+  // The newest event of `source` with this dedupe key: its id and whether it is done.
+  Result<std::optional<std::pair<std::int64_t, bool>>> find_event(std::string_view source, std::string_view dedupe_key);
 
   // --- cursors and component state
   // The cursor last committed with a batch of `source` (nullopt before the first).
@@ -182,6 +192,7 @@ class Journal final : public SourceStore {
   std::size_t wake_at_ = 1;        // jobs queued that wake the writer (more while it gathers)
   bool stopping_ = false;
   std::function<void(std::int64_t)> on_new_events_;
+  std::function<void(std::int64_t)> on_done_;
   std::atomic<std::uint64_t> accepted_{0}, duplicates_{0}, failed_{0}, commits_{0};
   RecentEvents recent_;  // filled by the writer, taken by pending_events()
 

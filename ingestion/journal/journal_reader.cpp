@@ -167,6 +167,7 @@ Result<void> Journal::mark_done(std::int64_t event_id) {
   });
   if (!known) return std::unexpected(known.error());
   if (!*known) return fail(fmt::format("journal: {}: no such event", what));
+  if (on_done_) on_done_(event_id);
   return {};
 }
 
@@ -235,14 +236,52 @@ Result<PruneCounts> Journal::prune(std::chrono::system_clock::time_point now) {
 
 Result<void> Journal::mark_failed(std::int64_t event_id, std::string_view reason) {
   recent_.marked(event_id);
+  {
+    std::lock_guard lock(reader_mutex_);
+    auto marked = journal_db::guarded(fmt::format("marking event {} failed", event_id), [&] {
+      SQLite::Statement q(*reader_db_, "UPDATE events SET done_ms = ?, failed_reason = ? WHERE id = ?");
+      q.bind(1, now_ms());
+      q.bind(2, std::string(reason));
+      q.bind(3, event_id);
+      q.exec();
+    });
+    if (!marked) return marked;
+  }
+  if (on_done_) on_done_(event_id);
+  return {};
+}
+
+Result<std::int64_t> Journal::hand_back_pending(std::string_view reason) {
   std::lock_guard lock(reader_mutex_);
-  return journal_db::guarded(fmt::format("marking event {} failed", event_id), [&] {
-    SQLite::Statement q(*reader_db_, "UPDATE events SET done_ms = ?, failed_reason = ? WHERE id = ?");
+  return journal_db::guarded("handing pending events back", [&]() -> std::int64_t {
+    SQLite::Transaction tx(*reader_db_);
+    reader_db_->exec(
+        "DELETE FROM dedupe WHERE EXISTS (SELECT 1 FROM events e WHERE e.done_ms IS NULL AND e.source = "
+        "dedupe.source AND e.dedupe_key = dedupe.key)");
+    SQLite::Statement q(*reader_db_, "UPDATE events SET done_ms = ?, failed_reason = ? WHERE done_ms IS NULL");
     q.bind(1, now_ms());
     q.bind(2, std::string(reason));
-    q.bind(3, event_id);
-    q.exec();
+    const auto n = q.exec();
+    tx.commit();
+    return n;
   });
+}
+
+void Journal::set_on_done(std::function<void(std::int64_t)> callback) { on_done_ = std::move(callback); }
+
+Result<std::optional<std::pair<std::int64_t, bool>>> Journal::find_event(std::string_view source,
+                                                                         std::string_view dedupe_key) {
+  std::lock_guard lock(reader_mutex_);
+  return journal_db::guarded("looking up a dedupe key of " + std::string(source),
+                             [&]() -> std::optional<std::pair<std::int64_t, bool>> {
+                               SQLite::Statement q(*reader_db_,
+                                                   "SELECT id, done_ms IS NOT NULL FROM events WHERE source = ? AND "
+                                                   "dedupe_key = ? ORDER BY id DESC LIMIT 1");
+                               q.bind(1, std::string(source));
+                               q.bind(2, std::string(dedupe_key));
+                               if (!q.executeStep()) return std::nullopt;
+                               return std::pair{q.getColumn(0).getInt64(), q.getColumn(1).getInt() != 0};
+                             });
 }
 
 // --- cursors and state

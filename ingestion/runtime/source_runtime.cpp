@@ -48,10 +48,11 @@ void SourceRuntime::submit(std::vector<IngestionEvent> events, std::optional<std
     spdlog::error("source {}: submitted {} events after it was stopped; refused", name_, events.size());
     return done(BatchResult::refused(events.size(), "source " + name_ + " is stopped"));
   }
-  for (auto& e : events) {
-    e.source = name_;
-    e.family = family_;
-  }
+  if (!relay_)
+    for (auto& e : events) {
+      e.source = name_;
+      e.family = family_;
+    }
   AnswerLog log(name_, events);
   store_.submit(EventBatch{name_, std::move(events), std::move(cursor), std::move(state)},
                 [this, log = std::move(log), done = std::move(done)](const BatchResult& result) {

@@ -22,6 +22,9 @@ class SourceRuntime {
   SourceRuntime(std::string name, std::string family, SourceStore& store, metrics::Registry* registry);
 
   const std::string& name() const { return name_; }
+  // Events keep the source and family they carry instead of being stamped with this runtime's:
+  // for the Kafka journal's speaker, which relays the receivers' sources. Set before start.
+  void relay_origins() { relay_ = true; }
   const std::string& family() const { return family_; }
 
   // Submits events with the source's position upstream after them, saved in the same transaction.
@@ -71,6 +74,7 @@ class SourceRuntime {
   SourceMetrics metrics_;
   std::atomic<bool> open_{false};
   std::atomic<bool> paused_{false};
+  bool relay_ = false;
   std::atomic<std::uint64_t> accepted_{0}, duplicates_{0}, refused_{0}, late_{0};
 };
 

@@ -54,14 +54,6 @@ void error_callback(rd_kafka_t*, int err, const char* reason, void* opaque) {
   static_cast<KafkaSource*>(opaque)->client_error(static_cast<rd_kafka_resp_err_t>(err), reason);
 }
 
-void log_to_spdlog(const rd_kafka_t* rk, int level, const char* facility, const char* text) {
-  // syslog levels: 0–3 errors, 4 warning, 5–6 notice/info, 7 debug
-  const auto spd = level <= 3 ? spdlog::level::err : level == 4 ? spdlog::level::warn
-                   : level <= 6                  ? spdlog::level::info
-                                                 : spdlog::level::debug;
-  spdlog::log(spd, "kafka {} {}: {}", rd_kafka_name(rk), facility, text);
-}
-
 void commit_done(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t*, void*) {
   if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
     spdlog::warn("kafka: committing offsets failed ({}): the messages since will be consumed again and "
@@ -75,6 +67,14 @@ void rebalance_callback(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_par
 }
 
 }  // namespace
+
+void log_to_spdlog(const rd_kafka_t* rk, int level, const char* facility, const char* text) {
+  // syslog levels: 0–3 errors, 4 warning, 5–6 notice/info, 7 debug
+  const auto spd = level <= 3 ? spdlog::level::err : level == 4 ? spdlog::level::warn
+                   : level <= 6                  ? spdlog::level::info
+                                                 : spdlog::level::debug;
+  spdlog::log(spd, "kafka {} {}: {}", rd_kafka_name(rk), facility, text);
+}
 
 bool secret_property(std::string_view name) {
   return name.find("password") != std::string_view::npos || name.find("secret") != std::string_view::npos ||
@@ -215,57 +215,59 @@ void KafkaSource::take(const rd_kafka_message_t& m, Received& batch) {
   const std::string topic = rd_kafka_topic_name(m.rkt);
   taken_[{topic, m.partition}] = m.offset + 1;
   const std::string position = topic + "/" + std::to_string(m.partition) + "/" + std::to_string(m.offset);
-
-  auto event = [&]() -> std::expected<IngestionEvent, Unreadable> {
-    auto item_text = payload_item(text_of(m.payload, m.len), o_.json, o_.max_message_size);
-    if (!item_text) return std::unexpected(item_text.error());
-    std::string item = std::move(*item_text);
-    auto doc = payload::parse_json(item);
-    if (!doc) return std::unexpected(Unreadable{"not_json", "not JSON: " + doc.error()});
-
-    std::vector<std::pair<std::string, std::string>> headers;
-    nlohmann::json header_fields = nlohmann::json::object();
-    if (rd_kafka_headers_t* hdrs = nullptr; rd_kafka_message_headers(&m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      const char* name = nullptr;
-      const void* value = nullptr;
-      std::size_t size = 0;
-      for (std::size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
-        const auto v = utf8_or_null(text_of(value, size));
-        if (v.is_null() || !simdjson::validate_utf8(name, std::strlen(name))) continue;
-        headers.emplace_back(name, v.get<std::string>());
-        header_fields[name] = v;
-      }
-    }
-    const payload::HeaderLookup lookup = [&](std::string_view name) -> std::optional<std::string> {
-      for (const auto& [n, v] : headers)
-        if (n == name) return v;
-      return std::nullopt;
-    };
-    auto e = mapping_.map(doc->root(), lookup, "kafka/" + topic);
-    if (!e) return std::unexpected(Unreadable{e.error().cause, e.error().reason});
-    auto& event = *e;
-    if (event.dedupe_key.empty()) event.dedupe_key = position;
-    if (o_.json) event.raw = std::move(item);
-    rd_kafka_timestamp_type_t kind = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
-    const auto timestamp = rd_kafka_message_timestamp(&m, &kind);
-    event.fields["kafka"] = {
-        {"topic", topic},
-        {"partition", m.partition},
-        {"offset", m.offset},
-        {"key", utf8_or_null(text_of(m.key, m.key_len))},
-        {"timestamp", kind == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nlohmann::json(nullptr) : nlohmann::json(timestamp)},
-        {"headers", std::move(header_fields)},
-    };
-    if (event.default_template.empty())
-      event.default_template = o_.json ? "[{{_event.source}}] {{_event.topic}} {{kafka.key}} (offset {{kafka.offset}})"
-                                    : "[{{_event.source}}] {{text}}";
-    return std::move(event);
-  }();
+  auto event = to_event(m, topic, position);
   if (event) {
     batch.events.push_back(std::move(*event));
     return;
   }
   skip_unreadable(runtime(), unreadable_, position, event.error().cause, event.error().reason);
+}
+
+std::expected<IngestionEvent, Unreadable> KafkaSource::to_event(const rd_kafka_message_t& m, const std::string& topic,
+                                                                const std::string& position) {
+  auto item_text = payload_item(text_of(m.payload, m.len), o_.json, o_.max_message_size);
+  if (!item_text) return std::unexpected(item_text.error());
+  std::string item = std::move(*item_text);
+  auto doc = payload::parse_json(item);
+  if (!doc) return std::unexpected(Unreadable{"not_json", "not JSON: " + doc.error()});
+
+  std::vector<std::pair<std::string, std::string>> headers;
+  nlohmann::json header_fields = nlohmann::json::object();
+  if (rd_kafka_headers_t* hdrs = nullptr; rd_kafka_message_headers(&m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const char* name = nullptr;
+    const void* value = nullptr;
+    std::size_t size = 0;
+    for (std::size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+      const auto v = utf8_or_null(text_of(value, size));
+      if (v.is_null() || !simdjson::validate_utf8(name, std::strlen(name))) continue;
+      headers.emplace_back(name, v.get<std::string>());
+      header_fields[name] = v;
+    }
+  }
+  const payload::HeaderLookup lookup = [&](std::string_view name) -> std::optional<std::string> {
+    for (const auto& [n, v] : headers)
+      if (n == name) return v;
+    return std::nullopt;
+  };
+  auto e = mapping_.map(doc->root(), lookup, "kafka/" + topic);
+  if (!e) return std::unexpected(Unreadable{e.error().cause, e.error().reason});
+  auto& event = *e;
+  if (event.dedupe_key.empty()) event.dedupe_key = position;
+  if (o_.json) event.raw = std::move(item);
+  rd_kafka_timestamp_type_t kind = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+  const auto timestamp = rd_kafka_message_timestamp(&m, &kind);
+  event.fields["kafka"] = {
+      {"topic", topic},
+      {"partition", m.partition},
+      {"offset", m.offset},
+      {"key", utf8_or_null(text_of(m.key, m.key_len))},
+      {"timestamp", kind == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nlohmann::json(nullptr) : nlohmann::json(timestamp)},
+      {"headers", std::move(header_fields)},
+  };
+  if (event.default_template.empty())
+    event.default_template = o_.json ? "[{{_event.source}}] {{_event.topic}} {{kafka.key}} (offset {{kafka.offset}})"
+                                  : "[{{_event.source}}] {{text}}";
+  return std::move(event);
 }
 
 SourceResult<> KafkaSource::store_taken() {
@@ -396,14 +398,18 @@ Result<void> check_kafka_config(const config::Node& v) {
   for (const auto& topic : v.list("topics"))
     if (topic.scalar().empty()) return std::unexpected(topic.error("an empty topic name"));
   if (!v.has("properties")) return {};
-  const auto props = v.map("properties");
+  return check_kafka_properties(v.map("properties"), kOwnProperties, "the source itself (see brokers, group, start)");
+}
+
+Result<void> check_kafka_properties(const config::Node& props, const std::set<std::string, std::less<>>& own,
+                                    std::string_view owner) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   std::array<char, 512> error{};
   Result<void> outcome;
   for (const auto& name : props.keys()) {
     const auto value = props[name];
-    if (kOwnProperties.contains(name)) {
-      outcome = std::unexpected(value.error("property " + name + " is set by the source itself (see brokers, group, start)"));
+    if (own.contains(name)) {
+      outcome = std::unexpected(value.error("property " + name + " is set by " + std::string(owner)));
       break;
     }
     if (!value.is_scalar()) {

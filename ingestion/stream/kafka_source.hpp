@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,6 +17,7 @@
 
 #include "ingestion/payload/mapping.hpp"
 #include "ingestion/runtime/stream.hpp"
+#include "ingestion/stream/stream_kind.hpp"
 
 namespace chatops::ingestion::stream {
 
@@ -30,7 +32,7 @@ struct KafkaOptions {
   std::size_t max_message_size = 1024 * 1024;
 };
 
-class KafkaSource final : public StreamSource {
+class KafkaSource : public StreamSource {
  public:
   KafkaSource(StreamOptions stream, KafkaOptions options, payload::Mapping mapping);
   ~KafkaSource() override;
@@ -39,18 +41,24 @@ class KafkaSource final : public StreamSource {
   void rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
   void client_error(rd_kafka_resp_err_t err, const char* reason);
 
- private:
+ protected:
   using Partition = std::pair<std::string, std::int32_t>;
+  // What one message becomes (the Kafka journal's speaker reads its own format: ingestion/bus/).
+  virtual std::expected<IngestionEvent, Unreadable> to_event(const rd_kafka_message_t& message, const std::string& topic,
+                                                             const std::string& position);
+  // Stores and commits (asynchronously) the offsets after everything taken so far.
+  virtual SourceResult<> store_taken();
+  rd_kafka_t* consumer() const { return consumer_; }
 
   SourceResult<> connect() override;
+  void disconnect() override;
+
+ private:
   SourceResult<Received> receive(std::chrono::steady_clock::time_point deadline) override;
   SourceResult<> acknowledge(const Received& batch) override;
-  void disconnect() override;
 
   // One message into the batch (an event, or counted as failed); its offset is done either way.
   void take(const rd_kafka_message_t& message, Received& batch);
-  // Stores and commits (asynchronously) the offsets after everything taken so far.
-  SourceResult<> store_taken();
   void update_lag();
 
   const KafkaOptions o_;
@@ -68,11 +76,16 @@ class KafkaSource final : public StreamSource {
   SourceMetrics::Counter unreadable_;
 };
 
+// librdkafka's log lines into spdlog (a conf's log_cb).
+void log_to_spdlog(const rd_kafka_t* rk, int level, const char* facility, const char* text);
 // Whether a librdkafka property holds a secret (never put into a message or log line).
 bool secret_property(std::string_view name);
 config::Schema kafka_schema();
 // Checks the properties against librdkafka (an unknown name or a bad value stops start-up).
 Result<void> check_kafka_config(const config::Node& validated);
+// Checks a `properties:` map against librdkafka; names in `own` are refused as set by `owner`.
+Result<void> check_kafka_properties(const config::Node& properties, const std::set<std::string, std::less<>>& own,
+                                    std::string_view owner);
 Result<std::unique_ptr<IngestionSource>> make_kafka_source(const config::Node& validated);
 
 }  // namespace chatops::ingestion::stream

@@ -41,8 +41,8 @@ KafkaMock::~KafkaMock() {
   rd_kafka_destroy(producer_);
 }
 
-void KafkaMock::create_topic(const std::string& topic, int partitions) {
-  if (rd_kafka_mock_topic_create(cluster_, topic.c_str(), partitions, 1))
+void KafkaMock::create_topic(const std::string& topic, int partitions, int replication) {
+  if (rd_kafka_mock_topic_create(cluster_, topic.c_str(), partitions, replication))
     throw std::runtime_error("kafka mock: cannot create topic " + topic);
 }
 
@@ -80,9 +80,13 @@ void KafkaMock::produce(const std::string& topic, const std::string& value, cons
   flush();
 }
 
-std::int64_t KafkaMock::committed(const std::string& group, const std::string& topic, int partitions) const {
+namespace {
+
+// The group's committed offsets of partitions 0…partitions-1 of `topic`, with their metadata.
+std::vector<std::pair<std::int64_t, std::string>> read_committed(const std::string& bootstraps, const std::string& group,
+                                                                 const std::string& topic, int partitions) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  set(conf, "bootstrap.servers", bootstraps_);
+  set(conf, "bootstrap.servers", bootstraps);
   set(conf, "group.id", group);
   set(conf, "log_level", "3");
   std::array<char, 256> error{};
@@ -94,13 +98,64 @@ std::int64_t KafkaMock::committed(const std::string& group, const std::string& t
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(partitions);
   for (int p = 0; p < partitions; ++p) rd_kafka_topic_partition_list_add(list, topic.c_str(), p);
   const auto err = rd_kafka_committed(reader, list, 10000);
-  std::int64_t sum = 0;
-  for (int i = 0; i < list->cnt; ++i)
-    if (list->elems[i].offset > 0) sum += list->elems[i].offset;
+  std::vector<std::pair<std::int64_t, std::string>> out;
+  for (int i = 0; i < list->cnt; ++i) {
+    const auto& e = list->elems[i];
+    out.emplace_back(e.offset, e.metadata ? std::string(static_cast<const char*>(e.metadata), e.metadata_size) : "");
+  }
   rd_kafka_topic_partition_list_destroy(list);
   rd_kafka_destroy_flags(reader, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
   if (err) throw std::runtime_error(std::string("kafka mock: committed offsets: ") + rd_kafka_err2str(err));
+  return out;
+}
+
+}  // namespace
+
+std::int64_t KafkaMock::committed(const std::string& group, const std::string& topic, int partitions) const {
+  std::int64_t sum = 0;
+  for (const auto& [offset, metadata] : read_committed(bootstraps_, group, topic, partitions))
+    if (offset > 0) sum += offset;
   return sum;
+}
+
+std::pair<std::int64_t, std::string> KafkaMock::committed_point(const std::string& group, const std::string& topic,
+                                                                int partition) const {
+  auto all = read_committed(bootstraps_, group, topic, partition + 1);
+  return all.at(static_cast<std::size_t>(partition));
+}
+
+std::vector<std::string> KafkaMock::messages(const std::string& topic, int partition) const {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  set(conf, "bootstrap.servers", bootstraps_);
+  set(conf, "group.id", "kafka-mock-reader");  // not joined: the partition is assigned
+  set(conf, "enable.partition.eof", "true");
+  set(conf, "enable.auto.commit", "false");
+  set(conf, "log_level", "3");
+  std::array<char, 256> error{};
+  rd_kafka_t* reader = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error.data(), error.size());
+  if (!reader) {
+    rd_kafka_conf_destroy(conf);
+    throw std::runtime_error(std::string("kafka mock: ") + error.data());
+  }
+  rd_kafka_poll_set_consumer(reader);
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(list, topic.c_str(), partition)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  rd_kafka_assign(reader, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  std::vector<std::string> out;
+  bool at_end = false;
+  for (int idle = 0; !at_end && idle < 100;) {  // up to 10 s without a message
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(reader, 100);
+    if (!m) {
+      ++idle;
+      continue;
+    }
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) at_end = true;
+    else if (!m->err) out.emplace_back(static_cast<const char*>(m->payload), m->len);
+    rd_kafka_message_destroy(m);
+  }
+  rd_kafka_destroy_flags(reader, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+  return out;
 }
 
 void KafkaMock::broker_down(int id) { rd_kafka_mock_broker_set_down(cluster_, id); }

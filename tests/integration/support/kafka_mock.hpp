@@ -22,7 +22,7 @@ class KafkaMock {
 
   // host:port,… for bootstrap.servers.
   const std::string& bootstraps() const { return bootstraps_; }
-  void create_topic(const std::string& topic, int partitions);
+  void create_topic(const std::string& topic, int partitions, int replication = 1);
   // Produces one message (to `partition`, or by key when -1) and waits for its acknowledgement.
   void produce(const std::string& topic, const std::string& value, const std::string& key = "",
                const std::vector<std::pair<std::string, std::string>>& headers = {}, int partition = -1);
@@ -34,6 +34,11 @@ class KafkaMock {
   }
   // The sum over the topic's partitions of the group's committed offsets (0 for none).
   std::int64_t committed(const std::string& group, const std::string& topic, int partitions) const;
+  // A partition's committed offset for the group (-1 for none) and the commit's metadata.
+  std::pair<std::int64_t, std::string> committed_point(const std::string& group, const std::string& topic,
+                                                       int partition) const;
+  // Every message of a partition, in offset order (the value of offset i at index i).
+  std::vector<std::string> messages(const std::string& topic, int partition = 0) const;
   // Takes broker `id` (1…brokers) off the network and back.
   void broker_down(int id);
   void broker_up(int id);

@@ -1,0 +1,228 @@
+// The Kafka journal end to end (issue 14, item 7): real bot processes on librdkafka's mock
+// cluster (three brokers, the bus topic replicated on all three) and a real ngircd. Two receivers
+// take signed webhooks; one is killed with SIGKILL mid-stream (the poster retries what got no 2xx
+// on the other); then the active speaker is killed with SIGKILL mid-stream and the standby of its
+// group takes over. Every event that got a 2xx is said exactly once, in order per source.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "core/crypto.hpp"
+#include "ingestion/bus/bus_message.hpp"
+#include "ingestion/bus/bus_progress.hpp"
+#include "tests/integration/e2e/bot_config.hpp"
+#include "tests/integration/e2e/bot_process.hpp"
+#include "tests/integration/support/irc_test_client.hpp"
+#include "tests/integration/support/kafka_mock.hpp"
+#include "tests/integration/support/ngircd.hpp"
+
+using namespace chatops;
+using namespace chatops::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string kScaleTopic = "chatops-events";
+const std::string kScaleGroup = "chatops-speaker";
+const std::vector<std::string> kScaleSources = {"alpha", "beta"};
+
+// One process of the topology: the same sources and binds everywhere, the role and nick apart.
+std::string bus_bot_yaml(int irc_port, const KafkaMock& kafka, const std::string& role, const std::string& nick) {
+  BotConfig c;
+  c.irc_port = irc_port;
+  c.nick = nick;
+  c.log = "{level: info}";
+  c.flood = "{burst: 1, rate: 2}";  // a backlog builds up at the speaker: there is something to hand over
+  for (const auto& source : kScaleSources)
+    c.sources += "  - {name: " + source + ", kind: webhook, provider: generic, path: /hooks/" + source +
+                 ", topic: deploy/" + source + ", dedupe: /id, hmac: {header: X-Signature, secret: s3cret, prefix: "
+                 "\"sha256=\"}}\n";
+  c.binds = "  - {type: webhook, mask: \"deploy/*\", say: {to: [\"#ops\"], template: \"{{_event.source}} {{n}}\"}}\n";
+  c.extra = "bus:\n  role: " + role + "\n  brokers: \"" + kafka.bootstraps() +
+            "\"\n  delivery_timeout: 3s\n"
+            "  properties: {session.timeout.ms: 6000, heartbeat.interval.ms: 500, log_level: 3}\n";
+  return bot_config_yaml(c);
+}
+
+HttpReply post_signed(const BotProcess& bot, const std::string& source, int n) {
+  const std::string body = R"({"id": ")" + source + "-" + std::to_string(n) + R"(", "n": )" + std::to_string(n) + "}";
+  const auto signature = "sha256=" + crypto::to_hex(crypto::hmac(crypto::Digest::Sha256, "s3cret", body));
+  return bot.post("/hooks/" + source, body, {{"X-Signature", signature}, {"Content-Type", "application/json"}});
+}
+
+template <class Pred>
+bool scale_eventually(Pred pred, std::chrono::milliseconds timeout) {
+  for (auto end = std::chrono::steady_clock::now() + timeout; std::chrono::steady_clock::now() < end;) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return pred();
+}
+
+struct Said {
+  std::string source;
+  int n;
+  std::string nick;
+  std::chrono::steady_clock::time_point when;
+};
+
+std::vector<Said> said_in_ops(const IrcTestClient& watcher) {
+  static const std::regex line(R"(^(\w+) (\d+)$)");
+  std::vector<Said> out;
+  for (const auto& m : watcher.messages()) {
+    std::smatch match;
+    if (m.target == "#ops" && std::regex_match(m.text, match, line))
+      out.push_back({match[1], std::stoi(match[2]), m.nick, m.received});
+  }
+  return out;
+}
+
+// The offset of the first message of the bus topic that carries (source, n).
+std::optional<std::int64_t> offset_of(const std::vector<std::string>& topic, const std::string& source, int n) {
+  for (std::size_t i = 0; i < topic.size(); ++i)
+    if (auto e = ingestion::bus::decode(topic[i]); e && e->source == source && e->fields.value("n", -1) == n)
+      return static_cast<std::int64_t>(i);
+  return std::nullopt;
+}
+
+}  // namespace
+
+TEST_CASE("Kafka bus: receivers and a speaker killed mid-stream, every acknowledged event said once in order",
+          "[e2e][bus][kafka]") {
+  constexpr int kPerSource = 30;
+  KafkaMock kafka(3);
+  kafka.create_topic(kScaleTopic, 1, 3);
+  Ngircd ircd(NgircdOptions{.channels = {"#ops"}, .no_flood_penalty = true});
+  IrcTestClient watcher(IrcClientOptions{.port = ircd.port(), .nick = "watcher"});
+  watcher.join("#ops");
+
+  TempDir dir_s1("chatops-bus-speaker1"), dir_s2("chatops-bus-speaker2"), dir_r1("chatops-bus-recv1"),
+      dir_r2("chatops-bus-recv2");
+  std::map<std::string, std::unique_ptr<BotProcess>> speakers;
+  speakers["speaker1"] = std::make_unique<BotProcess>(dir_s1, bus_bot_yaml(ircd.port(), kafka, "speaker", "speaker1"));
+  REQUIRE(watcher.wait_for_join("speaker1", "#ops", 15s));
+  REQUIRE(scale_eventually([&] { return speakers["speaker1"]->log().find("partition(s) assigned") != std::string::npos; }, 30s));
+  speakers["speaker2"] = std::make_unique<BotProcess>(dir_s2, bus_bot_yaml(ircd.port(), kafka, "speaker", "speaker2"));
+  REQUIRE(watcher.wait_for_join("speaker2", "#ops", 15s));
+  // The standby has joined the group (its assignment may be empty) before anything is posted.
+  REQUIRE(scale_eventually([&] { return speakers["speaker2"]->log().find("partition(s) assigned") != std::string::npos; }, 30s));
+  BotProcess recv1(dir_r1, bus_bot_yaml(ircd.port(), kafka, "receiver", "recv1"));
+  BotProcess recv2(dir_r2, bus_bot_yaml(ircd.port(), kafka, "receiver", "recv2"));
+  const std::vector<BotProcess*> receivers = {&recv1, &recv2};
+
+  // The poster: each event in turn, to the receivers alternately; what gets no 2xx goes to the
+  // other one until it does.
+  std::atomic<int> acknowledged{0};
+  std::atomic<bool> poster_failed{false};
+  std::thread poster([&] {
+    std::size_t next = 0;
+    for (int n = 0; n < kPerSource; ++n)
+      for (const auto& source : kScaleSources) {
+        const auto give_up = std::chrono::steady_clock::now() + 60s;
+        for (;; ++next) {
+          const auto status = post_signed(*receivers[next % 2], source, n).status;
+          if (status >= 200 && status < 300) break;
+          if (std::chrono::steady_clock::now() > give_up) {
+            poster_failed = true;
+            return;
+          }
+        }
+        ++next;
+        ++acknowledged;
+      }
+  });
+  // One receiver dies while events stream in.
+  REQUIRE(scale_eventually([&] { return acknowledged >= 10; }, 30s));
+  recv1.kill9();
+  poster.join();
+  REQUIRE_FALSE(poster_failed);
+  REQUIRE(acknowledged == kPerSource * 2);
+
+  // The active speaker dies while it still has events to say. It is killed just after one of
+  // its lines has been seen and committed, and well before its next line is due
+  // (flood control: one line per 500 ms): the window in which a line said is not yet committed
+  // (a few milliseconds after each line) is where a standby would say a line again.
+  REQUIRE(scale_eventually([&] { return said_in_ops(watcher).size() >= 15; }, 60s));
+  const auto topic = kafka.messages(kScaleTopic);
+  std::string active;
+  REQUIRE(scale_eventually(
+      [&] {
+        const auto said = said_in_ops(watcher);
+        const auto& last = said.back();
+        const auto offset = offset_of(topic, last.source, last.n);
+        if (!offset || std::chrono::steady_clock::now() - last.when > 200ms) return false;
+        // Committed: before the first offset not done, or among the done ones above it.
+        const auto [next, metadata] = kafka.committed_point(kScaleGroup, kScaleTopic, 0);
+        if (next <= *offset && !ingestion::bus::parse_done_metadata(metadata).contains(*offset)) return false;
+        // Still well before the next line is due, and no newer line came meanwhile.
+        if (std::chrono::steady_clock::now() - last.when > 300ms || said_in_ops(watcher).size() != said.size())
+          return false;
+        active = last.nick;
+        speakers.at(active)->kill9();
+        return true;
+      },
+      60s));
+  INFO("killed " << active);
+  const std::string standby = active == "speaker1" ? "speaker2" : "speaker1";
+
+  // The standby takes the partition over and says the rest.
+  const auto all_said = [&] {
+    std::set<std::pair<std::string, int>> seen;
+    for (const auto& s : said_in_ops(watcher)) seen.insert({s.source, s.n});
+    return seen.size() == static_cast<std::size_t>(kPerSource * 2);
+  };
+  REQUIRE(scale_eventually(all_said, 120s));
+  // Nothing more is to come once the group has committed every message of the topic.
+  const auto total = static_cast<std::int64_t>(kafka.messages(kScaleTopic).size());
+  REQUIRE(scale_eventually([&] { return kafka.committed(kScaleGroup, kScaleTopic, 1) == total; }, 30s));
+
+  const auto said = said_in_ops(watcher);
+  std::string trace;
+  for (const auto& s : said) trace += s.nick + ":" + s.source + std::to_string(s.n) + " ";
+  INFO("said: " << trace);
+  std::string bus_lines;  // what the speakers logged of the bus, but the events
+  for (const auto& [nick, speaker] : speakers) {
+    std::istringstream log(speaker->log());
+    for (std::string line; std::getline(log, line);)
+      if (line.find("bus") != std::string::npos && line.find("accepted") == std::string::npos)
+        bus_lines += nick + ": " + line + "\n";
+  }
+  INFO(bus_lines);
+  std::map<std::string, std::vector<int>> per_source;
+  for (const auto& s : said) per_source[s.source].push_back(s.n);
+  for (const auto& source : kScaleSources) {
+    INFO(source);
+    std::vector<int> expected(kPerSource);
+    for (int n = 0; n < kPerSource; ++n) expected[n] = n;
+    CHECK(per_source[source] == expected);
+  }
+  CHECK(std::ranges::count_if(said, [&](const Said& s) { return s.nick == standby; }) > 0);
+}
+
+TEST_CASE("Kafka bus: with the brokers unreachable a receiver answers a webhook 503, then 202 once they are back",
+          "[e2e][bus][kafka]") {
+  KafkaMock kafka(1);
+  kafka.create_topic(kScaleTopic, 1);
+  Ngircd ircd(NgircdOptions{.channels = {"#ops"}});
+  TempDir dir("chatops-bus-recv");
+  BotProcess receiver(dir, bus_bot_yaml(ircd.port(), kafka, "receiver", "recv"));
+  REQUIRE(post_signed(receiver, "alpha", 0).status == 202);
+  kafka.broker_down(1);
+  // 503 once the delivery timeout has passed; or no answer within the client's 10 s when the
+  // request to the broker that went away is still in flight: never a 2xx.
+  const auto refused = post_signed(receiver, "alpha", 1);
+  CHECK((refused.status == 503 || refused.status == 0));
+  kafka.broker_up(1);
+  REQUIRE(scale_eventually([&] { return post_signed(receiver, "alpha", 1).status == 202; }, 30s));
+  // The bus has the first event, then the second (more than once if a refused try reached a
+  // broker after all: the speaker's dedupe says it once).
+  const auto topic = kafka.messages(kScaleTopic);
+  REQUIRE(topic.size() >= 2);
+  CHECK(ingestion::bus::decode(topic[0])->fields["n"] == 0);
+  for (std::size_t i = 1; i < topic.size(); ++i) CHECK(ingestion::bus::decode(topic[i])->fields["n"] == 1);
+}
