@@ -37,7 +37,7 @@ std::string encode(const IngestionEvent& e) {
       {"time_ms", std::chrono::duration_cast<std::chrono::milliseconds>(e.time.time_since_epoch()).count()},
       {"severity", to_string(e.severity)},
       {"dedupe_key", e.dedupe_key},
-      {"fields", e.fields_json.empty() ? e.fields : nlohmann::json::parse(e.fields_json)},
+      {"fields", e.fields.object()},
       {"raw", payload_text(e)},
       {"template", e.default_template},
   };

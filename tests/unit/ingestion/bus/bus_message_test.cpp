@@ -42,7 +42,7 @@ TEST_CASE("bus messages: an event comes back whole from its message", "[bus]") {
 
 TEST_CASE("bus messages: fields written as journal text and a compressed payload travel as the event's", "[bus]") {
   auto e = bus_test_event();
-  e.fields_json = R"({"row": 1})";
+  e.fields = ingestion::EventFields::from_text(R"({"row": 1})");
   const auto got = bus::decode(bus::encode(e));
   REQUIRE(got.has_value());
   CHECK(got->fields == nlohmann::json{{"row", 1}});
