@@ -68,6 +68,8 @@ class QueueConsumer final : public StreamSource {
     for (auto it = batch.events.rbegin(); it != batch.events.rend(); ++it) q_.ready.push_front(it->fields["n"].get<int>());
     q_.requeued += static_cast<int>(batch.events.size());
   }
+  // Acknowledges and requeues by the events' numbers.
+  bool keeps_events() const override { return true; }
 
   Queue& q_;
 };
