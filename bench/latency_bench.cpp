@@ -22,6 +22,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "bench/measure.hpp"
 #include "tests/integration/e2e/bot_config.hpp"
 #include "tests/integration/e2e/bot_process.hpp"
 #include "tests/integration/support/irc_test_client.hpp"
@@ -111,12 +112,8 @@ struct Memory {
 };
 
 Memory memory(pid_t pid) {
-  const std::string status = read_file("/proc/" + std::to_string(pid) + "/status");
-  auto field = [&](const std::string& name) {
-    const auto at = status.find(name + ":");
-    return at == std::string::npos ? 0L : std::stol(status.substr(at + name.size() + 1));
-  };
-  return {field("VmRSS"), field("VmHWM")};
+  const auto proc = "/proc/" + std::to_string(pid);
+  return {chatops::bench::status_value(proc, "VmRSS:"), chatops::bench::status_value(proc, "VmHWM:")};
 }
 
 Options parse(int argc, char** argv) {

@@ -25,13 +25,17 @@ inline double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-// A line of this process's /proc/self/status in KiB ("VmRSS:", "VmHWM:"), 0 if missing.
-inline long status_kib(std::string_view field) {
-  std::ifstream status("/proc/self/status");
+// The number on a line of a process's status (`proc` is "/proc/self" or "/proc/<pid>"): "VmRSS:"
+// and "VmHWM:" in KiB, "Threads:" a count; 0 if missing.
+inline long status_value(const std::string& proc, std::string_view field) {
+  std::ifstream status(proc + "/status");
   for (std::string line; std::getline(status, line);)
     if (line.starts_with(field)) return std::atol(line.c_str() + field.size());
   return 0;
 }
+
+// A line of this process's status in KiB ("VmRSS:", "VmHWM:").
+inline long status_kib(std::string_view field) { return status_value("/proc/self", field); }
 
 // This process's VmRSS.
 inline long rss_kib() { return status_kib("VmRSS:"); }

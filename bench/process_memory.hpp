@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/measure.hpp"
+
 namespace chatops::bench {
 
 struct MemoryUse {
@@ -62,11 +64,8 @@ inline ProcessMemory process_memory(pid_t pid) {
     else if (first == "Private_Dirty:") add(&MemoryUse::private_dirty_kib);
     else if (first == "Anonymous:") add(&MemoryUse::anon_kib);
   }
-  std::ifstream status(proc + "/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.starts_with("VmHWM:")) m.hwm_kib = std::stol(line.substr(6));
-    if (line.starts_with("Threads:")) m.threads = std::stoi(line.substr(8));
-  }
+  m.hwm_kib = status_value(proc, "VmHWM:");
+  m.threads = static_cast<int>(status_value(proc, "Threads:"));
   return m;
 }
 
