@@ -339,6 +339,29 @@ void Process::signal(int sig) {
   if (running()) ::kill(pid_, sig);
 }
 
+bool Process::freeze(Duration timeout) {
+  signal(SIGSTOP);
+  const auto all_stopped = [this] {
+    std::error_code ec;
+    std::size_t threads = 0;
+    for (const auto& task : fs::directory_iterator("/proc/" + std::to_string(pid_) + "/task", ec)) {
+      // /proc/<pid>/task/<tid>/stat: "tid (name) S ...", the state after the name's ')'.
+      const auto stat = read_file(task.path() / "stat");
+      const auto after = stat.rfind(')');
+      if (after == std::string::npos || after + 2 >= stat.size() || (stat[after + 2] != 'T' && stat[after + 2] != 't'))
+        return false;
+      ++threads;
+    }
+    return !ec && threads > 0;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!all_stopped()) {
+    if (!running() || std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
 std::string Process::output() const { return read_file(out_path_) + read_file(err_path_); }
 
 bool Process::wait_for_log(std::string_view text, Duration timeout) {

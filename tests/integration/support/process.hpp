@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <optional>
 #include <regex>
@@ -100,6 +101,11 @@ class Process {
   std::optional<int> stop(Duration grace = 5s);
   void kill9();                  // SIGKILL to the process group and reap
   void signal(int sig);          // any signal to the process only
+  // SIGSTOP, then waits until every thread of it has stopped: a stop is asynchronous, and until
+  // the thread that takes the signal is scheduled (late on a loaded machine), the others still
+  // run, and answer. False when not all stopped within the timeout.
+  bool freeze(Duration timeout = 10s);
+  void thaw() { signal(SIGCONT); }
 
   const std::filesystem::path& stdout_path() const { return out_path_; }
   const std::filesystem::path& stderr_path() const { return err_path_; }

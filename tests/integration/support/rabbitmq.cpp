@@ -87,12 +87,23 @@ void RabbitMqServer::start() {
         .name = "epmd"});
     if (!wait_for_port(epmd_port_, 10s)) throw std::runtime_error("epmd did not start:\n" + epmd_->output());
   }
-  process_ = std::make_unique<Process>(ProcessOptions{
-      .argv = {std::string(kScripts) + "rabbitmq-server"}, .env = environment(), .log_dir = dir_.path(), .name = "rabbitmq"});
-  // Erlang and RabbitMQ's boot take seconds, more on a loaded machine.
-  if (!wait_for_port(port_, 120s) || !wait_for_port(tls_port_, 30s))
-    throw std::runtime_error("rabbitmq-server did not start (" + describe_status(process_->wait_status()) + "):\n" +
-                             process_->output());
+  // Erlang and RabbitMQ's boot take seconds, a minute on a loaded machine. A boot that fails ends
+  // the process: it is seen at once (not after the whole wait), and tried once more, the first
+  // failure's output kept for the error.
+  std::string failures;
+  for (int attempt = 1;; ++attempt) {
+    process_ = std::make_unique<Process>(ProcessOptions{.argv = {std::string(kScripts) + "rabbitmq-server"},
+                                                        .env = environment(),
+                                                        .log_dir = dir_.path(),
+                                                        .name = "rabbitmq"});
+    if (process_->wait_for_log("Server startup complete", 180s) && wait_for_port(port_, 10s) &&
+        wait_for_port(tls_port_, 10s))
+      return;
+    const bool exited = !process_->running();
+    failures += "rabbitmq-server did not start (" + describe_status(process_->wait_status()) + "):\n" +
+                process_->output() + "\n";
+    if (!exited || attempt == 2) throw std::runtime_error(failures);
+  }
 }
 
 void RabbitMqServer::stop() {

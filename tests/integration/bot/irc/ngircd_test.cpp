@@ -153,9 +153,9 @@ TEST_CASE("ngircd frozen: the missing PONG is noticed and the bot reconnects", "
   config.ping_timeout = 2s;
   BotRunner bot(config);
   REQUIRE(bot.wait([](const auto& s) { return registered_in(s, "#ops"); }));
-  server.process()->signal(SIGSTOP);
+  REQUIRE(server.process()->freeze());
   const bool noticed = bot.wait([](const auto& s) { return s.state != ClientState::Registered; }, 30s);
-  server.process()->signal(SIGCONT);
+  server.process()->thaw();
   REQUIRE(noticed);
   CHECK_THAT(bot.status().last_error, Catch::Contains("PING"));
   CHECK(bot.wait([](const auto& s) { return registered_in(s, "#ops"); }, 30s));

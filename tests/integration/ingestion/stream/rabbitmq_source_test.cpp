@@ -74,9 +74,10 @@ TEST_CASE("RabbitMQ: a message's exchange, routing key, id and headers are field
   auto r = f.run(rabbitmq_entry(broker, queue,
                                 ", declare: {exchange: " + exchange + ", routing_keys: [\"deploy.#\"]}, topic_header: kind, "
                                 "topic_prefix: \"ops/\""));
-  // Declared by the source: the queue exists once it consumes.
+  // Declared by the source: the queue, the exchange and the binding, then it consumes. The
+  // consumer, not the queue, says the binding is there (a message published before it is dropped).
   REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Running; }, 30s));
-  REQUIRE(eventually([&] { return broker.counts(queue).has_value(); }, 30s));
+  REQUIRE(eventually([&] { return broker.counts(queue).value_or(RabbitMqServer::Counts{}).consumers == 1; }, 60s));
   const AmqpMessage deploy{.body = R"({"service": "api", "version": "1.2"})",
                            .routing_key = "deploy.api",
                            .exchange = exchange,
