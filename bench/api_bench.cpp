@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/options.hpp"
 #include "ingestion/api/differ.hpp"
 
 using namespace chatops::ingestion;
@@ -79,11 +80,8 @@ DiffOptions options(EmitMode emit, bool announce) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool smoke = argc > 1 && std::string(argv[1]) == "--smoke";
-  if (argc > 2 || (argc == 2 && !smoke)) {
-    std::fprintf(stderr, "usage: %s [--smoke]\n", argv[0]);
-    return 2;
-  }
+  bool smoke = false;
+  if (!chatops::bench::CommandLine("api_bench").flag("--smoke", smoke).parse(argc, argv)) return 2;
   const std::chrono::duration<double> slice(smoke ? 0.02 : 0.5);
   const int repeats = smoke ? 1 : 7;
 

@@ -18,6 +18,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,6 +29,7 @@
 #include "ingestion/db/db_source.hpp"
 #include "bench/instant_store.hpp"
 #include "bench/measure.hpp"
+#include "bench/options.hpp"
 #include "bench/source_run.hpp"
 #include "ingestion/journal/journal.hpp"
 #include "ingestion/runtime/source_runtime.hpp"
@@ -135,20 +137,15 @@ double reading(const Postgresql& pg, long max_rows) {
   return seconds_since(begun);
 }
 
-Options parse(int argc, char** argv) {
+// nullopt when the arguments are not understood (said on stderr).
+std::optional<Options> parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto next = [&] {
-      if (i + 1 >= argc) throw std::runtime_error(a + " needs a value");
-      return std::string(argv[++i]);
-    };
-    if (a == "--smoke") o.smoke = true;
-    else if (a == "--rows") o.rows = std::stol(next());
-    else if (a == "--repeat") o.repeat = std::stoi(next());
-    else if (a == "--max-rows") o.max_rows = {std::stol(next())};
-    else throw std::runtime_error("unknown argument " + a + " (--smoke, --rows N, --repeat R, --max-rows M)");
-  }
+  chatops::bench::CommandLine options("db_bench");
+  options.flag("--smoke", o.smoke)
+      .value("--rows", o.rows, "N")
+      .value("--repeat", o.repeat, "R")
+      .value("--max-rows", o.max_rows, "M[,M...]");
+  if (!options.parse(argc, argv)) return std::nullopt;
   if (o.smoke) {
     o.rows = 2000;
     o.repeat = 1;
@@ -159,7 +156,9 @@ Options parse(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) try {
-  const Options o = parse(argc, argv);
+  const auto parsed = parse(argc, argv);
+  if (!parsed) return 2;
+  const Options& o = *parsed;
   spdlog::set_level(spdlog::level::warn);
   Postgresql pg;
   TempDir dir("chatops-db-bench");

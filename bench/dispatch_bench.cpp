@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/options.hpp"
 #include "bindings/bind_table.hpp"
 
 using namespace chatops;
@@ -67,11 +68,8 @@ double measure(Table& t, std::chrono::duration<double> min_time) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool smoke = argc > 1 && std::string(argv[1]) == "--smoke";
-  if (argc > 2 || (argc == 2 && !smoke)) {
-    std::fprintf(stderr, "usage: %s [--smoke]\n", argv[0]);
-    return 2;
-  }
+  bool smoke = false;
+  if (!chatops::bench::CommandLine("dispatch_bench").flag("--smoke", smoke).parse(argc, argv)) return 2;
   const std::chrono::duration<double> slice(smoke ? 0.02 : 0.5);
   const int repeats = smoke ? 1 : 7;
 

@@ -30,6 +30,7 @@
 
 #include "bench/instant_store.hpp"
 #include "bench/measure.hpp"
+#include "bench/options.hpp"
 #include "bench/source_run.hpp"
 #include "core/config/node.hpp"
 #include "ingestion/file/file_source.hpp"
@@ -143,17 +144,9 @@ SourceRun source_into(ingestion::SourceStore& store, const std::filesystem::path
 
 int main(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto next = [&] { return i + 1 < argc ? std::atol(argv[++i]) : 0L; };
-    if (a == "--smoke") o.smoke = true;
-    else if (a == "--files") o.files = next();
-    else if (a == "--repeat") o.repeat = static_cast<int>(next());
-    else {
-      std::fprintf(stderr, "usage: file_bench [--smoke] [--files N] [--repeat R]\n");
-      return 2;
-    }
-  }
+  chatops::bench::CommandLine options("file_bench");
+  options.flag("--smoke", o.smoke).value("--files", o.files, "N").value("--repeat", o.repeat, "R");
+  if (!options.parse(argc, argv)) return 2;
   if (o.smoke) {
     o.files = 200;
     o.repeat = 1;

@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <regex>
 #include <stdexcept>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,6 +25,7 @@
 #include <httplib.h>
 
 #include "bench/measure.hpp"
+#include "bench/options.hpp"
 #include "bench/process_memory.hpp"
 #include "core/crypto.hpp"
 #include "tests/integration/e2e/bot_process.hpp"
@@ -37,25 +39,20 @@ using namespace std::chrono_literals;
 namespace {
 
 struct Options {
+  bool smoke = false;
   int samples = 5;
   std::size_t top = 14;
 };
 
-Options parse(int argc, char** argv) {
+// nullopt when the arguments are not understood (said on stderr).
+std::optional<Options> parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--smoke") {
-      o.samples = 1;
-    } else if (a == "--samples" && i + 1 < argc) {
-      o.samples = std::max(1, std::atoi(argv[++i]));
-    } else if (a == "--top" && i + 1 < argc) {
-      o.top = static_cast<std::size_t>(std::max(1, std::atoi(argv[++i])));
-    } else {
-      std::fprintf(stderr, "usage: idle_bench [--smoke] [--samples N] [--top N]\n");
-      std::exit(2);
-    }
-  }
+  chatops::bench::CommandLine options("idle_bench");
+  options.flag("--smoke", o.smoke).value("--samples", o.samples, "N").value("--top", o.top, "N");
+  if (!options.parse(argc, argv)) return std::nullopt;
+  if (o.smoke) o.samples = 1;
+  o.samples = std::max(1, o.samples);
+  o.top = std::max<std::size_t>(1, o.top);
   return o;
 }
 
@@ -121,7 +118,8 @@ int run(const Options& o) {
 
 int main(int argc, char** argv) {
   try {
-    return run(parse(argc, argv));
+    const auto options = parse(argc, argv);
+    return options ? run(*options) : 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "idle_bench: %s\n", e.what());
     return 1;

@@ -20,10 +20,12 @@
 #include <map>
 #include <regex>
 #include <sstream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "bench/options.hpp"
 #include "bench/process_memory.hpp"
 #include "core/crypto.hpp"
 #include "tests/integration/e2e/bot_config.hpp"
@@ -111,26 +113,18 @@ double median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
-Options parse(int argc, char** argv) {
+// nullopt when the arguments are not understood (said on stderr).
+std::optional<Options> parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--smoke") {
-      o.smoke = true;
-      o.seconds = 1;
-      o.rounds = 1;
-    } else if (a == "--seconds" && i + 1 < argc) {
-      o.seconds = std::atoi(argv[++i]);
-    } else if (a == "--rounds" && i + 1 < argc) {
-      o.rounds = std::atoi(argv[++i]);
-    } else if (a == "--connections" && i + 1 < argc) {
-      o.connections.clear();
-      std::stringstream list(argv[++i]);
-      for (std::string n; std::getline(list, n, ',');) o.connections.push_back(std::stoi(n));
-    } else {
-      std::fprintf(stderr, "usage: ingest_bench [--smoke] [--seconds S] [--rounds N] [--connections 4,32]\n");
-      std::exit(2);
-    }
+  chatops::bench::CommandLine options("ingest_bench");
+  options.flag("--smoke", o.smoke)
+      .value("--seconds", o.seconds, "S")
+      .value("--rounds", o.rounds, "N")
+      .value("--connections", o.connections, "4,32");
+  if (!options.parse(argc, argv)) return std::nullopt;
+  if (o.smoke) {
+    o.seconds = 1;
+    o.rounds = 1;
   }
   return o;
 }
@@ -138,7 +132,9 @@ Options parse(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const auto o = parse(argc, argv);
+  const auto parsed = parse(argc, argv);
+  if (!parsed) return 2;
+  const auto& o = *parsed;
   TempDir dir("chatops-ingest-bench");
   const auto body = read_file(std::string(CHATOPS_FIXTURES_DIR) + "/webhooks/github/push.new-branch.json");
   const auto body_path = dir.write("push.json", body);

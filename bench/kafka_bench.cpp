@@ -74,7 +74,9 @@ std::string source_entry(const std::string& bootstraps, int batch) {
 
 int main(int argc, char** argv) try {
   if (argc == 3 && std::string(argv[1]) == "--serve-mock") return serve_mock(std::stoi(argv[2]));
-  const auto o = bench::parse_stream_bench(argc, argv);
+  const auto parsed = bench::parse_stream_bench("kafka_bench", argc, argv);
+  if (!parsed) return 2;
+  const auto& o = *parsed;
   spdlog::set_level(spdlog::level::warn);
   TempDir dir("chatops-kafka-bench");
   Process mock(ProcessOptions{

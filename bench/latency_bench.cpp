@@ -15,6 +15,7 @@
 #include <memory>
 #include <regex>
 #include <stdexcept>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/measure.hpp"
+#include "bench/options.hpp"
 #include "tests/integration/e2e/bot_config.hpp"
 #include "tests/integration/e2e/bot_process.hpp"
 #include "tests/integration/support/irc_test_client.hpp"
@@ -116,22 +118,13 @@ Memory memory(pid_t pid) {
   return {chatops::bench::status_value(proc, "VmRSS:"), chatops::bench::status_value(proc, "VmHWM:")};
 }
 
-Options parse(int argc, char** argv) {
+// nullopt when the arguments are not understood (said on stderr).
+std::optional<Options> parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--smoke") {
-      o.smoke = true;
-      o.seconds = 0.2;
-    } else if (a == "--seconds" && i + 1 < argc) {
-      o.seconds = std::stod(argv[++i]);
-    } else if (a == "--rate" && i + 1 < argc) {
-      o.rate = std::stod(argv[++i]);
-    } else {
-      std::fprintf(stderr, "usage: %s [--smoke] [--seconds S] [--rate N]\n", argv[0]);
-      std::exit(2);
-    }
-  }
+  chatops::bench::CommandLine options("latency_bench");
+  options.flag("--smoke", o.smoke).value("--seconds", o.seconds, "S").value("--rate", o.rate, "N");
+  if (!options.parse(argc, argv)) return std::nullopt;
+  if (o.smoke) o.seconds = 0.2;
   return o;
 }
 
@@ -223,7 +216,8 @@ int run(const Options& o) {
 
 int main(int argc, char** argv) {
   try {
-    return run(parse(argc, argv));
+    const auto options = parse(argc, argv);
+    return options ? run(*options) : 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "latency_bench: %s\n", e.what());
     return 1;

@@ -32,6 +32,7 @@
 #include "core/config/node.hpp"
 #include "bench/instant_store.hpp"
 #include "bench/measure.hpp"
+#include "bench/options.hpp"
 #include "bench/source_run.hpp"
 #include "ingestion/journal/journal.hpp"
 #include "ingestion/log/checkpoint.hpp"
@@ -167,18 +168,12 @@ SourceRun source_into(ingestion::SourceStore& store, const std::string& file) {
 
 int main(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto next = [&] { return i + 1 < argc ? std::atol(argv[++i]) : 0L; };
-    if (a == "--smoke") o.smoke = true;
-    else if (a == "--lines") o.lines = next();
-    else if (a == "--repeat") o.repeat = static_cast<int>(next());
-    else if (a == "--journal-lines") o.journal_lines = next();
-    else {
-      std::fprintf(stderr, "usage: log_bench [--smoke] [--lines N] [--repeat R] [--journal-lines N]\n");
-      return 2;
-    }
-  }
+  chatops::bench::CommandLine options("log_bench");
+  options.flag("--smoke", o.smoke)
+      .value("--lines", o.lines, "N")
+      .value("--repeat", o.repeat, "R")
+      .value("--journal-lines", o.journal_lines, "N");
+  if (!options.parse(argc, argv)) return 2;
   if (o.smoke) {
     o.lines = 20'000;
     o.repeat = 1;

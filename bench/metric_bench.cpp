@@ -27,6 +27,7 @@
 
 #include <simdjson.h>
 
+#include "bench/options.hpp"
 #include "ingestion/metric/prometheus.hpp"
 #include "ingestion/metric/statsd_listener.hpp"
 #include "ingestion/metric/threshold.hpp"
@@ -253,11 +254,8 @@ void statsd_bench(bool smoke) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool smoke = argc > 1 && std::string(argv[1]) == "--smoke";
-  if (argc > 2 || (argc == 2 && !smoke)) {
-    std::fprintf(stderr, "usage: %s [--smoke]\n", argv[0]);
-    return 2;
-  }
+  bool smoke = false;
+  if (!chatops::bench::CommandLine("metric_bench").flag("--smoke", smoke).parse(argc, argv)) return 2;
   threshold_bench(smoke);
   statsd_bench(smoke);
   return 0;

@@ -86,7 +86,9 @@ std::string source_entry(const NatsServer& nats) {
 }  // namespace
 
 int main(int argc, char** argv) try {
-  const auto o = bench::parse_stream_bench(argc, argv);
+  const auto parsed = bench::parse_stream_bench("nats_bench", argc, argv);
+  if (!parsed) return 2;
+  const auto& o = *parsed;
   batch_size = o.batch;
   spdlog::set_level(spdlog::level::warn);
   NatsServer nats;

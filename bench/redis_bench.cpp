@@ -116,7 +116,9 @@ std::string source_entry(const RedisServer& redis, int batch) {
 }  // namespace
 
 int main(int argc, char** argv) try {
-  const auto o = bench::parse_stream_bench(argc, argv);
+  const auto parsed = bench::parse_stream_bench("redis_bench", argc, argv);
+  if (!parsed) return 2;
+  const auto& o = *parsed;
   spdlog::set_level(spdlog::level::warn);
   RedisServer redis;
   TempDir dir("chatops-redis-bench");

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -20,6 +21,7 @@
 
 #include "bench/instant_store.hpp"
 #include "bench/measure.hpp"
+#include "bench/options.hpp"
 #include "bench/source_run.hpp"
 #include "core/config/node.hpp"
 #include "ingestion/journal/journal.hpp"
@@ -36,20 +38,15 @@ struct StreamBenchOptions {
   int batch = 500;
 };
 
-inline StreamBenchOptions parse_stream_bench(int argc, char** argv) {
+// nullopt when the arguments are not understood (said on stderr).
+inline std::optional<StreamBenchOptions> parse_stream_bench(const std::string& program, int argc, char** argv) {
   StreamBenchOptions o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto next = [&] {
-      if (i + 1 >= argc) throw std::runtime_error(a + " needs a value");
-      return std::string(argv[++i]);
-    };
-    if (a == "--smoke") o.smoke = true;
-    else if (a == "--messages") o.messages = std::stoi(next());
-    else if (a == "--repeat") o.repeat = std::stoi(next());
-    else if (a == "--batch") o.batch = std::stoi(next());
-    else throw std::runtime_error("unknown argument " + a + " (--smoke, --messages N, --repeat R, --batch B)");
-  }
+  CommandLine options(program);
+  options.flag("--smoke", o.smoke)
+      .value("--messages", o.messages, "N")
+      .value("--repeat", o.repeat, "R")
+      .value("--batch", o.batch, "B");
+  if (!options.parse(argc, argv)) return std::nullopt;
   if (o.smoke) {
     o.messages = 2000;
     o.repeat = 1;
