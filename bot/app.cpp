@@ -22,6 +22,17 @@ namespace chatops::bot {
 
 using namespace std::chrono_literals;
 
+namespace {
+// A receiver without `irc:`: the client the rest of the app is wired to, never started (a
+// receiver says nothing), so its server is never reached.
+irc::ClientConfig receiver_irc_config() {
+  irc::ClientConfig c;
+  c.servers.push_back({.host = "unused.invalid", .port = 6697, .tls = true});
+  c.nick = "receiver";
+  return c;
+}
+}  // namespace
+
 Result<std::unique_ptr<App>> App::create(const AppConfig& config, std::string version) {
   std::unique_ptr<App> app(new App(config, std::move(version)));
   if (auto built = app->build(); !built) return std::unexpected(built.error());
@@ -75,7 +86,7 @@ Result<void> App::build() {
   // A receiver says nothing: it may have no `irc:` (its client is then never started either).
   if (!root.has("irc") && bus_role_ != ingestion::bus::Role::Receiver)
     return fail("missing irc: (only a bus receiver runs without IRC)");
-  auto irc_config = root.has("irc") ? irc::ClientConfig::from(root.map("irc")) : irc::ClientConfig{};
+  auto irc_config = root.has("irc") ? irc::ClientConfig::from(root.map("irc")) : receiver_irc_config();
   if (!irc_config) return std::unexpected(irc_config.error());
   for (const auto& channel : irc_config->channels) channels_.push_back(channel.name);
   sts_store_ = std::make_unique<JournalStsStore>(*journal_);
