@@ -36,6 +36,7 @@ struct BusProducer::Pending {
   std::string error;  // the first failure; empty when every message was acknowledged
   std::chrono::steady_clock::time_point deadline;  // refused then, whatever librdkafka still waits for
   std::atomic<bool> finished{false};
+  std::atomic<bool> expired{false};  // refused at its deadline: its late reports are not counted
   void failed(std::string why) {
     std::lock_guard lock(mutex);
     if (error.empty()) error = std::move(why);
@@ -110,6 +111,9 @@ void BusProducer::expire(std::chrono::steady_clock::time_point now) {
     });
   }
   for (const auto& pending : expired) {
+    // Its messages without a report count as failed now (not acknowledged in time), once.
+    pending->expired.store(true);
+    for (auto left = pending->remaining.load(); left > 0; --left) count(false);
     pending->failed("the brokers did not acknowledge every event within bus.delivery_timeout");
     finish(pending);
   }
@@ -158,7 +162,7 @@ void BusProducer::submit(EventBatch batch, Completion done) {
 }
 
 void BusProducer::delivered(const rd_kafka_message_t& message, const std::shared_ptr<Pending>& pending) {
-  count(!message.err);
+  if (!pending->expired.load()) count(!message.err);
   if (message.err)
     pending->failed(std::string("the brokers did not acknowledge an event: ") + rd_kafka_err2str(message.err));
   if (pending->remaining.fetch_sub(1) == 1) finish(pending);
