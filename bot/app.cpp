@@ -22,6 +22,17 @@ namespace chatops::bot {
 
 using namespace std::chrono_literals;
 
+namespace {
+// A receiver without `irc:`: the client the rest of the app is wired to, never started (a
+// receiver says nothing), so its server is never reached.
+irc::ClientConfig receiver_irc_config() {
+  irc::ClientConfig c;
+  c.servers.push_back({.host = "unused.invalid", .port = 6697, .tls = true});
+  c.nick = "receiver";
+  return c;
+}
+}  // namespace
+
 Result<std::unique_ptr<App>> App::create(const AppConfig& config, std::string version) {
   std::unique_ptr<App> app(new App(config, std::move(version)));
   if (auto built = app->build(); !built) return std::unexpected(built.error());
@@ -63,13 +74,19 @@ Result<void> App::build() {
   if (bus_producer_) store = bus_producer_.get();
 #endif
   manager_ = std::make_unique<ingestion::IngestionManager>(*store, ingestion::SourceServices{http_.get()}, &registry_);
-  if (auto configured = manager_->configure(root["sources"]); !configured) return configured;
+  if (auto configured = manager_->configure(sources_run_here(root)); !configured) return configured;
+#ifdef CHATOPS_WITH_KAFKA
+  if (bus_speaker_) manager_->also_report([this] { return bus_speaker_->report(); });
+#endif
 
   auto users = bindings::UserList::from(root["users"]);
   if (!users) return std::unexpected(users.error());
   users_ = std::move(*users);
 
-  auto irc_config = irc::ClientConfig::from(root.map("irc"));
+  // A receiver says nothing: it may have no `irc:` (its client is then never started either).
+  if (!root.has("irc") && bus_role_ != ingestion::bus::Role::Receiver)
+    return fail("missing irc: (only a bus receiver runs without IRC)");
+  auto irc_config = root.has("irc") ? irc::ClientConfig::from(root.map("irc")) : receiver_irc_config();
   if (!irc_config) return std::unexpected(irc_config.error());
   for (const auto& channel : irc_config->channels) channels_.push_back(channel.name);
   sts_store_ = std::make_unique<JournalStsStore>(*journal_);
@@ -105,6 +122,12 @@ Result<void> App::build() {
   journal_->set_on_new_events([this](std::int64_t) { asio::post(io_, [this] { dispatcher_->pump(); }); });
   wire_irc();
   return {};
+}
+
+config::Node App::sources_run_here(const config::Node& root) const {
+  // A speaker's events come from the bus: the sources of its file run on the receivers (the file
+  // lists them for its binds' sake), and are not built here, where nothing would start them.
+  return bus_role_ == ingestion::bus::Role::Speaker ? config::Node() : root["sources"];
 }
 
 Result<void> App::build_bus(const ingestion::bus::BusOptions& bus) {
@@ -209,8 +232,7 @@ int App::run() {
     spdlog::critical("{}", started.error().message);
     return 1;
   }
-  // A speaker's events come from the bus: its sources run on the receivers.
-  if (bus_role_ != ingestion::bus::Role::Speaker) manager_->start();
+  manager_->start();  // a speaker has none (sources_run_here)
 #ifdef CHATOPS_WITH_KAFKA
   if (bus_speaker_) bus_speaker_->start();
 #endif

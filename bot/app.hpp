@@ -47,6 +47,7 @@ class App final : public BotControl {
   Result<void> build();
   // The Kafka journal (`bus:`): a receiver's sources submit to the bus; a speaker consumes it.
   Result<void> build_bus(const ingestion::bus::BusOptions& bus);
+  config::Node sources_run_here(const config::Node& root) const;  // `sources:`, but on a speaker
   Result<void> build_commands();
   // A new bind table: the commands, then the binds of config.yml (at start and at a reload).
   Result<void> rebuild_binds(const std::vector<bindings::ConfigBind>& binds);

@@ -130,8 +130,16 @@ void check_sections(const config::Node& loaded, ConfigProblems& problems) {
   // Files, as written (also in a section with other problems).
   if (const auto commands = section(loaded, "commands"))
     if (auto parsed = commands_config(*commands); !parsed) problems.add(parsed.error());
-  if (const auto bus = section(loaded, "bus"))
+  if (const auto bus = section(loaded, "bus")) {
     if (auto options = ingestion::bus::bus_options(*bus); !options) problems.add(options.error());
+    // A receiver answers a webhook when the brokers have its events, or refuses it (503) at
+    // delivery_timeout: the listener must not give up first, with an answer that says less.
+    const auto http = section(loaded, "http");
+    if (bus->str("role") == "receiver" && http && bus->duration("delivery_timeout") >= http->duration("answer_timeout"))
+      problems.add((loaded["bus"].has("delivery_timeout") ? loaded["bus"]["delivery_timeout"] : loaded["bus"]["role"])
+                       .error("delivery_timeout must be shorter than http.answer_timeout (" +
+                              http->str("answer_timeout") + ")"));
+  }
   if (const auto alertmanager = section(loaded, "alertmanager"))
     if (auto options = alertmanager_api_options(*alertmanager); !options) problems.add(options.error());
   check_readable(loaded["alertmanager"], "ca_file", problems);
@@ -142,12 +150,32 @@ void check_sections(const config::Node& loaded, ConfigProblems& problems) {
   if (auto users = config::validate(users_only, loaded); users)
     if (auto list = bindings::UserList::from((*users)["users"]); !list) problems.add(list.error());
 }
+// What a bus role makes required or pointless: every role but receiver needs `irc:`; a receiver
+// says nothing, so its `irc:` and `binds:` are not used (a warning: one file may serve every role,
+// the role set per machine with ${...}).
+void check_role(const config::Node& loaded, ConfigProblems& problems, std::vector<std::string>& warnings) {
+  const bool receiver = loaded["bus"]["role"].scalar() == "receiver";
+  if (!receiver && !loaded.has("irc")) {
+    problems.add(loaded.error("missing required key \"irc\" (only a bus receiver, bus.role: receiver, runs without "
+                              "IRC)"));
+    return;
+  }
+  if (!receiver) return;
+  for (const char* unused : {"irc", "binds"})
+    if (loaded.has(unused) && !(loaded[unused].is_sequence() && loaded[unused].items().empty()))
+      warnings.push_back("warning: " + loaded[unused]
+                                            .error("not used by a bus receiver (bus.role: receiver says nothing; the "
+                                                   "speaker says its events)")
+                                            .message);
+}
 }  // namespace
 
 config::Schema app_schema() {
   config::Schema s("config.yml", "The whole configuration file. Each section is described below.");
   s.field("log", config::Kind::Map, "Logging.").schema(log_schema()).fallback("{}");
-  s.field("irc", config::Kind::Map, "The IRC connection.").schema(irc::client_schema()).required();
+  s.field("irc", config::Kind::Map, "The IRC connection. Required, but by a bus receiver (`bus.role: receiver`), which says "
+                                   "nothing.")
+      .schema(irc::client_schema());
   s.field("http", config::Kind::Map, "The HTTP listener for webhooks, /healthz and /metrics.")
       .schema(http::http_schema())
       .fallback("{}");
@@ -191,8 +219,10 @@ Result<AppConfig> load_app_config(const std::string& path) {
   const auto names = check_sources(tree, problems);
   check_binds(loaded->root, names, problems);
   check_sections(loaded->root, problems);
+  std::vector<std::string> warnings;
+  check_role(loaded->root, problems, warnings);
   if (!problems.empty()) return fail(problems.text());
-  return AppConfig{*root, path};
+  return AppConfig{*root, path, std::move(warnings)};
 }
 
 std::string config_reference() {

@@ -1,6 +1,7 @@
 #pragma once
 // config.yml as a whole: every component's section, assembled from their declarations.
 #include <string>
+#include <vector>
 
 #include "core/config/node.hpp"
 #include "core/config/schema.hpp"
@@ -11,6 +12,9 @@ namespace chatops::bot {
 struct AppConfig {
   config::Node root;  // validated, defaults filled in; sources and binds checked too
   std::string path;
+  // What is valid but pointless, with file:line:column (a receiver's irc:): printed by --check
+  // and logged at start.
+  std::vector<std::string> warnings;
 };
 
 config::Schema app_schema();

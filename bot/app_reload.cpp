@@ -76,7 +76,7 @@ std::vector<std::string> App::reload(const std::string& by) {
   for (const auto* section : kRestartSections)
     if (dumped(root[section]) != dumped(started_root_[section])) need_restart.push_back(section);
   // The last fallible step: the changed sources are built (not started) before any is stopped.
-  auto changes = manager_->reconfigure(root["sources"]);
+  auto changes = manager_->reconfigure(sources_run_here(root));
   if (!changes) return refused(changes.error().message);
 
   // From here nothing fails. The bind table is rebuilt after the message being dispatched (a

@@ -51,11 +51,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (check_only) {
+    for (const auto& warning : config->warnings) std::cerr << warning << "\n";
     std::cout << config_path << ": valid\n";
     return 0;
   }
   const auto log = config->root.map("log");
   chatops::log::init(log.str("level"), log.str("format") == "json");
+  for (const auto& warning : config->warnings) spdlog::warn("{}", warning);
   // Held until the process ends: one bot per journal.
   auto lock = chatops::ingestion::InstanceLock::acquire(
       chatops::ingestion::journal_options(config->root.map("storage")).path);

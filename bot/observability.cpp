@@ -5,6 +5,9 @@
 
 #include "bot/app.hpp"
 #include "core/text/casemap.hpp"
+#ifdef CHATOPS_WITH_KAFKA
+#include "ingestion/bus/kafka_bus_producer.hpp"
+#endif
 
 namespace chatops::bot {
 
@@ -47,16 +50,25 @@ void App::serve_health(http::Responder answer, bool ready) {
   asio::post(io_, [this, answer, ready] {
     nlohmann::json body;
     bool healthy = true;
-    const auto irc = irc_->status();
-    nlohmann::json channels = nlohmann::json::object();
-    for (const auto& channel : channels_) {
-      const bool joined = contains_folded(irc.joined, channel);
-      channels[channel] = joined ? "joined" : "not joined";
-      healthy &= joined;
+    // A bus receiver says nothing: IRC is no part of its readiness (it has no connection).
+    if (bus_role_ == ingestion::bus::Role::Receiver) {
+      body["bus"] = {{"role", "receiver"}};
+#ifdef CHATOPS_WITH_KAFKA
+      body["bus"]["produced"] = bus_producer_->produced();  // acknowledged by the brokers
+      body["bus"]["failed"] = bus_producer_->failed();
+#endif
+    } else {
+      const auto irc = irc_->status();
+      nlohmann::json channels = nlohmann::json::object();
+      for (const auto& channel : channels_) {
+        const bool joined = contains_folded(irc.joined, channel);
+        channels[channel] = joined ? "joined" : "not joined";
+        healthy &= joined;
+      }
+      healthy &= irc.state == irc::ClientState::Registered;
+      body["irc"] = {{"state", irc::to_string(irc.state)}, {"server", irc.server}, {"nick", irc.nick},
+                     {"channels", channels}, {"sasl", irc.sasl}, {"last_error", irc.last_error}};
     }
-    healthy &= irc.state == irc::ClientState::Registered;
-    body["irc"] = {{"state", irc::to_string(irc.state)}, {"server", irc.server}, {"nick", irc.nick},
-                   {"channels", channels}, {"sasl", irc.sasl}, {"last_error", irc.last_error}};
 
     nlohmann::json sources = nlohmann::json::object();
     bool degraded = false;
@@ -64,6 +76,8 @@ void App::serve_health(http::Responder answer, bool ready) {
       degraded |= r.status.state != ingestion::SourceState::Running;
       sources[r.name] = {{"kind", r.kind}, {"state", ingestion::to_string(r.status.state)}};
       if (!r.status.last_error.empty()) sources[r.name]["last_error"] = r.status.last_error;
+      if (r.lag) sources[r.name]["lag"] = *r.lag;
+      if (r.outstanding) sources[r.name]["outstanding"] = *r.outstanding;
     }
     body["sources"] = sources;
     const auto stats = dispatcher_->stats();

@@ -189,9 +189,13 @@ class Connection final : public ConnectionBase {
     auto& request = parser_.request();
     request.remote = remote_;
     head_request_ = request.method == "HEAD";
-    route_ = shared_->route(request.path);
+    bool held = false;
+    route_ = shared_->route(request.path, &held);
     if (!route_) {
-      refuse(404, "no such path");
+      // A path whose route is coming (its source starting, or restarting for a reload) is not
+      // "no such path": a 404 is final to Alertmanager and most senders, a 503 is retried.
+      if (held) refuse(503, "starting; retry later");
+      else refuse(404, "no such path");
       return false;
     }
     if (!route_->methods.contains(request.method)) {

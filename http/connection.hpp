@@ -55,7 +55,9 @@ struct Shared {
 
   mutable std::shared_mutex routes_mutex;
   std::map<std::string, Route, std::less<>> routes;
-  std::optional<Route> route(const std::string& path) const;
+  std::map<std::string, std::size_t, std::less<>> held;  // path → holders (Server::hold_route)
+  // The route of `path`; nullopt with `held` set when the path has none yet but one is coming.
+  std::optional<Route> route(const std::string& path, bool* held = nullptr) const;
 
   // Connection limits. Returns false (and counts nothing) when `address` may not open another.
   bool admit(const std::string& address);

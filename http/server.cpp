@@ -70,10 +70,13 @@ std::shared_ptr<Handler> handler(std::function<void(Request, Responder)> handle)
 
 namespace detail {
 
-std::optional<Route> Shared::route(const std::string& path) const {
+std::optional<Route> Shared::route(const std::string& path, bool* is_held) const {
   std::shared_lock lock(routes_mutex);
   auto it = routes.find(path);
-  if (it == routes.end()) return std::nullopt;
+  if (it == routes.end()) {
+    if (is_held) *is_held = held.contains(path);
+    return std::nullopt;
+  }
   return it->second;
 }
 
@@ -292,6 +295,17 @@ Result<void> Server::add_route(std::string path, std::set<std::string> methods, 
 void Server::remove_route(const std::string& path) {
   std::unique_lock lock(impl_->shared->routes_mutex);
   impl_->shared->routes.erase(path);
+}
+
+void Server::hold_route(const std::string& path) {
+  std::unique_lock lock(impl_->shared->routes_mutex);
+  ++impl_->shared->held[path];
+}
+
+void Server::release_route(const std::string& path) {
+  std::unique_lock lock(impl_->shared->routes_mutex);
+  auto& held = impl_->shared->held;
+  if (const auto it = held.find(path); it != held.end() && --it->second == 0) held.erase(it);
 }
 
 ServerStats Server::stats() const {

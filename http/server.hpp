@@ -9,7 +9,8 @@
 // whole request, with a Responder to answer through, once, from any thread.
 // Statuses the server gives on its own: 400 malformed, 404 no route, 405 wrong method (with
 // Allow), 408 too slow, 413 body, 414 target, 415 Content-Encoding, 431 head, 501 transfer
-// coding, 503 over a limit or no answer in time (with Retry-After), 505 HTTP version.
+// coding, 503 over a limit, no answer in time or a route still to come (with Retry-After), 505
+// HTTP version.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -84,6 +85,11 @@ class Server {
   // Routes may change while serving. A path already taken is an error.
   Result<void> add_route(std::string path, std::set<std::string> methods, std::shared_ptr<Handler> handler);
   void remove_route(const std::string& path);
+  // A path whose route is coming: while it has no route, it is answered 503 with Retry-After
+  // instead of 404 (a source built and not yet started, or restarting for a reload). Counted:
+  // each hold is released once; with none left and no route, the path is 404 again.
+  void hold_route(const std::string& path);
+  void release_route(const std::string& path);
 
   ServerStats stats() const;
   const ServerOptions& options() const;

@@ -254,7 +254,9 @@ std::vector<SourceReport> IngestionManager::reports() const {
   std::lock_guard lock(sources_mutex_);
   for (const auto& m : sources_)
     out.push_back({m->name, m->kind, m->runtime.family(), m->runtime.status().snapshot(), m->runtime.accepted(),
-                   m->runtime.duplicates(), m->runtime.refused(), m->restarts.load(), m->runtime.paused()});
+                   m->runtime.duplicates(), m->runtime.refused(), m->restarts.load(), m->runtime.paused(),
+                   std::nullopt, std::nullopt});
+  for (const auto& report : extra_reports_) out.push_back(report());
   return out;
 }
 
@@ -305,6 +307,11 @@ void IngestionManager::register_metrics(metrics::Registry& registry) {
                 static_cast<double>(r.refused), source);
       w.counter("chatops_source_restarts_total", "Restarts of a failed source.", static_cast<double>(r.restarts),
                 source);
+      if (r.outstanding)
+        w.gauge("chatops_source_outstanding",
+                "Messages a consumer has taken and not yet ended (the Kafka journal's speaker: not yet said, so "
+                "not yet committed).",
+                static_cast<double>(*r.outstanding), source);
     }
   });
 }

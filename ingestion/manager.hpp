@@ -6,6 +6,7 @@
 // alone, outside any lock, so that one slow source never holds up another.
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -32,6 +33,9 @@ struct SourceReport {
   std::uint64_t accepted = 0, duplicates = 0, refused = 0;  // outcomes of its submissions
   std::uint64_t restarts = 0;
   bool paused = false;
+  // A consumer's: messages upstream not yet taken, and taken but not yet ended (when it knows).
+  std::optional<std::int64_t> lag;
+  std::optional<std::size_t> outstanding;
 };
 
 // What a reconfigure changed, by source name.
@@ -59,7 +63,12 @@ class IngestionManager {
   void start();  // starts every source, then supervises
   void stop();   // stops every source (each within about a second)
 
+  // Every source's report, then those of also_report(): what `!sources`, /healthz and the
+  // chatops_source_* metrics show.
   std::vector<SourceReport> reports() const;
+  // A consumer that runs outside the manager (the Kafka journal's speaker) shown as a source.
+  // Set before start; `report` is called from any thread.
+  void also_report(std::function<SourceReport()> report) { extra_reports_.push_back(std::move(report)); }
   // Pauses or resumes the source with this name (see SourceRuntime::set_paused); false when there
   // is none. Any thread.
   bool set_paused(std::string_view name, bool paused);
@@ -87,6 +96,7 @@ class IngestionManager {
   std::condition_variable wake_;
   bool stopping_ = false;
   std::optional<std::vector<std::unique_ptr<Managed>>> pending_;  // the next list, from reconfigure()
+  std::vector<std::function<SourceReport()>> extra_reports_;
 };
 
 }  // namespace chatops::ingestion

@@ -215,6 +215,8 @@ std::string source_line(const ingestion::SourceReport& r) {
   auto out = fmt::format("{} ({}): {}, {} accepted, {} duplicates, {} refused", r.name, kind, state, r.accepted,
                          r.duplicates, r.refused);
   if (r.restarts) out += fmt::format(", {} restarts", r.restarts);
+  if (r.lag) out += fmt::format(", lag {}", *r.lag);
+  if (r.outstanding) out += fmt::format(", {} outstanding", *r.outstanding);
   if (!r.status.last_error.empty()) out += ", last error: " + text::shortened(r.status.last_error, kMaxErrorBytes);
   return out;
 }

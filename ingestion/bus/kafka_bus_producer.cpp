@@ -34,6 +34,9 @@ struct BusProducer::Pending {
   std::atomic<std::size_t> remaining{0};
   std::mutex mutex;
   std::string error;  // the first failure; empty when every message was acknowledged
+  std::chrono::steady_clock::time_point deadline;  // refused then, whatever librdkafka still waits for
+  std::atomic<bool> finished{false};
+  std::atomic<bool> expired{false};  // refused at its deadline: its late reports are not counted
   void failed(std::string why) {
     std::lock_guard lock(mutex);
     if (error.empty()) error = std::move(why);
@@ -83,8 +86,37 @@ BusProducer::BusProducer(const BusOptions& options, SourceStore& local, rd_kafka
   }
   poller_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "bus-producer");
-    while (!stopping_.load()) rd_kafka_poll(producer_, kPollMs);
+    while (!stopping_.load()) {
+      rd_kafka_poll(producer_, kPollMs);
+      expire(std::chrono::steady_clock::now());
+    }
   });
+}
+
+void BusProducer::expire(std::chrono::steady_clock::time_point now) {
+  // librdkafka times a message out only once the request carrying it ends: a request in flight to
+  // a broker that went away keeps its messages for up to socket.timeout.ms (60 s), past the
+  // sender's patience and http.answer_timeout. The batch is refused at delivery_timeout instead
+  // (its sender retries; a message that reaches the brokers after all is a repeat, which the
+  // speaker's dedupe says once).
+  std::vector<std::shared_ptr<Pending>> expired;
+  {
+    std::lock_guard lock(waiting_mutex_);
+    std::erase_if(waiting_, [&](const std::weak_ptr<Pending>& w) {
+      const auto pending = w.lock();
+      if (!pending || pending->finished.load()) return true;
+      if (now < pending->deadline) return false;
+      expired.push_back(pending);
+      return true;
+    });
+  }
+  for (const auto& pending : expired) {
+    // Its messages without a report count as failed now (not acknowledged in time), once.
+    pending->expired.store(true);
+    for (auto left = pending->remaining.load(); left > 0; --left) count(false);
+    pending->failed("the brokers did not acknowledge every event within bus.delivery_timeout");
+    finish(pending);
+  }
 }
 
 BusProducer::~BusProducer() {
@@ -104,6 +136,11 @@ void BusProducer::submit(EventBatch batch, Completion done) {
   pending->events = batch.events.size();
   pending->remaining.store(batch.events.size());
   pending->done = std::move(done);
+  pending->deadline = std::chrono::steady_clock::now() + options_.delivery_timeout;
+  {
+    std::lock_guard lock(waiting_mutex_);
+    waiting_.push_back(pending);
+  }
   auto events = std::move(batch.events);
   pending->batch = std::move(batch);
   const auto& key = pending->batch.source;
@@ -125,7 +162,7 @@ void BusProducer::submit(EventBatch batch, Completion done) {
 }
 
 void BusProducer::delivered(const rd_kafka_message_t& message, const std::shared_ptr<Pending>& pending) {
-  count(!message.err);
+  if (!pending->expired.load()) count(!message.err);
   if (message.err)
     pending->failed(std::string("the brokers did not acknowledge an event: ") + rd_kafka_err2str(message.err));
   if (pending->remaining.fetch_sub(1) == 1) finish(pending);
@@ -137,10 +174,15 @@ void BusProducer::count(bool acknowledged) {
 }
 
 void BusProducer::finish(const std::shared_ptr<Pending>& pending) {
-  if (!pending->error.empty()) {
-    spdlog::warn("bus: a batch of {} events of source {} is refused: {}", pending->events, pending->batch.source,
-                 pending->error);
-    return pending->done(BatchResult::refused(pending->events, pending->error));
+  if (pending->finished.exchange(true)) return;  // refused at its deadline already
+  std::string error;
+  {
+    std::lock_guard lock(pending->mutex);
+    error = pending->error;
+  }
+  if (!error.empty()) {
+    spdlog::warn("bus: a batch of {} events of source {} is refused: {}", pending->events, pending->batch.source, error);
+    return pending->done(BatchResult::refused(pending->events, error));
   }
   if (!pending->batch.cursor && pending->batch.state.empty()) return pending->done(accepted(pending->events));
   // The cursor and state move after the events are on the bus: a crash in between gives the

@@ -8,8 +8,11 @@
 // its events are on the bus: a poller's cursor moves only after the brokers' acknowledgement
 // (at-least-once; the speaker's dedupe makes a repeat said once).
 #include <atomic>
+#include <chrono>
 #include <memory>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include <librdkafka/rdkafka.h>
 
@@ -44,7 +47,8 @@ class BusProducer final : public ForwardingStore {
   // librdkafka's delivery report of one message of `pending` (on the poll thread).
   void delivered(const rd_kafka_message_t& message, const std::shared_ptr<Pending>& pending);
   void count(bool acknowledged);
-  void finish(const std::shared_ptr<Pending>& pending);
+  void finish(const std::shared_ptr<Pending>& pending);  // once: at its last report, or at its deadline
+  void expire(std::chrono::steady_clock::time_point now);  // refuses the batches past their deadline
 
   const BusOptions options_;
   SourceStore& local_;
@@ -53,7 +57,9 @@ class BusProducer final : public ForwardingStore {
   std::atomic<std::uint64_t> produced_{0}, failed_{0};
   metrics::Counter* produced_counter_ = nullptr;
   metrics::Counter* failed_counter_ = nullptr;
-  std::thread poller_;  // serves delivery reports
+  std::mutex waiting_mutex_;
+  std::vector<std::weak_ptr<Pending>> waiting_;  // batches not yet answered, in submission order
+  std::thread poller_;  // serves delivery reports and deadlines
 };
 
 }  // namespace chatops::ingestion::bus

@@ -101,8 +101,12 @@ class BusConsumer final : public stream::KafkaSource {
     progress_.seed(partition, point);
   }
 
-  // Offsets move with the progress (BusProgress), not with the journal's commit.
-  SourceResult<> store_taken() override { return {}; }
+  // Offsets move with the progress (BusProgress), not with the journal's commit; the lag is the
+  // Kafka source's (messages after the last one taken).
+  SourceResult<> store_taken() override {
+    update_lag();
+    return {};
+  }
 
   BusProgress& progress_;
   const std::size_t max_message_size_;
@@ -185,6 +189,20 @@ BusSpeaker::BusSpeaker(const BusOptions& options, Journal& journal, metrics::Reg
 }
 
 BusSpeaker::~BusSpeaker() { stop(); }
+
+SourceReport BusSpeaker::report() const {
+  SourceReport r;
+  r.name = kReportName;
+  r.kind = "bus";
+  r.family = runtime_.family();
+  r.status = runtime_.status().snapshot();
+  r.accepted = runtime_.accepted();
+  r.duplicates = runtime_.duplicates();
+  r.refused = runtime_.refused();
+  r.lag = consumer_->lag();
+  r.outstanding = progress_.outstanding();
+  return r;
+}
 
 void BusSpeaker::start() {
   runtime_.open();

@@ -9,6 +9,7 @@
 #include "ingestion/bus/bus_config.hpp"
 #include "ingestion/bus/bus_progress.hpp"
 #include "ingestion/journal/journal.hpp"
+#include "ingestion/manager.hpp"
 #include "ingestion/runtime/source_runtime.hpp"
 
 namespace chatops::ingestion::bus {
@@ -36,6 +37,11 @@ class BusSpeaker {
   void start();  // consumes on its own thread; returns at once
   void stop();   // within about a second
   const SourceRuntime& runtime() const { return runtime_; }
+  // The consumer as a source in `!sources`, /healthz and /metrics (IngestionManager::also_report):
+  // its state, last error, counts, lag (messages on the topic not yet taken) and outstanding
+  // (taken, not yet said: their offsets not committed).
+  static constexpr std::string_view kReportName = "bus";
+  SourceReport report() const;
   const BusProgress& progress() const { return progress_; }
 
  private:

@@ -80,6 +80,14 @@ CREATE INDEX state_expiry ON state(expires_ms) WHERE expires_ms IS NOT NULL;
 PRAGMA user_version = 3;
 )sql";
 
+// Version 4: events found by (source, dedupe key), the Kafka journal speaker's lookup of the event
+// a duplicate repeats (Journal::find_event), without a scan. The dedupe table cannot answer it:
+// it holds no event id, and a key outlives its event's pruning.
+constexpr const char* kSchemaV4 = R"sql(
+CREATE INDEX events_by_key ON events(source, dedupe_key);
+PRAGMA user_version = 4;
+)sql";
+
 Result<void> create_parent(const std::string& path) {
   auto parent = std::filesystem::path(path).parent_path();
   if (parent.empty()) return {};
@@ -102,7 +110,8 @@ Result<void> migrate_schema(SQLite::Database& db, const std::string& path) {
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
     if (*version < 1) db.exec(kSchemaV1);
     if (*version < 2) db.exec(kSchemaV2);
-    db.exec(kSchemaV3);
+    if (*version < 3) db.exec(kSchemaV3);
+    db.exec(kSchemaV4);
     tx.commit();
   });
 }

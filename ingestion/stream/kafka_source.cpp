@@ -190,8 +190,7 @@ SourceResult<Received> KafkaSource::receive(std::chrono::steady_clock::time_poin
       continue;
     }
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      if (!taken_.contains({rd_kafka_topic_name(m->rkt), m->partition}))
-        lag_.set(0, {rd_kafka_topic_name(m->rkt), std::to_string(m->partition)});
+      if (!taken_.contains({rd_kafka_topic_name(m->rkt), m->partition})) set_lag({rd_kafka_topic_name(m->rkt), m->partition}, 0);
       continue;
     }
     if (m->err) {
@@ -293,15 +292,29 @@ void KafkaSource::update_lag() {
     if (rd_kafka_get_watermark_offsets(consumer_, partition.first.c_str(), partition.second, &low, &high) ==
             RD_KAFKA_RESP_ERR_NO_ERROR &&
         high >= 0)
-      lag_.set(static_cast<double>(std::max<std::int64_t>(0, high - next)),
-               {partition.first, std::to_string(partition.second)});
+      set_lag(partition, std::max<std::int64_t>(0, high - next));
   }
+}
+
+void KafkaSource::set_lag(const Partition& partition, std::int64_t lag) {
+  lag_.set(static_cast<double>(lag), {partition.first, std::to_string(partition.second)});
+  lags_[partition] = lag;
+  std::int64_t total = 0;
+  for (const auto& [p, n] : lags_) total += n;
+  total_lag_.store(total);
+}
+
+std::optional<std::int64_t> KafkaSource::lag() const {
+  const auto total = total_lag_.load();
+  return total < 0 ? std::nullopt : std::optional(total);
 }
 
 SourceResult<> KafkaSource::acknowledge(const Received&) { return store_taken(); }
 
 void KafkaSource::disconnect() {
   taken_.clear();
+  lags_.clear();  // the next connection may be given other partitions
+  total_lag_.store(-1);
   if (!consumer_) return;
   if (!reachable_) {
     // Leaving the group and a last commit would wait for a coordinator that cannot be reached

@@ -4,6 +4,7 @@
 // next offset of each partition in it is stored and committed. A rebalance commits what is stored
 // before partitions go. Delivery is at-least-once upstream; the dedupe key topic/partition/offset
 // makes it said once.
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -37,6 +38,10 @@ class KafkaSource : public StreamSource {
   KafkaSource(StreamOptions stream, KafkaOptions options, payload::Mapping mapping);
   ~KafkaSource() override;
 
+  // Messages after the last one taken, over the partitions it has read (nullopt before it knows);
+  // from any thread.
+  std::optional<std::int64_t> lag() const;
+
   // librdkafka's rebalance and error callbacks (on the consumer thread, inside a poll).
   void rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
   void client_error(rd_kafka_resp_err_t err, const char* reason);
@@ -49,6 +54,8 @@ class KafkaSource : public StreamSource {
   // Stores and commits (asynchronously) the offsets after everything taken so far.
   virtual SourceResult<> store_taken();
   rd_kafka_t* consumer() const { return consumer_; }
+  // The lag of the partitions taken from in the last receive, from their high watermarks.
+  void update_lag();
 
   SourceResult<> connect() override;
   void disconnect() override;
@@ -59,7 +66,6 @@ class KafkaSource : public StreamSource {
 
   // One message into the batch (an event, or counted as failed); its offset is done either way.
   void take(const rd_kafka_message_t& message, Received& batch);
-  void update_lag();
 
   const KafkaOptions o_;
   const payload::Mapping mapping_;
@@ -72,7 +78,10 @@ class KafkaSource : public StreamSource {
   // message: leaving the group then skips what would wait for the brokers.
   bool reachable_ = true;
   bool closing_ = false;  // leaving the group (disconnect())
+  void set_lag(const Partition& partition, std::int64_t lag);
   SourceMetrics::Gauge lag_;
+  std::map<Partition, std::int64_t> lags_;    // the consumer thread's
+  std::atomic<std::int64_t> total_lag_{-1};  // their sum, for lag()
   SourceMetrics::Counter unreadable_;
 };
 

@@ -9,14 +9,29 @@
 namespace chatops::ingestion::webhook {
 
 WebhookSource::WebhookSource(std::string path, std::shared_ptr<const Provider> provider, http::Server& server)
-    : path_(std::move(path)), provider_(std::move(provider)), server_(server) {}
+    : path_(std::move(path)), provider_(std::move(provider)), server_(server) {
+  // From now until the first stop, a request on the path before its route is there (the
+  // listener opens before the supervisor starts the sources; a reload stops the old source
+  // before starting this one) is answered 503, which senders retry, rather than 404.
+  server_.hold_route(path_);
+}
 
-WebhookSource::~WebhookSource() { stop(); }
+WebhookSource::~WebhookSource() {
+  stop();
+  release_hold();
+}
+
+void WebhookSource::release_hold() {
+  if (holding_) server_.release_route(path_);
+  holding_ = false;
+}
 
 SourceResult<> WebhookSource::start(SourceRuntime& runtime) {
   // A path taken by another source stays taken until the configuration changes.
-  if (auto added = server_.add_route(path_, {"POST"}, std::make_shared<WebhookRoute>(provider_, runtime)); !added)
+  if (auto added = server_.add_route(path_, {"POST"}, std::make_shared<WebhookRoute>(provider_, runtime)); !added) {
+    release_hold();  // not retried: the path is the other source's
     return std::unexpected(SourceError::configuration(added.error().message));
+  }
   runtime_ = &runtime;
   runtime.status().set_state(SourceState::Running);
   return {};
@@ -25,6 +40,9 @@ SourceResult<> WebhookSource::start(SourceRuntime& runtime) {
 void WebhookSource::stop() {
   if (!runtime_) return;
   server_.remove_route(path_);
+  // A source stopped for good (removed by a reload, or its successor holds the path) leaves the
+  // path to 404 once no other source holds it.
+  release_hold();
   runtime_->status().set_state(SourceState::Stopped);
   runtime_ = nullptr;
 }

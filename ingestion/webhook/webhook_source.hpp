@@ -17,6 +17,7 @@ class WebhookSource final : public IngestionSource {
   WebhookSource(std::string path, std::shared_ptr<const Provider> provider, http::Server& server);
   ~WebhookSource() override;
 
+  // Built: the path is held (503 until a route is there). Started: the path is served.
   SourceResult<> start(SourceRuntime& runtime) override;  // takes the path
   void stop() override;                                   // gives it up (answers still to come go out)
 
@@ -25,6 +26,8 @@ class WebhookSource final : public IngestionSource {
   std::shared_ptr<const Provider> provider_;
   http::Server& server_;
   SourceRuntime* runtime_ = nullptr;  // while started
+  bool holding_ = true;               // the path's hold (http::Server::hold_route), until the first stop
+  void release_hold();
 };
 
 // The keys every webhook source has: the common source keys, provider and path.

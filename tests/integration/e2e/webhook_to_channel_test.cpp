@@ -4,7 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <thread>
+
 #include "tests/integration/e2e/bot_in_channel.hpp"
+#include "tests/integration/support/raw_http.hpp"
 
 using namespace chatops::test;
 using namespace std::chrono_literals;
@@ -78,4 +81,33 @@ TEST_CASE("CR, LF and injected IRC commands in a payload are said as harmless te
 TEST_CASE("an unknown path is answered 404", "[e2e][webhook]") {
   BotInChannel stack(github_and_generic(), "chatops-e2e");
   REQUIRE(stack.bot->post("/hooks/nope", "{}", {}).status == 404);
+}
+
+TEST_CASE("a webhook posted while the bot starts is answered 503 until its source has started, never 404",
+          "[e2e][webhook][startup]") {
+  BotInChannel stack(github_and_generic(), "chatops-e2e-startup");
+  stack.bot->stop();
+  // Posts from before the listener opens until the first 202: the listener opens before the
+  // sources register their paths, and a 404 then would be final to Alertmanager.
+  std::vector<int> statuses;
+  std::thread poster([&] {
+    for (const auto end = std::chrono::steady_clock::now() + 60s; std::chrono::steady_clock::now() < end;) {
+      auto reply = raw_exchange(stack.bot->http_port(),
+                                post_request("/hooks/deploy", R"({"event":"deploy/finished","service":"api","status":"ok"})",
+                                             "Content-Type: application/json\r\nX-Token: tok3n\r\n"),
+                                1s);
+      if (!reply) {  // not listening yet
+        std::this_thread::sleep_for(5ms);
+        continue;
+      }
+      statuses.push_back(reply->status);
+      if (reply->status != 503) break;
+    }
+  });
+  stack.bot->start();
+  poster.join();
+  REQUIRE_FALSE(statuses.empty());
+  CHECK(statuses.back() == 202);
+  for (const auto status : statuses) CHECK((status == 503 || status == 202));
+  CHECK(stack.watcher->wait_for(std::regex("^deploy api: ok$"), "opsbot", "#ops", 30s).size() == 1);
 }

@@ -357,3 +357,25 @@ TEST_CASE("HTTPS with a certificate and key", "[http]") {
   auto plain = raw_exchange(f.port(), get("/ping"), 2s);  // plain HTTP on the TLS port: no answer
   CHECK_FALSE(plain.has_value());
 }
+
+TEST_CASE("a held path answers 503 with Retry-After until its route is there, then 404 once released", "[http]") {
+  Fixture f;
+  f.server.hold_route("/hooks/coming");
+  f.server.hold_route("/hooks/coming");  // two holders: a source and its successor at a reload
+  const auto early = raw_exchange(f.port(), post_request("/hooks/coming", "x"));
+  REQUIRE(early);
+  CHECK(early->status == 503);
+  CHECK(early->headers.at("retry-after") == "1");
+  CHECK(raw_exchange(f.port(), get("/nope"))->status == 404);  // only held paths
+  CHECK(raw_exchange(f.port(), get("/ping"))->status == 200);   // routes are served as before
+  REQUIRE(f.server.add_route("/hooks/coming", {"POST"}, http::handler([](http::Request, http::Responder answer) {
+    answer.send({202, "text/plain", "taken", {}});
+  })));
+  CHECK(raw_exchange(f.port(), post_request("/hooks/coming", "x"))->status == 202);
+  f.server.remove_route("/hooks/coming");
+  f.server.release_route("/hooks/coming");
+  CHECK(raw_exchange(f.port(), post_request("/hooks/coming", "x"))->status == 503);  // one holder left
+  f.server.release_route("/hooks/coming");
+  f.server.release_route("/hooks/coming");  // one too many: nothing to release
+  CHECK(raw_exchange(f.port(), post_request("/hooks/coming", "x"))->status == 404);
+}

@@ -2,6 +2,9 @@
 // ended), per partition — never past a message that is only journaled.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <set>
+
 #include "ingestion/bus/bus_progress.hpp"
 
 using namespace chatops::ingestion;
@@ -157,4 +160,49 @@ TEST_CASE("bus progress: commit metadata is written as ranges, bounded, and read
   CHECK(bus::parse_done_metadata(bounded).size() > 100);
   for (const char* hostile : {"done:x", "done:5-3", "done:1-99999999999", "other", "done:-4", "done:1,,2"})
     CHECK(bus::parse_done_metadata(hostile).empty());
+}
+
+TEST_CASE("bus progress: done offsets past the metadata cap are said again by the next speaker, never skipped",
+          "[bus]") {
+  // Offset 0 is journaled and never said; of the 6,000 after it every other one is said: far
+  // more scattered done offsets than 4,000 bytes of metadata hold.
+  constexpr std::int64_t kMessages = 6001;
+  ProgressWithCommits p;
+  std::vector<Submission> outcomes;
+  std::vector<std::int64_t> ids;
+  for (std::int64_t offset = 0; offset < kMessages; ++offset) {
+    p.progress.taken({"bus", 0}, offset, true);
+    outcomes.push_back(Submission::Accepted);
+    ids.push_back(1000 + offset);
+  }
+  p.progress.journaled(progress_result(outcomes, ids), kNoOriginal);
+  std::set<std::int64_t> said;
+  for (std::int64_t offset = 2; offset < kMessages; offset += 2) {
+    p.progress.done(1000 + offset);
+    said.insert(offset);
+  }
+  CHECK(p.at(0) == 0);
+  const auto metadata = p.metadata(0);
+  CHECK(metadata.size() <= bus::kMaxCommitMetadata);
+  const auto listed = bus::parse_done_metadata(metadata);
+  REQUIRE_FALSE(listed.empty());
+  CHECK(listed.size() < said.size());  // the cap is reached: the rest is left out
+  CHECK(std::ranges::includes(said, listed));  // what it lists was said: nothing unsaid is skipped
+  CHECK(*listed.rbegin() < *said.rbegin());  // a prefix of the done offsets: the lowest are kept
+
+  // The standby, given the partition with that commit, skips only what the metadata lists: the
+  // done offsets left out are consumed, journaled and said again (at-least-once), and every
+  // offset not said is said.
+  ProgressWithCommits standby;
+  standby.progress.seed({"bus", 0}, {.next = p.at(0), .metadata = metadata});
+  for (std::int64_t offset = 0; offset < kMessages; ++offset) standby.progress.taken({"bus", 0}, offset, true);
+  const auto skipped = standby.progress.said_before();
+  REQUIRE(skipped.size() == static_cast<std::size_t>(kMessages));
+  std::size_t said_again = 0;
+  for (std::int64_t offset = 0; offset < kMessages; ++offset) {
+    CHECK(skipped[offset] == listed.contains(offset));
+    if (!said.contains(offset)) CHECK_FALSE(skipped[offset]);
+    if (said.contains(offset) && !skipped[offset]) ++said_again;
+  }
+  CHECK(said_again == said.size() - listed.size());
 }

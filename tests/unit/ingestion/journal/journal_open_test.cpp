@@ -28,7 +28,7 @@ TEST_CASE("opening creates parent directories and a versioned schema, reopening 
   }
   {
     SQLite::Database db(path);
-    REQUIRE(db.execAndGet("PRAGMA user_version").getInt() == 3);
+    REQUIRE(db.execAndGet("PRAGMA user_version").getInt() == 4);
     REQUIRE(db.execAndGet("PRAGMA journal_mode").getString() == "wal");
   }
   auto journal = open_journal(path);
@@ -44,7 +44,7 @@ TEST_CASE("a database from a newer version is refused", "[journal]") {
   o.path = path;
   auto journal = Journal::open(o);
   REQUIRE_FALSE(journal);
-  REQUIRE_THAT(journal.error().message, Catch::Contains("schema version 99, newer than this build's 3"));
+  REQUIRE_THAT(journal.error().message, Catch::Contains("schema version 99, newer than this build's 4"));
 }
 
 TEST_CASE("a version 1 journal is upgraded in place: events keep their payload, dedupe keys their source", "[journal]") {
@@ -90,7 +90,7 @@ TEST_CASE("a version 1 journal is upgraded in place: events keep their payload, 
   CHECK(payload_text(all[1]) == R"({"y": 2})");
   CHECK(all[0].family == "webhook");  // the column once named kind
   journal.reset();
-  CHECK(SQLite::Database(path).execAndGet("PRAGMA user_version").getInt() == 3);
+  CHECK(SQLite::Database(path).execAndGet("PRAGMA user_version").getInt() == 4);
 }
 
 // A JSON string of 8000 random letters: payloads are journaled compressed, and these barely
@@ -230,4 +230,38 @@ TEST_CASE("the storage section has documented defaults", "[journal]") {
   auto doc = config::load_string("storage: {synchronous: off}\n", "config.yml");
   REQUIRE(doc);
   REQUIRE_FALSE(config::validate(storage_schema(), (*doc)["storage"]));
+}
+
+TEST_CASE("a version 3 journal is upgraded in place: events found by source and dedupe key through an index",
+          "[journal]") {
+  TempDir dir;
+  const auto path = dir.file("j.db");
+  {
+    auto journal = open_journal(path);
+    auto e = make_event("deploy/x", "k-1");
+    e.source = "alpha";
+    REQUIRE(journal->submit_one(e) == Submission::Accepted);
+  }
+  {
+    // What version 3 had: the same tables, without the index.
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    db.exec("DROP INDEX events_by_key; PRAGMA user_version = 3;");
+  }
+  auto journal = open_journal(path);
+  const auto found = journal->find_event("alpha", "k-1").value();
+  REQUIRE(found);
+  CHECK_FALSE(found->second);  // not done
+  CHECK_FALSE(journal->find_event("beta", "k-1").value());  // another source's key
+  auto repeat = make_event("deploy/x", "k-1");
+  repeat.source = "alpha";
+  CHECK(journal->submit_one(repeat) == Submission::Duplicate);  // the dedupe key kept its source
+  CHECK(journal->backlog().value() == 1);
+  journal.reset();
+  SQLite::Database db(path);
+  CHECK(db.execAndGet("PRAGMA user_version").getInt() == 4);
+  SQLite::Statement plan(db, "EXPLAIN QUERY PLAN SELECT id, done_ms IS NOT NULL FROM events WHERE source = 'alpha' AND "
+                             "dedupe_key = 'k-1' ORDER BY id DESC LIMIT 1");
+  std::string details;
+  while (plan.executeStep()) details += plan.getColumn(3).getString() + "\n";
+  CHECK_THAT(details, Catch::Contains("USING INDEX events_by_key") || Catch::Contains("USING COVERING INDEX events_by_key"));
 }

@@ -252,7 +252,12 @@ TEST_CASE("webhook route: a webhook source takes its path while started", "[webh
       server);
   REQUIRE(source);
   const std::string auth = "Content-Type: application/json\r\nAuthorization: Bearer tok\r\n";
-  CHECK(raw_exchange(server.port(), post_request("/hooks/deploy", "{}", auth))->status == 404);
+  // Built, not yet started (the listener opens before the supervisor starts the sources): 503,
+  // which senders retry, never a 404, which Alertmanager and others drop.
+  const auto early = raw_exchange(server.port(), post_request("/hooks/deploy", "{}", auth));
+  REQUIRE(early);
+  CHECK(early->status == 503);
+  CHECK(early->headers.at("retry-after") == "1");
   REQUIRE((*source)->start(runtime));
   CHECK(runtime.status().state() == SourceState::Running);
   CHECK(raw_exchange(server.port(), post_request("/hooks/deploy", R"({"v":1})", auth))->status == 202);
@@ -296,4 +301,43 @@ TEST_CASE("webhook route: a paused source answers 503 with Retry-After and store
   REQUIRE(resumed);
   CHECK(resumed->status == 202);
   CHECK(f.events().size() == 1);
+}
+
+TEST_CASE("webhook route: a reload that restarts a webhook source answers 503 between the two, never 404",
+          "[webhook][reload]") {
+  TempDir dir;
+  auto journal = open_journal(dir.file("j.db"));
+  SourceRuntime old_runtime("deploys", "webhook", *journal, nullptr), new_runtime("deploys", "webhook", *journal, nullptr);
+  old_runtime.open();
+  new_runtime.open();
+  http::Server server(test_server_options());
+  REQUIRE(server.start());
+  const auto config = [](const std::string& topic) {
+    return source_config("{name: deploys, kind: webhook, provider: generic, path: /hooks/deploy, topic: " + topic +
+                         ", bearer_token: tok}");
+  };
+  const std::string auth = "Content-Type: application/json\r\nAuthorization: Bearer tok\r\n";
+  const auto status = [&] { return raw_exchange(server.port(), post_request("/hooks/deploy", R"({"v":1})", auth))->status; };
+  auto old_source = make_webhook_source(config("deploy/old"), server);
+  REQUIRE(old_source);
+  REQUIRE((*old_source)->start(old_runtime));
+  CHECK(status() == 202);
+  // As IngestionManager::reconfigure and apply_pending do: the successor is built, the old source
+  // stopped, then the successor started.
+  auto new_source = make_webhook_source(config("deploy/new"), server);
+  REQUIRE(new_source);
+  (*old_source)->stop();
+  old_source->reset();
+  CHECK(status() == 503);
+  REQUIRE((*new_source)->start(new_runtime));
+  CHECK(status() == 202);
+  // Removed by a later reload: nothing holds the path any more.
+  (*new_source)->stop();
+  CHECK(status() == 404);
+  new_source->reset();
+  CHECK(status() == 404);
+  auto events = journal->pending_events(0, 10).value();
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].topic == "deploy/old");
+  CHECK(events[1].topic == "deploy/new");
 }
