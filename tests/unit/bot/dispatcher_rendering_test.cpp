@@ -70,6 +70,24 @@ std::vector<std::string> numbered(int count) {
   for (int i = 1; i <= count; ++i) out.push_back("push " + std::to_string(i));
   return out;
 }
+
+// How many outputs the lines said stand for: said in full, or counted in a digest.
+std::size_t outputs_said(const std::vector<Send>& delivered) {
+  std::size_t counted = 0;
+  for (const auto& s : delivered) counted += s.sent.size() + s.digested.size();
+  return counted;
+}
+
+// Says what is journaled in `f` through config binds, with a flood capacity of 20 lines.
+DispatcherStats say_through_binds(Fixture& f, const std::string& binds_yaml) {
+  PlannedBinds binds(f.irc, binds_yaml);
+  DispatcherOptions options;
+  options.coalesce_capacity = 20;
+  Dispatcher d(*f.journal, binds.planner_fn(), f.irc, options);
+  d.pump();
+  f.irc.accept_all();
+  return d.stats();
+}
 }  // namespace
 
 TEST_CASE("a flood rendered when said says the same lines and digests as one rendered at once", "[dispatcher]") {
@@ -114,9 +132,7 @@ TEST_CASE("a rendering that fails when its output is to be said fails its event 
   CHECK(f.failed_reason(300) == "binds[0]: rendering failed: boom");
   CHECK(d.stats().events_failed == 1);
   CHECK(d.stats().events_done == 299);
-  std::size_t counted = 0;
-  for (const auto& s : f.irc.delivered) counted += s.sent.size() + s.digested.size();
-  CHECK(counted == 299);
+  CHECK(outputs_said(f.irc.delivered) == 299);
   CHECK(*f.journal->backlog() == 0);
 }
 
@@ -134,16 +150,9 @@ TEST_CASE("a burst of events whose own template does not compile is failed, not 
     e.default_template = i % 10 == 0 ? "{{#open}} never closed" : "[B]{{repo}}[/B] {{text}}";
     REQUIRE(f.journal->submit_one(e) == ingestion::Submission::Accepted);
   }
-  PlannedBinds binds(f.irc, "binds: [{type: webhook, mask: \"github/*\", say: {to: [\"#ops\"]}}]\n");
-  DispatcherOptions options;
-  options.coalesce_capacity = 20;
-  Dispatcher d(*f.journal, binds.planner_fn(), f.irc, options);
-  d.pump();
-  f.irc.accept_all();
-  std::size_t counted = 0;
-  for (const auto& s : f.irc.delivered) counted += s.sent.size() + s.digested.size();
-  CHECK(counted == 90);
-  CHECK(d.stats().events_failed == 10);
+  const auto stats = say_through_binds(f, "binds: [{type: webhook, mask: \"github/*\", say: {to: [\"#ops\"]}}]\n");
+  CHECK(outputs_said(f.irc.delivered) == 90);
+  CHECK(stats.events_failed == 10);
   CHECK(f.failed_reason(50).starts_with("binds[0]: the event's template does not compile"));
   CHECK(*f.journal->backlog() == 0);
 }
@@ -153,17 +162,10 @@ TEST_CASE("a template that may say nothing is rendered while planning, so a blan
   Fixture f;
   f.irc.ready = {"#ops"};
   for (int i = 1; i <= 100; ++i) f.add(i % 2 ? "said" : "", "github/push");
-  PlannedBinds binds(f.irc,
-                     "binds: [{type: webhook, mask: \"github/*\", say: {to: [\"#ops\"], template: \"{{#text}}{{text}}{{/text}}\"}}]\n");
-  DispatcherOptions options;
-  options.coalesce_capacity = 20;
-  Dispatcher d(*f.journal, binds.planner_fn(), f.irc, options);
-  d.pump();
-  f.irc.accept_all();
-  std::size_t counted = 0;
-  for (const auto& s : f.irc.delivered) counted += s.sent.size() + s.digested.size();
-  CHECK(counted == 50);
-  CHECK(d.stats().events_done == 100);
+  const auto stats = say_through_binds(
+      f, "binds: [{type: webhook, mask: \"github/*\", say: {to: [\"#ops\"], template: \"{{#text}}{{text}}{{/text}}\"}}]\n");
+  CHECK(outputs_said(f.irc.delivered) == 50);
+  CHECK(stats.events_done == 100);
   CHECK(count_containing(f.irc.texts(), "… and 49 more") == 1);
 }
 
@@ -171,12 +173,8 @@ TEST_CASE("config binds render a coalesced burst's said line and latest as they 
   Fixture f;
   f.irc.ready = {"#ops"};
   for (int i = 1; i <= 100; ++i) f.add("push " + std::to_string(i), "github/push");
-  PlannedBinds binds(f.irc, "binds: [{type: webhook, mask: \"github/*\", say: {to: [\"#ops\"], template: \"[B]{{repo}}[/B] {{text}}\"}}]\n");
-  DispatcherOptions options;
-  options.coalesce_capacity = 20;
-  Dispatcher d(*f.journal, binds.planner_fn(), f.irc, options);
-  d.pump();
-  f.irc.accept_all();
+  const auto stats = say_through_binds(
+      f, "binds: [{type: webhook, mask: \"github/*\", say: {to: [\"#ops\"], template: \"[B]{{repo}}[/B] {{text}}\"}}]\n");
   CHECK(f.irc.texts() == std::vector<std::string>{"\x02org/repo\x02 push 1", "… and 99 more events in org/repo (latest: org/repo push 100)"});
-  CHECK(d.stats().events_done == 100);
+  CHECK(stats.events_done == 100);
 }
