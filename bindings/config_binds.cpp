@@ -5,6 +5,7 @@
 #include <ctime>
 #include <map>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -12,6 +13,7 @@
 
 #include "bindings/handlers/handlers_config.hpp"
 #include "core/crypto.hpp"
+#include "ingestion/field_lookup.hpp"
 
 namespace chatops::bindings {
 namespace {
@@ -111,25 +113,52 @@ bool blank(const std::string& text) { return text.find_first_not_of(" \t\r\n") =
 // An event that stands for many (`digest: true`: a log source's rate cap counting a flood) is said
 // with its own line: a bind's template is written for the single events.
 bool is_digest(const ingestion::IngestionEvent* event) {
-  if (!event || !event->fields.object().is_object()) return false;
-  const auto it = event->fields.find("digest");
-  return it != event->fields.end() && it->is_boolean() && it->get<bool>() && !event->default_template.empty();
+  return event && !event->default_template.empty() && ingestion::field_boolean(event->fields, "digest").value_or(false);
 }
 
-// The bind's template, else the event's own, else "[source] topic", rendered with `data`.
-Result<std::string> render(const ConfigBind& bind, TemplateCache& cache, const ingestion::IngestionEvent* event,
-                           const nlohmann::json& data) {
-  const Template* message = bind.message && !is_digest(event) ? &*bind.message : nullptr;
-  if (!message && event && !event->default_template.empty()) {
+// The bind's template, else the event's own, else "[source] topic".
+Result<Template> template_for(const ConfigBind& bind, TemplateCache& cache, const ingestion::IngestionEvent* event) {
+  if (bind.message && !is_digest(event)) return *bind.message;
+  if (event && !event->default_template.empty()) {
     const auto& compiled = default_template(cache, event->default_template);
     if (!compiled) return fail("the event's template does not compile: " + compiled.error().message);
-    message = &*compiled;
+    return *compiled;
   }
+  return generic_template();
+}
+
+Result<std::string> render(const Template& message, const nlohmann::json& data) {
   try {
-    return (message ? *message : generic_template()).render(data);
+    return message.render(data);
   } catch (const std::exception& e) {  // e.g. out of memory on a huge payload: this event only
     return fail(std::string("rendering failed: ") + e.what());
   }
+}
+
+// An event's rendering put off until its text is wanted, done at most once for all the bind's
+// targets; `data` is what the filters read already, if they did.
+Rendering rendering_later(Template message, const ingestion::IngestionEvent& event, bool with_raw,
+                          std::optional<nlohmann::json> data) {
+  struct Later {
+    Template message;
+    const ingestion::IngestionEvent* event;
+    bool with_raw;
+    std::optional<nlohmann::json> data;
+    std::optional<Result<std::string>> text;
+  };
+  auto later = std::make_shared<Later>(Later{std::move(message), &event, with_raw, std::move(data), std::nullopt});
+  return [later]() -> Result<std::string> {
+    if (!later->text) {
+      try {
+        if (!later->data) later->data = template_data(BindContext(*later->event), later->with_raw);
+        later->text = render(later->message, *later->data);
+      } catch (const std::exception& e) {
+        later->text = fail(std::string("rendering failed: ") + e.what());
+      }
+      later->data.reset();
+    }
+    return *later->text;
+  };
 }
 
 // A filter entry's value: one pattern or a list of them (a map is comparisons, read apart).
@@ -261,9 +290,15 @@ Handler say_handler(const ConfigBind& bind, Speaker& speaker, handlers::Producer
     if (event && !bind.source.empty() && event->source != bind.source) return BindResult::Skip;
     // The payload is parsed only for a bind that mentions it (a filter or either template).
     const bool with_raw = bind.mentions_raw || (event && !bind.message && mentions_raw(event->default_template));
-    const auto data = template_data(context, with_raw);
+    // Built when something reads it now (filters, a handler, a rendering said now), else by the
+    // rendering put off, if the output is said at all.
+    std::optional<nlohmann::json> data;
+    const auto data_now = [&]() -> const nlohmann::json& {
+      if (!data) data = template_data(context, with_raw);
+      return *data;
+    };
     for (const auto& filter : bind.filters)
-      if (!filter.matches(data)) return BindResult::Skip;
+      if (!filter.matches(data_now())) return BindResult::Skip;
 
     auto targets = bind.targets;
     if (const auto* irc = context.irc(); irc && targets.empty()) targets.push_back(reply_target(*irc));
@@ -273,10 +308,21 @@ Handler say_handler(const ConfigBind& bind, Speaker& speaker, handlers::Producer
       const auto later = [bind, &speaker, targets, delivery, notices](const handlers::Outcome& outcome) {
         speak(bind, speaker, targets, delivery, false, *notices, outcome);
       };
-      speak(bind, speaker, targets, delivery, event != nullptr, *notices, producer(context, data, later));
+      speak(bind, speaker, targets, delivery, event != nullptr, *notices, producer(context, data_now(), later));
       return BindResult::Continue;
     }
-    const auto text = render(bind, *cache, event, data);
+    const auto message = template_for(bind, *cache, event);
+    if (!message) {
+      speaker.cannot_say(targets, message.error().message, delivery);
+      return BindResult::Continue;
+    }
+    if (event && message->never_blank() && speaker.renders_later()) {
+      // Whether it is said is known without its text: an output counted in a digest is not rendered.
+      const auto rendering = rendering_later(*message, *event, with_raw, std::move(data));
+      for (const auto& target : targets) speaker.say({target, {}, bind.notice, bind.max_lines, delivery, rendering});
+      return BindResult::Continue;
+    }
+    const auto text = render(*message, data_now());
     if (!text) {
       speaker.cannot_say(targets, text.error().message, delivery);
       return BindResult::Continue;

@@ -3,8 +3,11 @@
 // IRC client's output queue.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
+
+#include "core/error.hpp"
 
 namespace chatops::bindings {
 
@@ -16,6 +19,11 @@ struct Delivery {
   std::string bind_key;        // the bind's identity in delivery rows (config_binds.hpp bind_key)
 };
 
+// Renders an event's text when it is wanted: never blank (only templates that always say
+// something are put off), or why it could not be rendered. Valid while the event it was made for
+// is (Speaker::renders_later).
+using Rendering = std::function<Result<std::string>()>;
+
 // One rendered text for one target.
 struct Utterance {
   std::string target;
@@ -23,6 +31,7 @@ struct Utterance {
   bool notice = false;         // NOTICE instead of PRIVMSG
   std::size_t max_lines = 10;  // IRC lines (after splitting) said; the rest is summarised in one line
   Delivery delivery;
+  Rendering render{};          // set instead of `text` when the speaker renders later
 };
 
 class Speaker {
@@ -37,6 +46,10 @@ class Speaker {
   // A handler works on the event off the io thread (a program): it is to wait, like an event for
   // a target not ready, under `waiting_for` until that is resumed, and then be planned again.
   virtual void later(const std::string& waiting_for, const Delivery& delivery) = 0;
+  // Whether an event's utterances may come unrendered (Utterance::render), to be rendered only if
+  // they are said rather than counted in a digest. The speaker then renders or drops them before
+  // the event is gone (the dispatcher: before the chunk of events it plans ends).
+  virtual bool renders_later() const { return false; }
 };
 
 }  // namespace chatops::bindings

@@ -1,5 +1,6 @@
 #include "bindings/template.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -76,8 +77,9 @@ std::string markup_to_mirc(const std::string& markup) {
 // it sees it: "{{>x}}", "{{ \t>x}}", a partial behind custom delimiters) and refuses those
 // templates do not support. A partial would look its name up in the event's fields and run the
 // value as a template; a set-delimiter tag changes what the rest of the text means. Field values
-// must stay data.
-Result<void> check_tags(const std::string& text) {
+// must stay data. Gives whether every rendering says something: text outside any section that is
+// not blank.
+Result<bool> check_tags(const std::string& text) {
   mustache::context<std::string> no_data;
   mustache::context_internal<std::string> context{no_data};
   mustache::component<std::string> root;
@@ -110,7 +112,9 @@ Result<void> check_tags(const std::string& text) {
     return Walk::stop;
   });
   if (!refused.empty()) return fail(refused);
-  return {};
+  return std::ranges::any_of(root.children, [](const mustache::component<std::string>& c) {
+    return c.is_text() && c.text.find_first_not_of(" \t\r\n") != std::string::npos;
+  });
 }
 
 }  // namespace
@@ -131,6 +135,7 @@ struct Template::Compiled {
   // kainjow's render() is non-const only to record errors from partials and lambdas, which
   // compiled templates never use (check_tags refuses partials, data has no lambdas).
   mutable mustache::mustache engine;
+  bool never_blank = false;
 };
 
 std::string inert_text(std::string_view value) {
@@ -152,13 +157,16 @@ std::string inert_text(std::string_view value) {
 
 Result<Template> Template::compile(const std::string& text) {
   const std::string mustache_text = markup_to_mirc(text);
-  if (auto supported = check_tags(mustache_text); !supported) return std::unexpected(supported.error());
+  const auto never_blank = check_tags(mustache_text);
+  if (!never_blank) return std::unexpected(never_blank.error());
   Template out;
-  out.compiled_ = std::make_shared<Compiled>(Compiled{mustache::mustache{mustache_text}});
+  out.compiled_ = std::make_shared<Compiled>(Compiled{mustache::mustache{mustache_text}, *never_blank});
   if (!out.compiled_->engine.is_valid()) return fail(out.compiled_->engine.error_message());
   out.compiled_->engine.set_custom_escape([](const std::string& s) { return s; });
   return out;
 }
+
+bool Template::never_blank() const { return compiled_->never_blank; }
 
 Result<std::string> Template::render(const nlohmann::json& data) const {
   auto text = compiled_->engine.render(to_mustache(data));

@@ -34,6 +34,10 @@ class Template {
   // hold several lines. Values are data: nothing in them is read as a template.
   Result<std::string> render(const nlohmann::json& data) const;
 
+  // Whether every rendering holds something besides spaces and line breaks (text outside any
+  // section), whatever the data: what it says can be counted before it is rendered.
+  bool never_blank() const;
+
  private:
   Template() = default;  // only compile() makes one
   struct Compiled;

@@ -86,16 +86,73 @@ std::size_t Backlog::line_count(const std::string& text) {
 }
 
 std::size_t Backlog::entry_lines(const Entry& e) const {
-  return (e.digest_pending ? 0 : line_count(e.first.text)) + (e.digested.empty() ? 0 : 1);
+  const std::size_t own = e.digest_pending ? 0 : e.first.render ? 1 : line_count(e.first.text);
+  return own + (e.digested.empty() ? 0 : 1);
+}
+
+void Backlog::count_lines() {
+  lines_ = 0;
+  unsure_lines_ = 0;
+  for (const auto& e : entries_) {
+    lines_ += entry_lines(e);
+    if (e.first.render) unsure_lines_ += e.first.max_lines - 1;
+  }
 }
 
 void Backlog::push(Output output) {
   Entry e{std::move(output), {}, {}, false};
   lines_ += entry_lines(e);
+  if (e.first.render) unsure_lines_ += e.first.max_lines - 1;
   entries_.push_back(std::move(e));
 }
 
-std::size_t Backlog::coalesce(std::size_t capacity) {
+bool Backlog::render_wanted(const std::function<bool(std::size_t index)>& wanted, const Render& render) {
+  bool all_rendered = true;
+  std::deque<Entry> kept;
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    auto& e = entries_[i];
+    if (e.first.render && wanted(i) && !render(e.first)) {
+      all_rendered = false;
+      continue;
+    }
+    kept.push_back(std::move(e));
+  }
+  entries_ = std::move(kept);
+  count_lines();
+  return all_rendered;
+}
+
+void Backlog::render_all(const Render& render) {
+  if (std::none_of(entries_.begin(), entries_.end(), [](const Entry& e) { return !!e.first.render; })) return;
+  render_wanted([](std::size_t) { return true; }, render);
+}
+
+std::size_t Backlog::coalesce(std::size_t capacity, const Render& render) {
+  // Until nothing fails: a dropped output changes which entries lead their group or come last,
+  // and may bring the lines back within capacity.
+  for (bool settled = false; !settled;) {
+    if (lines_ <= capacity) {
+      // Nothing is coalesced unless their real lines are over capacity: every output is rendered.
+      render_all(render);
+      if (lines_ <= capacity) return 0;
+      break;  // coalesced below, all rendered
+    }
+    // Coalesced (the lines only grow once rendered): each group's first output is said in full and
+    // its last one is the digest's "latest"; the ones between are only counted.
+    std::map<std::string, std::size_t> first, last;  // digest group → index of the entry
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      const auto& group = entries_[i].first.digest_group;
+      if (group.empty()) continue;
+      first.try_emplace(group, i);
+      last[group] = i;
+    }
+    settled = render_wanted(
+        [&](std::size_t i) {
+          const auto& group = entries_[i].first.digest_group;
+          return group.empty() || first[group] == i || last[group] == i;
+        },
+        render);
+  }
   if (lines_ <= capacity) return 0;
   std::size_t coalesced = 0;
   std::map<std::string, std::size_t> head;  // digest group → index of its first entry in `kept`
@@ -118,8 +175,7 @@ std::size_t Backlog::coalesce(std::size_t capacity) {
     if (!e.latest.empty()) into.latest = e.latest;
   }
   entries_ = std::move(kept);
-  lines_ = 0;
-  for (const auto& e : entries_) lines_ += entry_lines(e);
+  count_lines();
   return coalesced;
 }
 

@@ -7,8 +7,11 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
 #include <vector>
+
+#include "core/error.hpp"
 
 namespace chatops::bot {
 
@@ -29,6 +32,10 @@ struct Output {
   std::string scope;         // e.g. "org/repo"; "" when none
   std::chrono::system_clock::time_point received{};  // when its event arrived
   std::size_t bind_index = 0;  // its bind's position: the key of rows written before bind keys
+  // Set while `text` is not rendered yet (only while its event's chunk is planned): renders it as
+  // said. An output folded into a digest never is; until rendered it counts 1 to `max_lines` lines.
+  std::function<Result<std::string>()> render{};
+  std::size_t max_lines = 1;
 };
 
 // A line (or several) to hand to the IRC client, and what its delivery completes.
@@ -44,12 +51,22 @@ struct Send {
 
 class Backlog {
  public:
+  // Renders an output (Output::render); false when that failed: the output is dropped, and the
+  // caller has dealt with its failure.
+  using Render = std::function<bool(Output&)>;
+
   void push(Output output);
-  // Lines waiting (a multi-line output counts each line).
+  // Lines waiting (a multi-line output counts each line; one not rendered yet counts 1)…
   std::size_t lines() const { return lines_; }
+  // …and how many more there may be once every output is rendered.
+  std::size_t unsure_lines() const { return unsure_lines_; }
   bool empty() const { return entries_.empty(); }
+  // Renders every output not rendered yet: lines() is then exact.
+  void render_all(const Render& render);
   // Coalesces when more than `capacity` lines wait; returns how many outputs went into digests.
-  std::size_t coalesce(std::size_t capacity);
+  // Outputs not rendered yet are rendered first when they will be said in full or stand for their
+  // digest's "latest", and never when they are only counted in a digest. None is left unrendered.
+  std::size_t coalesce(std::size_t capacity, const Render& render = {});
   // The next send, in order; the backlog must not be empty.
   Send pop();
   // Every key waiting, for when the target is given up on (e.g. parted): they stay in the journal.
@@ -64,8 +81,13 @@ class Backlog {
   };
   static std::size_t line_count(const std::string& text);
   std::size_t entry_lines(const Entry& e) const;
+  // Renders the entries `wanted` picks that are not rendered yet, drops those that fail; false
+  // when some failed.
+  bool render_wanted(const std::function<bool(std::size_t index)>& wanted, const Render& render);
+  void count_lines();
   std::deque<Entry> entries_;
   std::size_t lines_ = 0;
+  std::size_t unsure_lines_ = 0;
 };
 
 // "… and 37 more pushes in org/repo (latest: alice pushed 2 commits to main)": the latest text

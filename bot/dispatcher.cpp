@@ -55,8 +55,58 @@ void Dispatcher::connection_lost() {
   walked_to_ = std::min(walked_to_, first - 1);
 }
 
-bool Dispatcher::has_room() const {
-  return waiting_lines_ < options_.max_waiting_lines && loaded_.size() < options_.max_waiting_outputs;
+bool Dispatcher::has_room() {
+  if (loaded_.size() >= options_.max_waiting_outputs || waiting_lines_ >= options_.max_waiting_lines) return false;
+  std::size_t unsure = 0;
+  for (const auto& [target, backlog] : backlogs_) unsure += backlog.unsure_lines();
+  if (waiting_lines_ + unsure < options_.max_waiting_lines) return true;
+  // Whether the lines not rendered yet fit is known only by rendering them.
+  for (auto& [target, backlog] : backlogs_) {
+    auto before = backlog.lines();
+    backlog.render_all([this](Output& o) { return render(o); });
+    waiting_lines_ += backlog.lines();
+    waiting_lines_ -= before;
+  }
+  return waiting_lines_ < options_.max_waiting_lines;
+}
+
+void Dispatcher::coalesce() {
+  for (auto& [target, backlog] : backlogs_) {
+    auto before = backlog.lines();
+    stats_.outputs_digested += backlog.coalesce(options_.coalesce_capacity, [this](Output& o) { return render(o); });
+    waiting_lines_ += backlog.lines();
+    waiting_lines_ -= before;
+  }
+}
+
+bool Dispatcher::render(Output& output) {
+  auto text = output.render();
+  output.render = nullptr;
+  if (text) {
+    output.text = std::move(*text);
+    return true;
+  }
+  const auto& key = output.key;
+  loaded_.erase({key.event_id, key.handler});
+  auto waiting = outstanding_.find(key.event_id);
+  // Not outstanding: the event waits in the journal for another target, and is planned again.
+  if (waiting == outstanding_.end()) return false;
+  // Outputs are rendered (or folded) before their chunk's end, so their event is in it.
+  const Failure failed{output.bind_index, {output.target}, text.error().message};
+  const ingestion::IngestionEvent* event = nullptr;
+  if (chunk_) {
+    const auto found = std::ranges::lower_bound(*chunk_, key.event_id, {}, &ingestion::IngestionEvent::id);
+    if (found != chunk_->end() && found->id == key.event_id) event = &*found;
+  }
+  const auto reason = event ? report(*event, failed) : "binds[" + std::to_string(output.bind_index) + "]: " + failed.reason;
+  auto& failure = waiting->second.failure;
+  // One reason per handler, as when it fails for all its targets while planning.
+  if (failure.find(reason) == std::string::npos) failure += (failure.empty() ? "" : "; ") + reason;
+  if (--waiting->second.outputs == 0) {
+    finished_.emplace_back(key.event_id, std::move(failure));
+    outstanding_.erase(waiting);
+  }
+  return false;
 }
 
 void Dispatcher::plan() {
@@ -68,22 +118,21 @@ void Dispatcher::plan() {
     }
     if (events->empty()) return;
     // No transaction is held while planning: it would hold off the commits of new events.
+    chunk_ = &*events;
     for (const auto& event : *events) {
       plan_event(event);
       walked_to_ = event.id;
       if (!has_room()) break;
     }
+    // Before the chunk's events are gone: what is said is rendered, what is digested only counted.
+    coalesce();
+    chunk_ = nullptr;
     if (!finished_.empty()) {
       ingestion::Journal::Batch batch(journal_);  // one transaction for the chunk's marks
       for (const auto& [id, failure] : finished_) settle(id, failure);
       finished_.clear();
       if (auto committed = batch.commit(); !committed)
         spdlog::error("dispatcher: marking events done failed: {}", committed.error().message);
-    }
-    for (auto& [target, backlog] : backlogs_) {
-      auto before = backlog.lines();
-      stats_.outputs_digested += backlog.coalesce(options_.coalesce_capacity);
-      waiting_lines_ -= before - backlog.lines();
     }
   }
 }

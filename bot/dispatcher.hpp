@@ -94,8 +94,13 @@ class Dispatcher {
 
  private:
   void plan();
-  bool has_room() const;  // for planning more events
+  // For planning more events; may render the chunk's outputs to know their lines.
+  bool has_room();
   void plan_event(const ingestion::IngestionEvent& event);
+  // Renders an output planned unrendered (Backlog::Render); when that fails, its event is failed
+  // with the reason as if its handler had reported it while planning.
+  bool render(Output& output);
+  void coalesce();
   void send_some();
   void delivered(const Send& send, bool ok);
   // Done, or failed when `failure` is not empty.
@@ -123,8 +128,9 @@ class Dispatcher {
   std::map<std::string, std::int64_t> starved_;      // target → first event id left in the journal
   // Planned with nothing (more) to say: done, or failed with the reason, at the chunk's end.
   std::vector<std::pair<std::int64_t, std::string>> finished_;
-  std::size_t waiting_lines_ = 0;
+  std::size_t waiting_lines_ = 0;  // a line not rendered yet counts 1
   std::size_t in_flight_ = 0;
+  const std::vector<ingestion::IngestionEvent>* chunk_ = nullptr;  // while planning it
   std::uint64_t generation_ = 0;                     // bumped when the connection drops
   std::string next_target_;                          // round-robin position
   std::map<std::size_t, std::chrono::steady_clock::time_point> failure_noticed_;  // bind → last notice

@@ -5,16 +5,9 @@
 #include <spdlog/spdlog.h>
 
 #include "bot/irc/split.hpp"
+#include "ingestion/field_lookup.hpp"
 
 namespace chatops::bot {
-
-std::string scope_of(const nlohmann::json& fields) {
-  for (const char* key : {"repo", "project", "group", "job", "service"}) {
-    auto it = fields.find(key);
-    if (it != fields.end() && it->is_string() && !it->get<std::string>().empty()) return it->get<std::string>();
-  }
-  return "";
-}
 
 std::string capped_text(const std::string& text, std::size_t width, std::size_t max_lines, std::int64_t event_id) {
   // Below 4 bytes nothing fits (a target name too long): the IRC client refuses the target.
@@ -39,26 +32,41 @@ Plan Planner::plan(bindings::BindTable& binds, const ingestion::IngestionEvent& 
 }
 
 void Planner::say(const bindings::Utterance& u) {
-  auto text = capped_text(u.text, irc_.line_width(u.target, u.notice), u.max_lines, u.delivery.event_id);
+  const auto width = irc_.line_width(u.target, u.notice);
   if (!plan_) {  // IRC- or clock-triggered: nothing to journal
-    irc_.say(Send{.target = u.target, .text = std::move(text), .notice = u.notice}, [](bool) {});
+    auto text = u.render ? u.render() : Result<std::string>(u.text);
+    if (!text) {
+      spdlog::error("binds[{}]: could not say anything: {}", u.delivery.bind_index, text.error().message);
+      return;
+    }
+    irc_.say(Send{.target = u.target, .text = capped_text(*text, width, u.max_lines, u.delivery.event_id), .notice = u.notice},
+             [](bool) {});
     return;
   }
   Output o;
+  if (u.render) {
+    o.render = [render = u.render, width, max_lines = u.max_lines, id = u.delivery.event_id]() -> Result<std::string> {
+      auto text = render();
+      if (!text) return text;
+      return capped_text(*text, width, max_lines, id);
+    };
+    o.max_lines = std::max<std::size_t>(u.max_lines, 1) + 1;  // and "… n more lines not said"
+  } else {
+    o.text = capped_text(u.text, width, u.max_lines, u.delivery.event_id);
+  }
   const auto& bind = u.delivery.bind_key;
   o.key = {event_->id, bind + ":" + u.target};
   o.bind_index = u.delivery.bind_index;
   o.target = u.target;
-  o.text = std::move(text);
   o.notice = u.notice;
-  auto what = event_->fields.find("what");
-  o.what = what != event_->fields.end() && what->is_string() ? what->get<std::string>() : "events";
-  o.scope = scope_of(event_->fields);
+  // Read without building the fields' object (Output::render does, if it is said). The scope,
+  // which a digest line names as the place of a burst, is the first of these the event has.
+  auto named = ingestion::field_strings(event_->fields, {"what", "group_key", "repo", "project", "group", "job", "service"});
+  o.what = named[0].value_or("events");
+  for (std::size_t i = 2; i < named.size() && o.scope.empty(); ++i) o.scope = named[i].value_or("");
   o.received = event_->time;
   // Alert groups collapse per group and status (the topic carries the status).
-  auto group = event_->fields.find("group_key");
-  o.digest_group = bind + "|" + event_->topic + "|" +
-                   (group != event_->fields.end() && group->is_string() ? group->get<std::string>() : o.scope);
+  o.digest_group = bind + "|" + event_->topic + "|" + (named[1] ? *named[1] : o.scope);
   plan_->outputs.push_back(std::move(o));
 }
 

@@ -25,6 +25,8 @@ class Planner final : public bindings::Speaker {
   void cannot_say(const std::vector<std::string>& targets, const std::string& reason,
                   const bindings::Delivery& delivery) override;
   void later(const std::string& waiting_for, const bindings::Delivery& delivery) override;
+  // An event's outputs are rendered by the dispatcher, once it knows they are said.
+  bool renders_later() const override { return true; }
   // For BindTable::on_handler_failure: a handler threw while the table dispatched.
   void handler_failed(const bindings::Origin& origin, const std::string& what);
 
@@ -33,9 +35,6 @@ class Planner final : public bindings::Speaker {
   const ingestion::IngestionEvent* event_ = nullptr;  // while planning
   Plan* plan_ = nullptr;
 };
-
-// What a digest line names as the place of a burst: the first of these fields the event has.
-std::string scope_of(const nlohmann::json& fields);
 
 // `text` as the IRC lines it is sent as (joined by "\n") for lines of `width` bytes: at most
 // `max_lines` of them, then "… 629 more lines not said (event 123)" when there were more.

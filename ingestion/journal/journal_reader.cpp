@@ -23,7 +23,6 @@ IngestionEvent event_from_row(SQLite::Statement& row) {
   e.severity = severity_from_string(row.getColumn(5).getString());
   e.dedupe_key = row.getColumn(6).getString();
   e.fields = EventFields::from_text(row.getColumn(7).getString());
-  e.fields.object();  // parsed here, the text dropped
   e.default_template = row.getColumn(8).getString();
   const auto frame = row.getColumn(9);
   e.raw_compressed.assign(static_cast<const char*>(frame.getBlob()), static_cast<std::size_t>(frame.getBytes()));
@@ -88,10 +87,9 @@ auto with_reset(SQLite::Statement& statement, F&& f) {
 std::string_view to_string(DeliveryState s) { return kStateNames[static_cast<std::size_t>(s)]; }
 
 Result<std::vector<IngestionEvent>> Journal::pending_events(std::int64_t after_id, std::size_t limit) {
-  if (auto recent = recent_.take(after_id, limit)) {
-    for (auto& e : *recent) e.fields.object();  // parsed here, the text dropped, not on the planning thread
-    return std::move(*recent);
-  }
+  // Fields held as text stay so: the dispatcher reads a few names of them, and builds the object
+  // only for an output it says.
+  if (auto recent = recent_.take(after_id, limit)) return std::move(*recent);
   std::lock_guard lock(reader_mutex_);
   return journal_db::guarded("reading pending events", [&] {
     return with_reset(statements().pending, [&](SQLite::Statement& q) {

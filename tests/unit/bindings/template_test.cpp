@@ -138,3 +138,18 @@ TEST_CASE("field_text is how filters and templates see scalars") {
   CHECK(field_text(json(nullptr)).empty());
   CHECK(field_text(json("a\x02" "b")) == "ab");
 }
+
+TEST_CASE("a template with text outside its sections never renders blank, one that may is known") {
+  const auto never_blank = [](const std::string& text) {
+    auto compiled = Template::compile(text);
+    REQUIRE(compiled);
+    return compiled->never_blank();
+  };
+  CHECK(never_blank("[B]{{repo}}[/B] {{pusher}}"));
+  CHECK(never_blank("{{#merged}}merged{{/merged}} by {{user}}"));
+  CHECK(never_blank("[B][/B]"));  // formatting codes are not blank
+  CHECK_FALSE(never_blank("{{text}}"));
+  CHECK_FALSE(never_blank("{{#text}}said: {{text}}{{/text}}"));
+  CHECK_FALSE(never_blank("{{^quiet}}loud{{/quiet}}  \n"));
+  CHECK_FALSE(never_blank("{{! only a comment }}"));
+}

@@ -130,3 +130,77 @@ TEST_CASE("drain gives back every waiting key", "[backlog]") {
   REQUIRE(b.drain().size() == 6);
   REQUIRE(b.empty());
 }
+
+namespace {
+// An output whose text is rendered when asked: two lines, counted in `rendered`.
+Output output_later(std::int64_t id, std::string group, std::vector<std::int64_t>& rendered) {
+  Output o = output(id, std::move(group));
+  o.text.clear();
+  o.render = [id, &rendered]() -> chatops::Result<std::string> {
+    rendered.push_back(id);
+    return "event " + std::to_string(id) + "\nsecond line";
+  };
+  o.max_lines = 11;
+  return o;
+}
+}  // namespace
+
+TEST_CASE("a coalesced burst renders only the outputs it says in full and its latest", "[backlog]") {
+  Backlog b;
+  std::vector<std::int64_t> rendered;
+  for (int i = 1; i <= 40; ++i) b.push(output_later(i, "push org/repo", rendered));
+  b.push(output_later(41, "pr org/repo", rendered));
+  REQUIRE(b.lines() == 41);  // one each until rendered…
+  REQUIRE(b.unsure_lines() == 41 * 10);  // …and up to 11
+  REQUIRE(b.coalesce(10, [](Output& o) {
+    o.text = *o.render();
+    o.render = nullptr;
+    return true;
+  }) == 39);
+  CHECK(rendered == std::vector<std::int64_t>{1, 40, 41});
+  CHECK(b.unsure_lines() == 0);
+  auto sends = pop_all(b);
+  REQUIRE(sends.size() == 3);
+  CHECK(sends[0].text == "event 1\nsecond line");
+  CHECK(sends[1].text == "… and 39 more pushes in org/repo (latest: event 40)");
+  CHECK(sends[2].text == "event 41\nsecond line");
+}
+
+TEST_CASE("outputs within capacity are all rendered, and their real lines decide the coalescing", "[backlog]") {
+  std::vector<std::int64_t> rendered;
+  const auto render = [](Output& o) {
+    o.text = *o.render();
+    o.render = nullptr;
+    return true;
+  };
+  Backlog within;
+  for (int i = 1; i <= 3; ++i) within.push(output_later(i, "g", rendered));
+  CHECK(within.coalesce(6, render) == 0);  // 6 real lines: said in full
+  CHECK(within.lines() == 6);
+  CHECK(rendered.size() == 3);
+  Backlog over;
+  for (int i = 1; i <= 4; ++i) over.push(output_later(i, "g", rendered));
+  CHECK(over.coalesce(6, render) == 3);  // 4 counted, 8 real lines
+  CHECK(over.lines() == 3);
+}
+
+TEST_CASE("an output whose rendering fails leaves the burst, and the one before it becomes the latest", "[backlog]") {
+  Backlog b;
+  std::vector<std::int64_t> rendered;
+  for (int i = 1; i <= 20; ++i) b.push(output_later(i, "g", rendered));
+  std::vector<std::int64_t> failed;
+  CHECK(b.coalesce(5, [&](Output& o) {
+    if (o.key.event_id == 20) {
+      failed.push_back(20);
+      return false;
+    }
+    o.text = *o.render();
+    o.render = nullptr;
+    return true;
+  }) == 18);
+  CHECK(failed == std::vector<std::int64_t>{20});
+  auto sends = pop_all(b);
+  REQUIRE(sends.size() == 2);
+  CHECK(sends[1].text == "… and 18 more pushes in org/repo (latest: event 19)");
+  CHECK(sends[1].digested.size() == 18);
+}

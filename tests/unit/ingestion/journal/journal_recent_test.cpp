@@ -42,7 +42,6 @@ void require_same(const IngestionEvent& memory, const IngestionEvent& file) {
   CHECK(memory.severity == file.severity);
   CHECK(memory.dedupe_key == file.dedupe_key);
   CHECK(memory.fields == file.fields);
-  CHECK_FALSE(memory.fields.holds_text());  // parsed before the dispatcher gets it
   CHECK(memory.raw.empty());
   CHECK(memory.raw_compressed == file.raw_compressed);
   CHECK(payload_text(memory) == payload_text(file));
@@ -66,6 +65,9 @@ TEST_CASE("Events handed from memory are those the file gives back, field for fi
   auto memory = j.journal->pending_events(j.first, 10).value();
   auto file = j.from_file(j.first);
   REQUIRE(memory.size() == 3);
+  // Text stays text: the dispatcher reads a few names of it, and parses it only to render.
+  CHECK(memory[1].fields.holds_text());
+  CHECK(file[1].fields.holds_text());
   REQUIRE(file.size() == 3);
   for (std::size_t i = 0; i < 3; ++i) require_same(memory[i], file[i]);
   CHECK(memory[1].fields == nlohmann::json{{"id", 7}, {"name", "x"}});
