@@ -8,7 +8,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "core/after_ready.hpp"
 #include "http/connection.hpp"
 
 namespace chatops::http {
@@ -257,9 +256,6 @@ Result<void> Server::start() {
     loop->sweep(every);
     loop->thread = std::thread([l = loop.get(), n = n++] {
       pthread_setname_np(pthread_self(), ("http-loop-" + std::to_string(n)).c_str());
-      // Handlers may queue work to run here once the requests ready now are handled (the
-      // journal's commit of what they submitted).
-      after_ready::set_for_this_thread([l](std::function<void()> work) { asio::post(l->io, std::move(work)); });
       l->io.run();
     });
   }

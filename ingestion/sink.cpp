@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <future>
 
-#include "core/after_ready.hpp"
-
 namespace chatops::ingestion {
 
 std::string_view to_string(Submission s) {
@@ -27,7 +25,6 @@ BatchResult BatchResult::refused(std::size_t events, std::string why) {
 BatchResult EventSink::submit_and_wait(EventBatch batch) {
   std::promise<BatchResult> answer;
   auto result = answer.get_future();
-  const after_ready::Hold waiting;  // committed by another thread than this one, which waits
   submit(std::move(batch), [&answer](const BatchResult& r) { answer.set_value(r); });
   return result.get();
 }

@@ -36,8 +36,6 @@ class Checkpointer {
   // their fsyncs cheaper than appending (no file size to journal). Most frames are already copied
   // by then, so the writer is held off for about one small checkpoint.
   void bound_wal(SQLite::Database& writer);
-  // Whether bound_wal would restart the WAL now (asked by whoever may call bound_wal).
-  bool wal_over_bound() const { return wal_frames_ >= next_restart_at_; }
   static constexpr int kRestartFrames = 4096;  // 16 MiB of 4 KiB pages
   static constexpr int kRetryFrames = 1024;    // after a restart that could not be done
 

@@ -7,7 +7,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "core/after_ready.hpp"
 #include "ingestion/journal/checkpointer.hpp"
 #include "ingestion/journal/compression.hpp"
 #include "ingestion/journal/journal_db.hpp"
@@ -38,45 +37,7 @@ struct Journal::Job {
   Completion done;
 };
 
-// What a posted lead reaches the journal through: it may run, or be destroyed unrun, after the
-// journal has closed. The journal's destructor clears it, waiting for a lead under way.
-struct Journal::LeadToken {
-  explicit LeadToken(Journal* j) : journal(j) {}
-  std::mutex mutex;
-  Journal* journal;
-};
-
-// A lead posted on a loop: commits there when run; hands the queue to the writer thread when its
-// loop drops it unrun (stopped).
-class Journal::PostedLead {
- public:
-  explicit PostedLead(std::shared_ptr<LeadToken> token) : token_(std::move(token)) {}
-  ~PostedLead() {
-    if (ran_) return;
-    // Not waited for: held, the journal is closing (its writer commits what is queued) or another
-    // lead is under way (it hands what it leaves to the writer). Its loop may be going away from
-    // under that lead's completions.
-    std::unique_lock lock(token_->mutex, std::try_to_lock);
-    if (lock && token_->journal) token_->journal->lead_dropped();
-  }
-  PostedLead(const PostedLead&) = delete;
-  PostedLead& operator=(const PostedLead&) = delete;
-  void run() {
-    ran_ = true;
-    std::lock_guard lock(token_->mutex);
-    if (token_->journal) token_->journal->lead();
-  }
-
- private:
-  std::shared_ptr<LeadToken> token_;
-  bool ran_ = false;
-};
-
 namespace {
-
-// How long the writer leaves queued batches to a posted lead: the loop runs it once it has
-// handled the requests ready with the one that posted it, normally well within this.
-constexpr auto kLeadGrace = std::chrono::milliseconds(10);
 
 Row row_of(IngestionEvent&& e) {
   Row row;
@@ -128,16 +89,10 @@ Journal::Journal(JournalOptions options, Clock clock, std::unique_ptr<Checkpoint
       clock_(std::move(clock)),
       checkpointer_(std::move(checkpointer)),
       writer_db_(std::move(writer)),
-      lead_token_(std::make_shared<LeadToken>(this)),
       reader_db_(std::move(reader)),
       writer_thread_([this] { run_writer(); }) {}
 
 Journal::~Journal() {
-  {
-    // A lead under way finishes first; none starts from now on.
-    std::lock_guard lock(lead_token_->mutex);
-    lead_token_->journal = nullptr;
-  }
   {
     std::lock_guard lock(queue_mutex_);
     stopping_ = true;
@@ -165,47 +120,7 @@ void Journal::push(std::unique_ptr<Job> job) {
   }
   queued_events_ += job->rows.size();
   queue_.push_back(std::move(job));
-  // A lead posted takes this one too; the writer does if the lead is overdue.
-  if (lead_posted_ && std::chrono::steady_clock::now() < lead_posted_at_ + kLeadGrace) return;
-  // A probe never leads: it tells whether the writer thread works, and must not stop a loop when
-  // the disk hangs.
-  if (!committing_ && !queue_.back()->rows.empty() && last_commit_ < options_.lead_below && after_ready::available()) {
-    lead_posted_ = true;
-    lead_posted_at_ = std::chrono::steady_clock::now();
-    lock.unlock();
-    after_ready::post([lead = std::make_shared<PostedLead>(lead_token_)] { lead->run(); });
-    return;
-  }
   if (queue_.size() >= wake_at_) work_cv_.notify_one();
-}
-
-void Journal::lead() {
-  std::function<void(std::int64_t)> notify;
-  Jobs jobs;
-  {
-    std::lock_guard lock(queue_mutex_);
-    lead_posted_ = false;
-    if (committing_ || queue_.empty() || stopping_) {
-      // The writer took over (the lead was overdue) or is closing: what is queued is its.
-      if (!queue_.empty()) work_cv_.notify_one();
-      return;
-    }
-    jobs = take_jobs(notify);
-  }
-  commit(jobs, notify, true);
-  const bool bound_due = checkpointer_->wal_over_bound();
-  std::lock_guard lock(queue_mutex_);
-  committing_ = false;
-  bound_wal_due_ = bound_wal_due_ || bound_due;
-  // Whatever other threads submitted meanwhile, and the WAL's restart (which may wait for
-  // readers), are the writer thread's: the loop goes back to its connections.
-  if (!queue_.empty() || bound_wal_due_) work_cv_.notify_one();
-}
-
-void Journal::lead_dropped() {
-  std::lock_guard lock(queue_mutex_);
-  lead_posted_ = false;
-  if (!queue_.empty()) work_cv_.notify_one();
 }
 
 void Journal::submit(EventBatch batch, Completion done) {
@@ -230,7 +145,6 @@ Result<void> Journal::check_writable() {
   // Shared with the completion: a probe that times out may still be answered later.
   auto answer = std::make_shared<std::promise<std::string>>();
   auto result = answer->get_future();
-  const after_ready::Hold waiting;  // answered by another thread than this one, which waits
   probe_writable([answer](const std::string& error) { answer->set_value(error); });
   if (result.wait_for(kTimeout) != std::future_status::ready) return fail("journal: the writer has not answered for 5s");
   if (auto error = result.get(); !error.empty()) return fail(error);
@@ -243,7 +157,6 @@ JournalStats Journal::stats() const {
   s.duplicates = duplicates_.load();
   s.failed = failed_.load();
   s.commits = commits_.load();
-  s.led_commits = led_commits_.load();
   {
     std::lock_guard lock(queue_mutex_);
     s.queued = queued_events_;
@@ -254,80 +167,45 @@ JournalStats Journal::stats() const {
 void Journal::run_writer() {
   pthread_setname_np(pthread_self(), "journal-writer");  // top -H, perf, gdb
   constexpr auto kMaxGather = std::chrono::milliseconds(1);
+  std::vector<std::unique_ptr<Job>> jobs;
+  std::size_t last_jobs = 0;  // in the last commit: its submitters
+  std::chrono::steady_clock::duration last_commit{};
   for (;;) {
     std::function<void(std::int64_t)> notify;
-    Jobs jobs;
+    std::size_t events = 0;
     {
       std::unique_lock lock(queue_mutex_);
-      for (;;) {
-        if (committing_) {
-          work_cv_.wait(lock);  // a leader's commit: what it leaves is looked at when it ends
-          continue;
-        }
-        if (queue_.empty()) {
-          if (stopping_) return;  // everything submitted has been answered
-          if (bound_wal_due_) break;
-          work_cv_.wait(lock);
-          continue;
-        }
-        if (!lead_posted_ || stopping_) break;
-        // A loop will commit these: take over only if it does not come to it.
-        const auto overdue = lead_posted_at_ + kLeadGrace;
-        if (std::chrono::steady_clock::now() >= overdue) break;
-        work_cv_.wait_until(lock, overdue);
+      work_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything submitted has been answered
+      // The submitters of the last commit, answered, are submitting again: wait for as many (see
+      // journal.hpp) rather than spend a commit on the first of them.
+      const auto target = last_jobs;
+      const auto gathered = [&] { return stopping_ || queue_.size() >= target; };
+      if (!gathered()) {
+        wake_at_ = target;
+        work_cv_.wait_for(lock, std::min<std::chrono::steady_clock::duration>(last_commit, kMaxGather), gathered);
+        wake_at_ = 1;
       }
-      committing_ = true;
-      bound_wal_due_ = false;
-      if (!queue_.empty()) {
-        // The submitters of the last commit, answered, are submitting again: wait for as many (see
-        // journal.hpp) rather than spend a commit on the first of them.
-        const auto target = last_jobs_;
-        const auto gathered = [&] { return stopping_ || queue_.size() >= target; };
-        if (!gathered()) {
-          wake_at_ = target;
-          work_cv_.wait_for(lock, std::min<std::chrono::steady_clock::duration>(last_commit_, kMaxGather), gathered);
-          wake_at_ = 1;
-        }
-        jobs = take_jobs(notify);
+      // Whatever queued up meanwhile is the next batch.
+      while (!queue_.empty() && (jobs.empty() || events + queue_.front()->rows.size() <= options_.batch_max)) {
+        events += queue_.front()->rows.size();
+        queued_events_ -= queue_.front()->rows.size();
+        jobs.push_back(std::move(queue_.front()));
+        queue_.pop_front();
       }
+      notify = on_new_events_;
     }
-    if (!jobs.empty()) commit(jobs, notify, false);
+    const auto started = std::chrono::steady_clock::now();
+    const auto max_id = write_jobs(jobs);
+    last_commit = std::chrono::steady_clock::now() - started;
+    last_jobs = jobs.size();
+    jobs.clear();
+    if (max_id > 0 && notify) notify(max_id);
     checkpointer_->bound_wal(*writer_db_);
-    std::lock_guard lock(queue_mutex_);
-    committing_ = false;
   }
 }
 
-Journal::Jobs Journal::take_jobs(std::function<void(std::int64_t)>& notify) {
-  committing_ = true;
-  Jobs jobs;
-  std::size_t events = 0;
-  // Whatever queued up is the next batch, up to batch_max events.
-  while (!queue_.empty() && (jobs.empty() || events + queue_.front()->rows.size() <= options_.batch_max)) {
-    events += queue_.front()->rows.size();
-    queued_events_ -= queue_.front()->rows.size();
-    jobs.push_back(std::move(queue_.front()));
-    queue_.pop_front();
-  }
-  notify = on_new_events_;
-  return jobs;
-}
-
-void Journal::commit(Jobs& jobs, const std::function<void(std::int64_t)>& notify, bool led) {
-  const auto started = std::chrono::steady_clock::now();
-  const auto max_id = write_jobs(jobs, led);
-  const auto took = std::chrono::steady_clock::now() - started;
-  const auto submitters = jobs.size();
-  jobs.clear();
-  {
-    std::lock_guard lock(queue_mutex_);
-    last_commit_ = took;
-    last_jobs_ = submitters;
-  }
-  if (max_id > 0 && notify) notify(max_id);
-}
-
-std::int64_t Journal::write_jobs(Jobs& jobs, bool led) {
+std::int64_t Journal::write_jobs(std::vector<std::unique_ptr<Job>>& jobs) {
   auto& db = *writer_db_;
   const auto now = now_ms();
   const auto seen_after = now - options_.dedupe_window.count();
@@ -407,7 +285,6 @@ std::int64_t Journal::write_jobs(Jobs& jobs, bool led) {
     failed_ += events;
   } else if (events > 0) {
     ++commits_;
-    if (led) ++led_commits_;
   }
   std::vector<RecentEvents::Entry> committed;
   if (written) {

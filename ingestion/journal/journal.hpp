@@ -1,22 +1,16 @@
 #pragma once
 // The durable event journal (SQLite, WAL): what makes an acknowledged event survive kill -9.
 //
-// Writing: submit() from any thread serialises a batch's rows and queues them. Whoever holds the
-// committer role commits every batch waiting at that moment in one transaction (group commit),
-// with each batch's cursor, and only then runs the batches' completions. The role (the only user
-// of the writer connection while held) is taken under the queue's mutex by one of two:
-// - the thread that submitted, when it runs an event loop (an HTTP loop: core/after_ready.hpp), no
-//   commit is under way and the last one was short: it leads, committing once the loop has handled
-//   the requests ready with it, so that they share the commit; no hand-off to another thread and
-//   back. What arrives meanwhile from other threads is committed next, by the writer thread.
-// - otherwise the writer thread. When fewer batches wait than the last commit took, it first
-//   gathers for at most as long as that commit lasted (1 ms at most): the submitters just
-//   answered (HTTP clients) are usually submitting again, and one fsync for all of them costs less
-//   than one each; a lone submitter (the last commit took one batch) never waits. A slow disk's
-//   commits are all the writer's: a loop does not stop serving its other connections for them.
-// Dedupe keys are scoped by source and checked in that transaction, so of two concurrent
-// submissions of one key by one source exactly one is Accepted. After each commit,
-// on_new_events(max_id) is called on the committing thread.
+// Writing: submit() from any thread serialises a batch's rows and hands them to the writer thread,
+// which commits every batch waiting at that moment in one transaction (group commit), with each
+// batch's cursor, and only then runs the batches' completions. When fewer batches wait than the
+// last commit took, it first gathers for at most as long as that commit lasted (1 ms at most):
+// the submitters just answered (HTTP clients) are usually submitting again, and one fsync for
+// all of them costs less than one each; a lone submitter (the last commit took one batch) never
+// waits. Dedupe keys are scoped by
+// source and checked in that transaction, so of two concurrent submissions of one key by one
+// source exactly one is Accepted. After each commit, on_new_events(max_id) is called on the
+// writer thread.
 //
 // Reading: the dispatcher (the io thread) walks pending_events(), marks each handler output sent or
 // digested as IRC confirms it, and marks the event done. After a crash pending_events(0, …)
@@ -60,8 +54,6 @@ struct JournalOptions {
   std::chrono::milliseconds retention = std::chrono::hours(24 * 7);  // of done events
   Synchronous synchronous = Synchronous::Full;
   std::size_t batch_max = 512;  // events per group commit
-  // An HTTP loop commits what it submitted itself only while the last commit took less (see above).
-  std::chrono::microseconds lead_below{1000};
 };
 
 // Pending: only in journals written before schema 3, which recorded outputs before saying them.
@@ -79,8 +71,7 @@ struct Delivery {
 
 struct JournalStats {
   std::uint64_t accepted = 0, duplicates = 0, failed = 0;
-  std::uint64_t commits = 0;       // write transactions that committed events
-  std::uint64_t led_commits = 0;   // of which by a thread that submitted (an HTTP loop)
+  std::uint64_t commits = 0;       // write transactions of the writer thread
   std::uint64_t queued = 0;        // submissions waiting for the writer right now
 };
 
@@ -101,7 +92,7 @@ class Journal final : public SourceStore {
 
   // --- writer side (any thread)
   void submit(EventBatch batch, Completion done) override;
-  // Called on the committing thread after each commit that accepted events. Set before submitting.
+  // Called on the writer thread after each commit that accepted events. Set before submitting.
   void set_on_new_events(std::function<void(std::int64_t max_id)> callback);
   // From now on the events committed are also kept in memory (within a bound) for
   // pending_events(), which then hands them out without reading back what was just written. For
@@ -110,7 +101,7 @@ class Journal final : public SourceStore {
   void hand_committed_to_reader();
   // Goes through the writer: an empty write transaction, so a read-only file, a lock held
   // elsewhere, a failing disk or a stuck writer all show. `answer` gets "" when writable, else
-  // why not; it runs on the committing thread, or never if the writer is stuck.
+  // why not; it runs on the writer thread, or never if the writer is stuck.
   void probe_writable(std::function<void(const std::string& error)> answer);
   Result<void> check_writable();  // the same, waiting up to 5 s
   JournalStats stats() const;
@@ -179,20 +170,11 @@ class Journal final : public SourceStore {
   struct Job;
   struct WriterStatements;
   struct ReaderStatements;
-  struct LeadToken;
-  class PostedLead;
-  using Jobs = std::vector<std::unique_ptr<Job>>;
   Journal(JournalOptions options, Clock clock, std::unique_ptr<Checkpointer> checkpointer,
           std::unique_ptr<SQLite::Database> writer, std::unique_ptr<SQLite::Database> reader);
   void push(std::unique_ptr<Job> job);  // answers the job at once when stopping
   void run_writer();
-  void lead();          // a posted lead, on the loop that submitted
-  void lead_dropped();  // its loop stopped before running it: the writer commits instead
-  // Under queue_mutex_, with the role taken: the next batch from the queue.
-  Jobs take_jobs(std::function<void(std::int64_t)>& notify);
-  // With the role held (outside the mutex): commits, runs the completions, tells the reader.
-  void commit(Jobs& jobs, const std::function<void(std::int64_t)>& notify, bool led);
-  std::int64_t write_jobs(Jobs& jobs, bool led);  // the highest id accepted
+  std::int64_t write_jobs(std::vector<std::unique_ptr<Job>>& jobs);  // the highest id accepted
   Result<void> set_state(std::int64_t event_id, const std::string& handler_key, DeliveryState state,
                          std::int64_t lines);
   std::int64_t now_ms() const;
@@ -201,24 +183,17 @@ class Journal final : public SourceStore {
   const Clock clock_;
   std::unique_ptr<Checkpointer> checkpointer_;  // outlives both connections below
 
-  std::unique_ptr<SQLite::Database> writer_db_;  // the committer's only
-  std::unique_ptr<WriterStatements> writer_statements_;  // the committer's only; prepared once
+  std::unique_ptr<SQLite::Database> writer_db_;  // writer thread only
+  std::unique_ptr<WriterStatements> writer_statements_;  // writer thread only; prepared once
   mutable std::mutex queue_mutex_;
   std::condition_variable work_cv_;
   std::deque<std::unique_ptr<Job>> queue_;
   std::size_t queued_events_ = 0;  // in queue_
   std::size_t wake_at_ = 1;        // jobs queued that wake the writer (more while it gathers)
   bool stopping_ = false;
-  bool committing_ = false;   // the committer role is taken (writer thread or a leader)
-  bool lead_posted_ = false;  // a lead waits on a loop: the writer leaves the queue to it a while
-  std::chrono::steady_clock::time_point lead_posted_at_;
-  bool bound_wal_due_ = false;  // a leader left the WAL's restart to the writer thread
-  std::size_t last_jobs_ = 0;   // batches in the last commit: its submitters
-  std::chrono::steady_clock::duration last_commit_{};  // how long it took
-  std::shared_ptr<LeadToken> lead_token_;  // held by posted leads, which may outlive the journal
   std::function<void(std::int64_t)> on_new_events_;
   std::function<void(std::int64_t)> on_done_;
-  std::atomic<std::uint64_t> accepted_{0}, duplicates_{0}, failed_{0}, commits_{0}, led_commits_{0};
+  std::atomic<std::uint64_t> accepted_{0}, duplicates_{0}, failed_{0}, commits_{0};
   RecentEvents recent_;  // filled by the writer, taken by pending_events()
 
   std::mutex reader_mutex_;
