@@ -25,6 +25,9 @@
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
+
+#include "bench/measure.hpp"
 #include "bench/options.hpp"
 #include "bench/process_memory.hpp"
 #include "core/crypto.hpp"
@@ -108,9 +111,34 @@ Run wrk(const TempDir& dir, int port, int connections, int seconds, const std::s
   return r;
 }
 
-double median(std::vector<double> v) {
-  std::ranges::sort(v);
-  return v.empty() ? 0 : v[v.size() / 2];
+// What the bot's threads spent per event journaled during one run: the figure to compare builds
+// by on a shared machine, where the rates move with the other load (bench/README.md).
+struct BotUse {
+  std::map<std::string, chatops::bench::ThreadUse> threads;
+  double events = 0, commits = 0;
+};
+
+BotUse bot_use(const BotProcess& bot) {
+  return {chatops::bench::thread_use("/proc/" + std::to_string(bot.pid())),
+          bot.metric("chatops_events_accepted_total{source=\"github\"}").value_or(0),
+          bot.metric("chatops_journal_commits_total").value_or(0)};
+}
+
+void print_use(const BotUse& before, const BotUse& after) {
+  const double events = after.events - before.events;
+  if (events <= 0) return;
+  double total = 0;
+  std::string per_thread;
+  for (const auto& [name, use] : after.threads) {
+    const auto b = before.threads.find(name);
+    const double cpu = use.cpu_seconds - (b == before.threads.end() ? 0 : b->second.cpu_seconds);
+    const long switches = use.voluntary_switches - (b == before.threads.end() ? 0 : b->second.voluntary_switches);
+    if (cpu <= 0 && switches <= 0) continue;
+    total += cpu;
+    per_thread += fmt::format(" {} {:.1f} µs {:.2f} sw", name, cpu * 1e6 / events, switches / events);
+  }
+  std::printf("      bot per event: %.1f µs CPU,%s; %.2f events a commit\n", total * 1e6 / events, per_thread.c_str(),
+              events / std::max(1.0, after.commits - before.commits));
 }
 
 // nullopt when the arguments are not understood (said on stderr).
@@ -165,7 +193,9 @@ int main(int argc, char** argv) {
       const auto id = stamp + "r" + std::to_string(++run_number);
       const auto script = dir.write("push-" + id + ".lua", lua_script(body_path.string(), signature, id)).string();
       const auto b = wrk(dir, bare_port, c, o.seconds, script);
+      const auto use_before = bot_use(bot);
       const auto s = wrk(dir, bot.http_port(), c, o.seconds, script);
+      const auto use_after = bot_use(bot);
       const double ratio = b.rps > 0 ? s.rps / b.rps : 0;
       ratios[c].push_back(ratio);
       bare_rps[c].push_back(b.rps);
@@ -173,13 +203,14 @@ int main(int argc, char** argv) {
       std::printf("  round %d, %2d connections: bare %9.0f req/s | bot %9.0f req/s (accepted %ld, duplicate %ld, other "
                   "%ld) | ratio %.2f %s\n",
                   round, c, b.rps, s.rps, s.accepted, s.duplicate, s.other, ratio, s.errors.c_str());
+      print_use(use_before, use_after);
       std::fflush(stdout);
     }
   }
   std::printf("medians:\n");
   for (int c : o.connections)
     std::printf("  %2d connections: bare %9.0f req/s, bot %9.0f req/s, ratio %.2f (target %.2f)\n", c,
-                median(bare_rps[c]), median(bot_rps[c]), median(ratios[c]), c >= 32 ? 0.5 : 0.25);
+                chatops::bench::median(bare_rps[c]), chatops::bench::median(bot_rps[c]), chatops::bench::median(ratios[c]), c >= 32 ? 0.5 : 0.25);
   std::printf("bot: %.0f events journaled in %.0f commits; backlog %.0f (planned %.0f, done %.0f, coalesced %.0f); "
               "VmHWM %ld KiB\n",
               bot.metric("chatops_events_accepted_total{source=\"github\"}").value_or(0),

@@ -8,9 +8,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace chatops::bench {
@@ -32,6 +35,37 @@ inline long status_value(const std::string& proc, std::string_view field) {
   for (std::string line; std::getline(status, line);)
     if (line.starts_with(field)) return std::atol(line.c_str() + field.size());
   return 0;
+}
+
+// What a process's threads have used so far, by thread name (threads of one name summed): CPU
+// seconds (user + system) and voluntary context switches (each a sleep: a wait for a lock, a
+// condition or I/O). `proc` as for status_value.
+struct ThreadUse {
+  double cpu_seconds = 0;
+  long voluntary_switches = 0;
+};
+inline std::map<std::string, ThreadUse> thread_use(const std::string& proc) {
+  std::map<std::string, ThreadUse> use;
+  const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator(proc + "/task", ec)) {
+    std::ifstream stat(task.path() / "stat");
+    const std::string text((std::istreambuf_iterator<char>(stat)), {});
+    const auto open = text.find('('), close = text.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    // After the name: state (field 3) ... utime (14), stime (15).
+    std::vector<std::string> fields;
+    std::string field;
+    for (char c : text.substr(close + 2)) {
+      if (c != ' ') field += c;
+      else fields.push_back(std::exchange(field, {}));
+    }
+    if (fields.size() < 13) continue;
+    auto& u = use[text.substr(open + 1, close - open - 1)];
+    u.cpu_seconds += (std::stod(fields[11]) + std::stod(fields[12])) / tick;
+    u.voluntary_switches += status_value(task.path().string(), "voluntary_ctxt_switches:");
+  }
+  return use;
 }
 
 // A line of this process's status in KiB ("VmRSS:", "VmHWM:").

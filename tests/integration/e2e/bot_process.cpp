@@ -1,5 +1,6 @@
 #include "tests/integration/e2e/bot_process.hpp"
 
+#include <cstdlib>
 #include <stdexcept>
 
 #include <httplib.h>
@@ -36,7 +37,9 @@ BotProcess::~BotProcess() { stop(); }
 
 void BotProcess::start() {
   ProcessOptions options;
-  options.argv = {CHATOPS_BOT_BINARY, "--config", config_path_.string()};
+  // A benchmark compares two builds by running the other one's binary in its place.
+  const char* other = std::getenv("CHATOPS_BENCH_BOT");
+  options.argv = {other && *other ? other : CHATOPS_BOT_BINARY, "--config", config_path_.string()};
   options.log_dir = dir_.path();
   options.name = "bot";
   options.env = env_;
