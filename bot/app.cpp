@@ -14,8 +14,7 @@
 #include "bot/summary.hpp"
 #include "ingestion/journal/journal_config.hpp"
 #ifdef CHATOPS_WITH_KAFKA
-#include "ingestion/bus/kafka_bus_producer.hpp"
-#include "ingestion/bus/kafka_bus_speaker.hpp"
+#include "ingestion/bus/kafka_bus_config.hpp"
 #endif
 
 namespace chatops::bot {
@@ -134,7 +133,7 @@ Result<void> App::build_bus(const ingestion::bus::BusOptions& bus) {
   bus_role_ = bus.role;
 #ifdef CHATOPS_WITH_KAFKA
   if (bus.role == ingestion::bus::Role::Receiver) {
-    auto producer = ingestion::bus::BusProducer::open(bus, *journal_, &registry_);
+    auto producer = ingestion::bus::open_bus_producer(bus, *journal_, &registry_);
     if (!producer) return std::unexpected(producer.error());
     bus_producer_ = std::move(*producer);
     spdlog::info("bus: receiver: sources' events go to topic {} on {}", bus.topic, bus.brokers);
@@ -144,7 +143,9 @@ Result<void> App::build_bus(const ingestion::bus::BusOptions& bus) {
     auto handed = journal_->hand_back_pending("handed back to the bus at a speaker's start");
     if (!handed) return std::unexpected(handed.error());
     if (*handed) spdlog::info("bus: {} events not said by the previous run are left to the bus", *handed);
-    bus_speaker_ = std::make_unique<ingestion::bus::BusSpeaker>(bus, *journal_, &registry_);
+    auto speaker = ingestion::bus::make_bus_speaker(bus, *journal_, &registry_);
+    if (!speaker) return std::unexpected(speaker.error());
+    bus_speaker_ = std::move(*speaker);
     spdlog::info("bus: speaker: consuming topic {} in group {} on {}", bus.topic, bus.group, bus.brokers);
   }
 #endif

@@ -11,6 +11,7 @@
 #include "bot/man_page.hpp"
 #include "bot/version.hpp"
 #include "core/log.hpp"
+#include "core/modules/module_loader.hpp"
 #include "ingestion/journal/instance_lock.hpp"
 #include "ingestion/journal/journal_config.hpp"
 
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   bool check_only = false;
   bool reference = false;
   bool show_version = false;
+  bool load_modules = false;
   int man_section = 0;
   cli.add_option("-c,--config", config_path, "Configuration file")->capture_default_str()->type_name("FILE");
   cli.add_flag("--check", check_only,
@@ -30,11 +32,26 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({1, 5}))
       ->type_name("SECTION");
   cli.add_flag("--version", show_version, "Print the version and exit");
+  cli.add_flag("--modules", load_modules,
+               "Load every module of this build (the optional source kinds' libraries), print where each came "
+               "from, and exit (0: all loaded, 1: not)");
   CLI11_PARSE(cli, argc, argv);
 
   if (show_version) {
     std::cout << "chatops-bot " << chatops::bot::version() << "\n";
     return 0;
+  }
+  if (load_modules) {
+    int status = 0;
+    for (const auto& name : chatops::modules::built_modules()) {
+      if (auto loaded = chatops::modules::load_table(name); !loaded) {
+        std::cout << name << ": " << loaded.error().message << "\n";
+        status = 1;
+      } else {
+        std::cout << name << ": " << chatops::modules::loaded_from(name) << "\n";
+      }
+    }
+    return status;
   }
   if (man_section != 0) {
     std::cout << (man_section == 1 ? chatops::bot::command_man_page(cli, chatops::bot::version())

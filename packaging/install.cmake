@@ -1,11 +1,15 @@
-# `cmake --install`: the binary, its man pages, an example configuration and a hardened systemd
-# unit (see docs/operations.md, "Installing").
+# `cmake --install`: the binary, its modules, its man pages, an example configuration and a
+# hardened systemd unit (see docs/operations.md, "Installing").
 
 include(GNUInstallDirs)
 set(CHATOPS_SYSTEMD_UNIT_DIR lib/systemd/system CACHE STRING
     "Where cmake --install puts chatops-bot.service, relative to the install prefix")
 
 install(TARGETS chatops-bot RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# The modules where the loader looks, relative to the binary (core/modules/module_loader.hpp).
+foreach(stem ${CHATOPS_MODULES})
+  install(TARGETS chatops-${stem} LIBRARY DESTINATION ${CHATOPS_MODULE_INSTALL_DIR})
+endforeach()
 
 # chatops-bot(1) and chatops-bot.yml(5), printed by the built binary from the declarations of its
 # options and of the configuration (the same ones docs/configuration.md comes from).

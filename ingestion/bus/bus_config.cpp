@@ -1,7 +1,7 @@
 #include "ingestion/bus/bus_config.hpp"
 
 #ifdef CHATOPS_WITH_KAFKA
-#include "ingestion/bus/kafka_bus_properties.hpp"
+#include "ingestion/bus/kafka_bus_config.hpp"
 #endif
 
 namespace chatops::ingestion::bus {

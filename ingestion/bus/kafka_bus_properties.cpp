@@ -1,22 +1,10 @@
 #include "ingestion/bus/kafka_bus_properties.hpp"
 
-#include <set>
+#include <array>
 
 #include "ingestion/stream/kafka_source.hpp"
 
 namespace chatops::ingestion::bus {
-
-namespace {
-// Settings the bus makes itself: its guarantees depend on them.
-const std::set<std::string, std::less<>> kBusOwnProperties = {
-    "bootstrap.servers", "metadata.broker.list", "group.id",           "enable.auto.offset.store",
-    "enable.auto.commit", "auto.offset.reset",   "acks",               "enable.idempotence",
-    "message.timeout.ms", "delivery.timeout.ms", "enable.partition.eof", "partition.assignment.strategy"};
-}  // namespace
-
-Result<void> check_bus_properties(const config::Node& properties) {
-  return stream::check_kafka_properties(properties, kBusOwnProperties, "the bus itself (see brokers, group)");
-}
 
 Result<rd_kafka_conf_t*> make_conf(const std::vector<std::pair<std::string, std::string>>& settings) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();

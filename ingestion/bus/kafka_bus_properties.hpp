@@ -7,13 +7,9 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "core/config/node.hpp"
 #include "core/error.hpp"
 
 namespace chatops::ingestion::bus {
-
-// A `properties:` map checked against librdkafka; the bus's own settings are refused by name.
-Result<void> check_bus_properties(const config::Node& properties);
 
 // A configuration of `settings` in order (later ones win), or why one was refused (a secret's
 // value is never quoted).

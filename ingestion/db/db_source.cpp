@@ -303,7 +303,7 @@ Result<std::unique_ptr<IngestionSource>> make_db_source(const config::Node& v) {
       if (tls.has(key)) *value = tls.str(key);
   }
   auto made = make_engine(engine, std::move(c));
-  if (!made) return std::unexpected(v["query"].error(made.error().message));
+  if (!made) return std::unexpected(v["engine"].error(made.error().message));  // its module cannot be loaded
   DbOptions o;
   o.tracking_column = v.str("tracking_column");
   if (v.has("key")) o.key_column = v.str("key");

@@ -7,13 +7,8 @@
 #include <cerrno>
 #include <stdexcept>
 
+#include "core/modules/module_loader.hpp"
 #include "ingestion/db/sqlite.hpp"
-#ifdef CHATOPS_WITH_POSTGRESQL
-#include "ingestion/db/postgresql.hpp"
-#endif
-#ifdef CHATOPS_WITH_MARIADB
-#include "ingestion/db/mariadb.hpp"
-#endif
 
 namespace chatops::ingestion::db {
 
@@ -54,17 +49,18 @@ namespace {
 struct EngineEntry {
   std::string_view name;
   Dialect dialect;
-  std::unique_ptr<Engine> (*make)(ConnectOptions, RewrittenQuery);
+  // Null for an engine in its own module (chatops-<name>.so), loaded when a source needs it.
+  std::unique_ptr<Engine> (*make)(ConnectOptions, RewrittenQuery) = nullptr;
 };
 
 const std::vector<EngineEntry>& engines() {
   static const std::vector<EngineEntry> all = {
       {"sqlite", Dialect::SQLite, make_sqlite_engine},
 #ifdef CHATOPS_WITH_POSTGRESQL
-      {"postgresql", Dialect::PostgreSQL, make_postgresql_engine},
+      {"postgresql", Dialect::PostgreSQL},
 #endif
 #ifdef CHATOPS_WITH_MARIADB
-      {"mariadb", Dialect::MariaDB, make_mariadb_engine},
+      {"mariadb", Dialect::MariaDB},
 #endif
   };
   return all;
@@ -83,7 +79,10 @@ Result<std::unique_ptr<Engine>> make_engine(std::string_view name, ConnectOption
     if (e.name != name) continue;
     auto query = rewrite_placeholders(options.query, e.dialect);
     if (!query) return std::unexpected(query.error());
-    return e.make(std::move(options), std::move(*query));
+    if (e.make) return e.make(std::move(options), std::move(*query));
+    auto module = modules::load<EngineModule>(e.name);
+    if (!module) return std::unexpected(module.error());
+    return (*module)->make(std::move(options), std::move(*query));
   }
   std::string known;
   for (const auto& n : engine_names()) known += (known.empty() ? "" : ", ") + n;

@@ -76,6 +76,13 @@ class Engine {
   int wake_fd_ = -1;  // an eventfd: readable once interrupted
 };
 
+// What an engine's module (chatops-postgresql.so, chatops-mariadb.so: the engine and its client
+// library) gives: its extern "C" factory chatops_module_<engine> returns this table. Loaded when a
+// source of the engine is made, never to validate one.
+struct EngineModule {
+  std::unique_ptr<Engine> (*make)(ConnectOptions options, RewrittenQuery query);
+};
+
 // The engine for `engine:` (sqlite, postgresql, mariadb), with the query rewritten for it; an
 // error names an engine this build does not have.
 Result<std::unique_ptr<Engine>> make_engine(std::string_view name, ConnectOptions options);

@@ -295,3 +295,9 @@ bool mariadb_configuration_error(unsigned int code) {
 }
 
 }  // namespace chatops::ingestion::db
+
+// chatops-mariadb.so's one entry point.
+extern "C" const chatops::ingestion::db::EngineModule* chatops_module_mariadb() {
+  static const chatops::ingestion::db::EngineModule module{chatops::ingestion::db::make_mariadb_engine};
+  return &module;
+}

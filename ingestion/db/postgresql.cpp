@@ -240,3 +240,9 @@ bool postgresql_connect_configuration_error(std::string_view message) {
 }
 
 }  // namespace chatops::ingestion::db
+
+// chatops-postgresql.so's one entry point.
+extern "C" const chatops::ingestion::db::EngineModule* chatops_module_postgresql() {
+  static const chatops::ingestion::db::EngineModule module{chatops::ingestion::db::make_postgresql_engine};
+  return &module;
+}

@@ -15,11 +15,6 @@ namespace chatops::ingestion::stream {
 
 namespace {
 
-constexpr payload::MappingKeys kKafkaMappingKeys{.headers = true, .topic_required = false};
-// librdkafka properties the source sets itself: its guarantees depend on them.
-const std::set<std::string, std::less<>> kOwnProperties = {
-    "bootstrap.servers", "metadata.broker.list", "group.id", "enable.auto.offset.store",
-    "enable.auto.commit", "auto.offset.reset",   "rebalance_cb", "offset_commit_cb", "enable.partition.eof"};
 // Leaving the group takes milliseconds with the coordinator up; stop() is to return within 2 s.
 constexpr auto kCloseBound = std::chrono::milliseconds(1500);
 
@@ -355,65 +350,6 @@ void KafkaSource::disconnect() {
   consumer_ = nullptr;
 }
 
-// --- configuration
-
-config::Schema kafka_schema() {
-  config::Schema s("stream/kafka", "Apache Kafka (librdkafka): a consumer in a consumer group.");
-  s.field("brokers", config::Kind::String, "Bootstrap brokers, host:port separated by commas.")
-      .required()
-      .example("\"kafka1:9092,kafka2:9092\"");
-  s.field("topics", config::Kind::List,
-          "Topics to consume: names, or regular expressions when they start with ^ (\"^alerts\\\\..*\").")
-      .items(config::Kind::String)
-      .required()
-      .example("[alerts]");
-  s.field("group", config::Kind::String,
-          "Consumer group id: the group's committed offsets are where consumption resumes. By default "
-          "chatops-<source name>.");
-  s.field("start", config::Kind::String,
-          "Where a group without committed offsets begins: latest (only new messages) or earliest (everything the "
-          "topic still holds).")
-      .fallback("latest")
-      .one_of({"latest", "earliest"});
-  add_format_field(s);
-  s.field("batch_size", config::Kind::Integer, "Most messages journaled (and committed) together.")
-      .fallback("500")
-      .range(1, 100000);
-  s.field("max_message_size", config::Kind::Size, "Longer messages are skipped (counted, and committed).")
-      .fallback("1MiB")
-      .range(1, 64 * 1024 * 1024);
-  s.field("properties", config::Kind::Map,
-          "librdkafka properties, passed as they are (security.protocol, sasl.mechanism, sasl.username, "
-          "sasl.password, ssl.ca.location, session.timeout.ms, …). Values of names with password, secret or .pem "
-          "are never logged; give them from the environment (${KAFKA_PASSWORD}). group.id, bootstrap.servers, "
-          "enable.auto.commit, enable.auto.offset.store, enable.partition.eof and auto.offset.reset are the source's own.")
-      .example("{security.protocol: SASL_SSL, sasl.mechanism: SCRAM-SHA-512, sasl.username: bot, "
-               "sasl.password: \"${KAFKA_PASSWORD}\"}");
-  payload::add_mapping_fields(s, kKafkaMappingKeys);
-  return s;
-}
-
-namespace {
-
-std::vector<std::pair<std::string, std::string>> properties_of(const config::Node& v) {
-  std::vector<std::pair<std::string, std::string>> out;
-  if (!v.has("properties")) return out;
-  const auto props = v.map("properties");
-  for (const auto& name : props.keys()) out.emplace_back(name, props[name].scalar());
-  return out;
-}
-
-}  // namespace
-
-Result<void> check_kafka_config(const config::Node& v) {
-  if (auto mapping = payload::Mapping::from_config(v, kKafkaMappingKeys); !mapping)
-    return std::unexpected(mapping.error());
-  for (const auto& topic : v.list("topics"))
-    if (topic.scalar().empty()) return std::unexpected(topic.error("an empty topic name"));
-  if (!v.has("properties")) return {};
-  return check_kafka_properties(v.map("properties"), kOwnProperties, "the source itself (see brokers, group, start)");
-}
-
 Result<void> check_kafka_properties(const config::Node& props, const std::set<std::string, std::less<>>& own,
                                     std::string_view owner) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
@@ -438,6 +374,18 @@ Result<void> check_kafka_properties(const config::Node& props, const std::set<st
   rd_kafka_conf_destroy(conf);
   return outcome;
 }
+
+namespace {
+
+std::vector<std::pair<std::string, std::string>> properties_of(const config::Node& v) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!v.has("properties")) return out;
+  const auto props = v.map("properties");
+  for (const auto& name : props.keys()) out.emplace_back(name, props[name].scalar());
+  return out;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<IngestionSource>> make_kafka_source(const config::Node& v) {
   auto mapping = payload::Mapping::from_config(v, kKafkaMappingKeys);

@@ -18,6 +18,7 @@
 
 #include "ingestion/payload/mapping.hpp"
 #include "ingestion/runtime/stream.hpp"
+#include "ingestion/stream/kafka_config.hpp"
 #include "ingestion/stream/stream_kind.hpp"
 
 namespace chatops::ingestion::stream {
@@ -89,9 +90,6 @@ class KafkaSource : public StreamSource {
 void log_to_spdlog(const rd_kafka_t* rk, int level, const char* facility, const char* text);
 // Whether a librdkafka property holds a secret (never put into a message or log line).
 bool secret_property(std::string_view name);
-config::Schema kafka_schema();
-// Checks the properties against librdkafka (an unknown name or a bad value stops start-up).
-Result<void> check_kafka_config(const config::Node& validated);
 // Checks a `properties:` map against librdkafka; names in `own` are refused as set by `owner`.
 Result<void> check_kafka_properties(const config::Node& properties, const std::set<std::string, std::less<>>& own,
                                     std::string_view owner);

@@ -22,6 +22,7 @@
 
 #include "ingestion/payload/mapping.hpp"
 #include "ingestion/runtime/stream.hpp"
+#include "ingestion/stream/nats_config.hpp"
 
 struct __natsConnection;
 struct __natsSubscription;
@@ -92,8 +93,6 @@ class NatsSource final : public StreamSource {
   SourceMetrics::Counter unreadable_, dropped_;
 };
 
-config::Schema nats_schema();
-Result<void> check_nats_config(const config::Node& validated);
 Result<std::unique_ptr<IngestionSource>> make_nats_source(const config::Node& validated);
 
 }  // namespace chatops::ingestion::stream

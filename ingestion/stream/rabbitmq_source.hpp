@@ -13,6 +13,7 @@
 
 #include "ingestion/payload/mapping.hpp"
 #include "ingestion/runtime/stream.hpp"
+#include "ingestion/stream/rabbitmq_config.hpp"
 
 struct amqp_connection_state_t_;
 struct amqp_envelope_t_;
@@ -82,8 +83,6 @@ class RabbitMqSource final : public StreamSource {
   SourceMetrics::Counter unreadable_;
 };
 
-config::Schema rabbitmq_schema();
-Result<void> check_rabbitmq_config(const config::Node& validated);
 Result<std::unique_ptr<IngestionSource>> make_rabbitmq_source(const config::Node& validated);
 
 }  // namespace chatops::ingestion::stream

@@ -18,6 +18,7 @@
 
 #include "ingestion/payload/mapping.hpp"
 #include "ingestion/runtime/stream.hpp"
+#include "ingestion/stream/redis_config.hpp"
 
 struct redisContext;
 struct redisReply;
@@ -79,8 +80,6 @@ class RedisSource final : public StreamSource {
   SourceMetrics::Counter unreadable_, claimed_;
 };
 
-config::Schema redis_schema();
-Result<void> check_redis_config(const config::Node& validated);
 Result<std::unique_ptr<IngestionSource>> make_redis_source(const config::Node& validated);
 
 }  // namespace chatops::ingestion::stream

@@ -7,18 +7,20 @@
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
 
-// Each system's header, when this build has it (and its row in systems() below).
+#include "core/modules/module_loader.hpp"
+// Each system's schema and checks, when this build has it (and its row in systems() below); its
+// sources are made by its module.
 #ifdef CHATOPS_WITH_KAFKA
-#include "ingestion/stream/kafka_source.hpp"
+#include "ingestion/stream/kafka_config.hpp"
 #endif
 #ifdef CHATOPS_WITH_REDIS
-#include "ingestion/stream/redis_source.hpp"
+#include "ingestion/stream/redis_config.hpp"
 #endif
 #ifdef CHATOPS_WITH_NATS
-#include "ingestion/stream/nats_source.hpp"
+#include "ingestion/stream/nats_config.hpp"
 #endif
 #ifdef CHATOPS_WITH_RABBITMQ
-#include "ingestion/stream/rabbitmq_source.hpp"
+#include "ingestion/stream/rabbitmq_config.hpp"
 #endif
 
 namespace chatops::ingestion::stream {
@@ -26,35 +28,35 @@ namespace chatops::ingestion::stream {
 namespace {
 
 // A broker the kind knows. Its functions are null when this build does not have it (its CMake
-// option CHATOPS_WITH_<NAME> was off): it is still known, so that the error names the option.
+// option CHATOPS_WITH_<NAME> was off): it is still known, so that the error names the option. Its
+// sources are made by its module, chatops-<name>.so (SystemModule).
 struct System {
   std::string name;
   config::Schema (*schema)() = nullptr;                       // its keys, merged into the kind's
   Result<void> (*check)(const config::Node& validated) = nullptr;  // what the schema cannot say
-  Result<std::unique_ptr<IngestionSource>> (*make)(const config::Node& validated) = nullptr;
-  bool built() const { return make != nullptr; }
+  bool built() const { return schema != nullptr; }
 };
 
 // Every system the kind knows, built or not: adding one is a row here (and its header above).
 const std::vector<System>& systems() {
   static const std::vector<System> table = {
 #ifdef CHATOPS_WITH_KAFKA
-      {"kafka", kafka_schema, check_kafka_config, make_kafka_source},
+      {"kafka", kafka_schema, check_kafka_config},
 #else
       {"kafka"},
 #endif
 #ifdef CHATOPS_WITH_REDIS
-      {"redis", redis_schema, check_redis_config, make_redis_source},
+      {"redis", redis_schema, check_redis_config},
 #else
       {"redis"},
 #endif
 #ifdef CHATOPS_WITH_NATS
-      {"nats", nats_schema, check_nats_config, make_nats_source},
+      {"nats", nats_schema, check_nats_config},
 #else
       {"nats"},
 #endif
 #ifdef CHATOPS_WITH_RABBITMQ
-      {"rabbitmq", rabbitmq_schema, check_rabbitmq_config, make_rabbitmq_source},
+      {"rabbitmq", rabbitmq_schema, check_rabbitmq_config},
 #else
       {"rabbitmq"},
 #endif
@@ -170,7 +172,9 @@ SourceKind stream_source_kind() {
       .make = [](const config::Node& v, SourceServices&) -> Result<std::unique_ptr<IngestionSource>> {
         const System* system = find_system(v.str("system"));
         if (!system || !system->built()) return std::unexpected(v["system"].error("this build has no " + v.str("system")));
-        return system->make(v);
+        auto module = modules::load<SystemModule>(system->name);
+        if (!module) return std::unexpected(v["system"].error(module.error().message));
+        return (*module)->make(v);
       },
       .schemas =
           [] {

@@ -37,6 +37,13 @@ void add_format_field(config::Schema& schema, std::string_view which = "");
 // receive_wait and backoff (the `backoff:` key) of a validated entry.
 StreamOptions stream_options(const config::Node& validated);
 
+// What a broker's module (chatops-<system>.so: the system's code and its library) gives the kind:
+// its extern "C" factory chatops_module_<system> returns this table. Loaded when a source of the
+// system is made, never to validate one (schema and checks stay in the executable).
+struct SystemModule {
+  Result<std::unique_ptr<IngestionSource>> (*make)(const config::Node& validated);
+};
+
 // The systems this build has (kafka when CHATOPS_WITH_KAFKA).
 std::vector<std::string> built_systems();
 

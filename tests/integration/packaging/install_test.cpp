@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <sstream>
 #include <string>
 
 #include "tests/integration/support/process.hpp"
@@ -105,4 +106,19 @@ TEST_CASE("the example configuration is valid once the variables it reads are se
                              {{"IRC_HOST", "irc.example.org"}});
   CHECK(unset.exit_code == 2);
   CHECK(unset.err.find("GITHUB_WEBHOOK_SECRET is not set") != std::string::npos);
+}
+
+TEST_CASE("the installed bot loads its modules from where cmake --install put them", "[packaging][modules]") {
+  Installed installed;
+  auto listed = installed.run({(installed.prefix / "bin/chatops-bot").string(), "--modules"});
+  INFO(listed.out << listed.err);
+  CHECK(listed.exit_code == 0);
+  CHECK_FALSE(listed.out.empty());
+  std::istringstream lines(listed.out);
+  for (std::string line; std::getline(lines, line);) {
+    INFO(line);
+    const auto name = line.substr(0, line.find(':'));
+    CHECK(line.starts_with(name + ": " + installed.prefix.string() + "/lib"));
+    CHECK(line.ends_with("/chatops-bot/chatops-" + name + ".so"));
+  }
 }

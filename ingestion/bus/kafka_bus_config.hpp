@@ -1,0 +1,34 @@
+#pragma once
+// The Kafka journal as the executable knows it: the check of the bus's librdkafka properties and
+// its two ends, all made by the Kafka module (chatops-kafka.so), which is loaded only when
+// `bus.role` is receiver or speaker.
+#include <memory>
+
+#include "core/config/node.hpp"
+#include "core/error.hpp"
+#include "core/metrics.hpp"
+#include "ingestion/bus/bus_config.hpp"
+#include "ingestion/journal/journal.hpp"
+#include "ingestion/runtime/store.hpp"
+
+namespace chatops::ingestion::bus {
+
+// The speaker's end (kafka_bus_speaker.hpp): consumes the bus topic into the local journal.
+class Speaker {
+ public:
+  virtual ~Speaker() = default;
+  virtual void start() = 0;  // consumes on its own thread; returns at once
+  virtual void stop() = 0;   // within about a second
+};
+
+// A `properties:` map checked against librdkafka; the bus's own settings are refused by name.
+Result<void> check_bus_properties(const config::Node& properties);
+
+// The receiver's journal (kafka_bus_producer.hpp): where its sources' batches go.
+Result<std::unique_ptr<ForwardingStore>> open_bus_producer(const BusOptions& options, SourceStore& local,
+                                                           metrics::Registry* registry);
+// The speaker; it sets the journal's on_done.
+Result<std::unique_ptr<Speaker>> make_bus_speaker(const BusOptions& options, Journal& journal,
+                                                  metrics::Registry* registry);
+
+}  // namespace chatops::ingestion::bus

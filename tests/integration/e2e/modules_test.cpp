@@ -1,0 +1,96 @@
+// Modules (docs/architecture.md, "Modules"): the built bot loads the optional kinds' libraries from
+// chatops-<name>.so only when a source needs them; a missing module stops start-up clearly.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <regex>
+#include <sstream>
+
+#include "tests/integration/support/process.hpp"
+
+using namespace chatops::test;
+
+namespace {
+
+Finished run_binary(const std::filesystem::path& binary, std::vector<std::string> args, const TempDir& dir) {
+  args.insert(args.begin(), binary.string());
+  return run_to_end({.argv = std::move(args), .log_dir = dir.path(), .name = "chatops-bot"});
+}
+
+// The built binary alone in a directory of its own: no module beside it.
+std::filesystem::path lone_binary(const TempDir& dir) {
+  const auto copy = dir / "chatops-bot";
+  std::filesystem::copy_file(CHATOPS_BOT_BINARY, copy);
+  std::filesystem::permissions(copy, std::filesystem::perms::owner_exec, std::filesystem::perm_options::add);
+  return copy;
+}
+
+std::string modules_config(const TempDir& dir, const std::string& sources) {
+  return "irc: {servers: [{host: 127.0.0.1, port: 1}], nick: bot, channels: ['#ops']}\n"
+         "storage: {path: " + (dir / "journal.db").string() + "}\n"
+         "sources:\n" + sources;
+}
+
+}  // namespace
+
+TEST_CASE("chatops-bot --modules loads every module of its build from beside the executable", "[modules]") {
+  TempDir dir("chatops-modules");
+  auto listed = run_binary(CHATOPS_BOT_BINARY, {"--modules"}, dir);
+  INFO(listed.out << listed.err);
+  CHECK(listed.exit_code == 0);
+  const auto beside = std::filesystem::path(CHATOPS_BOT_BINARY).parent_path().string();
+  std::istringstream lines(listed.out);
+  int modules = 0;
+  for (std::string line; std::getline(lines, line); ++modules) {
+    std::smatch m;
+    REQUIRE(std::regex_match(line, m, std::regex(R"(([a-z]+): (.*))")));
+    CHECK(m[2] == beside + "/chatops-" + m[1].str() + ".so");
+  }
+#ifdef CHATOPS_WITH_KAFKA
+  CHECK(listed.out.find("kafka: ") != std::string::npos);
+#endif
+  CHECK(modules > 0);
+}
+
+#ifdef CHATOPS_WITH_REDIS
+TEST_CASE("a missing module stops start-up naming the paths tried, validation does without it", "[modules]") {
+  TempDir dir("chatops-modules");
+  const auto binary = lone_binary(dir);
+  auto missing = run_binary(binary, {"--modules"}, dir);
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.out.find("redis: the redis module cannot be loaded: " + (dir / "chatops-redis.so").string() +
+                         ": no such file") != std::string::npos);
+
+  const auto config = dir.write(
+      "config.yml", modules_config(dir, "  - {name: events, kind: stream, system: redis, port: 1, streams: [e]}\n"));
+  // The schema and checks of a kind are the executable's: --check loads no module.
+  auto check = run_binary(binary, {"--check", "--config", config.string()}, dir);
+  CHECK(check.exit_code == 0);
+  CHECK(check.out == config.string() + ": valid\n");
+
+  auto start = run_binary(binary, {"--config", config.string()}, dir);
+  CHECK(start.exit_code == 1);
+  const auto said = start.out + start.err;
+  INFO(said);
+  CHECK(said.find(config.string() + ":4:42: sources[0].system: the redis module cannot be loaded: " + (dir / "chatops-redis.so").string() +
+                  ": no such file; ") != std::string::npos);
+  CHECK(said.find("chatops-bot/chatops-redis.so: no such file") != std::string::npos);
+}
+#endif
+
+#ifdef CHATOPS_WITH_KAFKA
+TEST_CASE("the Kafka module is loaded to check a Kafka source's properties, from beside the executable", "[modules]") {
+  TempDir dir("chatops-modules");
+  const auto sources =
+      "  - {name: k, kind: stream, system: kafka, brokers: '127.0.0.1:1', topics: [t], properties: {no.such: 1}}\n";
+  const auto config = dir.write("config.yml", modules_config(dir, sources));
+  auto built = run_binary(CHATOPS_BOT_BINARY, {"--check", "--config", config.string()}, dir);
+  CHECK(built.exit_code == 2);
+  CHECK(built.err.find("No such configuration property: \"no.such\"") != std::string::npos);
+
+  auto lone = run_binary(lone_binary(dir), {"--check", "--config", config.string()}, dir);
+  CHECK(lone.exit_code == 2);
+  CHECK(lone.err.find("the kafka module cannot be loaded: " + (dir / "chatops-kafka.so").string()) !=
+        std::string::npos);
+}
+#endif
