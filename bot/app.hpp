@@ -28,6 +28,7 @@
 #include "http/server.hpp"
 
 namespace chatops::ingestion::bus {
+class Producer;
 class Speaker;
 }  // namespace chatops::ingestion::bus
 
@@ -107,8 +108,8 @@ class App final : public BotControl {
   std::unique_ptr<ingestion::Journal> journal_;
   ingestion::bus::Role bus_role_ = ingestion::bus::Role::Off;
 #ifdef CHATOPS_WITH_KAFKA
-  std::unique_ptr<ingestion::ForwardingStore> bus_producer_;  // receiver: where sources submit
-  std::unique_ptr<ingestion::bus::Speaker> bus_speaker_;      // speaker: consumes the bus
+  std::unique_ptr<ingestion::bus::Producer> bus_producer_;  // receiver: where sources submit
+  std::unique_ptr<ingestion::bus::Speaker> bus_speaker_;    // speaker: consumes the bus
 #endif
   std::unique_ptr<http::Server> http_;
   std::unique_ptr<ingestion::IngestionManager> manager_;

@@ -20,8 +20,8 @@ Result<void> check_bus_properties(const config::Node& properties) {
   return (*module)->check_properties(properties, kBusOwnProperties, "the bus itself (see brokers, group)");
 }
 
-Result<std::unique_ptr<ForwardingStore>> open_bus_producer(const BusOptions& options, SourceStore& local,
-                                                           metrics::Registry* registry) {
+Result<std::unique_ptr<Producer>> open_bus_producer(const BusOptions& options, SourceStore& local,
+                                                    metrics::Registry* registry) {
   auto module = stream::kafka_module();
   if (!module) return std::unexpected(module.error());
   return (*module)->open_bus_producer(options, local, registry);

@@ -75,7 +75,7 @@ Result<std::unique_ptr<BusProducer>> BusProducer::open(const BusOptions& o, Sour
 
 BusProducer::BusProducer(const BusOptions& options, SourceStore& local, rd_kafka_t* producer,
                          metrics::Registry* registry)
-    : ForwardingStore(local), options_(options), local_(local), producer_(producer) {
+    : Producer(local), options_(options), local_(local), producer_(producer) {
   if (registry) {
     auto& produced = registry->counter_family("chatops_bus_produced_total",
                                               "Events a receiver produced to the bus topic, by outcome (acknowledged "

@@ -18,11 +18,12 @@
 
 #include "core/metrics.hpp"
 #include "ingestion/bus/bus_config.hpp"
+#include "ingestion/bus/kafka_bus_config.hpp"
 #include "ingestion/runtime/store.hpp"
 
 namespace chatops::ingestion::bus {
 
-class BusProducer final : public ForwardingStore {
+class BusProducer final : public Producer {
  public:
   // `local`: the process's SQLite journal, for cursors and state.
   static Result<std::unique_ptr<BusProducer>> open(const BusOptions& options, SourceStore& local,
@@ -33,8 +34,8 @@ class BusProducer final : public ForwardingStore {
 
   void submit(EventBatch batch, Completion done) override;
 
-  std::uint64_t produced() const { return produced_.load(); }  // acknowledged by the brokers
-  std::uint64_t failed() const { return failed_.load(); }      // refused or not acknowledged in time
+  std::uint64_t produced() const override { return produced_.load(); }
+  std::uint64_t failed() const override { return failed_.load(); }
 
   struct Pending;
   struct Ticket {  // one message's opaque

@@ -20,9 +20,9 @@ class Registry;
 namespace chatops::ingestion {
 class Journal;
 class SourceStore;
-class ForwardingStore;
 namespace bus {
 struct BusOptions;
+class Producer;
 class Speaker;
 }  // namespace bus
 }  // namespace chatops::ingestion
@@ -37,8 +37,8 @@ struct KafkaModule : SystemModule {
   // Checks a `properties:` map against librdkafka; names in `own` are refused as set by `owner`.
   Result<void> (*check_properties)(const config::Node& properties, const std::set<std::string, std::less<>>& own,
                                    std::string_view owner);
-  Result<std::unique_ptr<ForwardingStore>> (*open_bus_producer)(const bus::BusOptions& options, SourceStore& local,
-                                                                metrics::Registry* registry);
+  Result<std::unique_ptr<bus::Producer>> (*open_bus_producer)(const bus::BusOptions& options, SourceStore& local,
+                                                              metrics::Registry* registry);
   std::unique_ptr<bus::Speaker> (*make_bus_speaker)(const bus::BusOptions& options, Journal& journal,
                                                     metrics::Registry* registry);
 };

@@ -14,16 +14,17 @@ class ModuleSpeaker final : public Speaker {
       : speaker_(options, journal, registry) {}
   void start() override { speaker_.start(); }
   void stop() override { speaker_.stop(); }
+  SourceReport report() const override { return speaker_.report(); }
 
  private:
   BusSpeaker speaker_;
 };
 
-Result<std::unique_ptr<ForwardingStore>> open_producer(const BusOptions& options, SourceStore& local,
-                                                       metrics::Registry* registry) {
+Result<std::unique_ptr<Producer>> open_producer(const BusOptions& options, SourceStore& local,
+                                                metrics::Registry* registry) {
   auto producer = BusProducer::open(options, local, registry);
   if (!producer) return std::unexpected(producer.error());
-  return std::unique_ptr<ForwardingStore>(std::move(*producer));
+  return std::unique_ptr<Producer>(std::move(*producer));
 }
 
 std::unique_ptr<Speaker> make_speaker(const BusOptions& options, Journal& journal, metrics::Registry* registry) {
