@@ -102,7 +102,9 @@ class BusConsumer final : public stream::KafkaSource {
   }
 
   // Offsets move with the progress (BusProgress), not with the journal's commit.
-  SourceResult<> store_taken() override { return {}; }
+  SourceResult<> store(const Offsets&) override { return {}; }
+  // The progress follows one batch at a time: what is taken is what the next submission is.
+  bool pipelined() const override { return false; }
 
   BusProgress& progress_;
   const std::size_t max_message_size_;
