@@ -161,17 +161,8 @@ struct PipeRun {
 };
 
 SourceKind pipe_kind(PipeQueue& q) {
-  config::Schema schema = common_source_schema();
-  SourceKind k;
-  k.name = "pipe";
-  k.family = "stream";
-  k.doc = "An in-memory queue consumed by a pipelined stream, for the stream base's tests.";
-  k.validate = [schema](const config::Node& raw) { return config::validate(schema, raw); };
-  k.make = [&q](const config::Node&, SourceServices&) -> Result<std::unique_ptr<IngestionSource>> {
-    return std::make_unique<PipeConsumer>(q);
-  };
-  k.schemas = [schema] { return std::vector<config::Schema>{schema}; };
-  return k;
+  return test::compliance::test_stream_kind<PipeConsumer>(
+      "pipe", "An in-memory queue consumed by a pipelined stream, for the stream base's tests.", q);
 }
 
 bool pipe_eventually(const std::function<bool()>& pred) { return test::compliance::eventually(pred, 30s); }
