@@ -11,6 +11,10 @@
 //   - the source into a real journal (synchronous=full, a fresh file): end to end.
 // Then the peak RSS of the journal run and where the CPU went, by thread. Target (issue 14):
 // the source into the journal ≥ 0.5 × kcat.
+// kcat -C assigns the partitions itself, where the source joins a consumer group and waits for the
+// group's first rebalance (librdkafka 2.0's mock cluster waits 3 s, as Kafka brokers do by
+// default: group.initial.rebalance.delay.ms). A second baseline, `kcat -G` (kcat in a group of
+// its own), pays the same wait: the ratio to it is the like-for-like one.
 //
 //   kafka_bench [--smoke] [--messages N] [--repeat R] [--batch B]
 #include <algorithm>
@@ -64,6 +68,14 @@ double kcat(const std::string& bootstraps) {
 
 int groups = 0;  // each run consumes the topic from its start in a group of its own
 
+double kcat_group(const std::string& bootstraps) {
+  const std::string command = "kcat -q -e -b " + bootstraps + " -G kcat-" + std::to_string(++groups) +
+                              " -X auto.offset.reset=earliest -X log_level=3 " + kTopic + " > /dev/null";
+  const auto begun = Clock::now();
+  if (std::system(command.c_str()) != 0) throw std::runtime_error("kcat failed: " + command);
+  return seconds_since(begun);
+}
+
 std::string source_entry(const std::string& bootstraps, int batch) {
   return "{name: bench, kind: stream, system: kafka, brokers: \"" + bootstraps + "\", topics: [" + kTopic +
          "], group: bench-" + std::to_string(++groups) + ", start: earliest, batch_size: " + std::to_string(batch) +
@@ -93,13 +105,20 @@ int main(int argc, char** argv) try {
       "kafka_bench: %d JSON messages of about 70 bytes in a topic of %d partitions on librdkafka's mock cluster "
       "(another process), batches of %d, %d repetition(s), median\n",
       o.messages, kPartitions, o.batch, o.repeat);
-  std::vector<double> bare;
+  std::vector<double> bare, grouped;
   bench::SourceRounds rounds;
   for (int r = 0; r < o.repeat; ++r) {  // interleaved, so that a noisy moment hits every variant alike
     bare.push_back(kcat(bootstraps));
+    grouped.push_back(kcat_group(bootstraps));
     rounds.run(dir.path(), [&] { return source_entry(bootstraps, o.batch); }, o.messages);
   }
   bench::print_stream_results("baseline: kcat -C -e > /dev/null", bare, rounds, o.messages);
+  const double group_baseline = bench::median(grouped);
+  std::printf("  %-52s %8.3f s  %10.0f msg/s\n", "baseline in a consumer group: kcat -G -e > /dev/null", group_baseline,
+              o.messages / group_baseline);
+  std::printf("  source → journal against it: ratio %.2f   (rounds:", group_baseline / bench::median(rounds.journal));
+  for (std::size_t r = 0; r < grouped.size(); ++r) std::printf(" %.2f", grouped[r] / rounds.journal[r]);
+  std::printf(")\n");
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "kafka_bench: %s\n", e.what());

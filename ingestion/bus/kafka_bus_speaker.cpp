@@ -103,10 +103,12 @@ class BusConsumer final : public stream::KafkaSource {
 
   // Offsets move with the progress (BusProgress), not with the journal's commit; the lag is the
   // Kafka source's (messages after the last one taken).
-  SourceResult<> store_taken() override {
-    update_lag();
+  SourceResult<> store(const Offsets& next) override {
+    update_lag(next);
     return {};
   }
+  // The progress follows one batch at a time: what is taken is what the next submission is.
+  bool pipelined() const override { return false; }
 
   BusProgress& progress_;
   const std::size_t max_message_size_;

@@ -2,6 +2,9 @@
 
 #include <pthread.h>
 
+#include <algorithm>
+#include <future>
+#include <memory>
 #include <random>
 
 #include <spdlog/spdlog.h>
@@ -51,6 +54,24 @@ bool StreamSource::wait(std::chrono::milliseconds d) {
   return !wake_.wait_for(lock, d, [this] { return stopping_; });
 }
 
+namespace {
+bool nothing_in(const Received& r) {
+  return r.events.empty() && !r.cursor && r.state.empty() && !r.upstream.has_value();
+}
+}  // namespace
+
+// A batch submitted to the journal, its answer still to be acted upon.
+struct StreamSource::InFlight {
+  struct Answer {
+    BatchResult result;
+    std::chrono::steady_clock::time_point at;  // when the journal answered
+  };
+  Received batch;
+  std::size_t count = 0;
+  std::chrono::steady_clock::time_point submitted;
+  std::future<Answer> answer;
+};
+
 void StreamSource::run() {
   const std::string thread_name = ("stream-" + runtime_->name()).substr(0, 15);
   pthread_setname_np(pthread_self(), thread_name.c_str());
@@ -67,38 +88,7 @@ void StreamSource::run() {
         spdlog::info("source {}: connected", runtime_->name());
       }
     }
-    while (connected && !stopping()) {
-      if (runtime_->paused()) {
-        wait(SourceRuntime::kPausedCheck);  // nothing is consumed while paused; upstream keeps it
-        continue;
-      }
-      auto received = receive(std::chrono::steady_clock::now() + options_.receive_wait);
-      if (!received) {
-        outcome = std::unexpected(received.error());
-        break;
-      }
-      if (received->events.empty() && !received->cursor && received->state.empty()) continue;
-      const auto count = received->events.size();
-      status.consumed += count;
-      std::vector<IngestionEvent> events;
-      if (keeps_events()) events = received->events;
-      else events.swap(received->events);  // the journal takes them; the batch keeps none
-      const auto result = runtime_->submit_and_wait(std::move(events), received->cursor, received->state);
-      if (!result.committed()) {
-        // Not durable: nothing is acknowledged; upstream keeps it (or gets it back) for later.
-        status.failed += count;
-        refused(*received);
-        outcome = std::unexpected(SourceError::transient("the journal refused a batch: " + result.error));
-        break;
-      }
-      status.processed += result.count(Submission::Accepted);
-      status.skipped += result.count(Submission::Duplicate);
-      if (auto acked = acknowledge(*received); !acked) {
-        outcome = std::unexpected(acked.error());
-        break;
-      }
-      status.committed += count;
-    }
+    if (connected) outcome = consume();
     if (stopping()) break;
     if (connected) {
       disconnect();
@@ -115,6 +105,78 @@ void StreamSource::run() {
     wait(delay);
   }
   if (connected) disconnect();
+}
+
+SourceResult<> StreamSource::consume() {
+  std::optional<InFlight> in_flight;
+  // Settles the batch in flight, if any; what was received after it goes back when it failed.
+  auto settle_in_flight = [&](Received* next) -> SourceResult<> {
+    if (!in_flight) return {};
+    auto settled = settle(*in_flight);
+    in_flight.reset();
+    if (!settled && next && !nothing_in(*next)) refused(*next);
+    return settled;
+  };
+  while (!stopping()) {
+    if (runtime_->paused()) {
+      if (auto settled = settle_in_flight(nullptr); !settled) return settled;
+      wait(SourceRuntime::kPausedCheck);  // nothing is consumed while paused; upstream keeps it
+      continue;
+    }
+    auto received = receive(receive_deadline(in_flight ? &*in_flight : nullptr));
+    if (auto settled = settle_in_flight(received ? &*received : nullptr); !settled) return settled;
+    if (!received) return std::unexpected(received.error());
+    if (nothing_in(*received)) continue;
+    in_flight = submit(std::move(*received));
+    if (!pipelined())
+      if (auto settled = settle_in_flight(nullptr); !settled) return settled;
+  }
+  return settle_in_flight(nullptr);  // acknowledged if committed: upstream need not send it again
+}
+
+StreamSource::InFlight StreamSource::submit(Received batch) {
+  InFlight f;
+  f.count = batch.events.size();
+  f.submitted = std::chrono::steady_clock::now();
+  runtime_->status().consumed += f.count;
+  auto answer = std::make_shared<std::promise<InFlight::Answer>>();
+  f.answer = answer->get_future();
+  if (batch.events.empty() && !batch.cursor && batch.state.empty()) {
+    answer->set_value({BatchResult{}, f.submitted});  // nothing to journal: acknowledged in its turn
+  } else {
+    std::vector<IngestionEvent> events;
+    if (keeps_events()) events = batch.events;
+    else events.swap(batch.events);  // the journal takes them; the batch keeps none
+    runtime_->submit(
+        std::move(events), batch.cursor,
+        [answer](const BatchResult& r) { answer->set_value({r, std::chrono::steady_clock::now()}); }, batch.state);
+  }
+  f.batch = std::move(batch);
+  return f;
+}
+
+SourceResult<> StreamSource::settle(InFlight& f) {
+  auto& status = runtime_->status();
+  const auto [result, answered] = f.answer.get();
+  if (answered != f.submitted) last_commit_ = answered - f.submitted;  // not for a batch with nothing to journal
+  if (!result.committed()) {
+    // Not durable: nothing is acknowledged; upstream keeps it (or gets it back) for later.
+    status.failed += f.count;
+    refused(f.batch);
+    return std::unexpected(SourceError::transient("the journal refused a batch: " + result.error));
+  }
+  status.processed += result.count(Submission::Accepted);
+  status.skipped += result.count(Submission::Duplicate);
+  if (auto acked = acknowledge(f.batch); !acked) return acked;
+  status.committed += f.count;
+  return {};
+}
+
+std::chrono::steady_clock::time_point StreamSource::receive_deadline(const InFlight* batch) const {
+  const auto now = std::chrono::steady_clock::now();
+  if (!batch) return now + options_.receive_wait;
+  const auto left = batch->submitted + last_commit_ - now;
+  return now + std::clamp<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(1), options_.receive_wait);
 }
 
 }  // namespace chatops::ingestion

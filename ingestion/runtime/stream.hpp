@@ -1,9 +1,13 @@
 #pragma once
 // The base of every source that consumes a stream (Kafka, Redis, RabbitMQ, NATS, a syslog socket):
 // one consumer thread that connects (with exponential backoff), receives a batch, submits it to
-// the journal and waits, then acknowledges upstream only what the journal answered accepted or
-// duplicate; a refused batch is handed back (refused()) and nothing is acknowledged. A
-// configuration error ends it; stop() returns within about a second.
+// the journal, then acknowledges upstream only what the journal answered accepted or duplicate; a
+// refused batch is handed back (refused()) and nothing is acknowledged. A configuration error ends
+// it; stop() returns within about a second.
+// A kind that is pipelined() has one batch in flight: batch N+1 is received while batch N commits,
+// N is acknowledged once its commit is done, then N+1 is submitted. Batches are acknowledged in
+// order, each only after its own commit; when N is refused, N+1 is handed back too.
+#include <any>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -31,6 +35,11 @@ struct Received {
   std::vector<IngestionEvent> events;
   std::optional<std::string> cursor;
   std::vector<StateChange> state;
+  // What acknowledge() and refused() need to find the batch upstream (Kafka offsets, Redis entry
+  // ids, a RabbitMQ delivery tag, NATS messages): it travels with the batch, since a pipelined kind
+  // receives the next batch before this one is acknowledged. A batch with it and nothing to
+  // journal (only unreadable messages) is acknowledged without a commit, after the ones before it.
+  std::any upstream;
 };
 
 class StreamSource : public IngestionSource {
@@ -49,12 +58,17 @@ class StreamSource : public IngestionSource {
   // The journal has taken the batch's events: `batch.events` is empty here (its cursor and state
   // are not), unless keeps_events().
   virtual SourceResult<> acknowledge(const Received& batch) = 0;
-  // After the journal refused `batch`: hand it back upstream (a nack with requeue), or let it be
-  // redelivered; never acknowledge it. Its events are there only if keeps_events().
+  // After the journal refused `batch` (or a batch before it, when pipelined): hand it back upstream
+  // (a nack with requeue), or let it be redelivered; never acknowledge it. Its events are there
+  // only if keeps_events() (or it was received but not yet submitted). The source reconnects next.
   virtual void refused(const Received&) {}
   // Whether acknowledge()/refused() need the batch's events (then the journal gets a copy of them,
   // which costs about a microsecond an event): for a kind that cannot get them from upstream again.
   virtual bool keeps_events() const { return false; }
+  // Whether the next batch may be received while the last one commits: the kind keeps what
+  // acknowledge() needs in Received::upstream (never in members receive() resets), and its next
+  // receive() does not depend on the last acknowledgement (a file's does: its offset moves then).
+  virtual bool pipelined() const { return false; }
   virtual void interrupt() {}  // from stop(), on another thread
   virtual void disconnect() {}
 
@@ -62,12 +76,24 @@ class StreamSource : public IngestionSource {
   bool stopping() const;
 
  private:
+  struct InFlight;
+
   void run();
+  // Receives, journals and acknowledges until an error, or until stopped (then the batch in flight
+  // is settled before it returns).
+  SourceResult<> consume();
+  InFlight submit(Received batch);
+  // Waits for the journal's answer about `batch`, then acknowledges it or hands it back.
+  SourceResult<> settle(InFlight& batch);
+  // How long a receive may wait while `batch` commits: about as long as the last commit took, so
+  // that an idle stream does not leave it unacknowledged for a whole receive_wait.
+  std::chrono::steady_clock::time_point receive_deadline(const InFlight* batch) const;
   bool wait(std::chrono::milliseconds d);
 
   const StreamOptions options_;
   SourceRuntime* runtime_ = nullptr;
   Backoff backoff_;
+  std::chrono::steady_clock::duration last_commit_{};  // the source's thread's own
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;

@@ -173,7 +173,7 @@ void KafkaSource::client_error(rd_kafka_resp_err_t err, const char* reason) {
 
 SourceResult<Received> KafkaSource::receive(std::chrono::steady_clock::time_point deadline) {
   Received batch;
-  taken_.clear();
+  Offsets offsets;
   std::size_t taken = 0;
   while (taken < o_.batch_size) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
@@ -185,7 +185,7 @@ SourceResult<Received> KafkaSource::receive(std::chrono::steady_clock::time_poin
       continue;
     }
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      if (!taken_.contains({rd_kafka_topic_name(m->rkt), m->partition})) set_lag({rd_kafka_topic_name(m->rkt), m->partition}, 0);
+      if (!offsets.contains({rd_kafka_topic_name(m->rkt), m->partition})) set_lag({rd_kafka_topic_name(m->rkt), m->partition}, 0);
       continue;
     }
     if (m->err) {
@@ -194,20 +194,19 @@ SourceResult<Received> KafkaSource::receive(std::chrono::steady_clock::time_poin
     }
     reachable_ = true;
     if (runtime().status().state() == SourceState::Retrying) runtime().status().set_state(SourceState::Running);
-    take(*m, batch);
+    take(*m, batch, offsets);
     ++taken;
   }
   // Not acknowledged: the group gives them again once the configuration is mended.
   if (failed_) return std::unexpected(*failed_);
-  // Nothing to journal (only unreadable messages): they are done now.
-  if (batch.events.empty())
-    if (auto stored = store_taken(); !stored) return std::unexpected(stored.error());
+  // Stored once the batch is committed (or, with only unreadable messages, after the batches before it).
+  if (!offsets.empty()) batch.upstream = std::move(offsets);
   return batch;
 }
 
-void KafkaSource::take(const rd_kafka_message_t& m, Received& batch) {
+void KafkaSource::take(const rd_kafka_message_t& m, Received& batch, Offsets& taken) {
   const std::string topic = rd_kafka_topic_name(m.rkt);
-  taken_[{topic, m.partition}] = m.offset + 1;
+  taken[{topic, m.partition}] = m.offset + 1;
   const std::string position = topic + "/" + std::to_string(m.partition) + "/" + std::to_string(m.offset);
   auto event = to_event(m, topic, position);
   if (event) {
@@ -264,10 +263,10 @@ std::expected<IngestionEvent, Unreadable> KafkaSource::to_event(const rd_kafka_m
   return std::move(event);
 }
 
-SourceResult<> KafkaSource::store_taken() {
-  if (taken_.empty()) return {};
-  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(taken_.size()));
-  for (const auto& [partition, next] : taken_)
+SourceResult<> KafkaSource::store(const Offsets& offsets) {
+  if (offsets.empty()) return {};
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()));
+  for (const auto& [partition, next] : offsets)
     rd_kafka_topic_partition_list_add(list, partition.first.c_str(), partition.second)->offset = next;
   // A partition revoked meanwhile is refused here: its next owner consumes those messages again and
   // the journal recognises them as duplicates.
@@ -276,13 +275,12 @@ SourceResult<> KafkaSource::store_taken() {
   const auto err = rd_kafka_commit(consumer_, nullptr, 1);
   if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
     spdlog::warn("source {}: cannot commit offsets: {}", runtime().name(), rd_kafka_err2str(err));
-  update_lag();
-  taken_.clear();
+  update_lag(offsets);
   return {};
 }
 
-void KafkaSource::update_lag() {
-  for (const auto& [partition, next] : taken_) {
+void KafkaSource::update_lag(const Offsets& offsets) {
+  for (const auto& [partition, next] : offsets) {
     std::int64_t low = 0, high = 0;
     if (rd_kafka_get_watermark_offsets(consumer_, partition.first.c_str(), partition.second, &low, &high) ==
             RD_KAFKA_RESP_ERR_NO_ERROR &&
@@ -304,10 +302,12 @@ std::optional<std::int64_t> KafkaSource::lag() const {
   return total < 0 ? std::nullopt : std::optional(total);
 }
 
-SourceResult<> KafkaSource::acknowledge(const Received&) { return store_taken(); }
+SourceResult<> KafkaSource::acknowledge(const Received& batch) {
+  const auto* offsets = std::any_cast<Offsets>(&batch.upstream);
+  return offsets ? store(*offsets) : SourceResult<>{};
+}
 
 void KafkaSource::disconnect() {
-  taken_.clear();
   lags_.clear();  // the next connection may be given other partitions
   total_lag_.store(-1);
   if (!consumer_) return;

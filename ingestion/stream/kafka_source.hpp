@@ -49,30 +49,32 @@ class KafkaSource : public StreamSource {
 
  protected:
   using Partition = std::pair<std::string, std::int32_t>;
+  // The offset after the last message of a batch from each partition: its Received::upstream.
+  using Offsets = std::map<Partition, std::int64_t>;
   // What one message becomes (the Kafka journal's speaker reads its own format: ingestion/bus/).
   virtual std::expected<IngestionEvent, Unreadable> to_event(const rd_kafka_message_t& message, const std::string& topic,
                                                              const std::string& position);
-  // Stores and commits (asynchronously) the offsets after everything taken so far.
-  virtual SourceResult<> store_taken();
+  // Stores and commits (asynchronously) the offsets after a batch the journal committed.
+  virtual SourceResult<> store(const Offsets& next);
   rd_kafka_t* consumer() const { return consumer_; }
-  // The lag of the partitions taken from in the last receive, from their high watermarks.
-  void update_lag();
+  // The lag of the partitions in `next` (a batch's offsets), from their high watermarks.
+  void update_lag(const Offsets& next);
 
   SourceResult<> connect() override;
   void disconnect() override;
+  // Batches are acknowledged in order, so offsets are stored in order.
+  bool pipelined() const override { return true; }
 
  private:
   SourceResult<Received> receive(std::chrono::steady_clock::time_point deadline) override;
   SourceResult<> acknowledge(const Received& batch) override;
 
   // One message into the batch (an event, or counted as failed); its offset is done either way.
-  void take(const rd_kafka_message_t& message, Received& batch);
+  void take(const rd_kafka_message_t& message, Received& batch, Offsets& taken);
 
   const KafkaOptions o_;
   const payload::Mapping mapping_;
   rd_kafka_t* consumer_ = nullptr;
-  // The offset after the last message taken from each partition, not yet stored.
-  std::map<Partition, std::int64_t> taken_;
   // A permanent error the error callback saw, ending the source at the end of the receive.
   std::optional<SourceError> failed_;
   // False from an error the client reported (brokers down, a lost connection) until the next

@@ -47,6 +47,16 @@ std::string header_value(natsMsg* m, const char* name) {
 
 }  // namespace
 
+struct NatsSource::Taken {
+  std::vector<natsMsg*> messages;
+  Taken() = default;
+  Taken(const Taken&) = delete;
+  Taken& operator=(const Taken&) = delete;
+  ~Taken() {
+    for (auto* m : messages) natsMsg_Destroy(m);
+  }
+};
+
 NatsSource::NatsSource(StreamOptions stream, NatsOptions options, payload::Mapping mapping)
     : StreamSource(stream), o_(std::move(options)), mapping_(std::move(mapping)) {}
 
@@ -150,8 +160,9 @@ SourceResult<> NatsSource::open_consumer() {
     cc.AckPolicy = js_AckExplicit;
     cc.DeliverPolicy = o_.from_beginning ? js_DeliverAll : js_DeliverNew;
     cc.AckWait = nanoseconds(o_.ack_wait);
-    // A whole batch can be out unacknowledged (the server's default allows 1,000).
-    cc.MaxAckPending = static_cast<std::int64_t>(std::max<std::size_t>(1000, o_.batch_size));
+    // Two whole batches can be out unacknowledged, one committing while the next is fetched (the
+    // server's default allows 1,000).
+    cc.MaxAckPending = static_cast<std::int64_t>(std::max<std::size_t>(1000, 2 * o_.batch_size));
     if (!o_.subjects.empty()) cc.FilterSubject = o_.subjects.front().c_str();
     code = static_cast<jsErrCode>(0);
     s = js_AddConsumer(&info, js_, stream, &cc, nullptr, &code);
@@ -231,9 +242,6 @@ void NatsSource::subscription_done() {
 }
 
 void NatsSource::disconnect() {
-  if (!taken_.empty() && connection_ && !natsConnection_IsClosed(connection_))
-    for (auto* m : taken_) natsMsg_Nak(m, nullptr);  // redelivered now rather than after ack_wait
-  release_taken();
   if (pull_) natsSubscription_Destroy(pull_);
   pull_ = nullptr;
   for (auto* sub : subscriptions_) natsSubscription_Unsubscribe(sub);
@@ -258,11 +266,6 @@ void NatsSource::disconnect() {
   connection_ = nullptr;
 }
 
-void NatsSource::release_taken() {
-  for (auto* m : taken_) natsMsg_Destroy(m);
-  taken_.clear();
-}
-
 SourceResult<Received> NatsSource::receive(std::chrono::steady_clock::time_point deadline) {
   if (natsConnection_IsClosed(connection_))
     return std::unexpected(SourceError::transient("the connection to NATS was lost"));
@@ -271,7 +274,6 @@ SourceResult<Received> NatsSource::receive(std::chrono::steady_clock::time_point
 
 SourceResult<Received> NatsSource::fetch(std::chrono::steady_clock::time_point deadline) {
   Received batch;
-  release_taken();
   const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
   natsMsgList list{};
   jsErrCode code = static_cast<jsErrCode>(0);
@@ -279,10 +281,11 @@ SourceResult<Received> NatsSource::fetch(std::chrono::steady_clock::time_point d
                                         std::max<std::int64_t>(1, wait.count()), &code);
   if (s == NATS_TIMEOUT) return batch;
   if (s != NATS_OK) return std::unexpected(failure(s, "fetching from " + *o_.stream, code));
+  auto taken = std::make_shared<Taken>();
   for (int i = 0; i < list.Count; ++i) {
     natsMsg* m = list.Msgs[i];
     list.Msgs[i] = nullptr;
-    taken_.push_back(m);
+    taken->messages.push_back(m);
     jsMsgMetaData* meta = nullptr;
     std::optional<std::uint64_t> sequence;
     if (natsMsg_GetMetaData(&meta, m) == NATS_OK) {
@@ -293,9 +296,8 @@ SourceResult<Received> NatsSource::fetch(std::chrono::steady_clock::time_point d
     take(m, position, sequence, batch);
   }
   natsMsgList_Destroy(&list);
-  // Nothing to journal (only unreadable messages): they are done now.
-  if (batch.events.empty() && !taken_.empty())
-    if (auto acked = acknowledge(batch); !acked) return std::unexpected(acked.error());
+  // Acknowledged once the batch is committed (or, with only unreadable messages, after the batches before it).
+  if (!taken->messages.empty()) batch.upstream = std::move(taken);
   return batch;
 }
 
@@ -364,20 +366,21 @@ void NatsSource::take(natsMsg* m, const std::string& position, std::optional<std
     skip_unreadable(runtime(), unreadable_, position, event.error().cause, event.error().reason);
 }
 
-SourceResult<> NatsSource::acknowledge(const Received&) {
-  if (!o_.stream) return {};
-  for (auto* m : taken_)
+SourceResult<> NatsSource::acknowledge(const Received& batch) {
+  const auto* taken = std::any_cast<std::shared_ptr<Taken>>(&batch.upstream);
+  if (!taken) return {};
+  for (auto* m : (*taken)->messages)
     if (auto s = natsMsg_Ack(m, nullptr); s != NATS_OK) return std::unexpected(failure(s, "acknowledging"));
-  release_taken();
-  // The acks are on the server before anything else is fetched.
+  // The acks are on the server before the batch counts as acknowledged.
   if (auto s = natsConnection_FlushTimeout(connection_, o_.timeout.count()); s != NATS_OK)
     return std::unexpected(failure(s, "acknowledging"));
   return {};
 }
 
-void NatsSource::refused(const Received&) {
-  for (auto* m : taken_) natsMsg_Nak(m, nullptr);
-  release_taken();
+void NatsSource::refused(const Received& batch) {
+  // Redelivered now rather than after ack_wait.
+  if (const auto* taken = std::any_cast<std::shared_ptr<Taken>>(&batch.upstream))
+    for (auto* m : (*taken)->messages) natsMsg_Nak(m, nullptr);
 }
 
 namespace {

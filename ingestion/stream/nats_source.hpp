@@ -1,9 +1,9 @@
 #pragma once
 // `kind: stream, system: nats` (libnats). Two modes:
 //  - JetStream (`stream:` set): a durable pull consumer (made with explicit acks when missing),
-//    fetched in batches; each message is acknowledged only after the journal committed it, and
-//    the acks are flushed to the server before the next fetch. At-least-once upstream; the dedupe
-//    key <stream>/<stream sequence> makes it said once.
+//    fetched in batches (the next one while the last one commits); each message is acknowledged
+//    only after the journal committed it, and the acks are flushed to the server. At-least-once
+//    upstream; the dedupe key <stream>/<stream sequence> makes it said once.
 //  - core NATS (no `stream:`): subscriptions to subjects (wildcards * and >), optionally in a queue
 //    group. Core NATS keeps nothing: what arrives while the bot is down or disconnected is lost
 //    (at-most-once); a bounded in-memory queue drops (and counts) what the journal cannot keep up with.
@@ -65,6 +65,12 @@ class NatsSource final : public StreamSource {
   SourceResult<> acknowledge(const Received& batch) override;
   void refused(const Received& batch) override;
   void disconnect() override;
+  // JetStream messages are acknowledged one by one, by the batch they came in.
+  bool pipelined() const override { return true; }
+
+  // The JetStream messages of a batch, acknowledged after its commit: its Received::upstream
+  // (shared, as std::any copies; the messages are destroyed with the last copy).
+  struct Taken;
 
   SourceResult<> open_consumer();
   SourceResult<> subscribe_core();
@@ -74,7 +80,6 @@ class NatsSource final : public StreamSource {
   void take(__natsMsg* message, const std::string& position, std::optional<std::uint64_t> sequence, Received& batch);
   // An error of a libnats call named `what`, classified.
   SourceError failure(int status, const std::string& what, int js_code = 0) const;
-  void release_taken();
 
   const NatsOptions o_;
   const payload::Mapping mapping_;
@@ -82,8 +87,6 @@ class NatsSource final : public StreamSource {
   __jsCtx* js_ = nullptr;
   __natsSubscription* pull_ = nullptr;
   std::vector<__natsSubscription*> subscriptions_;
-  // JetStream messages of the batch under way, acknowledged after the commit.
-  std::vector<__natsMsg*> taken_;
   // Core messages delivered by libnats and not yet taken.
   std::mutex queue_mutex_;
   std::condition_variable queue_ready_;

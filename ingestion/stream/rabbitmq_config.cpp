@@ -37,8 +37,8 @@ config::Schema rabbitmq_schema() {
       .schema(declare)
       .example("{exchange: alerts, routing_keys: [\"alerts.#\"]}");
   s.field("prefetch", config::Kind::Integer,
-          "Most deliveries the broker sends ahead of acknowledgements (basic.qos prefetch_count); at least batch_size "
-          "for full batches.")
+          "Most deliveries the broker sends ahead of acknowledgements (basic.qos prefetch_count); at least twice "
+          "batch_size for full batches (the next batch is received while the last one commits).")
       .fallback("1000")
       .range(1, 65535);
   add_format_field(s);

@@ -184,7 +184,6 @@ SourceResult<> RabbitMqSource::connect() {
   unreadable_ = runtime().metrics().counter("chatops_rabbitmq_unreadable_total",
                                             "RabbitMQ messages skipped (acknowledged without an event), by cause.",
                                             {"cause"});
-  last_tag_ = 0;
   {
     std::lock_guard lock(connection_mutex_);
     connecting_ = true;
@@ -215,7 +214,6 @@ void RabbitMqSource::disconnect() {
   // for: the connection may be gone already.
   amqp_destroy_connection(connection_);
   connection_ = nullptr;
-  last_tag_ = 0;
 }
 
 std::optional<SourceError> RabbitMqSource::other_frame() {
@@ -235,7 +233,7 @@ std::optional<SourceError> RabbitMqSource::other_frame() {
 
 SourceResult<Received> RabbitMqSource::receive(std::chrono::steady_clock::time_point deadline) {
   Received batch;
-  last_tag_ = 0;
+  std::uint64_t last_tag = 0;  // the batch's last delivery: its Received::upstream
   std::size_t taken = 0;
   while (taken < o_.batch_size) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
@@ -246,6 +244,7 @@ SourceResult<Received> RabbitMqSource::receive(std::chrono::steady_clock::time_p
     amqp_envelope_t envelope;
     const auto reply = amqp_consume_message(connection_, &envelope, &wait, 0);
     if (reply.reply_type == AMQP_RESPONSE_NORMAL) {
+      last_tag = envelope.delivery_tag;
       take(envelope, batch);
       amqp_destroy_envelope(&envelope);
       ++taken;
@@ -263,14 +262,12 @@ SourceResult<Received> RabbitMqSource::receive(std::chrono::steady_clock::time_p
     return std::unexpected(failure("consuming from " + o_.queue, reply.library_error, &reply.reply,
                                    reply.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION));
   }
-  // Nothing to journal (only unreadable messages): they are done now.
-  if (batch.events.empty() && last_tag_)
-    if (auto acked = acknowledge(batch); !acked) return std::unexpected(acked.error());
+  // Acknowledged once the batch is committed (or, with only unreadable messages, after the batches before it).
+  if (last_tag) batch.upstream = last_tag;
   return batch;
 }
 
 void RabbitMqSource::take(const amqp_envelope_t& envelope, Received& batch) {
-  last_tag_ = envelope.delivery_tag;
   const auto& properties = envelope.message.properties;
   const auto has = [&](amqp_flags_t flag) { return (properties._flags & flag) != 0; };
   const std::string message_id = has(AMQP_BASIC_MESSAGE_ID_FLAG) ? std::string(view(properties.message_id)) : "";
@@ -324,22 +321,22 @@ void RabbitMqSource::take(const amqp_envelope_t& envelope, Received& batch) {
   else skip_unreadable(runtime(), unreadable_, position, event.error().cause, event.error().reason);
 }
 
-SourceResult<> RabbitMqSource::acknowledge(const Received&) {
-  if (!last_tag_) return {};
-  // One ack for the batch: `multiple` covers every delivery up to the last one taken.
-  const int status = amqp_basic_ack(connection_, kChannel, last_tag_, 1);
-  last_tag_ = 0;
+SourceResult<> RabbitMqSource::acknowledge(const Received& batch) {
+  const auto* last_tag = std::any_cast<std::uint64_t>(&batch.upstream);
+  if (!last_tag) return {};
+  // One ack for the batch: `multiple` covers every delivery up to its last one.
+  const int status = amqp_basic_ack(connection_, kChannel, *last_tag, 1);
   if (status != AMQP_STATUS_OK) return std::unexpected(failure("acknowledging", status, nullptr, false));
   return {};
 }
 
-void RabbitMqSource::refused(const Received&) {
-  if (!last_tag_) return;
+void RabbitMqSource::refused(const Received& batch) {
+  const auto* last_tag = std::any_cast<std::uint64_t>(&batch.upstream);
+  if (!last_tag) return;
   // Back to the queue at once (and to this consumer after its reconnection, or to another one).
-  if (const int status = amqp_basic_nack(connection_, kChannel, last_tag_, 1, 1); status != AMQP_STATUS_OK)
+  if (const int status = amqp_basic_nack(connection_, kChannel, *last_tag, 1, 1); status != AMQP_STATUS_OK)
     spdlog::warn("source {}: basic.nack failed ({}); the broker requeues the batch when the channel closes",
                  runtime().name(), amqp_error_string2(status));
-  last_tag_ = 0;
 }
 
 Result<std::unique_ptr<IngestionSource>> make_rabbitmq_source(const config::Node& v) {

@@ -64,6 +64,8 @@ class RabbitMqSource final : public StreamSource {
   void refused(const Received& batch) override;
   void interrupt() override;
   void disconnect() override;
+  // Each batch is acknowledged by its own last delivery tag, in order (with `multiple`).
+  bool pipelined() const override { return true; }
 
   SourceResult<> open_connection();
   SourceResult<> declare_and_consume();
@@ -79,7 +81,6 @@ class RabbitMqSource final : public StreamSource {
   std::mutex connection_mutex_;  // connection_ and connecting_ against interrupt() from stop()
   amqp_connection_state_t_* connection_ = nullptr;
   bool connecting_ = false;  // in connect(): interrupt() may cut the connection
-  std::uint64_t last_tag_ = 0;  // the last delivery of the batch under way (0: none)
   SourceMetrics::Counter unreadable_;
 };
 

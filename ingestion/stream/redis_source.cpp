@@ -100,18 +100,18 @@ SourceResult<> RedisSource::connect() {
         !r && r.error().message.find("BUSYGROUP") == std::string::npos)
       return fail(r.error());
   history_ = true;
+  history_after_.clear();
   next_claim_ = std::chrono::steady_clock::now();
   return {};
 }
 
 void RedisSource::disconnect() {
-  taken_.clear();
   early_.clear();
   if (context_) redisFree(context_);
   context_ = nullptr;
 }
 
-SourceResult<> RedisSource::claim(Received& batch) {
+SourceResult<> RedisSource::claim(Received& batch, Taken& taken) {
   for (const auto& s : o_.streams) {
     auto r = command({"XAUTOCLAIM", s, o_.group, o_.consumer, std::to_string(o_.claim_idle.count()), "0-0", "COUNT",
                       std::to_string(o_.batch_size)},
@@ -124,7 +124,7 @@ SourceResult<> RedisSource::claim(Received& batch) {
       spdlog::info("source {}: took over {} entries of {} pending for more than {} ms", runtime().name(),
                    entries.elements, s, o_.claim_idle.count());
     }
-    take(s, entries, batch);
+    take(s, entries, batch, taken);
   }
   return {};
 }
@@ -132,13 +132,13 @@ SourceResult<> RedisSource::claim(Received& batch) {
 SourceResult<Received> RedisSource::receive(std::chrono::steady_clock::time_point deadline) {
   if (pubsub()) return receive_published(deadline);
   Received batch;
-  taken_.clear();
+  Taken taken;
   const auto now = std::chrono::steady_clock::now();
   if (!history_ && now >= next_claim_) {
     next_claim_ = now + std::max<std::chrono::milliseconds>(std::chrono::seconds(1), o_.claim_idle / 2);
-    if (auto claimed = claim(batch); !claimed) return std::unexpected(claimed.error());
+    if (auto claimed = claim(batch, taken); !claimed) return std::unexpected(claimed.error());
   }
-  if (taken_.empty()) {
+  if (taken.empty()) {
     std::vector<std::string> args{"XREADGROUP", "GROUP", o_.group, o_.consumer, "COUNT", std::to_string(o_.batch_size)};
     if (!history_) {
       // BLOCK 0 would wait for ever.
@@ -147,30 +147,35 @@ SourceResult<Received> RedisSource::receive(std::chrono::steady_clock::time_poin
     }
     args.push_back("STREAMS");
     args.insert(args.end(), o_.streams.begin(), o_.streams.end());
-    for (std::size_t i = 0; i < o_.streams.size(); ++i) args.push_back(history_ ? "0" : ">");
+    for (const auto& stream : o_.streams) {
+      const auto after = history_after_.find(stream);
+      args.push_back(!history_ ? ">" : after == history_after_.end() ? "0" : after->second);
+    }
     auto r = command(args, "XREADGROUP");
     if (!r) return std::unexpected(r.error());
     if ((*r)->type == REDIS_REPLY_ARRAY)
       for (std::size_t i = 0; i < (*r)->elements; ++i) {
         const auto& per_stream = *(*r)->element[i];
         if (per_stream.type == REDIS_REPLY_ARRAY && per_stream.elements == 2)
-          take(text(*per_stream.element[0]), *per_stream.element[1], batch);
+          take(text(*per_stream.element[0]), *per_stream.element[1], batch, taken);
       }
     // This consumer's own pending entries are read first, until none is left.
-    if (history_ && taken_.empty()) history_ = false;
+    if (history_) {
+      for (const auto& [stream, ids] : taken) history_after_[stream] = ids.back();
+      history_ = !taken.empty();
+    }
   }
-  // Nothing to journal (only unreadable entries): they are done now.
-  if (batch.events.empty() && !taken_.empty())
-    if (auto acked = acknowledge(batch); !acked) return std::unexpected(acked.error());
+  // XACKed once the batch is committed (or, with only unreadable entries, after the batches before it).
+  if (!taken.empty()) batch.upstream = std::move(taken);
   return batch;
 }
 
-void RedisSource::take(const std::string& stream, const redisReply& entries, Received& batch) {
+void RedisSource::take(const std::string& stream, const redisReply& entries, Received& batch, Taken& taken) {
   for (std::size_t i = 0; i < entries.elements; ++i) {
     const auto& entry = *entries.element[i];
     if (entry.type != REDIS_REPLY_ARRAY || entry.elements != 2) continue;
     const std::string id = text(*entry.element[0]);
-    taken_[stream].push_back(id);
+    taken[stream].push_back(id);
     const std::string position = stream + "/" + id;
     auto event = [&]() -> std::expected<IngestionEvent, Unreadable> {
       const auto& pairs = *entry.element[1];
@@ -310,13 +315,14 @@ void RedisSource::take_published(const redisReply& reply, Received& batch) {
   else skip_unreadable(runtime(), unreadable_, "on channel " + channel, event.error().cause, event.error().reason);
 }
 
-SourceResult<> RedisSource::acknowledge(const Received&) {
-  for (const auto& [stream, ids] : taken_) {
+SourceResult<> RedisSource::acknowledge(const Received& batch) {
+  const auto* taken = std::any_cast<Taken>(&batch.upstream);
+  if (!taken) return {};
+  for (const auto& [stream, ids] : *taken) {
     std::vector<std::string> args{"XACK", stream, o_.group};
     args.insert(args.end(), ids.begin(), ids.end());
     if (auto r = command(args, "XACK " + stream); !r) return std::unexpected(r.error());
   }
-  taken_.clear();
   return {};
 }
 

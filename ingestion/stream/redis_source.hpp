@@ -49,17 +49,21 @@ class RedisSource final : public StreamSource {
 
  private:
   using Reply = std::unique_ptr<redisReply, void (*)(redisReply*)>;
+  // The entry ids of a batch, by stream, to XACK after its commit: its Received::upstream.
+  using Taken = std::map<std::string, std::vector<std::string>>;
 
   SourceResult<> connect() override;
   SourceResult<Received> receive(std::chrono::steady_clock::time_point deadline) override;
   SourceResult<> acknowledge(const Received& batch) override;
   void disconnect() override;
+  // Pub/Sub acknowledges nothing; a stream's next read does not depend on the last XACK.
+  bool pipelined() const override { return true; }
 
   // Runs one command; an error reply or a lost connection is an error naming `what`.
   SourceResult<Reply> command(const std::vector<std::string>& args, const std::string& what);
   // The entries of one stream in a reply ([[id, [field, value, …]], …]) into the batch.
-  void take(const std::string& stream, const redisReply& entries, Received& batch);
-  SourceResult<> claim(Received& batch);
+  void take(const std::string& stream, const redisReply& entries, Received& batch, Taken& taken);
+  SourceResult<> claim(Received& batch, Taken& taken);
   bool pubsub() const { return o_.streams.empty(); }
   SourceResult<> subscribe();
   SourceResult<Received> receive_published(std::chrono::steady_clock::time_point deadline);
@@ -71,10 +75,11 @@ class RedisSource final : public StreamSource {
   const RedisOptions o_;
   const payload::Mapping mapping_;
   redisContext* context_ = nullptr;
-  bool history_ = true;  // reading this consumer's own pending entries (ID 0) before new ones (>)
+  bool history_ = true;  // reading this consumer's own pending entries before new ones (>)
+  // The last pending entry read of each stream while history_: the next read starts after it
+  // (not at 0, which would give the batch in flight again before it is acknowledged).
+  std::map<std::string, std::string> history_after_;
   std::chrono::steady_clock::time_point next_claim_{};
-  // Entry ids taken from each stream in the batch under way, to XACK after the commit.
-  std::map<std::string, std::vector<std::string>> taken_;
   // Pub/Sub messages that came while connect() waited for the subscriptions' confirmations.
   std::deque<Reply> early_;
   SourceMetrics::Counter unreadable_, claimed_;

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -65,6 +66,23 @@ inline config::Node source_config(const Subject& s) {
   INFO((validated ? "" : validated.error().message));
   REQUIRE(validated);
   return validated->node;
+}
+
+// A stream kind made for a test: the keys every source has, and `Source` made on `upstream`.
+template <class Source, class Upstream>
+ingestion::SourceKind test_stream_kind(std::string name, std::string doc, Upstream& upstream) {
+  config::Schema schema = ingestion::common_source_schema();
+  ingestion::SourceKind k;
+  k.name = std::move(name);
+  k.family = "stream";
+  k.doc = std::move(doc);
+  k.validate = [schema](const config::Node& raw) { return config::validate(schema, raw); };
+  k.make = [&upstream](const config::Node&,
+                       ingestion::SourceServices&) -> Result<std::unique_ptr<ingestion::IngestionSource>> {
+    return std::make_unique<Source>(upstream);
+  };
+  k.schemas = [schema] { return std::vector<config::Schema>{schema}; };
+  return k;
 }
 
 template <class Pred>

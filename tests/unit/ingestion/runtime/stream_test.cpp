@@ -75,17 +75,7 @@ class QueueConsumer final : public StreamSource {
 };
 
 SourceKind queue_kind(Queue& q) {
-  config::Schema schema = common_source_schema();
-  SourceKind k;
-  k.name = "queue";
-  k.family = "stream";
-  k.doc = "An in-memory queue, for the stream base's tests.";
-  k.validate = [schema](const config::Node& raw) { return config::validate(schema, raw); };
-  k.make = [&q](const config::Node&, SourceServices&) -> Result<std::unique_ptr<IngestionSource>> {
-    return std::make_unique<QueueConsumer>(q);
-  };
-  k.schemas = [schema] { return std::vector<config::Schema>{schema}; };
-  return k;
+  return test::compliance::test_stream_kind<QueueConsumer>("queue", "An in-memory queue, for the stream base's tests.", q);
 }
 
 }  // namespace
