@@ -155,7 +155,8 @@ struct PipeRun {
   std::vector<Numbers> acknowledged() { return q.read(q.acknowledged); }
   Numbers journaled() {
     Numbers n;
-    for (const auto& e : journal->pending_events(0, 1000).value()) n.push_back(std::stoi(e.dedupe_key.substr(2)));  // p-<n>
+    const auto events = journal->pending_events(0, 1000).value();  // kept: a range-for over .value() of a temporary dangles
+    for (const auto& e : events) n.push_back(std::stoi(e.dedupe_key.substr(2)));  // p-<n>
     return n;
   }
 };
