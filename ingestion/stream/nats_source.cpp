@@ -160,9 +160,8 @@ SourceResult<> NatsSource::open_consumer() {
     cc.AckPolicy = js_AckExplicit;
     cc.DeliverPolicy = o_.from_beginning ? js_DeliverAll : js_DeliverNew;
     cc.AckWait = nanoseconds(o_.ack_wait);
-    // Two whole batches can be out unacknowledged, one committing while the next is fetched (the
-    // server's default allows 1,000).
-    cc.MaxAckPending = static_cast<std::int64_t>(std::max<std::size_t>(1000, 2 * o_.batch_size));
+    // A whole batch can be out unacknowledged (the server's default allows 1,000).
+    cc.MaxAckPending = static_cast<std::int64_t>(std::max<std::size_t>(1000, o_.batch_size));
     if (!o_.subjects.empty()) cc.FilterSubject = o_.subjects.front().c_str();
     code = static_cast<jsErrCode>(0);
     s = js_AddConsumer(&info, js_, stream, &cc, nullptr, &code);
