@@ -71,6 +71,8 @@ class KafkaSource : public StreamSource {
 
   // One message into the batch (an event, or counted as failed); its offset is done either way.
   void take(const rd_kafka_message_t& message, Received& batch, Offsets& taken);
+  // One partition's lag, into the gauge and the total lag() reads.
+  void set_lag(const Partition& partition, std::int64_t lag);
 
   const KafkaOptions o_;
   const payload::Mapping mapping_;
@@ -81,7 +83,6 @@ class KafkaSource : public StreamSource {
   // message: leaving the group then skips what would wait for the brokers.
   bool reachable_ = true;
   bool closing_ = false;  // leaving the group (disconnect())
-  void set_lag(const Partition& partition, std::int64_t lag);
   SourceMetrics::Gauge lag_;
   std::map<Partition, std::int64_t> lags_;    // the consumer thread's
   std::atomic<std::int64_t> total_lag_{-1};  // their sum, for lag()
