@@ -217,7 +217,7 @@ std::int64_t Journal::write_jobs(std::vector<std::unique_ptr<Job>>& jobs) {
     // instead of failing on a lock upgrade; an all-probe batch thus checks writability too.
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
     if (!writer_statements_) writer_statements_ = std::make_unique<WriterStatements>(db);
-    auto& [claim_key, insert, put_cursor, put_state, delete_state] = *writer_statements_;
+    auto& [claim_key, key_event, insert, put_cursor, put_state, delete_state] = *writer_statements_;
     for (std::size_t j = 0; j < jobs.size(); ++j) {
       const auto& job = *jobs[j];
       auto& result = results[j];
@@ -252,6 +252,13 @@ std::int64_t Journal::write_jobs(std::vector<std::unique_ptr<Job>>& jobs) {
         insert.exec();
         insert.reset();
         result.ids[i] = db.getLastInsertRowid();
+        if (!e.dedupe_key.empty()) {
+          key_event.bindNoCopy(1, job.source);
+          key_event.bindNoCopy(2, e.dedupe_key);
+          key_event.bind(3, result.ids[i]);
+          key_event.exec();
+          key_event.reset();
+        }
       }
       if (job.cursor) {
         put_cursor.bindNoCopy(1, job.source);

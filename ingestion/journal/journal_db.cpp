@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include "ingestion/journal/wal_write_buffer.hpp"
+
 namespace chatops::ingestion::journal_db {
 
 namespace {
@@ -88,6 +90,17 @@ CREATE INDEX events_by_key ON events(source, dedupe_key);
 PRAGMA user_version = 4;
 )sql";
 
+// Version 5: a dedupe key names the event that claimed it, which is how a duplicate's original is
+// found (Journal::find_event) and how pending events give back their keys. Version 4's index on
+// events(source, dedupe_key) answered the same at the price of one more B-tree page written per
+// event, at a random place (dedupe keys are delivery ids); the dedupe row is written anyway.
+constexpr const char* kSchemaV5 = R"sql(
+ALTER TABLE dedupe ADD COLUMN event_id INTEGER;
+UPDATE dedupe SET event_id = (SELECT max(e.id) FROM events e WHERE e.source = dedupe.source AND e.dedupe_key = dedupe.key);
+DROP INDEX events_by_key;
+PRAGMA user_version = 5;
+)sql";
+
 Result<void> create_parent(const std::string& path) {
   auto parent = std::filesystem::path(path).parent_path();
   if (parent.empty()) return {};
@@ -111,7 +124,8 @@ Result<void> migrate_schema(SQLite::Database& db, const std::string& path) {
     if (*version < 1) db.exec(kSchemaV1);
     if (*version < 2) db.exec(kSchemaV2);
     if (*version < 3) db.exec(kSchemaV3);
-    db.exec(kSchemaV4);
+    if (*version < 4) db.exec(kSchemaV4);
+    db.exec(kSchemaV5);
     tx.commit();
   });
 }
@@ -122,9 +136,12 @@ Result<std::unique_ptr<SQLite::Database>> open(const JournalOptions& options, Sy
   if (migrate) {
     if (auto made = create_parent(options.path); !made) return std::unexpected(made.error());
   }
+  // A connection that syncs every commit writes each commit's WAL frames in one system call
+  // (wal_write_buffer.hpp says why only those).
+  const char* vfs = synchronous == Synchronous::Full ? wal_write_buffer::vfs_name() : nullptr;
   auto db = guarded("opening " + options.path, [&] {
-    return std::make_unique<SQLite::Database>(options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
-                                              kBusyTimeoutMs);
+    return std::make_unique<SQLite::Database>(options.path.c_str(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
+                                              kBusyTimeoutMs, vfs);
   });
   if (!db) return db;
   // The first statement reads the header: a file that is not a database fails here.

@@ -253,9 +253,7 @@ Result<std::int64_t> Journal::hand_back_pending(std::string_view reason) {
   std::lock_guard lock(reader_mutex_);
   return journal_db::guarded("handing pending events back", [&]() -> std::int64_t {
     SQLite::Transaction tx(*reader_db_);
-    reader_db_->exec(
-        "DELETE FROM dedupe WHERE EXISTS (SELECT 1 FROM events e WHERE e.done_ms IS NULL AND e.source = "
-        "dedupe.source AND e.dedupe_key = dedupe.key)");
+    reader_db_->exec("DELETE FROM dedupe WHERE event_id IN (SELECT id FROM events WHERE done_ms IS NULL)");
     SQLite::Statement q(*reader_db_, "UPDATE events SET done_ms = ?, failed_reason = ? WHERE done_ms IS NULL");
     q.bind(1, now_ms());
     q.bind(2, std::string(reason));
@@ -273,8 +271,8 @@ Result<std::optional<std::pair<std::int64_t, bool>>> Journal::find_event(std::st
   return journal_db::guarded("looking up a dedupe key of " + std::string(source),
                              [&]() -> std::optional<std::pair<std::int64_t, bool>> {
                                SQLite::Statement q(*reader_db_,
-                                                   "SELECT id, done_ms IS NOT NULL FROM events WHERE source = ? AND "
-                                                   "dedupe_key = ? ORDER BY id DESC LIMIT 1");
+                                                   "SELECT e.id, e.done_ms IS NOT NULL FROM dedupe d JOIN events e "
+                                                   "ON e.id = d.event_id WHERE d.source = ? AND d.key = ?");
                                q.bind(1, std::string(source));
                                q.bind(2, std::string(dedupe_key));
                                if (!q.executeStep()) return std::nullopt;

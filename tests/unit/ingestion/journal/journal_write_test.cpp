@@ -115,6 +115,39 @@ TEST_CASE("a dedupe key seen within the window makes a duplicate", "[journal]") 
   REQUIRE(journal->backlog().value() == 5);  // duplicates are not stored
 }
 
+TEST_CASE("a dedupe key names the event that claimed it, until another takes it over after the window", "[journal]") {
+  TempDir dir;
+  FakeClock clock;
+  auto journal = open_journal(dir.file("j.db"), clock.fn());
+
+  const auto first = append(*journal, make_event("a", "key-1"));
+  REQUIRE(first.result == Submission::Accepted);
+  append(*journal, make_event("a", "key-2"));
+  REQUIRE(append(*journal, make_event("a", "key-1")).result == Submission::Duplicate);
+  auto found = journal->find_event("test", "key-1").value();
+  REQUIRE(found);
+  CHECK(found->first == first.id);
+  CHECK_FALSE(found->second);  // not done yet
+  CHECK_FALSE(journal->find_event("other", "key-1").value());  // keys belong to their source
+  CHECK_FALSE(journal->find_event("test", "key-3").value());
+
+  REQUIRE(journal->mark_done(first.id));
+  CHECK(journal->find_event("test", "key-1").value()->second);
+
+  clock.advance(std::chrono::hours(25));  // past the window: a new event takes the key over
+  const auto second = append(*journal, make_event("a", "key-1"));
+  REQUIRE(second.result == Submission::Accepted);
+  found = journal->find_event("test", "key-1").value();
+  REQUIRE(found);
+  CHECK(found->first == second.id);
+  CHECK_FALSE(found->second);
+
+  // Handing pending events back frees their keys (and only theirs): a repeat is accepted again.
+  REQUIRE(journal->hand_back_pending("test").value() == 2);  // key-2's and the second key-1's
+  CHECK(append(*journal, make_event("a", "key-1")).result == Submission::Accepted);
+  CHECK(append(*journal, make_event("a", "key-2")).result == Submission::Accepted);
+}
+
 TEST_CASE("concurrent submissions of one key give one Accepted", "[journal]") {
   TempDir dir;
   auto journal = open_journal(dir.file("j.db"));
