@@ -3,8 +3,6 @@
 #include <filesystem>
 #include <system_error>
 
-#include "ingestion/journal/wal_write_buffer.hpp"
-
 namespace chatops::ingestion::journal_db {
 
 namespace {
@@ -136,12 +134,9 @@ Result<std::unique_ptr<SQLite::Database>> open(const JournalOptions& options, Sy
   if (migrate) {
     if (auto made = create_parent(options.path); !made) return std::unexpected(made.error());
   }
-  // A connection that syncs every commit writes each commit's WAL frames in one system call
-  // (wal_write_buffer.hpp says why only those).
-  const char* vfs = synchronous == Synchronous::Full ? wal_write_buffer::vfs_name() : nullptr;
   auto db = guarded("opening " + options.path, [&] {
-    return std::make_unique<SQLite::Database>(options.path.c_str(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
-                                              kBusyTimeoutMs, vfs);
+    return std::make_unique<SQLite::Database>(options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
+                                              kBusyTimeoutMs);
   });
   if (!db) return db;
   // The first statement reads the header: a file that is not a database fails here.
