@@ -10,17 +10,6 @@
 using namespace chatops::ingestion;
 using namespace chatops::ingestion::testing;
 
-namespace {
-
-// Random letters barely compress: each event's row takes about 6 KB of the WAL.
-std::string random_letters(std::mt19937& random, std::size_t n) {
-  std::string text(n, ' ');
-  for (char& c : text) c = static_cast<char>('a' + random() % 26);
-  return text;
-}
-
-}  // namespace
-
 TEST_CASE("a commit larger than the page cache is journaled whole", "[journal]") {
   // 200 events of ~6 KB in one commit: about 1.2 MB of WAL frames (more than the page cache holds,
   // so pages spill to the WAL before the commit).
@@ -32,7 +21,7 @@ TEST_CASE("a commit larger than the page cache is journaled whole", "[journal]")
     EventBatch batch{"test", {}, std::nullopt};
     for (int i = 0; i < 200; ++i) {
       auto e = make_event("big", "key-" + std::to_string(i));
-      payloads.push_back("\"" + random_letters(random, 8000) + "\"");
+      payloads.push_back(barely_compressible_payload(random));
       e.raw = payloads.back();
       batch.events.push_back(std::move(e));
     }

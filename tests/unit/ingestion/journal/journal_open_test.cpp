@@ -93,14 +93,6 @@ TEST_CASE("a version 1 journal is upgraded in place: events keep their payload, 
   CHECK(SQLite::Database(path).execAndGet("PRAGMA user_version").getInt() == 5);
 }
 
-// A JSON string of 8000 random letters: payloads are journaled compressed, and these barely
-// compress (6 bits a byte), so each takes ~6 KB of the journal.
-std::string barely_compressible_payload(std::mt19937& random) {
-  std::string text(8000, ' ');
-  for (char& c : text) c = static_cast<char>('0' + random() % 64);
-  return "\"" + text + "\"";
-}
-
 TEST_CASE("committed events reach the database file while the journal runs", "[journal]") {
   // Checkpoints run on their own thread, not in the commits: the WAL is copied back meanwhile.
   TempDir dir;

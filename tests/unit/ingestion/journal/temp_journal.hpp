@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <random>
 #include <stdexcept>
 #include <string>
 
@@ -54,6 +55,14 @@ inline IngestionEvent make_event(std::string topic, std::string dedupe_key = {})
   e.dedupe_key = std::move(dedupe_key);
   e.fields = {{"n", 1}};
   return e;
+}
+
+// A JSON string of 8000 random letters: payloads are journaled compressed, and these barely
+// compress (6 bits a byte), so each takes ~6 KB of the journal.
+inline std::string barely_compressible_payload(std::mt19937& random) {
+  std::string text(8000, ' ');
+  for (char& c : text) c = static_cast<char>('0' + random() % 64);
+  return "\"" + text + "\"";
 }
 
 // One event submitted and waited for, with the id it was given.
