@@ -45,6 +45,7 @@ void Checkpointer::watch(SQLite::Database& db) {
 
 void Checkpointer::nudge(int wal_frames) {
   wal_frames_ = wal_frames;
+  if (wal_frames < kCheckpointFrames) return;
   if (pending_.exchange(true)) return;
   std::lock_guard lock(mutex_);
   cv_.notify_one();

@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 
 #include "ingestion/journal/checkpointer.hpp"
 #include "ingestion/journal/compression.hpp"
@@ -70,7 +71,9 @@ RecentEvents::Entry committed_entry(Row&& row, const std::string& source, std::i
 
 Result<std::unique_ptr<Journal>> Journal::open(JournalOptions options, Clock clock) {
   if (options.batch_max == 0) options.batch_max = 1;
-  auto writer = journal_db::open(options, options.synchronous, true);
+  // NORMAL even when FULL is asked for: write_jobs() syncs each commit itself, after handing its
+  // events to the reader (see journal.hpp).
+  auto writer = journal_db::open(options, Synchronous::Normal, true);
   if (!writer) return std::unexpected(writer.error());
   // The reader's writes are marks, which may be lost on a power loss (see journal.hpp).
   auto reader = journal_db::open(options, Synchronous::Normal, false);
@@ -196,22 +199,22 @@ void Journal::run_writer() {
       notify = on_new_events_;
     }
     const auto started = std::chrono::steady_clock::now();
-    const auto max_id = write_jobs(jobs);
+    write_jobs(jobs, notify);
     last_commit = std::chrono::steady_clock::now() - started;
     last_jobs = jobs.size();
     jobs.clear();
-    if (max_id > 0 && notify) notify(max_id);
     checkpointer_->bound_wal(*writer_db_);
   }
 }
 
-std::int64_t Journal::write_jobs(std::vector<std::unique_ptr<Job>>& jobs) {
+void Journal::write_jobs(std::vector<std::unique_ptr<Job>>& jobs, const std::function<void(std::int64_t)>& notify) {
   auto& db = *writer_db_;
   const auto now = now_ms();
   const auto seen_after = now - options_.dedupe_window.count();
   std::vector<BatchResult> results(jobs.size());
   std::size_t events = 0;
   for (const auto& job : jobs) events += job->rows.size();
+  const auto changes_before = sqlite3_total_changes64(db.getHandle());
   auto written = journal_db::guarded("committing events", [&] {
     // IMMEDIATE takes the write lock up front (waiting on the reader connection if needed)
     // instead of failing on a lock upgrade; an all-probe batch thus checks writability too.
@@ -285,38 +288,49 @@ std::int64_t Journal::write_jobs(std::vector<std::unique_ptr<Job>>& jobs) {
     tx.commit();
   });
 
-  std::int64_t max_id = 0;
   if (!written) {
     writer_statements_.reset();  // a statement may have stopped mid-step: prepare afresh
     spdlog::error("{} ({} events not journaled)", written.error().message, events);
     failed_ += events;
-  } else if (events > 0) {
-    ++commits_;
+    for (auto& job : jobs) job->done(BatchResult::refused(job->rows.size(), written.error().message));
+    return;
   }
+  std::int64_t max_id = 0;
   std::vector<RecentEvents::Entry> committed;
-  if (written) {
-    committed.reserve(events);
-    for (std::size_t j = 0; j < jobs.size(); ++j) {
-      auto& job = *jobs[j];
-      for (std::size_t i = 0; i < results[j].outcomes.size(); ++i) {
-        if (results[j].outcomes[i] == Submission::Duplicate) {
-          ++duplicates_;
-          continue;
-        }
-        ++accepted_;
-        max_id = std::max(max_id, results[j].ids[i]);
-        committed.push_back(committed_entry(std::move(job.rows[i]), job.source, results[j].ids[i]));
-      }
-    }
-    // Before anyone hears of the commit: a submitter told "committed" finds its events pending.
-    if (max_id > 0) recent_.committed(std::move(committed), max_id);
-  }
+  committed.reserve(events);
   for (std::size_t j = 0; j < jobs.size(); ++j) {
     auto& job = *jobs[j];
-    if (!written) job.done(BatchResult::refused(job.rows.size(), written.error().message));
-    else job.done(results[j]);
+    for (std::size_t i = 0; i < results[j].outcomes.size(); ++i) {
+      if (results[j].outcomes[i] == Submission::Duplicate) continue;
+      max_id = std::max(max_id, results[j].ids[i]);
+      committed.push_back(committed_entry(std::move(job.rows[i]), job.source, results[j].ids[i]));
+    }
   }
-  return max_id;
+  // The commit is visible to the reader now, and on disk once synced. The dispatcher may say the
+  // events meanwhile: a power loss before the sync ends can then lose a line's event from the
+  // journal, but never an acknowledged one, since the submitters are answered after the sync (and
+  // upstream sends again what was not acknowledged). Before anyone hears of the commit: a
+  // submitter told "committed" finds its events pending.
+  if (max_id > 0) {
+    recent_.committed(std::move(committed), max_id);
+    if (notify) notify(max_id);
+  }
+  // Rows, a cursor or state: anything the submitters are told is stored.
+  const bool wrote = sqlite3_total_changes64(db.getHandle()) != changes_before;
+  if (options_.synchronous == Synchronous::Full && wrote) {
+    if (auto synced = journal_db::sync_wal(db); !synced) {
+      spdlog::error("{} ({} events committed but not known to be on disk: not acknowledged)", synced.error().message,
+                    events);
+      failed_ += events;
+      for (auto& job : jobs) job->done(BatchResult::refused(job->rows.size(), synced.error().message));
+      return;
+    }
+  }
+  if (events > 0) ++commits_;
+  for (std::size_t j = 0; j < jobs.size(); ++j) {
+    for (const auto outcome : results[j].outcomes) ++(outcome == Submission::Duplicate ? duplicates_ : accepted_);
+    jobs[j]->done(results[j]);
+  }
 }
 
 }  // namespace chatops::ingestion

@@ -7,10 +7,12 @@
 // last commit took, it first gathers for at most as long as that commit lasted (1 ms at most):
 // the submitters just answered (HTTP clients) are usually submitting again, and one fsync for
 // all of them costs less than one each; a lone submitter (the last commit took one batch) never
-// waits. Dedupe keys are scoped by
-// source and checked in that transaction, so of two concurrent submissions of one key by one
-// source exactly one is Accepted. After each commit, on_new_events(max_id) is called on the
-// writer thread.
+// waits. Dedupe keys are scoped by source and checked in that transaction, so of two concurrent
+// submissions of one key by one source exactly one is Accepted. After each commit,
+// on_new_events(max_id) is called on the writer thread, before the fsync and the completions.
+// With synchronous=FULL the writer's connection still runs NORMAL, so that its commit is
+// published at once, and the writer fsyncs the WAL itself after on_new_events: the dispatcher
+// says an event while its commit syncs, and no submitter is answered before it is on disk.
 //
 // Reading: the dispatcher (the io thread) walks pending_events(), marks each handler output sent or
 // digested as IRC confirms it, and marks the event done. After a crash pending_events(0, …)
@@ -174,7 +176,8 @@ class Journal final : public SourceStore {
           std::unique_ptr<SQLite::Database> writer, std::unique_ptr<SQLite::Database> reader);
   void push(std::unique_ptr<Job> job);  // answers the job at once when stopping
   void run_writer();
-  std::int64_t write_jobs(std::vector<std::unique_ptr<Job>>& jobs);  // the highest id accepted
+  // Commits, hands the accepted events to the reader and calls `notify`, syncs, then answers.
+  void write_jobs(std::vector<std::unique_ptr<Job>>& jobs, const std::function<void(std::int64_t)>& notify);
   Result<void> set_state(std::int64_t event_id, const std::string& handler_key, DeliveryState state,
                          std::int64_t lines);
   std::int64_t now_ms() const;

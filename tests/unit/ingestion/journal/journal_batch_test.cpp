@@ -110,10 +110,7 @@ TEST_CASE("a batch's state changes are saved with its events and only with them"
 TEST_CASE("submit returns before the commit, the completion runs on the writer after it", "[journal]") {
   TempDir dir;
   auto journal = open_journal(dir.file("j.db"));
-  std::promise<void> release;
-  auto released = release.get_future().share();
-  journal->set_on_new_events([released](std::int64_t) { released.wait(); });
-  REQUIRE(journal->submit_one(make_event("first")) == Submission::Accepted);  // the writer now waits
+  auto hold = std::make_unique<WriterHold>(*journal);  // the writer now waits
 
   std::promise<std::pair<BatchResult, std::string>> answered;
   auto answer = answered.get_future();
@@ -125,7 +122,7 @@ TEST_CASE("submit returns before the commit, the completion runs on the writer a
   // Returned at once, although the writer cannot commit yet.
   REQUIRE(answer.wait_for(std::chrono::milliseconds(50)) == std::future_status::timeout);
   REQUIRE(journal->stats().queued == 1);
-  release.set_value();
+  hold.reset();
   auto [result, thread] = answer.get();
   REQUIRE(result.outcomes == std::vector{Submission::Accepted});
   REQUIRE(thread == "journal-writer");
@@ -134,10 +131,7 @@ TEST_CASE("submit returns before the commit, the completion runs on the writer a
 TEST_CASE("closing the journal answers every batch already submitted", "[journal]") {
   TempDir dir;
   auto journal = open_journal(dir.file("j.db"));
-  std::promise<void> release;
-  auto released = release.get_future().share();
-  journal->set_on_new_events([released](std::int64_t) { released.wait(); });
-  REQUIRE(journal->submit_one(make_event("first")) == Submission::Accepted);  // the writer now waits
+  auto hold = std::make_unique<WriterHold>(*journal);  // the writer now waits
 
   std::atomic<int> accepted{0}, answered{0};
   for (int i = 0; i < 20; ++i)
@@ -146,7 +140,7 @@ TEST_CASE("closing the journal answers every batch already submitted", "[journal
       ++answered;
     });
   std::thread closer([&] { journal.reset(); });
-  release.set_value();
+  hold.reset();
   closer.join();
   REQUIRE(answered == 20);
   REQUIRE(accepted == 20);

@@ -94,23 +94,41 @@ TEST_CASE("a version 1 journal is upgraded in place: events keep their payload, 
 }
 
 TEST_CASE("committed events reach the database file while the journal runs", "[journal]") {
-  // Checkpoints run on their own thread, not in the commits: the WAL is copied back meanwhile.
+  // Checkpoints run on their own thread, not in the commits: once the WAL holds
+  // kCheckpointFrames, it is copied back meanwhile. 600 events of two pages pass that.
   TempDir dir;
   const auto path = dir.file("j.db");
   auto journal = open_journal(path);
   const auto before = std::filesystem::file_size(path);
   std::mt19937 random(42);
-  for (int i = 0; i < 200; ++i) {
+  constexpr int kEvents = 600;
+  for (int i = 0; i < kEvents; ++i) {
     auto e = make_event("github/push", "d-" + std::to_string(i));
     e.raw = barely_compressible_payload(random);
     REQUIRE(journal->submit_one(std::move(e)) == Submission::Accepted);
   }
-  constexpr std::uintmax_t kWritten = 200 * 5000;
+  constexpr std::uintmax_t kCopied = Checkpointer::kCheckpointFrames * 4096;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (std::filesystem::file_size(path) < before + kWritten && std::chrono::steady_clock::now() < deadline)
+  while (std::filesystem::file_size(path) < before + kCopied && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  CHECK(std::filesystem::file_size(path) >= before + kWritten);
-  CHECK(journal->backlog().value() == 200);
+  CHECK(std::filesystem::file_size(path) >= before + kCopied);
+  CHECK(journal->backlog().value() == kEvents);
+}
+
+TEST_CASE("a trickle of commits is not checkpointed commit by commit", "[journal]") {
+  // A WAL copied back in full is started over by the next commit, with one fsync more in it.
+  TempDir dir;
+  const auto path = dir.file("j.db");
+  auto journal = open_journal(path);
+  const auto before = std::filesystem::file_size(path);
+  for (int i = 0; i < 4; ++i) {
+    REQUIRE(append(*journal, make_event("github/push", "t-" + std::to_string(i))).result == Submission::Accepted);
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));  // longer than the checkpoint interval
+  }
+  CHECK(std::filesystem::file_size(path) == before);
+  CHECK(std::filesystem::file_size(path + "-wal") > 0);
+  journal.reset();  // the last connection to close copies the WAL back
+  CHECK(SQLite::Database(path).execAndGet("SELECT count(*) FROM events").getInt() == 4);
 }
 
 // `threads` writers submitting `per_thread` events each, back to back: commits that never pause.

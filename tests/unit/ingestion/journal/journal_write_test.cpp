@@ -56,36 +56,17 @@ TEST_CASE("concurrent submissions are all accepted with unique increasing ids", 
   REQUIRE(pending.front().id == ids.front());
 }
 
-// Holds the writer thread inside on_new_events until released, so that submissions pile up.
-struct WriterGate {
-  std::mutex m;
-  std::condition_variable cv;
-  bool held = true, first = true;
-  void hold_first() {
-    std::unique_lock lock(m);
-    if (!std::exchange(first, false)) return;
-    cv.wait(lock, [&] { return !held; });
-  }
-  void release() {
-    std::lock_guard lock(m);
-    held = false;
-    cv.notify_all();
-  }
-};
-
 TEST_CASE("submissions waiting together are committed together, at most batch_max at a time", "[journal]") {
   TempDir dir;
   auto journal = open_journal(dir.file("j.db"), std::chrono::system_clock::now, 10);
-  WriterGate gate;
-  journal->set_on_new_events([&](std::int64_t) { gate.hold_first(); });
-  REQUIRE(journal->submit_one(make_event("first")) == Submission::Accepted);  // the writer now waits in the gate
+  WriterHold hold(*journal);
 
   std::vector<std::thread> threads;
   std::atomic<int> accepted{0};
   for (int t = 0; t < 35; ++t)
     threads.emplace_back([&] { accepted += journal->submit_one(make_event("piled")) == Submission::Accepted; });
   wait_until([&] { return journal->stats().queued == 35; });
-  gate.release();
+  hold.release();
   for (auto& t : threads) t.join();
 
   REQUIRE(accepted == 35);
@@ -151,9 +132,7 @@ TEST_CASE("a dedupe key names the event that claimed it, until another takes it 
 TEST_CASE("concurrent submissions of one key give one Accepted", "[journal]") {
   TempDir dir;
   auto journal = open_journal(dir.file("j.db"));
-  WriterGate gate;
-  journal->set_on_new_events([&](std::int64_t) { gate.hold_first(); });
-  REQUIRE(journal->submit_one(make_event("warm-up")) == Submission::Accepted);
+  WriterHold hold(*journal);
 
   std::vector<std::thread> threads;
   std::atomic<int> accepted{0}, duplicate{0};
@@ -163,7 +142,7 @@ TEST_CASE("concurrent submissions of one key give one Accepted", "[journal]") {
       (r == Submission::Accepted ? accepted : duplicate)++;
     });
   wait_until([&] { return journal->stats().queued == 8; });  // all in the same next batch
-  gate.release();
+  hold.release();
   for (auto& t : threads) t.join();
   REQUIRE(accepted == 1);
   REQUIRE(duplicate == 7);

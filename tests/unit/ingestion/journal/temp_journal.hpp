@@ -2,9 +2,11 @@
 // Shared by the journal tests: a temporary directory, a settable clock, event construction.
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -76,6 +78,41 @@ inline Receipt append(Journal& journal, IngestionEvent event) {
   auto r = journal.submit_and_wait(std::move(batch));
   return {r.outcomes.front(), r.ids.front()};
 }
+
+// Holds the journal's writer thread in the completion of one submission (an event of topic
+// "hold") until release() or destruction, as a slow disk would hold it: submissions pile up
+// meanwhile. Constructed once the writer is held.
+class WriterHold {
+ public:
+  explicit WriterHold(Journal& journal) : state_(std::make_shared<State>()) {
+    EventBatch batch{"test", {}, std::nullopt};
+    batch.events.push_back(make_event("hold"));
+    journal.submit(std::move(batch), [state = state_](const BatchResult&) {
+      std::unique_lock lock(state->mutex);
+      state->entered = true;
+      state->changed.notify_all();
+      state->changed.wait(lock, [&] { return state->released; });
+    });
+    std::unique_lock lock(state_->mutex);
+    state_->changed.wait(lock, [this] { return state_->entered; });
+  }
+  ~WriterHold() { release(); }
+  WriterHold(const WriterHold&) = delete;
+  WriterHold& operator=(const WriterHold&) = delete;
+  void release() {
+    std::lock_guard lock(state_->mutex);
+    state_->released = true;
+    state_->changed.notify_all();
+  }
+
+ private:
+  struct State {  // shared with the completion, which may still be leaving when this is gone
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool entered = false, released = false;
+  };
+  std::shared_ptr<State> state_;
+};
 
 inline std::unique_ptr<Journal> open_journal(const std::string& path, Journal::Clock clock = std::chrono::system_clock::now,
                                              std::size_t batch_max = 512) {

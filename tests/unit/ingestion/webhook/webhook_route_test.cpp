@@ -2,6 +2,8 @@
 // answers after the journal, rejections counted by cause.
 #include <catch2/catch.hpp>
 
+#include <atomic>
+
 #include <future>
 #include <thread>
 
@@ -209,11 +211,15 @@ TEST_CASE("webhook route: a refusing journal gives 503 so that the sender retrie
 
 TEST_CASE("webhook route: the answer waits for the journal without holding the event loop", "[webhook]") {
   Fixture f;
-  // The journal's writer is held after its first commit, as a slow disk would hold it.
+  // The journal's writer is held in the commit after the warm-up, as a slow disk would hold it.
   std::promise<void> release;
   auto released = release.get_future().share();
-  f.journal->set_on_new_events([released](std::int64_t) { released.wait(); });
+  std::atomic<bool> hold{false};
+  f.journal->set_on_new_events([released, &hold](std::int64_t) {
+    if (hold) released.wait();
+  });
   REQUIRE(f.journal->submit_one(chatops::ingestion::testing::make_event("warm-up")) == Submission::Accepted);
+  hold = true;
   const auto request = [&](const std::string& delivery) {
     return post_request("/hooks/github", kPing,
                         "Content-Type: application/json\r\nX-GitHub-Event: ping\r\nX-GitHub-Delivery: " + delivery +

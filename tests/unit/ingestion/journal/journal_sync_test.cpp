@@ -1,0 +1,172 @@
+// When a commit reaches the disk: with synchronous=full the writer publishes a commit, hands its
+// events to the reader (the dispatcher may say them), then fsyncs the WAL, and only then answers
+// the submitters. Observed through a VFS that records every sync of a WAL file, registered as
+// SQLite's default while each test runs.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <future>
+#include <vector>
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "tests/unit/ingestion/journal/temp_journal.hpp"
+
+using namespace chatops::ingestion;
+using namespace chatops::ingestion::testing;
+
+namespace {
+
+// What happened, in order, on any thread: "handed", "answered", or "<thread> synced the WAL".
+class Log {
+ public:
+  void add(std::string what) {
+    std::lock_guard lock(mutex_);
+    entries_.push_back(std::move(what));
+  }
+  std::vector<std::string> entries() const {
+    std::lock_guard lock(mutex_);
+    return entries_;
+  }
+  void clear() {
+    std::lock_guard lock(mutex_);
+    entries_.clear();
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::string> entries_;
+};
+Log log_;
+
+// The default VFS's methods for a WAL file, with xSync recording who synced. `ours` comes first,
+// so a file's pMethods leads back to the methods it replaced.
+struct RecordingMethods {
+  sqlite3_io_methods ours;
+  const sqlite3_io_methods* original;
+};
+std::mutex methods_mutex;
+std::map<const sqlite3_io_methods*, RecordingMethods> recording_methods;  // by the original
+sqlite3_vfs* default_vfs = nullptr;
+
+int recording_sync(sqlite3_file* file, int flags) {
+  char name[16] = {};
+  pthread_getname_np(pthread_self(), name, sizeof name);
+  // The checkpointer's syncs come when they come (the writer's order is what is tested).
+  if (std::string_view(name) != "journal-ckpt") log_.add(std::string(name) + " synced the WAL");
+  return reinterpret_cast<const RecordingMethods*>(file->pMethods)->original->xSync(file, flags);
+}
+
+int recording_open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* out_flags) {
+  const int rc = default_vfs->xOpen(default_vfs, name, file, flags, out_flags);
+  if (rc != SQLITE_OK || (flags & SQLITE_OPEN_WAL) == 0 || file->pMethods == nullptr) return rc;
+  std::lock_guard lock(methods_mutex);
+  auto [it, added] = recording_methods.try_emplace(file->pMethods);
+  if (added) {
+    it->second.ours = *file->pMethods;
+    it->second.ours.xSync = recording_sync;
+    it->second.original = file->pMethods;
+  }
+  file->pMethods = &it->second.ours;
+  return rc;
+}
+
+// SQLite's default VFS records WAL syncs while this lives (open journals before, close them after).
+class RecordingVfs {
+ public:
+  RecordingVfs() {
+    default_vfs = sqlite3_vfs_find(nullptr);
+    vfs_ = *default_vfs;
+    vfs_.zName = "chatops-test-recording";
+    vfs_.pNext = nullptr;
+    vfs_.xOpen = recording_open;
+    sqlite3_vfs_register(&vfs_, 1);
+    log_.clear();
+  }
+  ~RecordingVfs() {
+    sqlite3_vfs_register(default_vfs, 1);
+    sqlite3_vfs_unregister(&vfs_);
+  }
+  RecordingVfs(const RecordingVfs&) = delete;
+  RecordingVfs& operator=(const RecordingVfs&) = delete;
+
+ private:
+  sqlite3_vfs vfs_{};
+};
+
+std::unique_ptr<Journal> open_logged(const std::string& path, Synchronous synchronous) {
+  JournalOptions o;
+  o.path = path;
+  o.synchronous = synchronous;
+  auto journal = Journal::open(o, std::chrono::system_clock::now);
+  REQUIRE(journal);
+  (*journal)->set_on_new_events([](std::int64_t) { log_.add("handed"); });
+  return std::move(*journal);
+}
+
+void submit_logged(Journal& journal, EventBatch batch) {
+  std::promise<void> answered;
+  journal.submit(std::move(batch), [&](const BatchResult& r) {
+    log_.add(r.error.empty() ? "answered" : "refused: " + r.error);
+    answered.set_value();
+  });
+  answered.get_future().wait();
+}
+
+EventBatch one_event(const std::string& key) {
+  EventBatch batch{"test", {}, std::nullopt};
+  batch.events.push_back(make_event("github/push", key));
+  return batch;
+}
+
+const std::string kWriterSynced = "journal-writer synced the WAL";
+
+}  // namespace
+
+TEST_CASE("synchronous full: a commit is handed to the reader, then synced, then answered", "[journal]") {
+  TempDir dir;
+  RecordingVfs vfs;
+  auto journal = open_logged(dir.file("j.db"), Synchronous::Full);
+  for (int i = 0; i < 3; ++i) {
+    log_.clear();
+    submit_logged(*journal, one_event("k-" + std::to_string(i)));
+    CHECK(log_.entries() == std::vector<std::string>{"handed", kWriterSynced, "answered"});
+  }
+  journal.reset();
+}
+
+TEST_CASE("synchronous full: a cursor moved without events is synced before it is answered", "[journal]") {
+  TempDir dir;
+  RecordingVfs vfs;
+  auto journal = open_logged(dir.file("j.db"), Synchronous::Full);
+  log_.clear();
+  submit_logged(*journal, EventBatch{"test", {}, std::string("offset 42")});
+  CHECK(log_.entries() == std::vector<std::string>{kWriterSynced, "answered"});
+  CHECK(journal->cursor("test").value() == "offset 42");
+  journal.reset();
+}
+
+TEST_CASE("synchronous full: a duplicate alone writes nothing and is answered without a sync", "[journal]") {
+  TempDir dir;
+  RecordingVfs vfs;
+  auto journal = open_logged(dir.file("j.db"), Synchronous::Full);
+  submit_logged(*journal, one_event("same"));
+  log_.clear();
+  submit_logged(*journal, one_event("same"));
+  CHECK(log_.entries() == std::vector<std::string>{"answered"});
+  journal.reset();
+}
+
+TEST_CASE("synchronous normal: commits are answered without syncing the WAL", "[journal]") {
+  TempDir dir;
+  RecordingVfs vfs;
+  auto journal = open_logged(dir.file("j.db"), Synchronous::Normal);
+  log_.clear();
+  submit_logged(*journal, one_event("k"));
+  CHECK(log_.entries() == std::vector<std::string>{"handed", "answered"});
+  journal.reset();
+}
