@@ -315,10 +315,14 @@ void Journal::write_jobs(std::vector<std::unique_ptr<Job>>& jobs, const std::fun
     recent_.committed(std::move(committed), max_id);
     if (notify) notify(max_id);
   }
-  // Rows, a cursor or state: anything the submitters are told is stored.
+  // Rows, a cursor or state: anything the submitters are told is stored. After a failed sync,
+  // every commit syncs until one succeeds: a duplicate of an event committed then is answered as
+  // stored only once that event is known to be on disk.
   const bool wrote = sqlite3_total_changes64(db.getHandle()) != changes_before;
-  if (options_.synchronous == Synchronous::Full && wrote) {
-    if (auto synced = journal_db::sync_wal(db); !synced) {
+  if (options_.synchronous == Synchronous::Full && (wrote || unsynced_)) {
+    auto synced = journal_db::sync_wal(db);
+    unsynced_ = !synced;
+    if (!synced) {
       spdlog::error("{} ({} events committed but not known to be on disk: not acknowledged)", synced.error().message,
                     events);
       failed_ += events;

@@ -188,6 +188,7 @@ class Journal final : public SourceStore {
 
   std::unique_ptr<SQLite::Database> writer_db_;  // writer thread only
   std::unique_ptr<WriterStatements> writer_statements_;  // writer thread only; prepared once
+  bool unsynced_ = false;  // writer thread only: the last sync of the WAL failed
   mutable std::mutex queue_mutex_;
   std::condition_variable work_cv_;
   std::deque<std::unique_ptr<Job>> queue_;

@@ -4,6 +4,7 @@
 // SQLite's default while each test runs.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <string>
@@ -53,9 +54,15 @@ std::mutex methods_mutex;
 std::map<const sqlite3_io_methods*, RecordingMethods> recording_methods;  // by the original
 sqlite3_vfs* default_vfs = nullptr;
 
+std::atomic<bool> fail_next_writer_sync{false};
+
 int recording_sync(sqlite3_file* file, int flags) {
   char name[16] = {};
   pthread_getname_np(pthread_self(), name, sizeof name);
+  if (std::string_view(name) == "journal-writer" && fail_next_writer_sync.exchange(false)) {
+    log_.add("journal-writer failed to sync the WAL");
+    return SQLITE_IOERR_FSYNC;
+  }
   // The checkpointer's syncs come when they come (the writer's order is what is tested).
   if (std::string_view(name) != "journal-ckpt") log_.add(std::string(name) + " synced the WAL");
   return reinterpret_cast<const RecordingMethods*>(file->pMethods)->original->xSync(file, flags);
@@ -168,5 +175,30 @@ TEST_CASE("synchronous normal: commits are answered without syncing the WAL", "[
   log_.clear();
   submit_logged(*journal, one_event("k"));
   CHECK(log_.entries() == std::vector<std::string>{"handed", "answered"});
+  journal.reset();
+}
+
+TEST_CASE("synchronous full: a failed sync refuses the batch, and the next commit syncs even a lone duplicate", "[journal]") {
+  TempDir dir;
+  RecordingVfs vfs;
+  auto journal = open_logged(dir.file("j.db"), Synchronous::Full);
+  log_.clear();
+  fail_next_writer_sync = true;
+  submit_logged(*journal, one_event("k"));
+  const auto failed = log_.entries();
+  REQUIRE(failed.size() == 3);
+  CHECK(failed[0] == "handed");  // published before the sync: the dispatcher may say it
+  CHECK(failed[1] == "journal-writer failed to sync the WAL");
+  CHECK_THAT(failed[2], Catch::StartsWith("refused: journal: syncing the WAL:"));
+  CHECK(journal->stats().failed == 1);
+
+  // The sender, refused, sends the event again: a duplicate, which writes nothing, but is told
+  // "stored" only after a sync that succeeds.
+  log_.clear();
+  submit_logged(*journal, one_event("k"));
+  CHECK(log_.entries() == std::vector<std::string>{kWriterSynced, "answered"});
+  log_.clear();
+  submit_logged(*journal, one_event("k"));
+  CHECK(log_.entries() == std::vector<std::string>{"answered"});  // synced since: no sync needed
   journal.reset();
 }
