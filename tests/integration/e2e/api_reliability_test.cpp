@@ -1,7 +1,7 @@
 // Issue 11: an API poller across kill -9. The built bot polls the test's API while items keep
 // being added, and is killed with SIGKILL at random moments (between a poll and its commit, among
 // others) and restarted, several times. Then every item is in the journal exactly once, and said
-// in the channel exactly once.
+// in the channel, once but for a line in flight at a kill.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -44,7 +44,8 @@ std::map<int, int> said_ids(const IrcTestClient& watcher) {
 
 }  // namespace
 
-TEST_CASE("kill -9 while polling an API: every item journaled and said exactly once", "[e2e][reliability][api]") {
+TEST_CASE("kill -9 while polling an API: every item journaled exactly once and said, repeated only if in flight", "[e2e][reliability][api]") {
+  constexpr int kKills = 8;
   Ngircd ircd(NgircdOptions{.channels = {"#ops"}, .no_flood_penalty = true});
   TempDir dir("chatops-api-kill9");
   IrcTestClient watcher(IrcClientOptions{.port = ircd.port(), .nick = "watcher"});
@@ -93,7 +94,7 @@ TEST_CASE("kill -9 while polling an API: every item journaled and said exactly o
   });
   std::mt19937 random(std::random_device{}());
   int mid_poll = 0;
-  for (int kill = 0; kill < 8; ++kill) {
+  for (int kill = 0; kill < kKills; ++kill) {
     std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution(200, 1000)(random)));
     // Every other kill lands inside a poll (its answer held until the kill); a restarted bot
     // under load can take seconds before it polls, so this waits with a deadline.
@@ -125,12 +126,17 @@ TEST_CASE("kill -9 while polling an API: every item journaled and said exactly o
 
   const auto journaled = journaled_ids(dir.path() / "chatops.db");
   const auto said = said_ids(watcher);
+  int repeats = 0;
   for (int id = 1; id <= total; ++id) {
     INFO("item " << id);
     CHECK(journaled.contains(id));
     if (journaled.contains(id)) CHECK(journaled.at(id) == 1);
     CHECK(said.contains(id));
-    if (said.contains(id)) CHECK(said.at(id) == 1);
+    if (said.contains(id)) repeats += said.at(id) - 1;
   }
   CHECK(static_cast<int>(journaled.size()) == total);
+  // Items are said as they come, so a kill can land between a line's write and the record that
+  // it was said: that line is said again after the restart, the one window IRC leaves
+  // (docs/operations.md, "From the journal to IRC"). At most the line in flight, once per kill.
+  CHECK(repeats <= kKills);
 }
