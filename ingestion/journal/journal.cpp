@@ -288,12 +288,14 @@ void Journal::write_jobs(std::vector<std::unique_ptr<Job>>& jobs, const std::fun
     tx.commit();
   });
 
+  const auto refuse_all = [&](const std::string& why) {
+    failed_ += events;
+    for (auto& job : jobs) job->done(BatchResult::refused(job->rows.size(), why));
+  };
   if (!written) {
     writer_statements_.reset();  // a statement may have stopped mid-step: prepare afresh
     spdlog::error("{} ({} events not journaled)", written.error().message, events);
-    failed_ += events;
-    for (auto& job : jobs) job->done(BatchResult::refused(job->rows.size(), written.error().message));
-    return;
+    return refuse_all(written.error().message);
   }
   std::int64_t max_id = 0;
   std::vector<RecentEvents::Entry> committed;
@@ -325,9 +327,7 @@ void Journal::write_jobs(std::vector<std::unique_ptr<Job>>& jobs, const std::fun
     if (!synced) {
       spdlog::error("{} ({} events committed but not known to be on disk: not acknowledged)", synced.error().message,
                     events);
-      failed_ += events;
-      for (auto& job : jobs) job->done(BatchResult::refused(job->rows.size(), synced.error().message));
-      return;
+      return refuse_all(synced.error().message);
     }
   }
   if (events > 0) ++commits_;

@@ -110,7 +110,7 @@ TEST_CASE("a batch's state changes are saved with its events and only with them"
 TEST_CASE("submit returns before the commit, the completion runs on the writer after it", "[journal]") {
   TempDir dir;
   auto journal = open_journal(dir.file("j.db"));
-  auto hold = std::make_unique<WriterHold>(*journal);  // the writer now waits
+  WriterHold hold(*journal);
 
   std::promise<std::pair<BatchResult, std::string>> answered;
   auto answer = answered.get_future();
@@ -122,7 +122,7 @@ TEST_CASE("submit returns before the commit, the completion runs on the writer a
   // Returned at once, although the writer cannot commit yet.
   REQUIRE(answer.wait_for(std::chrono::milliseconds(50)) == std::future_status::timeout);
   REQUIRE(journal->stats().queued == 1);
-  hold.reset();
+  hold.release();
   auto [result, thread] = answer.get();
   REQUIRE(result.outcomes == std::vector{Submission::Accepted});
   REQUIRE(thread == "journal-writer");
@@ -131,7 +131,7 @@ TEST_CASE("submit returns before the commit, the completion runs on the writer a
 TEST_CASE("closing the journal answers every batch already submitted", "[journal]") {
   TempDir dir;
   auto journal = open_journal(dir.file("j.db"));
-  auto hold = std::make_unique<WriterHold>(*journal);  // the writer now waits
+  WriterHold hold(*journal);
 
   std::atomic<int> accepted{0}, answered{0};
   for (int i = 0; i < 20; ++i)
@@ -140,7 +140,7 @@ TEST_CASE("closing the journal answers every batch already submitted", "[journal
       ++answered;
     });
   std::thread closer([&] { journal.reset(); });
-  hold.reset();
+  hold.release();
   closer.join();
   REQUIRE(answered == 20);
   REQUIRE(accepted == 20);

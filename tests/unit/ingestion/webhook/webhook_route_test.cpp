@@ -2,9 +2,6 @@
 // answers after the journal, rejections counted by cause.
 #include <catch2/catch.hpp>
 
-#include <atomic>
-
-#include <future>
 #include <thread>
 
 #include <fmt/format.h>
@@ -211,15 +208,8 @@ TEST_CASE("webhook route: a refusing journal gives 503 so that the sender retrie
 
 TEST_CASE("webhook route: the answer waits for the journal without holding the event loop", "[webhook]") {
   Fixture f;
-  // The journal's writer is held in the commit after the warm-up, as a slow disk would hold it.
-  std::promise<void> release;
-  auto released = release.get_future().share();
-  std::atomic<bool> hold{false};
-  f.journal->set_on_new_events([released, &hold](std::int64_t) {
-    if (hold) released.wait();
-  });
-  REQUIRE(f.journal->submit_one(chatops::ingestion::testing::make_event("warm-up")) == Submission::Accepted);
-  hold = true;
+  // The journal's writer is held, as a slow disk would hold it (the held event is the 11th).
+  chatops::ingestion::testing::WriterHold hold(*f.journal);
   const auto request = [&](const std::string& delivery) {
     return post_request("/hooks/github", kPing,
                         "Content-Type: application/json\r\nX-GitHub-Event: ping\r\nX-GitHub-Delivery: " + delivery +
@@ -236,7 +226,7 @@ TEST_CASE("webhook route: the answer waits for the journal without holding the e
   auto malformed = raw_exchange(f.server.port(), post_request("/hooks/github", kPing, "X-GitHub-Event: ping\r\n"));
   REQUIRE(malformed);
   CHECK(malformed->status == 401);
-  release.set_value();
+  hold.release();
   for (auto& c : waiting) {
     auto r = c.read_response();
     REQUIRE(r);
