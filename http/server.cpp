@@ -30,14 +30,15 @@ void detail::Loop::sweep(std::chrono::milliseconds every) {
 
 void Exchange::deliver(Response response) {
   if (answered.exchange(true)) return;
-  asio::post(loop->io, [connection = connection, seq = seq, response = std::move(response)]() mutable {
+  // The connection goes with the answer and is released on its loop: one wake-up of the loop per
+  // answer (a wake-up from another thread is a system call, here the journal writer's).
+  asio::post(loop->io, [connection = std::move(connection), seq = seq, response = std::move(response)]() mutable {
     connection->answer(seq, std::move(response));
   });
 }
 
 Exchange::~Exchange() {
   if (!answered) deliver(Response::json(500, R"({"status":"error","code":500,"reason":"no answer was given"})"));
-  asio::post(loop->io, [connection = std::move(connection)] {});  // released on its loop
 }
 
 void Responder::send(Response response) const { exchange_->deliver(std::move(response)); }
