@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include "ingestion/journal/wal_write_buffer.hpp"
+
 #include <sqlite3.h>
 
 namespace chatops::ingestion::journal_db {
@@ -136,9 +138,10 @@ Result<std::unique_ptr<SQLite::Database>> open(const JournalOptions& options, Sy
   if (migrate) {
     if (auto made = create_parent(options.path); !made) return std::unexpected(made.error());
   }
+  // Each commit's WAL frames in one system call, not two per page (wal_write_buffer.hpp).
   auto db = guarded("opening " + options.path, [&] {
     return std::make_unique<SQLite::Database>(options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
-                                              kBusyTimeoutMs);
+                                              kBusyTimeoutMs, wal_write_buffer::vfs_name());
   });
   if (!db) return db;
   // The first statement reads the header: a file that is not a database fails here.
