@@ -73,13 +73,37 @@ std::string markup_to_mirc(const std::string& markup) {
   return out;
 }
 
+// The top-level names a template's tags can look up: a name inside a section is looked up in the
+// section's value, then outward up to the data, so every name's first part. ({{.}} names the value
+// of the innermost section, or the data itself, which renders as nothing.)
+void collect_reads(const std::vector<mustache::component<std::string>>& components, std::vector<std::string>& names) {
+  for (const auto& c : components) {
+    switch (c.tag.type) {
+      case mustache::tag_type::variable:
+      case mustache::tag_type::unescaped_variable:
+      case mustache::tag_type::section_begin:
+      case mustache::tag_type::section_begin_inverted:
+        if (c.tag.name != ".") names.push_back(c.tag.name.substr(0, c.tag.name.find('.')));
+        break;
+      default:
+        break;
+    }
+    collect_reads(c.children, names);
+  }
+}
+
+struct Checked {
+  bool never_blank = false;
+  std::vector<std::string> reads;  // sorted, unique
+};
+
 // Walks the tags kainjow parses in `text` (its own parser, so every spelling it accepts is seen as
 // it sees it: "{{>x}}", "{{ \t>x}}", a partial behind custom delimiters) and refuses those
 // templates do not support. A partial would look its name up in the event's fields and run the
 // value as a template; a set-delimiter tag changes what the rest of the text means. Field values
-// must stay data. Gives whether every rendering says something: text outside any section that is
-// not blank.
-Result<bool> check_tags(const std::string& text) {
+// must stay data. Gives whether every rendering says something (text outside any section that is
+// not blank) and what the template reads.
+Result<Checked> check_tags(const std::string& text) {
   mustache::context<std::string> no_data;
   mustache::context_internal<std::string> context{no_data};
   mustache::component<std::string> root;
@@ -112,9 +136,15 @@ Result<bool> check_tags(const std::string& text) {
     return Walk::stop;
   });
   if (!refused.empty()) return fail(refused);
-  return std::ranges::any_of(root.children, [](const mustache::component<std::string>& c) {
+  Checked checked;
+  checked.never_blank = std::ranges::any_of(root.children, [](const mustache::component<std::string>& c) {
     return c.is_text() && c.text.find_first_not_of(" \t\r\n") != std::string::npos;
   });
+  collect_reads(root.children, checked.reads);
+  std::ranges::sort(checked.reads);
+  const auto [first, last] = std::ranges::unique(checked.reads);
+  checked.reads.erase(first, last);
+  return checked;
 }
 
 }  // namespace
@@ -136,6 +166,7 @@ struct Template::Compiled {
   // compiled templates never use (check_tags refuses partials, data has no lambdas).
   mutable mustache::mustache engine;
   bool never_blank = false;
+  std::vector<std::string> reads;  // only these are converted for kainjow: other fields cost nothing
 };
 
 std::string inert_text(std::string_view value) {
@@ -157,10 +188,11 @@ std::string inert_text(std::string_view value) {
 
 Result<Template> Template::compile(const std::string& text) {
   const std::string mustache_text = markup_to_mirc(text);
-  const auto never_blank = check_tags(mustache_text);
-  if (!never_blank) return std::unexpected(never_blank.error());
+  auto checked = check_tags(mustache_text);
+  if (!checked) return std::unexpected(checked.error());
   Template out;
-  out.compiled_ = std::make_shared<Compiled>(Compiled{mustache::mustache{mustache_text}, *never_blank});
+  out.compiled_ = std::make_shared<Compiled>(
+      Compiled{mustache::mustache{mustache_text}, checked->never_blank, std::move(checked->reads)});
   if (!out.compiled_->engine.is_valid()) return fail(out.compiled_->engine.error_message());
   out.compiled_->engine.set_custom_escape([](const std::string& s) { return s; });
   return out;
@@ -169,7 +201,11 @@ Result<Template> Template::compile(const std::string& text) {
 bool Template::never_blank() const { return compiled_->never_blank; }
 
 Result<std::string> Template::render(const nlohmann::json& data) const {
-  auto text = compiled_->engine.render(to_mustache(data));
+  mustache::data read{mustache::data::type::object};
+  if (!data.is_object()) read = to_mustache(data);
+  for (const auto& name : compiled_->reads)
+    if (const auto it = data.find(name); it != data.end()) read.set(name, to_mustache(*it));
+  auto text = compiled_->engine.render(read);
   if (!compiled_->engine.is_valid()) return fail("rendering failed: " + compiled_->engine.error_message());
   return text;
 }

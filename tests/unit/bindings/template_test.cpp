@@ -153,3 +153,18 @@ TEST_CASE("a template with text outside its sections never renders blank, one th
   CHECK_FALSE(never_blank("{{^quiet}}loud{{/quiet}}  \n"));
   CHECK_FALSE(never_blank("{{! only a comment }}"));
 }
+
+TEST_CASE("a template renders from only the names it reads, as it would from the whole data") {
+  const json data = {{"repo", "org/x"},
+                     {"ref", "main"},
+                     {"pusher", {{"name", "ann"}}},
+                     {"commits", {{{"id", "abc"}}, {{"id", "def"}, {"ref", "own"}}}},
+                     {"unread", {{"deep", json::array({1, 2, 3})}}}};
+  // Inside a section a name is looked up in the section's value first, then out to the top level.
+  CHECK(render("{{#commits}}{{id}}@{{ref}} {{/commits}}", data) == "abc@main def@own ");
+  CHECK(render("{{#pusher}}{{name}} to {{repo}}{{/pusher}}", data) == "ann to org/x");
+  CHECK(render("{{pusher.name}} {{^nothing}}{{repo}}{{/nothing}}", data) == "ann org/x");
+  // {{.}} inside a list section is its item; outside any section the data, an object: nothing.
+  CHECK(render("{{#unread.deep}}{{.}}{{/unread.deep}}", data) == "123");
+  CHECK(render("[{{.}}]", data) == "[]");
+}
