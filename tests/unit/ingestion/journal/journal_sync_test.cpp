@@ -5,7 +5,6 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
-#include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -16,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "tests/unit/ingestion/journal/temp_journal.hpp"
+#include "tests/unit/ingestion/journal/wal_methods_hook.hpp"
 
 using namespace chatops::ingestion;
 using namespace chatops::ingestion::testing;
@@ -44,16 +44,6 @@ class Log {
 };
 Log log_;
 
-// The default VFS's methods for a WAL file, with xSync recording who synced. `ours` comes first,
-// so a file's pMethods leads back to the methods it replaced.
-struct RecordingMethods {
-  sqlite3_io_methods ours;
-  const sqlite3_io_methods* original;
-};
-std::mutex methods_mutex;
-std::map<const sqlite3_io_methods*, RecordingMethods> recording_methods;  // by the original
-sqlite3_vfs* default_vfs = nullptr;
-
 std::atomic<bool> fail_next_writer_sync{false};
 
 int recording_sync(sqlite3_file* file, int flags) {
@@ -65,44 +55,16 @@ int recording_sync(sqlite3_file* file, int flags) {
   }
   // The checkpointer's syncs come when they come (the writer's order is what is tested).
   if (std::string_view(name) != "journal-ckpt") log_.add(std::string(name) + " synced the WAL");
-  return reinterpret_cast<const RecordingMethods*>(file->pMethods)->original->xSync(file, flags);
+  return WalMethodsHook::original(file).xSync(file, flags);
 }
 
-int recording_open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* out_flags) {
-  const int rc = default_vfs->xOpen(default_vfs, name, file, flags, out_flags);
-  if (rc != SQLITE_OK || (flags & SQLITE_OPEN_WAL) == 0 || file->pMethods == nullptr) return rc;
-  std::lock_guard lock(methods_mutex);
-  auto [it, added] = recording_methods.try_emplace(file->pMethods);
-  if (added) {
-    it->second.ours = *file->pMethods;
-    it->second.ours.xSync = recording_sync;
-    it->second.original = file->pMethods;
-  }
-  file->pMethods = &it->second.ours;
-  return rc;
-}
-
-// SQLite's default VFS records WAL syncs while this lives (open journals before, close them after).
+// SQLite's default VFS records WAL syncs while this lives (open journals after it, close them before).
 class RecordingVfs {
  public:
-  RecordingVfs() {
-    default_vfs = sqlite3_vfs_find(nullptr);
-    vfs_ = *default_vfs;
-    vfs_.zName = "chatops-test-recording";
-    vfs_.pNext = nullptr;
-    vfs_.xOpen = recording_open;
-    sqlite3_vfs_register(&vfs_, 1);
-    log_.clear();
-  }
-  ~RecordingVfs() {
-    sqlite3_vfs_register(default_vfs, 1);
-    sqlite3_vfs_unregister(&vfs_);
-  }
-  RecordingVfs(const RecordingVfs&) = delete;
-  RecordingVfs& operator=(const RecordingVfs&) = delete;
+  RecordingVfs() { log_.clear(); }
 
  private:
-  sqlite3_vfs vfs_{};
+  WalMethodsHook hook_{[](sqlite3_io_methods& m) { m.xSync = recording_sync; }};
 };
 
 std::unique_ptr<Journal> open_logged(const std::string& path, Synchronous synchronous) {

@@ -5,8 +5,6 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
-#include <map>
-#include <mutex>
 #include <random>
 #include <string>
 
@@ -15,6 +13,7 @@
 
 #include "ingestion/journal/wal_write_buffer.hpp"
 #include "tests/unit/ingestion/journal/temp_journal.hpp"
+#include "tests/unit/ingestion/journal/wal_methods_hook.hpp"
 
 using namespace chatops::ingestion;
 using namespace chatops::ingestion::testing;
@@ -24,56 +23,22 @@ namespace wal_write_buffer_test {
 std::atomic<int> wal_writes{0};
 std::atomic<bool> fail_wal_writes{false};
 
-struct CountingMethods {
-  sqlite3_io_methods ours;  // first: a file's pMethods leads back to the original
-  const sqlite3_io_methods* original;
-};
-std::mutex methods_mutex;
-std::map<const sqlite3_io_methods*, CountingMethods> counting_methods;  // by the original
-sqlite3_vfs* default_vfs = nullptr;
-
 int counting_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset) {
   if (fail_wal_writes) return SQLITE_IOERR_WRITE;
   ++wal_writes;
-  return reinterpret_cast<const CountingMethods*>(file->pMethods)->original->xWrite(file, data, amount, offset);
-}
-
-int counting_open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* out_flags) {
-  const int rc = default_vfs->xOpen(default_vfs, name, file, flags, out_flags);
-  if (rc != SQLITE_OK || (flags & SQLITE_OPEN_WAL) == 0 || file->pMethods == nullptr) return rc;
-  std::lock_guard lock(methods_mutex);
-  auto [it, added] = counting_methods.try_emplace(file->pMethods);
-  if (added) {
-    it->second.ours = *file->pMethods;
-    it->second.ours.xWrite = counting_write;
-    it->second.original = file->pMethods;
-  }
-  file->pMethods = &it->second.ours;
-  return rc;
+  return WalMethodsHook::original(file).xWrite(file, data, amount, offset);
 }
 
 // SQLite's default VFS counts WAL writes while this lives (open connections after, close before).
 class CountingVfs {
  public:
   CountingVfs() {
-    default_vfs = sqlite3_vfs_find(nullptr);
-    vfs_ = *default_vfs;
-    vfs_.zName = "chatops-test-counting";
-    vfs_.pNext = nullptr;
-    vfs_.xOpen = counting_open;
-    sqlite3_vfs_register(&vfs_, 1);
     wal_writes = 0;
     fail_wal_writes = false;
   }
-  ~CountingVfs() {
-    sqlite3_vfs_register(default_vfs, 1);
-    sqlite3_vfs_unregister(&vfs_);
-  }
-  CountingVfs(const CountingVfs&) = delete;
-  CountingVfs& operator=(const CountingVfs&) = delete;
 
  private:
-  sqlite3_vfs vfs_{};
+  WalMethodsHook hook_{[](sqlite3_io_methods& m) { m.xWrite = counting_write; }};
 };
 
 // Random letters barely compress: each row takes its length in the WAL.
