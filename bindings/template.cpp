@@ -73,28 +73,12 @@ std::string markup_to_mirc(const std::string& markup) {
   return out;
 }
 
-// The top-level names a template's tags can look up: a name inside a section is looked up in the
-// section's value, then outward up to the data, so every name's first part. ({{.}} names the value
-// of the innermost section, or the data itself, which renders as nothing.)
-void collect_reads(const std::vector<mustache::component<std::string>>& components, std::vector<std::string>& names) {
-  for (const auto& c : components) {
-    switch (c.tag.type) {
-      case mustache::tag_type::variable:
-      case mustache::tag_type::unescaped_variable:
-      case mustache::tag_type::section_begin:
-      case mustache::tag_type::section_begin_inverted:
-        if (c.tag.name != ".") names.push_back(c.tag.name.substr(0, c.tag.name.find('.')));
-        break;
-      default:
-        break;
-    }
-    collect_reads(c.children, names);
-  }
-}
-
 struct Checked {
   bool never_blank = false;
-  std::vector<std::string> reads;  // sorted, unique
+  // The top-level names its tags can look up: a name inside a section is looked up in the
+  // section's value, then outward up to the data, so every name's first part. ({{.}} names the
+  // innermost section's value, or the data itself, which renders as nothing.) Sorted, unique.
+  std::vector<std::string> reads;
 };
 
 // Walks the tags kainjow parses in `text` (its own parser, so every spelling it accepts is seen as
@@ -111,14 +95,17 @@ Result<Checked> check_tags(const std::string& text) {
   mustache::parser<std::string> parse{text, context, root, error};
   if (!error.empty()) return fail(error);
   std::string refused;
+  Checked checked;
   using Walk = mustache::component<std::string>::walk_control;
-  root.walk_children([&refused](mustache::component<std::string>& c) {
+  root.walk_children([&refused, &checked](mustache::component<std::string>& c) {
     switch (c.tag.type) {
-      case mustache::tag_type::text:
       case mustache::tag_type::variable:
       case mustache::tag_type::unescaped_variable:
       case mustache::tag_type::section_begin:
       case mustache::tag_type::section_begin_inverted:
+        if (c.tag.name != ".") checked.reads.push_back(c.tag.name.substr(0, c.tag.name.find('.')));
+        return Walk::walk;
+      case mustache::tag_type::text:
       case mustache::tag_type::section_end:
       case mustache::tag_type::comment:
         return Walk::walk;
@@ -136,11 +123,9 @@ Result<Checked> check_tags(const std::string& text) {
     return Walk::stop;
   });
   if (!refused.empty()) return fail(refused);
-  Checked checked;
   checked.never_blank = std::ranges::any_of(root.children, [](const mustache::component<std::string>& c) {
     return c.is_text() && c.text.find_first_not_of(" \t\r\n") != std::string::npos;
   });
-  collect_reads(root.children, checked.reads);
   std::ranges::sort(checked.reads);
   const auto [first, last] = std::ranges::unique(checked.reads);
   checked.reads.erase(first, last);
@@ -202,9 +187,12 @@ bool Template::never_blank() const { return compiled_->never_blank; }
 
 Result<std::string> Template::render(const nlohmann::json& data) const {
   mustache::data read{mustache::data::type::object};
-  if (!data.is_object()) read = to_mustache(data);
-  for (const auto& name : compiled_->reads)
-    if (const auto it = data.find(name); it != data.end()) read.set(name, to_mustache(*it));
+  if (!data.is_object()) {
+    read = to_mustache(data);
+  } else {
+    for (const auto& name : compiled_->reads)
+      if (const auto it = data.find(name); it != data.end()) read.set(name, to_mustache(*it));
+  }
   auto text = compiled_->engine.render(read);
   if (!compiled_->engine.is_valid()) return fail("rendering failed: " + compiled_->engine.error_message());
   return text;

@@ -3,9 +3,9 @@
 #include <filesystem>
 #include <system_error>
 
-#include "ingestion/journal/wal_write_buffer.hpp"
-
 #include <sqlite3.h>
+
+#include "ingestion/journal/wal_write_buffer.hpp"
 
 namespace chatops::ingestion::journal_db {
 

@@ -14,7 +14,6 @@
 //  - when the connection releases the WAL write lock or publishes the wal-index (xShmLock and
 //    xShmBarrier on the database file): frames a transaction spilled before rolling back go out
 //    while it still holds the lock, never later over frames another connection committed.
-#include <string>
 
 namespace chatops::ingestion::wal_write_buffer {
 
