@@ -47,17 +47,18 @@ std::expected<IngestionEvent, std::string> item_event(const FoundItem& item, con
   if (!doc) return std::unexpected(doc.error());
   const auto root = doc->root();
   const auto topic = "api/" + c.source + "/" + std::string(to_string(item.change));
-  auto e = c.mapping.map(root, {}, topic);
-  if (!e) return std::unexpected(e.error().reason);
-  e->raw = item.json;
   std::string title = first_text(root, kTitles), link = first_link(root);
   if (c.emit == EmitMode::Document && link.empty()) link = c.url;
   if (title.empty()) title = item.key;
-  e->fields["_item"] = {{"key", item.key},
-                        {"change", to_string(item.change)},
-                        {"title", title},
-                        {"url", payload::or_null(link)},
-                        {"status", payload::or_null(first_text(root, kStatuses))}};
+  const payload::EnvelopeField envelope{"_item",
+                                        {{"key", item.key},
+                                         {"change", to_string(item.change)},
+                                         {"title", title},
+                                         {"url", payload::or_null(link)},
+                                         {"status", payload::or_null(first_text(root, kStatuses))}}};
+  auto e = c.mapping.map(root, {}, topic, &envelope);
+  if (!e) return std::unexpected(e.error().reason);
+  e->raw = item.json;
   if (e->default_template.empty()) {
     const bool fresh = item.change == Change::New;
     e->default_template = std::string(c.emit == EmitMode::Document ? (fresh ? kFirstDocumentTemplate : kDocumentTemplate)

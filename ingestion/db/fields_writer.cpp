@@ -7,28 +7,11 @@
 #include <nlohmann/json.hpp>
 
 #include "ingestion/db/value.hpp"
+#include "ingestion/payload/json.hpp"
 
 namespace chatops::ingestion::db {
 
 namespace {
-
-// Text that JSON carries as it is: printable ASCII but the quote and the backslash.
-bool plain(std::string_view text) {
-  return std::ranges::all_of(text, [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
-}
-
-void append_quoted(std::string& out, std::string_view text) {
-  out += '"';
-  out += text;
-  out += '"';
-}
-
-// What nlohmann::json's dump writes for `value`, appended to `out`.
-void append_dumped(std::string& out, const nlohmann::json& value) {
-  nlohmann::detail::serializer<nlohmann::json> serializer(nlohmann::detail::output_adapter<char>(out), ' ',
-                                                          nlohmann::json::error_handler_t::replace);
-  serializer.dump(value, false, false, 0);
-}
 
 // The common cases without an allocation; the rest as to_json() makes them.
 void append_value(std::string& out, const Cell& cell, std::size_t max_text) {
@@ -49,16 +32,16 @@ void append_value(std::string& out, const Cell& cell, std::size_t max_text) {
       break;
     }
     case Type::Text:
-      if (cell.text.size() <= max_text && plain(cell.text)) return append_quoted(out, cell.text);
+      if (cell.text.size() <= max_text && payload::plain_json_text(cell.text)) return payload::append_json_string(out, cell.text);
       break;
     case Type::Time:
     case Type::TimeUtc:
-      if (auto text = iso8601(cell.text, cell.type == Type::TimeUtc); plain(text)) return append_quoted(out, text);
+      if (auto text = iso8601(cell.text, cell.type == Type::TimeUtc); payload::plain_json_text(text)) return payload::append_json_string(out, text);
       break;
     default:
       break;
   }
-  append_dumped(out, to_json(cell, max_text));
+  payload::append_json(out, to_json(cell, max_text));
 }
 
 }  // namespace
@@ -67,7 +50,7 @@ FieldsWriter::FieldsWriter(const std::vector<std::string>& columns, std::size_t 
   for (std::size_t i = 0; i < columns.size(); ++i) order_.push_back({i, ""});
   std::ranges::sort(order_, {}, [&](const Column& c) -> const std::string& { return columns[c.index]; });
   for (auto& c : order_) {
-    append_dumped(c.prefix, columns[c.index]);
+    payload::append_json(c.prefix, columns[c.index]);
     c.prefix += ':';
   }
 }

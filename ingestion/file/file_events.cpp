@@ -58,7 +58,7 @@ std::optional<IngestionEvent> EventMaker::mapped(const FileChange& c, const nloh
     why = doc.error();
     return std::nullopt;
   }
-  auto m = o_.mapping.map(doc->root(), {}, prefix_ + c.change);
+  auto m = o_.mapping.map(doc->root(), {}, prefix_ + c.change, nullptr, payload::FieldsForm::Object);
   if (!m) {
     why = m.error().reason;
     return std::nullopt;

@@ -67,7 +67,7 @@ std::expected<IngestionEvent, std::string> LineParser::event(const Line& line, c
       auto doc = payload::parse_json(line.text);
       if (!doc) return std::unexpected("not JSON: " + doc.error());
       if (!doc->root().is_object()) return std::unexpected(std::string("not a JSON object"));
-      auto mapped = mapping_->map(doc->root(), {}, topic);
+      auto mapped = mapping_->map(doc->root(), {}, topic, nullptr, payload::FieldsForm::Object);
       if (!mapped) return std::unexpected(mapped.error().reason);
       e = std::move(*mapped);
       e.raw = line.text;

@@ -116,6 +116,23 @@ json to_json(Value v) {
   return nullptr;
 }
 
+void append_json(std::string& out, const json& value) {
+  nlohmann::detail::serializer<json> serializer(nlohmann::detail::output_adapter<char>(out), ' ',
+                                                json::error_handler_t::replace);
+  serializer.dump(value, false, false, 0);
+}
+
+bool plain_json_text(std::string_view text) {
+  return std::ranges::all_of(text, [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
+}
+
+void append_json_string(std::string& out, std::string_view text) {
+  if (!plain_json_text(text)) return append_json(out, json(text));
+  out += '"';
+  out += text;
+  out += '"';
+}
+
 std::string first_line(std::string_view text, std::size_t max) {
   text = text.substr(0, text.find_first_of("\r\n"));
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);

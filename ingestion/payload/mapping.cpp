@@ -1,6 +1,7 @@
 #include "ingestion/payload/mapping.hpp"
 
 #include <algorithm>
+#include <vector>
 
 namespace chatops::ingestion::payload {
 
@@ -12,6 +13,28 @@ std::optional<std::string> topic_text(std::optional<Value> value) {
   if (s.empty() || std::ranges::any_of(s, [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
     return std::nullopt;
   return s;
+}
+
+// The fields of an object item with no `fields:` of the mapping, as text: the item's members
+// (their text as parsed, not rebuilt as an nlohmann tree and serialised again), then the
+// envelope's member. nullopt when a name repeats, in the item or with the envelope: the object,
+// where the last one wins, says what the fields hold then.
+std::optional<std::string> fields_text(simdjson::dom::object item, const EnvelopeField* envelope) {
+  std::vector<std::string_view> names;
+  names.reserve(item.size() + 1);
+  for (const auto [name, value] : item) names.push_back(name);
+  if (envelope) names.push_back(envelope->name);
+  std::ranges::sort(names);
+  if (std::ranges::adjacent_find(names) != names.end()) return std::nullopt;
+  std::string text = simdjson::minify(item);
+  if (!envelope) return text;
+  text.pop_back();  // '}'
+  if (names.size() > 1) text += ',';  // the item's members before it
+  append_json_string(text, envelope->name);
+  text += ':';
+  append_json(text, envelope->value);
+  text += '}';
+  return text;
 }
 
 Result<std::string> pointer_at(const config::Node& node, std::string_view key) {
@@ -84,7 +107,8 @@ Result<Mapping> Mapping::from_config(const config::Node& node, MappingKeys keys)
 }
 
 std::expected<IngestionEvent, MappingError> Mapping::map(Value item, const HeaderLookup& header,
-                                                         std::string_view fallback_topic) const {
+                                                         std::string_view fallback_topic,
+                                                         const EnvelopeField* envelope, FieldsForm form) const {
   for (const auto& r : required_)
     if (!find(item, r.pointer)) return std::unexpected(MappingError{"missing_field", "missing required field " + r.name});
 
@@ -107,9 +131,16 @@ std::expected<IngestionEvent, MappingError> Mapping::map(Value item, const Heade
   }
   if (dedupe_) e.dedupe_key = as_text(find(item, *dedupe_));
   if (severity_) e.severity = severity_from_string(ascii_lower(as_text(find(item, *severity_))));
-  if (item.is_object()) e.fields = to_json(item);  // top-level fields as they are
-  for (const auto& f : fields_)
-    if (const auto v = find(item, f.pointer)) e.fields[f.name] = to_json(*v);
+  std::optional<std::string> text;
+  if (form == FieldsForm::Text && item.is_object() && fields_.empty()) text = fields_text(item.get_object().value_unsafe(), envelope);
+  if (text) {
+    e.fields = EventFields::from_text(std::move(*text));
+  } else {
+    if (item.is_object()) e.fields = to_json(item);  // top-level fields as they are
+    for (const auto& f : fields_)
+      if (const auto v = find(item, f.pointer)) e.fields[f.name] = to_json(*v);
+    if (envelope) e.fields[envelope->name] = envelope->value;
+  }
   e.default_template = default_template_;
   return e;
 }

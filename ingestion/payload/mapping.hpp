@@ -35,16 +35,30 @@ struct MappingKeys {
 // fields, severity and template on a source's schema.
 void add_mapping_fields(config::Schema& schema, MappingKeys keys);
 
+// A member a source adds to every event's fields (a Kafka message's key and offset, a Redis
+// entry's id…). It replaces the item's member of the same name.
+struct EnvelopeField {
+  std::string name;
+  nlohmann::json value;
+};
+
+// How an event's fields are held (EventFields): as text, the item's members as parsed with the
+// envelope's appended (what the journal stores: no tree built and serialised again), for callers
+// that change nothing else in them; or as an object, for callers that go on adding to them.
+enum class FieldsForm { Text, Object };
+
 class Mapping {
  public:
   // From a validated node with the keys above. Errors name the key (pointers are checked here).
   static Result<Mapping> from_config(const config::Node& node, MappingKeys keys);
 
   // The event for `item` (source and family are the runtime's to fill): its fields are the item's
-  // top-level fields when it is an object, then the `fields:` ones. `fallback_topic` applies when
-  // the mapping gives none.
+  // top-level fields when it is an object, then the `fields:` ones, then the envelope's member.
+  // `fallback_topic` applies when the mapping gives none.
   std::expected<IngestionEvent, MappingError> map(Value item, const HeaderLookup& header = {},
-                                                  std::string_view fallback_topic = {}) const;
+                                                  std::string_view fallback_topic = {},
+                                                  const EnvelopeField* envelope = nullptr,
+                                                  FieldsForm form = FieldsForm::Text) const;
 
   bool has_dedupe() const { return dedupe_.has_value(); }
   const std::string& default_template() const { return default_template_; }

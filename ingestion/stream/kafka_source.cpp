@@ -242,21 +242,23 @@ std::expected<IngestionEvent, Unreadable> KafkaSource::to_event(const rd_kafka_m
       if (n == name) return v;
     return std::nullopt;
   };
-  auto e = mapping_.map(doc->root(), lookup, "kafka/" + topic);
+  rd_kafka_timestamp_type_t kind = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+  const auto timestamp = rd_kafka_message_timestamp(&m, &kind);
+  const payload::EnvelopeField envelope{
+      "kafka",
+      {
+          {"topic", topic},
+          {"partition", m.partition},
+          {"offset", m.offset},
+          {"key", utf8_or_null(text_of(m.key, m.key_len))},
+          {"timestamp", kind == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nlohmann::json(nullptr) : nlohmann::json(timestamp)},
+          {"headers", std::move(header_fields)},
+      }};
+  auto e = mapping_.map(doc->root(), lookup, "kafka/" + topic, &envelope);
   if (!e) return std::unexpected(Unreadable{e.error().cause, e.error().reason});
   auto& event = *e;
   if (event.dedupe_key.empty()) event.dedupe_key = position;
   if (o_.json) event.raw = std::move(item);
-  rd_kafka_timestamp_type_t kind = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
-  const auto timestamp = rd_kafka_message_timestamp(&m, &kind);
-  event.fields["kafka"] = {
-      {"topic", topic},
-      {"partition", m.partition},
-      {"offset", m.offset},
-      {"key", utf8_or_null(text_of(m.key, m.key_len))},
-      {"timestamp", kind == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nlohmann::json(nullptr) : nlohmann::json(timestamp)},
-      {"headers", std::move(header_fields)},
-  };
   if (event.default_template.empty())
     event.default_template = o_.json ? "[{{_event.source}}] {{_event.topic}} {{kafka.key}} (offset {{kafka.offset}})"
                                   : "[{{_event.source}}] {{text}}";

@@ -341,20 +341,21 @@ void NatsSource::take(natsMsg* m, const std::string& position, std::optional<std
       }
       std::free(static_cast<void*>(keys));
     }
+    payload::EnvelopeField envelope{"nats", {{"subject", subject}, {"headers", std::move(headers)}}};
+    if (sequence) {
+      envelope.value["stream"] = *o_.stream;
+      envelope.value["sequence"] = *sequence;
+    }
     const payload::HeaderLookup lookup = [&](std::string_view name) -> std::optional<std::string> {
-      if (auto it = headers.find(name); it != headers.end()) return it->get<std::string>();
+      const auto& held = envelope.value.at("headers");
+      if (auto it = held.find(name); it != held.end()) return it->get<std::string>();
       return std::nullopt;
     };
-    auto e = mapping_.map(doc->root(), lookup, "nats/" + subject);
+    auto e = mapping_.map(doc->root(), lookup, "nats/" + subject, &envelope);
     if (!e) return std::unexpected(Unreadable{e.error().cause, e.error().reason});
     auto& event = *e;
     if (event.dedupe_key.empty() && sequence) event.dedupe_key = position;
     if (o_.json) event.raw = std::move(item);
-    event.fields["nats"] = {{"subject", subject}, {"headers", std::move(headers)}};
-    if (sequence) {
-      event.fields["nats"]["stream"] = *o_.stream;
-      event.fields["nats"]["sequence"] = *sequence;
-    }
     if (event.default_template.empty())
       event.default_template = o_.json ? "[{{_event.source}}] {{_event.topic}}" : "[{{_event.source}}] {{text}}";
     return std::move(event);

@@ -287,31 +287,34 @@ void RabbitMqSource::take(const amqp_envelope_t& envelope, Received& batch) {
         if (!simdjson::validate_utf8(name.data(), name.size())) continue;
         if (auto value = field_value(entry.value); !value.is_null()) headers[std::string(name)] = std::move(value);
       }
+    auto text_property = [&](amqp_flags_t flag, const amqp_bytes_t& b) {
+      return has(flag) ? utf8_or_null(view(b)) : nlohmann::json(nullptr);
+    };
+    const payload::EnvelopeField fields{
+        "rabbitmq",
+        {
+            {"queue", o_.queue},
+            {"exchange", utf8_or_null(view(envelope.exchange))},
+            {"routing_key", utf8_or_null(view(envelope.routing_key))},
+            {"redelivered", static_cast<bool>(envelope.redelivered)},
+            {"message_id", text_property(AMQP_BASIC_MESSAGE_ID_FLAG, properties.message_id)},
+            {"content_type", text_property(AMQP_BASIC_CONTENT_TYPE_FLAG, properties.content_type)},
+            {"app_id", text_property(AMQP_BASIC_APP_ID_FLAG, properties.app_id)},
+            {"timestamp", has(AMQP_BASIC_TIMESTAMP_FLAG) ? nlohmann::json(properties.timestamp) : nlohmann::json(nullptr)},
+            {"headers", std::move(headers)},
+        }};
     const payload::HeaderLookup lookup = [&](std::string_view name) -> std::optional<std::string> {
-      const auto found = headers.find(name);
-      if (found == headers.end() || !found->is_string()) return std::nullopt;
+      const auto& held = fields.value["headers"];
+      const auto found = held.find(name);
+      if (found == held.end() || !found->is_string()) return std::nullopt;
       return found->get<std::string>();
     };
-    auto e = mapping_.map(doc->root(), lookup, "rabbitmq/" + o_.queue);
+    auto e = mapping_.map(doc->root(), lookup, "rabbitmq/" + o_.queue, &fields);
     if (!e) return std::unexpected(Unreadable{e.error().cause, e.error().reason});
     auto& mapped = *e;
     // Without an id, a message journaled but not acknowledged when the bot died is said again.
     if (mapped.dedupe_key.empty() && !message_id.empty()) mapped.dedupe_key = o_.queue + "/" + message_id;
     if (o_.json) mapped.raw = std::move(item);
-    auto text_property = [&](amqp_flags_t flag, const amqp_bytes_t& b) {
-      return has(flag) ? utf8_or_null(view(b)) : nlohmann::json(nullptr);
-    };
-    mapped.fields["rabbitmq"] = {
-        {"queue", o_.queue},
-        {"exchange", utf8_or_null(view(envelope.exchange))},
-        {"routing_key", utf8_or_null(view(envelope.routing_key))},
-        {"redelivered", static_cast<bool>(envelope.redelivered)},
-        {"message_id", text_property(AMQP_BASIC_MESSAGE_ID_FLAG, properties.message_id)},
-        {"content_type", text_property(AMQP_BASIC_CONTENT_TYPE_FLAG, properties.content_type)},
-        {"app_id", text_property(AMQP_BASIC_APP_ID_FLAG, properties.app_id)},
-        {"timestamp", has(AMQP_BASIC_TIMESTAMP_FLAG) ? nlohmann::json(properties.timestamp) : nlohmann::json(nullptr)},
-        {"headers", std::move(headers)},
-    };
     if (mapped.default_template.empty())
       mapped.default_template =
           o_.json ? "[{{_event.source}}] {{_event.topic}} {{rabbitmq.routing_key}}" : "[{{_event.source}}] {{text}}";

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
+#include <utility>
 
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
@@ -25,6 +27,37 @@ timeval to_timeval(std::chrono::milliseconds d) {
 }
 
 std::string text(const redisReply& r) { return r.str ? std::string(r.str, r.len) : std::string(); }
+
+std::string_view view(const redisReply& r) { return r.str ? std::string_view(r.str, r.len) : std::string_view(); }
+
+// An entry's fields ([field, value, …]) as the text of one JSON object, written as nlohmann::json
+// would dump the object built from them (names sorted, the last of a repeated name), without
+// building it. nullopt when a name or value is not UTF-8.
+std::optional<std::string> entry_object(const redisReply& pairs) {
+  std::vector<std::pair<std::string_view, std::string_view>> fields;
+  fields.reserve(pairs.elements / 2);
+  std::size_t size = 2;
+  for (std::size_t f = 0; f + 1 < pairs.elements; f += 2) {
+    const auto name = view(*pairs.element[f]), value = view(*pairs.element[f + 1]);
+    if (!simdjson::validate_utf8(name.data(), name.size()) || !simdjson::validate_utf8(value.data(), value.size()))
+      return std::nullopt;
+    fields.emplace_back(name, value);
+    size += name.size() + value.size() + 6;
+  }
+  std::ranges::stable_sort(fields, {}, &std::pair<std::string_view, std::string_view>::first);
+  std::string out;
+  out.reserve(size);
+  out += '{';
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i + 1 < fields.size() && fields[i + 1].first == fields[i].first) continue;  // a later one wins
+    if (out.size() > 1) out += ',';
+    payload::append_json_string(out, fields[i].first);
+    out += ':';
+    payload::append_json_string(out, fields[i].second);
+  }
+  out += '}';
+  return out;
+}
 
 bool starts_with(const std::string& s, std::string_view prefix) { return s.rfind(prefix, 0) == 0; }
 
@@ -181,28 +214,25 @@ void RedisSource::take(const std::string& stream, const redisReply& entries, Rec
       const auto& pairs = *entry.element[1];
       if (pairs.type != REDIS_REPLY_ARRAY || pairs.elements % 2)
         return std::unexpected(Unreadable{"deleted", "deleted while pending"});
-      nlohmann::json object = nlohmann::json::object();
+      auto object = entry_object(pairs);
+      if (!object) return std::unexpected(Unreadable{"not_utf8", "a field that is not UTF-8 text"});
       std::optional<std::string> document;
-      for (std::size_t f = 0; f + 1 < pairs.elements; f += 2) {
-        const auto name = text(*pairs.element[f]), value = text(*pairs.element[f + 1]);
-        if (o_.json_field && name == *o_.json_field) document = value;
-        if (!simdjson::validate_utf8(name.data(), name.size()) || !simdjson::validate_utf8(value.data(), value.size()))
-          return std::unexpected(Unreadable{"not_utf8", "a field that is not UTF-8 text"});
-        object[name] = value;
-      }
+      if (o_.json_field)
+        for (std::size_t f = 0; f + 1 < pairs.elements; f += 2)
+          if (view(*pairs.element[f]) == *o_.json_field) document = text(*pairs.element[f + 1]);
       if (o_.json_field && !document)
         return std::unexpected(Unreadable{"missing_field", "no field " + *o_.json_field});
-      std::string item = document ? std::move(*document) : object.dump();
+      std::string item = document ? std::move(*document) : std::move(*object);
       if (item.size() > o_.max_message_size)
         return std::unexpected(Unreadable{"too_large", std::to_string(item.size()) + " bytes, over max_message_size"});
       auto doc = payload::parse_json(item);
       if (!doc) return std::unexpected(Unreadable{"not_json", "not JSON: " + doc.error()});
-      auto e = mapping_.map(doc->root(), {}, "redis/" + stream);
+      const payload::EnvelopeField envelope{"redis", {{"stream", stream}, {"id", id}}};
+      auto e = mapping_.map(doc->root(), {}, "redis/" + stream, &envelope);
       if (!e) return std::unexpected(Unreadable{e.error().cause, e.error().reason});
       auto& mapped = *e;
       if (mapped.dedupe_key.empty()) mapped.dedupe_key = position;
       mapped.raw = std::move(item);
-      mapped.fields["redis"] = {{"stream", stream}, {"id", id}};
       if (mapped.default_template.empty())
         mapped.default_template = "[{{_event.source}}] {{_event.topic}} {{redis.id}}";
       return std::move(mapped);
@@ -302,11 +332,12 @@ void RedisSource::take_published(const redisReply& reply, Received& batch) {
     std::string item = std::move(*item_text);
     auto doc = payload::parse_json(item);
     if (!doc) return std::unexpected(Unreadable{"not_json", "not JSON: " + doc.error()});
-    auto e = mapping_.map(doc->root(), {}, "redis/" + channel);
+    const payload::EnvelopeField envelope{
+        "redis", {{"channel", channel}, {"pattern", pattern ? nlohmann::json(*pattern) : nlohmann::json(nullptr)}}};
+    auto e = mapping_.map(doc->root(), {}, "redis/" + channel, &envelope);
     if (!e) return std::unexpected(Unreadable{e.error().cause, e.error().reason});
     auto& mapped = *e;
     if (o_.json) mapped.raw = std::move(item);
-    mapped.fields["redis"] = {{"channel", channel}, {"pattern", pattern ? nlohmann::json(*pattern) : nlohmann::json(nullptr)}};
     if (mapped.default_template.empty())
       mapped.default_template = o_.json ? "[{{_event.source}}] {{_event.topic}}" : "[{{_event.source}}] {{text}}";
     return std::move(mapped);

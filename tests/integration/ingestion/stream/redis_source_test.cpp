@@ -83,6 +83,29 @@ TEST_CASE("Redis: a stream entry's fields are the item, its stream and id are fi
   CHECK(eventually([&] { return acknowledged(redis, "deploys") == 1; }, 30s));
 }
 
+TEST_CASE("Redis: an entry's fields are written as JSON whatever they hold: escapes, a repeated name, the "
+          "envelope's name, bytes that are not UTF-8",
+          "[stream][redis]") {
+  RedisServer redis;
+  const auto id = redis.command({"XADD", "deploys", "*", "note", "say \"hi\"\n\tcaf\xC3\xA9 \x01", "service", "old",
+                                 "redis", "mine", "service", "api"});
+  redis.command({"XADD", "deploys", "*", "bad", "\xff"});
+  const auto last = redis.command({"XADD", "deploys", "*", "n", "2"});
+  StreamFixture f;
+  auto r = f.run(redis_entry(redis, "[deploys]", ", topic: deploys"));
+  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 2; }, 30s));
+  const auto events = journaled(*f.journal);
+  const auto& e = events.at(0);
+  const nlohmann::json entry{{"note", "say \"hi\"\n\tcaf\xC3\xA9 \x01"}, {"redis", "mine"}, {"service", "api"}};
+  CHECK(payload_text(e) == entry.dump());  // the object's text: names sorted, the last of a repeated name
+  CHECK(e.fields["note"] == entry["note"]);
+  CHECK(e.fields["service"] == "api");
+  CHECK(e.fields["redis"] == nlohmann::json{{"stream", "deploys"}, {"id", id}});  // the envelope wins
+  CHECK(events.at(1).fields["redis"]["id"] == last);
+  CHECK(eventually([&] { return acknowledged(redis, "deploys") == 3; }, 30s));
+  CHECK(r->runtime.status().failed.load() == 1);  // the entry that is not UTF-8
+}
+
 TEST_CASE("Redis: json_field names the field holding the JSON document, entries without it, not JSON or too "
           "large are skipped and acknowledged",
           "[stream][redis]") {

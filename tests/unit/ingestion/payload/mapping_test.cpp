@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/config/node.hpp"
+#include "ingestion/field_lookup.hpp"
 
 using namespace chatops;
 using namespace chatops::ingestion;
@@ -68,6 +69,79 @@ TEST_CASE("topics: fixed, from a header, or the source's own", "[payload]") {
   auto none = mapping_of("{}", {.topic_required = false});
   REQUIRE(none);
   CHECK(none->map(doc->root(), {}, "api/releases/new")->topic == "api/releases/new");
+}
+
+TEST_CASE("an object item's fields are its members and the envelope's, kept as text", "[payload]") {
+  auto m = mapping_of("{topic: t}");
+  REQUIRE(m);
+  const std::string text = "{\"b\": [1, 2.5, {\"x\": null}],\n \"a\": \"caf\u00e9 \\\"q\\\"\\n\", \"n\": -3}";
+  auto doc = parse_json(text);
+  REQUIRE(doc);
+  const EnvelopeField envelope{"kafka", {{"offset", 7}, {"key", "k"}}};
+  auto e = m->map(doc->root(), {}, {}, &envelope);
+  REQUIRE(e);
+  CHECK(e->fields.holds_text());  // not built as an object and serialised again
+  auto expected = nlohmann::json::parse(text);
+  expected["kafka"] = envelope.value;
+  CHECK(e->fields.object() == expected);
+  CHECK(field_strings(e->fields, {"a", "n"}) == std::vector<std::optional<std::string>>{"café \"q\"\n", std::nullopt});
+
+  SECTION("with no envelope") {
+    auto plain = m->map(doc->root());
+    REQUIRE(plain);
+    CHECK(plain->fields.holds_text());
+    CHECK(plain->fields.object() == nlohmann::json::parse(text));
+  }
+  SECTION("as an object, for a caller that goes on adding to them") {
+    auto object = m->map(doc->root(), {}, {}, &envelope, FieldsForm::Object);
+    REQUIRE(object);
+    CHECK_FALSE(object->fields.holds_text());
+    CHECK(object->fields.object() == expected);
+  }
+  SECTION("an empty object") {
+    auto empty = parse_json("{}");
+    auto with = m->map(empty->root(), {}, {}, &envelope);
+    CHECK(with->fields.object() == nlohmann::json{{"kafka", envelope.value}});
+  }
+  SECTION("an item that is not an object has the envelope's member alone") {
+    auto list = parse_json("[1, 2]");
+    CHECK(m->map(list->root(), {}, {}, &envelope)->fields.object() == nlohmann::json{{"kafka", envelope.value}});
+  }
+  SECTION("invalid UTF-8 in the envelope is replaced, not thrown") {
+    const EnvelopeField bad{"redis", {{"id", std::string("a\xff")}}};
+    auto replaced = m->map(doc->root(), {}, {}, &bad);
+    REQUIRE(replaced);
+    CHECK(replaced->fields.object()["redis"]["id"] == "a\xEF\xBF\xBD");
+  }
+}
+
+TEST_CASE("a repeated name in an item: the last one is the field, read either way", "[payload]") {
+  auto m = mapping_of("{topic: t}");
+  REQUIRE(m);
+  auto repeated = parse_json(R"({"who": "first", "x": 1, "who": "last"})");
+  REQUIRE(repeated);
+  auto e = m->map(repeated->root());
+  REQUIRE(e);
+  CHECK(e->fields.object() == nlohmann::json{{"who", "last"}, {"x", 1}});
+  CHECK(field_strings(e->fields, {"who"}).front() == "last");
+
+  // The envelope's member replaces the item's own of its name.
+  auto clash = parse_json(R"({"kafka": "mine", "y": 2})");
+  const EnvelopeField envelope{"kafka", {{"offset", 7}}};
+  auto enveloped = m->map(clash->root(), {}, {}, &envelope);
+  REQUIRE(enveloped);
+  CHECK(enveloped->fields.object() == nlohmann::json{{"kafka", {{"offset", 7}}}, {"y", 2}});
+  CHECK(field_strings(enveloped->fields, {"kafka"}).front() == std::nullopt);  // an object, not the item's string
+}
+
+TEST_CASE("a mapping with fields: builds them on the item's members", "[payload]") {
+  auto m = mapping_of("{topic: t, fields: {who: /user/name}}");
+  REQUIRE(m);
+  auto doc = parse_json(R"({"user": {"name": "ann"}, "who": "replaced"})");
+  const EnvelopeField envelope{"nats", {{"subject", "s"}}};
+  auto e = m->map(doc->root(), {}, {}, &envelope);
+  REQUIRE(e);
+  CHECK(e->fields.object() == nlohmann::json{{"user", {{"name", "ann"}}}, {"who", "ann"}, {"nats", {{"subject", "s"}}}});
 }
 
 TEST_CASE("mapping keys are checked at load with their position", "[payload]") {
