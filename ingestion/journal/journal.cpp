@@ -220,7 +220,10 @@ void Journal::write_jobs(std::vector<std::unique_ptr<Job>>& jobs, const std::fun
     // instead of failing on a lock upgrade; an all-probe batch thus checks writability too.
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
     if (!writer_statements_) writer_statements_ = std::make_unique<WriterStatements>(db);
-    auto& [claim_key, key_event, insert, put_cursor, put_state, delete_state] = *writer_statements_;
+    auto& [next_id, claim_key, insert, put_cursor, put_state, delete_state] = *writer_statements_;
+    next_id.executeStep();
+    std::int64_t id = next_id.getColumn(0).getInt64();
+    next_id.reset();
     for (std::size_t j = 0; j < jobs.size(); ++j) {
       const auto& job = *jobs[j];
       auto& result = results[j];
@@ -234,6 +237,7 @@ void Journal::write_jobs(std::vector<std::unique_ptr<Job>>& jobs, const std::fun
           claim_key.bindNoCopy(2, e.dedupe_key);
           claim_key.bind(3, now);
           claim_key.bind(4, seen_after);
+          claim_key.bind(5, id);
           const bool claimed = claim_key.exec() == 1;
           claim_key.reset();
           if (!claimed) {
@@ -242,26 +246,20 @@ void Journal::write_jobs(std::vector<std::unique_ptr<Job>>& jobs, const std::fun
           }
         }
         // bindNoCopy: the rows outlive the statement's execution, so SQLite reads them in place.
-        insert.bindNoCopy(1, job.source);
-        insert.bindNoCopy(2, e.family);
-        insert.bindNoCopy(3, e.topic);
-        insert.bind(4, row.time_ms);
-        insert.bindNoCopy(5, row.severity);
-        insert.bindNoCopy(6, e.dedupe_key);
-        insert.bindNoCopy(7, row.fields_json);
-        insert.bindNoCopy(8, e.default_template);
-        insert.bind(9, now);
-        insert.bindNoCopy(10, row.raw_compressed.data(), static_cast<int>(row.raw_compressed.size()));
+        insert.bind(1, id);
+        insert.bindNoCopy(2, job.source);
+        insert.bindNoCopy(3, e.family);
+        insert.bindNoCopy(4, e.topic);
+        insert.bind(5, row.time_ms);
+        insert.bindNoCopy(6, row.severity);
+        insert.bindNoCopy(7, e.dedupe_key);
+        insert.bindNoCopy(8, row.fields_json);
+        insert.bindNoCopy(9, e.default_template);
+        insert.bind(10, now);
+        insert.bindNoCopy(11, row.raw_compressed.data(), static_cast<int>(row.raw_compressed.size()));
         insert.exec();
         insert.reset();
-        result.ids[i] = db.getLastInsertRowid();
-        if (!e.dedupe_key.empty()) {
-          key_event.bindNoCopy(1, job.source);
-          key_event.bindNoCopy(2, e.dedupe_key);
-          key_event.bind(3, result.ids[i]);
-          key_event.exec();
-          key_event.reset();
-        }
+        result.ids[i] = id++;
       }
       if (job.cursor) {
         put_cursor.bindNoCopy(1, job.source);

@@ -12,23 +12,24 @@ namespace chatops::ingestion {
 inline constexpr const char* kEventColumns =
     "id, source, family, topic, time_ms, severity, dedupe_key, fields_json, default_template, raw_compressed";
 
-// The writer thread's. claim_key inserts a dedupe key, or takes over one last seen before the
-// window (?4); a key seen within the window changes no row: the event is a duplicate. One
-// statement instead of a look-up and a write. key_event then records the event inserted for it
-// (its row is the one claim_key just wrote: no other page is written).
+// The writer thread's. claim_key inserts a dedupe key naming the event about to be inserted (?5),
+// or takes over one last seen before the window (?4); a key seen within the window changes no
+// row: the event is a duplicate. One statement instead of a look-up and two writes. The writer is
+// the only one to insert events, so it gives them their ids itself: next_id is the one
+// AUTOINCREMENT would give (above every id the table ever had), read once per transaction.
 struct Journal::WriterStatements {
   explicit WriterStatements(SQLite::Database& db)
-      : claim_key(db,
-                  "INSERT INTO dedupe(source, key, seen_ms) VALUES (?1, ?2, ?3) ON CONFLICT (source, key) "
-                  "DO UPDATE SET seen_ms = excluded.seen_ms WHERE dedupe.seen_ms <= ?4"),
-        key_event(db, "UPDATE dedupe SET event_id = ?3 WHERE source = ?1 AND key = ?2"),
+      : next_id(db, "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) + 1"),
+        claim_key(db,
+                  "INSERT INTO dedupe(source, key, seen_ms, event_id) VALUES (?1, ?2, ?3, ?5) ON CONFLICT (source, key) "
+                  "DO UPDATE SET seen_ms = excluded.seen_ms, event_id = excluded.event_id WHERE dedupe.seen_ms <= ?4"),
         insert(db,
-               "INSERT INTO events(source, family, topic, time_ms, severity, dedupe_key, fields_json, "
-               "default_template, received_ms, raw_compressed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+               "INSERT INTO events(id, source, family, topic, time_ms, severity, dedupe_key, fields_json, "
+               "default_template, received_ms, raw_compressed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
         put_cursor(db, "INSERT OR REPLACE INTO cursors(source, cursor, updated_ms) VALUES (?, ?, ?)"),
         put_state(db, "INSERT OR REPLACE INTO state(scope, key, value, expires_ms, updated_ms) VALUES (?, ?, ?, NULL, ?)"),
         delete_state(db, "DELETE FROM state WHERE scope = ? AND key = ?") {}
-  SQLite::Statement claim_key, key_event, insert, put_cursor, put_state, delete_state;
+  SQLite::Statement next_id, claim_key, insert, put_cursor, put_state, delete_state;
 };
 
 // The reader connection's (the dispatcher's), under reader_mutex_.

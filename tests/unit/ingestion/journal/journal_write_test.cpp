@@ -96,6 +96,42 @@ TEST_CASE("a dedupe key seen within the window makes a duplicate", "[journal]") 
   REQUIRE(journal->backlog().value() == 5);  // duplicates are not stored
 }
 
+TEST_CASE("in a batch with duplicates and events without a key, each key names its own event", "[journal]") {
+  TempDir dir;
+  auto journal = open_journal(dir.file("j.db"));
+  REQUIRE(append(*journal, make_event("a", "old")).result == Submission::Accepted);
+  EventBatch batch{"test", {}, std::nullopt};
+  for (const std::string key : {"k1", "", "old", "k2", "k1", "", "k3"}) batch.events.push_back(make_event("a", key));
+  const auto r = journal->submit_and_wait(std::move(batch));
+  using enum Submission;
+  REQUIRE(r.outcomes == std::vector{Accepted, Accepted, Duplicate, Accepted, Duplicate, Accepted, Accepted});
+  const std::vector<std::int64_t> accepted{r.ids[0], r.ids[1], r.ids[3], r.ids[5], r.ids[6]};
+  CHECK(accepted == std::vector<std::int64_t>{2, 3, 4, 5, 6});
+  CHECK(journal->find_event("test", "k1").value()->first == r.ids[0]);
+  CHECK(journal->find_event("test", "k2").value()->first == r.ids[3]);
+  CHECK(journal->find_event("test", "k3").value()->first == r.ids[6]);
+  CHECK(journal->find_event("test", "old").value()->first == 1);
+  const auto events = journal->pending_events(0, 10).value();
+  std::vector<std::int64_t> pending;
+  for (const auto& e : events) pending.push_back(e.id);
+  CHECK(pending == std::vector<std::int64_t>{1, 2, 3, 4, 5, 6});
+}
+
+TEST_CASE("ids never go back, even once the newest events are pruned and the journal reopened", "[journal]") {
+  TempDir dir;
+  FakeClock clock;
+  std::int64_t last = 0;
+  {
+    auto journal = open_journal(dir.file("j.db"), clock.fn());
+    for (int i = 0; i < 3; ++i) last = append(*journal, make_event("a", "key-" + std::to_string(i))).id;
+    for (std::int64_t id = 1; id <= last; ++id) REQUIRE(journal->mark_done(id));
+    REQUIRE(journal->prune(clock.now() + std::chrono::days(8)).value().events == 3);
+    CHECK(append(*journal, make_event("a", "key-0")).id == last + 1);  // its key was pruned too
+  }
+  auto reopened = open_journal(dir.file("j.db"), clock.fn());
+  CHECK(append(*reopened, make_event("a", "key-9")).id == last + 2);
+}
+
 TEST_CASE("a dedupe key names the event that claimed it, until another takes it over after the window", "[journal]") {
   TempDir dir;
   FakeClock clock;
