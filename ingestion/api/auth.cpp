@@ -34,7 +34,12 @@ bool header_safe(std::string_view s) {
 
 std::string form(const std::vector<std::pair<std::string, std::string>>& fields) {
   std::string body;
-  for (const auto& [name, value] : fields) body += (body.empty() ? "" : "&") + percent_encode(name) + "=" + percent_encode(value);
+  for (const auto& [name, value] : fields) {
+    if (!body.empty()) body += '&';
+    body += percent_encode(name);
+    body += '=';
+    body += percent_encode(value);
+  }
   return body;
 }
 

@@ -149,7 +149,7 @@ IngestionEvent notice_event(const Check& check, const Notice& notice, const Even
   // One key per transition: the series' firing (when it fired), then its repeats and its resolution.
   e.dedupe_key = fmt::format("metric:{}/{}/{}/{}", context.source, check.name, key, ms(s.fired_at.value_or(s.active_at)));
   if (resolved) e.dedupe_key += "/resolved";
-  else if (notice.transition == Transition::Repeat) e.dedupe_key += "/" + ms(*s.last_said);
+  else if (notice.transition == Transition::Repeat) e.dedupe_key += fmt::format("/{}", ms(*s.last_said));
   e.fields = {
       {"check", check.name},
       {"state", resolved ? "resolved" : "firing"},

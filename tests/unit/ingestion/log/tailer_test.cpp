@@ -2,6 +2,7 @@
 // rename and by copytruncate, truncation, deletion, restarts from a checkpoint (also after a
 // rotation while stopped, and with the file rewritten), long lines and binary garbage.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <sys/stat.h>
 
@@ -341,14 +342,14 @@ TEST_CASE("max_open_files: many files are read through a few descriptors, each l
   auto o = tail_options(dir.file("*.log"));
   o.max_open_files = 4;
   for (int i = 0; i < 40; ++i)
-    append_text(dir.file("f" + std::to_string(i) + ".log"), "a" + std::to_string(i) + "\nb" + std::to_string(i) + "\n");
+    append_text(dir.file(fmt::format("f{}.log", i)), fmt::format("a{0}\nb{0}\n", i));
   Tailer t(o, std::nullopt);
   auto first = read_all(t);
   CHECK(first.size() == 80);
   CHECK(std::set<std::string>(first.begin(), first.end()).size() == 80);
   CHECK(t.files() == 40);
   CHECK(t.open_files() <= 4);
-  for (int i = 0; i < 40; i += 3) append_text(dir.file("f" + std::to_string(i) + ".log"), "c" + std::to_string(i) + "\n");
+  for (int i = 0; i < 40; i += 3) append_text(dir.file(fmt::format("f{}.log", i)), fmt::format("c{}\n", i));
   const auto second = read_all(t);
   CHECK(second.size() == 14);
   CHECK(std::set<std::string>(second.begin(), second.end()).size() == 14);
@@ -367,7 +368,7 @@ TEST_CASE("max_open_files: a parked file rotated by rename still gives the lines
   auto o = tail_options(dir.file("*.log"));
   o.max_open_files = 1;  // app.log, read first, is parked once the others are read
   o.rotate_wait = 200ms;
-  for (int i = 0; i < 5; ++i) append_text(dir.file("f" + std::to_string(i) + ".log"), "x" + std::to_string(i) + "\n");
+  for (int i = 0; i < 5; ++i) append_text(dir.file(fmt::format("f{}.log", i)), fmt::format("x{}\n", i));
   const auto app = dir.file("app.log");
   std::ofstream writer(app, std::ios::app | std::ios::binary);
   writer << "one\n" << std::flush;

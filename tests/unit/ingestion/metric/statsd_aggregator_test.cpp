@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <cmath>
 
@@ -81,7 +82,7 @@ TEST_CASE("statsd aggregation: sets count unique members, tags make series", "[m
 TEST_CASE("statsd aggregation: series, timer values and set members are bounded", "[metric]") {
   Aggregator a({.max_series = 3, .max_samples = 50, .max_members = 10});
   for (int i = 0; i < 5; ++i) {
-    const auto text = "s" + std::to_string(i) + ":1|c";  // the line's views point into it
+    const auto text = fmt::format("s{}:1|c", i);  // the line's views point into it
     auto line = parse_line(text);
     REQUIRE(line);
     CHECK(a.add(*line) == (i < 3));

@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <random>
 
@@ -47,7 +48,7 @@ TEST_CASE("statsd lines: malformed ones are refused with a reason", "[metric]") 
   }
   CHECK_FALSE(parse_line(std::string(300, 'n') + ":1|c"));
   std::string many_tags = "x:1|c|#";
-  for (int i = 0; i < 40; ++i) many_tags += "t" + std::to_string(i) + ":v,";
+  for (int i = 0; i < 40; ++i) many_tags += fmt::format("t{}:v,", i);
   CHECK_FALSE(parse_line(many_tags));
 }
 

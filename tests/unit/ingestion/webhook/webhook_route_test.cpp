@@ -218,7 +218,7 @@ TEST_CASE("webhook route: the answer waits for the journal without holding the e
   std::vector<RawConnection> waiting;
   for (int i = 0; i < 10; ++i) {
     waiting.push_back(*RawConnection::open(f.server.port()));
-    REQUIRE(waiting.back().send(request("d" + std::to_string(i))));
+    REQUIRE(waiting.back().send(request(fmt::format("d{}", i))));
   }
   // Ten requests wait for the journal on one event loop, which still serves others meanwhile.
   auto first = waiting.front().read_response(std::chrono::milliseconds(200));
