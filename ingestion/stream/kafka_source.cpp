@@ -348,6 +348,9 @@ void KafkaSource::disconnect() {
   } else {
     spdlog::error("source {}: the Kafka consumer did not close within {} ms; it is left behind", runtime().name(),
                   kCloseBound.count());
+    // Its threads go on reconnecting: silenced, so that they neither log forever nor log into a
+    // logger that the process destroys as it exits (seen under AddressSanitizer).
+    rd_kafka_set_log_level(consumer_, 0);
   }
   consumer_ = nullptr;
 }
