@@ -214,6 +214,7 @@ void RedisSource::take(const std::string& stream, const redisReply& entries, Rec
       const auto& pairs = *entry.element[1];
       if (pairs.type != REDIS_REPLY_ARRAY || pairs.elements % 2)
         return std::unexpected(Unreadable{"deleted", "deleted while pending"});
+      // Made with json_field too: it is also the check that every name and value is UTF-8.
       auto object = entry_object(pairs);
       if (!object) return std::unexpected(Unreadable{"not_utf8", "a field that is not UTF-8 text"});
       std::optional<std::string> document;
