@@ -32,12 +32,11 @@ void append_value(std::string& out, const Cell& cell, std::size_t max_text) {
       break;
     }
     case Type::Text:
-      if (cell.text.size() <= max_text && payload::plain_json_text(cell.text)) return payload::append_json_string(out, cell.text);
+      if (cell.text.size() <= max_text) return payload::append_json_string(out, cell.text);
       break;
     case Type::Time:
     case Type::TimeUtc:
-      if (auto text = iso8601(cell.text, cell.type == Type::TimeUtc); payload::plain_json_text(text)) return payload::append_json_string(out, text);
-      break;
+      return payload::append_json_string(out, iso8601(cell.text, cell.type == Type::TimeUtc));
     default:
       break;
   }

@@ -122,12 +122,9 @@ void append_json(std::string& out, const json& value) {
   serializer.dump(value, false, false, 0);
 }
 
-bool plain_json_text(std::string_view text) {
-  return std::ranges::all_of(text, [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
-}
-
 void append_json_string(std::string& out, std::string_view text) {
-  if (!plain_json_text(text)) return append_json(out, json(text));
+  const bool plain = std::ranges::all_of(text, [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
+  if (!plain) return append_json(out, json(text));
   out += '"';
   out += text;
   out += '"';

@@ -72,9 +72,8 @@ json to_json(Value v);
 // JSON text appended to `out`, as nlohmann::json's dump() writes it (invalid UTF-8 replaced by
 // U+FFFD): for sources that write an event's fields as text instead of building the object.
 void append_json(std::string& out, const json& value);
-// Printable ASCII without quotes or backslashes: text that a JSON string holds as it is.
-bool plain_json_text(std::string_view text);
-// `text` as a JSON string, without an allocation of its own when it is plain.
+// `text` as a JSON string, without an allocation of its own when it is printable ASCII without
+// quotes or backslashes.
 void append_json_string(std::string& out, std::string_view text);
 
 // The first line of `text`, cut to at most `max` characters (UTF-8 aware) ending with "…".

@@ -26,9 +26,9 @@ timeval to_timeval(std::chrono::milliseconds d) {
   return {static_cast<time_t>(d.count() / 1000), static_cast<suseconds_t>((d.count() % 1000) * 1000)};
 }
 
-std::string text(const redisReply& r) { return r.str ? std::string(r.str, r.len) : std::string(); }
-
 std::string_view view(const redisReply& r) { return r.str ? std::string_view(r.str, r.len) : std::string_view(); }
+
+std::string text(const redisReply& r) { return std::string(view(r)); }
 
 // An entry's fields ([field, value, …]) as the text of one JSON object, written as nlohmann::json
 // would dump the object built from them (names sorted, the last of a repeated name), without
