@@ -1,5 +1,5 @@
 #pragma once
-// Hashes, MACs and encodings for webhook signatures and SASL (OpenSSL underneath).
+// Hashes, MACs and encodings for webhook signatures and SASL (Nettle underneath; see crypto.cpp).
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -20,7 +20,7 @@ std::string hash(Digest digest, std::string_view data);
 // digest's own length.
 std::string pbkdf2(Digest digest, std::string_view password, std::string_view salt, unsigned iterations,
                    std::size_t length);
-// `n` bytes from OpenSSL's CSPRNG; std::runtime_error if it cannot supply them.
+// `n` bytes from the kernel's CSPRNG (getrandom); std::runtime_error if it cannot supply them.
 std::string random_bytes(std::size_t n);
 
 std::string to_hex(std::string_view bytes);                      // lowercase
