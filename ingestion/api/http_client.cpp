@@ -8,8 +8,8 @@
 #include <stop_token>
 #include <thread>
 
-#include <httplib.h>
-
+#include "core/modules/module_loader.hpp"
+#include "ingestion/api/http_exchange.hpp"
 #include "ingestion/api/socket_bytes.hpp"
 #include "ingestion/payload/json.hpp"
 
@@ -27,28 +27,6 @@ std::string size_text(std::size_t bytes) {
   if (bytes % (1024 * 1024) == 0) return std::to_string(bytes / (1024 * 1024)) + " MiB";
   if (bytes % 1024 == 0) return std::to_string(bytes / 1024) + " KiB";
   return std::to_string(bytes) + " bytes";
-}
-
-SourceError network_error(httplib::Error error, const Url& url) {
-  const auto where = url.display();
-  const auto host = url.host + ":" + std::to_string(url.port);
-  switch (error) {
-    case httplib::Error::Connection: return SourceError::transient("cannot connect to " + host + " (" + where + ")");
-    case httplib::Error::ConnectionTimeout:
-      return SourceError::transient("timed out connecting to " + host + " (" + where + ")");
-    case httplib::Error::SSLConnection:
-      return SourceError::transient("the TLS handshake with " + host + " failed (" + where + ")");
-    case httplib::Error::SSLLoadingCerts:
-      return SourceError::configuration("the CA certificates (ca_file) for " + where + " do not load");
-    case httplib::Error::SSLServerVerification:
-      return SourceError::configuration("the TLS certificate of " + host +
-                                        " is not trusted (unknown CA, expired, or for another name): give its CA "
-                                        "in ca_file (" + where + ")");
-    case httplib::Error::Compression:
-      return SourceError::transient("the answer from " + where + " does not decompress");
-    case httplib::Error::Write: return SourceError::transient("the connection to " + where + " broke while asking");
-    default: return SourceError::transient("the connection to " + where + " broke while reading its answer");
-  }
 }
 
 }  // namespace
@@ -86,7 +64,12 @@ class HttpClient::Watchdog {
 };
 
 HttpClient::HttpClient(TlsOptions tls, std::string user_agent, std::function<bool()> stopping)
-    : tls_(std::move(tls)), user_agent_(std::move(user_agent)), stopping_(std::move(stopping)) {}
+    : tls_(std::move(tls)), user_agent_(std::move(user_agent)), stopping_(std::move(stopping)) {
+  if (auto module = modules::load<HttpExchangeModule>("httplib"))
+    module_ = *module;
+  else
+    module_error_ = module.error().message;
+}
 
 HttpClient::~HttpClient() { release_all(); }
 
@@ -127,61 +110,20 @@ SourceResult<HttpResponse> HttpClient::send(const HttpRequest& request, Clock::t
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
   if (left <= std::chrono::milliseconds(0)) return std::unexpected(SourceError::transient("no time left to ask " + where));
 
-  httplib::Client client(request.url.origin());
-  client.set_connection_timeout(left);
-  client.set_read_timeout(left);
-  client.set_write_timeout(left);
-  client.set_keep_alive(false);
-  client.set_follow_location(false);  // a redirect is reported: credentials never follow it elsewhere
-  client.set_url_encode(false);       // targets are encoded already
-  client.set_decompress(true);
-  client.set_socket_options([this](int socket) { adopt(socket); });
-  if (request.url.scheme == "https") {
-    client.enable_server_certificate_verification(tls_.verify);
-    if (!tls_.ca_file.empty()) client.set_ca_cert_path(tls_.ca_file);
-  }
-
-  httplib::Request req;
-  req.method = request.method;
-  req.path = request.url.target;
-  for (const auto& [name, value] : request.headers) req.headers.emplace(name, value);
-  if (!req.has_header("User-Agent")) req.headers.emplace("User-Agent", user_agent_);
-  if (!req.has_header("Accept")) req.headers.emplace("Accept", "application/json");
-  // Compressed answers are decompressed as they are read, and bounded after decompression.
-  if (!req.has_header("Accept-Encoding")) req.headers.emplace("Accept-Encoding", "gzip, deflate");
-  if (!request.body.empty()) {
-    req.body = request.body;
-    if (!req.has_header("Content-Type")) req.headers.emplace("Content-Type", request.content_type);
-  }
+  if (!module_) return std::unexpected(SourceError::configuration("cannot ask " + where + ": " + module_error_));
   HttpResponse answer;
   bool oversized = false;
-  req.response_handler = [&](const httplib::Response& head) {
-    // Refused from its announced length, before a byte of it is read.
-    if (head.has_header("Content-Length") &&
-        head.get_header_value<std::uint64_t>("Content-Length") > request.max_response)
-      oversized = true;
-    return !oversized;
-  };
-  req.content_receiver = [&](const char* data, std::size_t size, std::uint64_t, std::uint64_t) {
-    if (answer.body.size() + size > request.max_response) {
-      oversized = true;
-      return false;
-    }
-    answer.body.append(data, size);
-    return true;
-  };
+  HttpExchange exchange{request, left, tls_, user_agent_, [this](int socket) { adopt(socket); }, answer, oversized};
 
   {
     std::lock_guard lock(sockets_mutex_);
     budget_ = socket_budget(request.max_response);
   }
   cut_ = Cut::None;
-  httplib::Response response;
-  httplib::Error error = httplib::Error::Success;
-  bool ok;
+  std::optional<SourceError> failed;
   {
     Watchdog watchdog(*this, deadline);
-    ok = client.send(req, response, error);
+    failed = module_->exchange(exchange);
   }
   release_all();
 
@@ -191,9 +133,7 @@ SourceResult<HttpResponse> HttpClient::send(const HttpRequest& request, Clock::t
                                                       size_text(request.max_response) + ")"));
   if (cut_ == Cut::Deadline)
     return std::unexpected(SourceError::transient("no complete answer from " + where + " within the run's timeout"));
-  if (!ok) return std::unexpected(network_error(error, request.url));
-  answer.status = response.status;
-  for (const auto& [name, value] : response.headers) answer.headers.emplace_back(name, value);
+  if (failed) return std::unexpected(std::move(*failed));
   return answer;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// One HTTP(S) request of an API poller, with cpp-httplib's client, bounded in time and size:
+// One HTTP(S) request of an API poller, with cpp-httplib's client (in a module, loaded when the
+// first client is made: http_exchange.hpp), bounded in time and size:
 //   - the run's deadline is the request's: httplib's connection/read/write timeouts are set from
 //     it, and a watchdog cuts the connection when it passes (a server dripping its answer, or its
 //     headers, never holds a run past its deadline);
@@ -26,6 +27,7 @@
 namespace chatops::ingestion::api {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
+struct HttpExchangeModule;
 
 struct HttpRequest {
   std::string method = "GET";
@@ -75,6 +77,8 @@ class HttpClient {
   void release_all();      // after a request
   bool over_budget();      // the sockets have received more than the request may
 
+  const HttpExchangeModule* module_ = nullptr;  // cpp-httplib's side; null when it cannot be loaded
+  std::string module_error_;                   // why not
   TlsOptions tls_;
   std::string user_agent_;
   std::function<bool()> stopping_;

@@ -3,9 +3,13 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <regex>
 #include <sstream>
 
+#include "tests/integration/e2e/bot_config.hpp"
+#include "tests/integration/e2e/bot_process.hpp"
+#include "tests/integration/support/ngircd.hpp"
 #include "tests/integration/support/process.hpp"
 
 using namespace chatops::test;
@@ -31,7 +35,35 @@ std::string modules_config(const TempDir& dir, const std::string& sources) {
          "sources:\n" + sources;
 }
 
+std::string mapped_files(pid_t pid) {
+  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+  return std::string(std::istreambuf_iterator<char>(maps), {});
+}
+
 }  // namespace
+
+TEST_CASE("cpp-httplib is loaded, with the HTTP client's module, only once a source asks over HTTP", "[modules]") {
+  Ngircd ircd(NgircdOptions{.channels = {"#ops"}});
+  TempDir dir("chatops-modules");
+  BotConfig config;
+  config.irc_port = ircd.port();
+  config.sources = github_source();
+  BotProcess webhooks_only(dir, bot_config_yaml(config));
+  // A signed delivery: its HMAC needs no OpenSSL (core/crypto.cpp), and nothing here asks over HTTP.
+  CHECK(webhooks_only.post_github("/hooks/github", "s3cret", "ping", "d-1", "{\"zen\": \"hi\"}").status == 202);
+  auto maps = mapped_files(webhooks_only.pid());
+  CHECK(maps.find("libcpp-httplib") == std::string::npos);
+  CHECK(maps.find("chatops-httplib.so") == std::string::npos);
+  webhooks_only.stop();
+
+  TempDir api_dir("chatops-modules");
+  config.sources += "  - {name: feed, kind: api, url: \"http://127.0.0.1:1/items\", key: /id, interval: 1h}\n";
+  BotProcess polling(api_dir, bot_config_yaml(config));
+  maps = mapped_files(polling.pid());
+  CHECK(maps.find(std::filesystem::path(CHATOPS_BOT_BINARY).parent_path().string() + "/chatops-httplib.so") !=
+        std::string::npos);
+  CHECK(maps.find("libcpp-httplib") != std::string::npos);
+}
 
 TEST_CASE("chatops-bot --modules loads every module of its build from beside the executable", "[modules]") {
   TempDir dir("chatops-modules");
