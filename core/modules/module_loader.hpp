@@ -4,8 +4,8 @@
 // the bus) needs it: a bot that uses none of them never maps those libraries (about 4 MiB of
 // resident memory, bench/README.md). A module exports one extern "C" function,
 // chatops_module_<name>, which returns its table of entry points: a struct its family declares
-// (db::EngineModule, stream::SystemModule). Modules resolve the executable's own symbols (it is
-// linked with ENABLE_EXPORTS) and come from the same build.
+// (db::EngineModule, stream::SystemModule). Modules resolve the executable's own symbols (it
+// exports those the built modules use: cmake/module_symbols.cmake) and come from the same build.
 #include <filesystem>
 #include <string>
 #include <string_view>
