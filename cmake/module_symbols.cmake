@@ -13,11 +13,9 @@ foreach(module ${modules})
   endif()
   string(REPLACE "\n" ";" lines "${listed}")
   foreach(line ${lines})
-    # "<address> <type> <name>" for a definition, "<type> <name>" for an undefined symbol.
-    # (Two ifs: a MATCHES that fails after one that matched clears CMAKE_MATCH_1.)
-    if(line MATCHES "^ *[Uw] ([^ @]+)")
-      list(APPEND symbols "${CMAKE_MATCH_1}")
-    elseif(line MATCHES "^[0-9a-f]+ [WVuv] ([^ @]+)")
+    # "<address> <type> <name>" for a definition, "<type> <name>" (after spaces) for an
+    # undefined symbol: U and w undefined, W V u v weak or unique definitions.
+    if(line MATCHES "^[0-9a-f ]*[UwWVuv] ([^ @]+)")
       list(APPEND symbols "${CMAKE_MATCH_1}")
     endif()
   endforeach()

@@ -64,12 +64,10 @@ class HttpClient::Watchdog {
 };
 
 HttpClient::HttpClient(TlsOptions tls, std::string user_agent, std::function<bool()> stopping)
-    : tls_(std::move(tls)), user_agent_(std::move(user_agent)), stopping_(std::move(stopping)) {
-  if (auto module = modules::load<HttpExchangeModule>("httplib"))
-    module_ = *module;
-  else
-    module_error_ = module.error().message;
-}
+    : module_(modules::load<HttpExchangeModule>("httplib")),
+      tls_(std::move(tls)),
+      user_agent_(std::move(user_agent)),
+      stopping_(std::move(stopping)) {}
 
 HttpClient::~HttpClient() { release_all(); }
 
@@ -110,7 +108,7 @@ SourceResult<HttpResponse> HttpClient::send(const HttpRequest& request, Clock::t
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
   if (left <= std::chrono::milliseconds(0)) return std::unexpected(SourceError::transient("no time left to ask " + where));
 
-  if (!module_) return std::unexpected(SourceError::configuration("cannot ask " + where + ": " + module_error_));
+  if (!module_) return std::unexpected(SourceError::configuration("cannot ask " + where + ": " + module_.error().message));
   HttpResponse answer;
   bool oversized = false;
   HttpExchange exchange{request, left, tls_, user_agent_, [this](int socket) { adopt(socket); }, answer, oversized};
@@ -123,7 +121,7 @@ SourceResult<HttpResponse> HttpClient::send(const HttpRequest& request, Clock::t
   std::optional<SourceError> failed;
   {
     Watchdog watchdog(*this, deadline);
-    failed = module_->exchange(exchange);
+    failed = (*module_)->exchange(exchange);
   }
   release_all();
 

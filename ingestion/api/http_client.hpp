@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/error.hpp"
 #include "ingestion/api/url.hpp"
 #include "ingestion/source.hpp"
 
@@ -77,8 +78,7 @@ class HttpClient {
   void release_all();      // after a request
   bool over_budget();      // the sockets have received more than the request may
 
-  const HttpExchangeModule* module_ = nullptr;  // cpp-httplib's side; null when it cannot be loaded
-  std::string module_error_;                   // why not
+  Result<const HttpExchangeModule*> module_;  // cpp-httplib's side, or why it cannot be loaded
   TlsOptions tls_;
   std::string user_agent_;
   std::function<bool()> stopping_;

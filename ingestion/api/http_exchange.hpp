@@ -1,6 +1,6 @@
 #pragma once
 // The one call of HttpClient that needs cpp-httplib, behind a module (chatops-httplib.so, loaded
-// at the first request): cpp-httplib's library initialises OpenSSL, error strings included, as
+// when the first HttpClient is made): cpp-httplib's library initialises OpenSSL, error strings included, as
 // soon as it is loaded, which a bot with no API poller, metric query or Alertmanager command
 // should not pay for (about 2 MiB resident, bench/README.md). HttpClient keeps the bounds (the
 // deadline's watchdog, the sockets' byte budget, interrupt()); the module only asks and reads.
