@@ -1,9 +1,12 @@
 #include "tests/integration/e2e/bot_process.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
+#include <thread>
 
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 
 #include "core/crypto.hpp"
 
@@ -69,6 +72,19 @@ long BotProcess::peak_rss_kib() const {
   auto status = read_file("/proc/" + std::to_string(pid()) + "/status");
   auto at = status.find("VmHWM:");
   return at == std::string::npos ? 0 : std::stol(status.substr(at + 6));
+}
+
+bool BotProcess::wait_sources_running(std::chrono::milliseconds timeout) const {
+  const auto running = [this] {
+    const auto health = get("/healthz/live");
+    if (health.status != 200) return false;
+    const auto sources = nlohmann::json::parse(health.body)["sources"];
+    return !sources.empty() && std::ranges::all_of(sources, [](const auto& s) { return s["state"] == "running"; });
+  };
+  for (const auto end = std::chrono::steady_clock::now() + timeout; std::chrono::steady_clock::now() < end;
+       std::this_thread::sleep_for(20ms))
+    if (running()) return true;
+  return running();
 }
 
 std::optional<double> BotProcess::metric(const std::string& sample) const {

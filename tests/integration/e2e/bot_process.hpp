@@ -39,6 +39,10 @@ class BotProcess {
   // A sample's value from /metrics ("name" or "name{labels}"), nullopt when absent.
   std::optional<double> metric(const std::string& sample) const;
   std::string log() const;
+  // The listener opens before the sources start, and a webhook on a path whose source is still
+  // starting is answered 503 (real senders retry). A test that posts once waits for this first:
+  // true once every source runs, false after `timeout`.
+  bool wait_sources_running(std::chrono::milliseconds timeout = std::chrono::seconds(15)) const;
 
   HttpReply post(const std::string& path, const std::string& body,
                  const std::map<std::string, std::string>& headers) const;

@@ -236,6 +236,7 @@ TEST_CASE("Kafka bus: with the brokers unreachable a receiver answers a webhook 
   Ngircd ircd(NgircdOptions{.channels = {"#ops"}});
   TempDir dir("chatops-bus-recv");
   BotProcess receiver(dir, bus_bot_yaml(ircd.port(), kafka, "receiver", "recv"));
+  REQUIRE(receiver.wait_sources_running());
   REQUIRE(post_signed(receiver, "alpha", 0).status == 202);
   kafka.broker_down(1);
   // 503 at the delivery timeout (3 s), also when the request to the broker that went away is
@@ -281,7 +282,10 @@ TEST_CASE("Kafka bus: a receiver runs without irc, warns about an irc it does no
 
   // Started without irc: it takes webhooks, and is ready without any IRC connection.
   BotProcess receiver(dir, bus_without_irc(receiver_yaml));
-  CHECK(post_signed(receiver, "alpha", 0).status == 202);
+  REQUIRE(receiver.wait_sources_running());
+  const auto first = post_signed(receiver, "alpha", 0);
+  INFO(receiver.log());
+  CHECK(first.status == 202);
   const auto health = receiver.get("/healthz/ready");
   INFO(health.body);
   CHECK(health.status == 200);
@@ -303,7 +307,12 @@ TEST_CASE("Kafka bus: the speaker's consumer is a source in !sources, /healthz a
                                          "users:\n  - {handle: watcher, hostmasks: [\"watcher!*@*\"], flags: o}\n"));
   REQUIRE(watcher.wait_for_join("speaker", "#ops", 15s));
   BotProcess receiver(dir_r, bus_without_irc(bus_bot_yaml(ircd.port(), kafka, "receiver", "recv")));
-  for (int n = 0; n < 3; ++n) REQUIRE(post_signed(receiver, "alpha", n).status == 202);
+  REQUIRE(receiver.wait_sources_running());
+  for (int n = 0; n < 3; ++n) {
+    const auto reply = post_signed(receiver, "alpha", n);
+    INFO(receiver.log());
+    REQUIRE(reply.status == 202);
+  }
   REQUIRE(watcher.wait_for(std::regex("^alpha 2$"), "speaker", "#ops", 30s).size() == 1);
   // Its offsets are committed once the events are said: nothing outstanding, no lag.
   REQUIRE(scale_eventually([&] { return kafka.committed(kScaleGroup, kScaleTopic, 1) == 3; }, 30s));
@@ -373,6 +382,8 @@ TEST_CASE("docs/examples.md: past one machine, two receivers, a speaker and a st
   // default, 3 s): slow on a loaded machine.
   REQUIRE(scale_eventually([&] { return standby.log().find("partition(s) assigned") != std::string::npos; }, 90s));
   BotProcess receiver_a(dir_a, receiver_yaml), receiver_b(dir_b, receiver_yaml);
+  REQUIRE(receiver_a.wait_sources_running());
+  REQUIRE(receiver_b.wait_sources_running());
 
   const std::map<std::string, std::string> headers = {{"X-Token", "tok3n"}, {"Content-Type", "application/json"}};
   REQUIRE(receiver_a.post("/hooks/deploy", bodies[0], headers).status == 202);

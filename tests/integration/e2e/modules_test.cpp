@@ -49,6 +49,7 @@ TEST_CASE("cpp-httplib is loaded, with the HTTP client's module, only once a sou
   config.irc_port = ircd.port();
   config.sources = github_source();
   BotProcess webhooks_only(dir, bot_config_yaml(config));
+  REQUIRE(webhooks_only.wait_sources_running());
   // A signed delivery: its HMAC needs no OpenSSL (core/crypto.cpp), and nothing here asks over HTTP.
   CHECK(webhooks_only.post_github("/hooks/github", "s3cret", "ping", "d-1", "{\"zen\": \"hi\"}").status == 202);
   auto maps = mapped_files(webhooks_only.pid());
