@@ -50,12 +50,18 @@ void App::serve_health(http::Responder answer, bool ready) {
   asio::post(io_, [this, answer, ready] {
     nlohmann::json body;
     bool healthy = true;
-    // A bus receiver says nothing: IRC is no part of its readiness (it has no connection).
+    // A bus receiver says nothing: IRC is no part of its readiness (it has no connection), the
+    // brokers are: one that cannot produce would only answer 503 after bus.delivery_timeout.
     if (bus_role_ == ingestion::bus::Role::Receiver) {
       body["bus"] = {{"role", "receiver"}};
 #ifdef CHATOPS_WITH_KAFKA
       body["bus"]["produced"] = bus_producer_->produced();  // acknowledged by the brokers
       body["bus"]["failed"] = bus_producer_->failed();
+      const auto reach = bus_producer_->reach();
+      body["bus"]["brokers_up"] = reach.brokers_up;
+      body["bus"]["reachable"] = reach.problem.empty();
+      if (!reach.problem.empty()) body["bus"]["problem"] = reach.problem;
+      healthy &= reach.problem.empty();
 #endif
     } else {
       const auto irc = irc_->status();

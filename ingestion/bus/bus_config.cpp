@@ -35,8 +35,8 @@ config::Schema bus_schema() {
   s.field("properties", Kind::Map,
           "librdkafka properties for the producer (receiver) or consumer (speaker), passed as they are "
           "(security.protocol, sasl.*, ssl.*, session.timeout.ms, …). Values of names with password, secret or "
-          ".pem are never logged. bootstrap.servers, group.id, acks, enable.idempotence and the offset settings "
-          "are the bus's own.")
+          ".pem are never logged. bootstrap.servers, group.id, acks, enable.idempotence, the offset settings "
+          "and statistics.interval.ms (a receiver's readiness) are the bus's own.")
       .example("{security.protocol: SASL_SSL, sasl.mechanism: SCRAM-SHA-512, sasl.username: bot, "
                "sasl.password: \"${KAFKA_PASSWORD}\"}");
   return s;

@@ -11,7 +11,8 @@ namespace {
 const std::set<std::string, std::less<>> kBusOwnProperties = {
     "bootstrap.servers", "metadata.broker.list", "group.id",           "enable.auto.offset.store",
     "enable.auto.commit", "auto.offset.reset",   "acks",               "enable.idempotence",
-    "message.timeout.ms", "delivery.timeout.ms", "enable.partition.eof", "partition.assignment.strategy"};
+    "message.timeout.ms", "delivery.timeout.ms", "enable.partition.eof", "partition.assignment.strategy",
+    "statistics.interval.ms"};
 }  // namespace
 
 Result<void> check_bus_properties(const config::Node& properties) {

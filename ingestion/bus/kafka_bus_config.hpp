@@ -4,6 +4,7 @@
 // `bus.role` is receiver or speaker.
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "core/config/node.hpp"
 #include "core/error.hpp"
@@ -25,6 +26,12 @@ class Speaker {
   virtual SourceReport report() const = 0;
 };
 
+// Whether a receiver can produce to the bus (kafka_bus_reach.hpp).
+struct BrokerReach {
+  int brokers_up = 0;   // broker connections up
+  std::string problem;  // empty when it can produce, else why not
+};
+
 // The receiver's end (kafka_bus_producer.hpp): the journal its sources submit to, which produces
 // their events to the bus topic.
 class Producer : public ForwardingStore {
@@ -32,6 +39,7 @@ class Producer : public ForwardingStore {
   using ForwardingStore::ForwardingStore;
   virtual std::uint64_t produced() const = 0;  // acknowledged by the brokers
   virtual std::uint64_t failed() const = 0;    // refused or not acknowledged in time
+  virtual BrokerReach reach() const = 0;       // as of librdkafka's last statistics (once a second)
 };
 
 // A `properties:` map checked against librdkafka; the bus's own settings are refused by name.

@@ -9,6 +9,7 @@
 
 #include "ingestion/bus/bus_message.hpp"
 #include "ingestion/bus/kafka_bus_properties.hpp"
+#include "ingestion/bus/kafka_bus_reach.hpp"
 
 namespace chatops::ingestion::bus {
 
@@ -43,6 +44,28 @@ struct BusProducer::Pending {
   }
 };
 
+// What the statistics callback last found, read by /healthz on the io thread.
+struct BusProducer::Reachability {
+  std::string topic;
+  metrics::Gauge* brokers_up = nullptr;
+  mutable std::mutex mutex;
+  BrokerReach reach{0, "not connected to the brokers yet"};
+
+  void update(std::string_view statistics) {
+    auto now = reach_from_statistics(statistics, topic);
+    if (brokers_up) brokers_up->set(now.brokers_up);
+    std::lock_guard lock(mutex);
+    // Said when it changes, not once a second.
+    if (now.problem != reach.problem) {
+      if (!now.problem.empty())
+        spdlog::warn("bus: cannot produce to the brokers: {} (not ready until it can)", now.problem);
+      else
+        spdlog::info("bus: producing to topic {}: {} broker connection(s) up", topic, now.brokers_up);
+    }
+    reach = std::move(now);
+  }
+};
+
 Result<std::unique_ptr<BusProducer>> BusProducer::open(const BusOptions& o, SourceStore& local,
                                                        metrics::Registry* registry) {
   std::vector<std::pair<std::string, std::string>> settings = {
@@ -54,6 +77,8 @@ Result<std::unique_ptr<BusProducer>> BusProducer::open(const BusOptions& o, Sour
       {"enable.idempotence", "true"},
       {"message.timeout.ms", std::to_string(o.delivery_timeout.count())},
       {"linger.ms", "2"},
+      // Whether it can produce (reach()): the brokers' and the topic's state, once a second.
+      {"statistics.interval.ms", "1000"},
   };
   settings.insert(settings.end(), o.properties.begin(), o.properties.end());
   auto conf = make_conf(settings);
@@ -64,18 +89,34 @@ Result<std::unique_ptr<BusProducer>> BusProducer::open(const BusOptions& o, Sour
     ticket->producer->delivered(*message, ticket->pending);
     delete ticket;
   });
+  auto reachability = std::make_unique<Reachability>();
+  reachability->topic = o.topic;
+  if (registry)
+    reachability->brokers_up = &registry->gauge("chatops_bus_brokers_up",
+                                                "Broker connections of the receiver's producer that are up (0: it "
+                                                "cannot produce, and is not ready).");
+  rd_kafka_conf_set_opaque(*conf, reachability.get());
+  rd_kafka_conf_set_stats_cb(*conf, [](rd_kafka_t*, char* json, std::size_t length, void* opaque) {
+    static_cast<Reachability*>(opaque)->update(std::string_view(json, length));
+    return 0;  // librdkafka frees the JSON
+  });
   std::array<char, 512> error{};
   rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, *conf, error.data(), error.size());
   if (!producer) {
     rd_kafka_conf_destroy(*conf);
     return fail(std::string("bus: cannot create the Kafka producer: ") + error.data());
   }
-  return std::unique_ptr<BusProducer>(new BusProducer(o, local, producer, registry));
+  return std::unique_ptr<BusProducer>(new BusProducer(o, local, producer, std::move(reachability), registry));
 }
 
 BusProducer::BusProducer(const BusOptions& options, SourceStore& local, rd_kafka_t* producer,
-                         metrics::Registry* registry)
-    : Producer(local), options_(options), local_(local), producer_(producer) {
+                         std::unique_ptr<Reachability> reachability, metrics::Registry* registry)
+    : Producer(local),
+      options_(options),
+      local_(local),
+      reachability_(std::move(reachability)),
+      producer_(producer),
+      topic_(rd_kafka_topic_new(producer, options.topic.c_str(), nullptr)) {
   if (registry) {
     auto& produced = registry->counter_family("chatops_bus_produced_total",
                                               "Events a receiver produced to the bus topic, by outcome (acknowledged "
@@ -127,7 +168,13 @@ BusProducer::~BusProducer() {
   stopping_.store(true);
   poller_.join();
   rd_kafka_poll(producer_, 0);
+  if (topic_) rd_kafka_topic_destroy(topic_);
   rd_kafka_destroy(producer_);
+}
+
+BrokerReach BusProducer::reach() const {
+  std::lock_guard lock(reachability_->mutex);
+  return reachability_->reach;
 }
 
 void BusProducer::submit(EventBatch batch, Completion done) {

@@ -36,15 +36,18 @@ class BusProducer final : public Producer {
 
   std::uint64_t produced() const override { return produced_.load(); }
   std::uint64_t failed() const override { return failed_.load(); }
+  BrokerReach reach() const override;
 
   struct Pending;
+  struct Reachability;
   struct Ticket {  // one message's opaque
     BusProducer* producer;
     std::shared_ptr<Pending> pending;
   };
 
  private:
-  BusProducer(const BusOptions& options, SourceStore& local, rd_kafka_t* producer, metrics::Registry* registry);
+  BusProducer(const BusOptions& options, SourceStore& local, rd_kafka_t* producer,
+              std::unique_ptr<Reachability> reachability, metrics::Registry* registry);
   // librdkafka's delivery report of one message of `pending` (on the poll thread).
   void delivered(const rd_kafka_message_t& message, const std::shared_ptr<Pending>& pending);
   void count(bool acknowledged);
@@ -53,7 +56,9 @@ class BusProducer final : public Producer {
 
   const BusOptions options_;
   SourceStore& local_;
+  std::unique_ptr<Reachability> reachability_;  // the statistics callback's opaque: outlives producer_
   rd_kafka_t* producer_;
+  rd_kafka_topic_t* topic_ = nullptr;  // held so that its metadata is fetched before the first event
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> produced_{0}, failed_{0};
   metrics::Counter* produced_counter_ = nullptr;

@@ -238,6 +238,15 @@ TEST_CASE("Kafka bus: with the brokers unreachable a receiver answers a webhook 
   BotProcess receiver(dir, bus_bot_yaml(ircd.port(), kafka, "receiver", "recv"));
   REQUIRE(receiver.wait_sources_running());
   REQUIRE(post_signed(receiver, "alpha", 0).status == 202);
+  // Ready while it can produce (librdkafka's statistics, once a second), so that a load balancer
+  // sends webhooks elsewhere while it cannot.
+  const auto readiness = [&] {
+    const auto health = receiver.get("/healthz/ready");
+    return std::pair{health.status, nlohmann::json::parse(health.body)["bus"]};
+  };
+  REQUIRE(scale_eventually([&] { return readiness().first == 200; }, 10s));
+  CHECK(readiness().second["brokers_up"] == 1);
+  CHECK(receiver.metric("chatops_bus_brokers_up") == 1);
   kafka.broker_down(1);
   // 503 at the delivery timeout (3 s), also when the request to the broker that went away is
   // still in flight (librdkafka would hold its messages until the request times out, past the
@@ -246,7 +255,15 @@ TEST_CASE("Kafka bus: with the brokers unreachable a receiver answers a webhook 
   const auto refused = post_signed(receiver, "alpha", 1);
   CHECK(refused.status == 503);
   CHECK(std::chrono::steady_clock::now() - asked < 8s);
+  REQUIRE(scale_eventually([&] { return readiness().first == 503; }, 10s));
+  const auto unready = readiness().second;
+  CHECK(unready["reachable"] == false);
+  CHECK(unready["brokers_up"] == 0);
+  CHECK_THAT(unready["problem"].get<std::string>(), Catch::StartsWith("no broker reachable (127.0.0.1:"));
+  CHECK(receiver.metric("chatops_bus_brokers_up") == 0);
+  CHECK_THAT(receiver.log(), Catch::Contains("bus: cannot produce to the brokers: no broker reachable"));
   kafka.broker_up(1);
+  REQUIRE(scale_eventually([&] { return readiness().first == 200; }, 30s));
   REQUIRE(scale_eventually([&] { return post_signed(receiver, "alpha", 1).status == 202; }, 30s));
   // The bus has the first event, then the second (more than once if a refused try reached a
   // broker after all: the speaker's dedupe says it once).
@@ -273,6 +290,15 @@ TEST_CASE("Kafka bus: a receiver runs without irc, warns about an irc it does no
   const auto speaker = bus_check_config(dir, bus_without_irc(bus_bot_yaml(6667, kafka, "speaker", "speaker")));
   CHECK(speaker.exit_code == 2);
   CHECK_THAT(speaker.err, Catch::Contains("missing required key \"irc\" (only a bus receiver"));
+  // What the bus's guarantees and a receiver's readiness rest on is the bus's own.
+  for (const std::string own : {"acks: 1", "statistics.interval.ms: 0"}) {
+    auto mine = bus_without_irc(receiver_yaml);
+    mine.replace(mine.find("log_level: 3}"), 13, "log_level: 3, " + own + "}");
+    const auto refused = bus_check_config(dir, mine);
+    CHECK(refused.exit_code == 2);
+    CHECK_THAT(refused.err, Catch::Contains("property " + own.substr(0, own.find(':')) +
+                                            " is set by the bus itself (see brokers, group)"));
+  }
   // The receiver must refuse (503) before the listener gives up on the answer.
   auto slow = bus_without_irc(receiver_yaml);
   slow.replace(slow.find("delivery_timeout: 3s"), 20, "delivery_timeout: 40s");
@@ -286,11 +312,15 @@ TEST_CASE("Kafka bus: a receiver runs without irc, warns about an irc it does no
   const auto first = post_signed(receiver, "alpha", 0);
   INFO(receiver.log());
   CHECK(first.status == 202);
+  // Ready once librdkafka's first statistics (after a second) say a broker is up.
+  REQUIRE(scale_eventually([&] { return receiver.get("/healthz/ready").status == 200; }, 10s));
   const auto health = receiver.get("/healthz/ready");
   INFO(health.body);
-  CHECK(health.status == 200);
   const auto body = nlohmann::json::parse(health.body);
   CHECK(body["bus"]["role"] == "receiver");
+  CHECK(body["bus"]["reachable"] == true);
+  CHECK(body["bus"]["brokers_up"] >= 1);
+  CHECK_FALSE(body["bus"].contains("problem"));
   CHECK(body["bus"]["produced"] == 1);
   CHECK_FALSE(body.contains("irc"));
   REQUIRE(kafka.messages(kScaleTopic).size() == 1);

@@ -19,7 +19,7 @@ using test::compliance::journaled;
 
 namespace {
 
-const std::string kQuery = "SELECT id, level, message FROM alerts WHERE id > :last ORDER BY id LIMIT :limit";
+const std::string kAlertsQuery = "SELECT id, level, message FROM alerts WHERE id > :last ORDER BY id LIMIT :limit";
 
 // The application's database: a table of alerts it appends to.
 struct AppDb {
@@ -48,7 +48,7 @@ struct AppDb {
   }
 };
 
-std::string source(const std::string& query = kQuery, const std::string& more = "") {
+std::string source(const std::string& query = kAlertsQuery, const std::string& more = "") {
   return "query: \"" + query + "\", tracking_column: id, interval: 50ms, backoff: {initial: 20ms, max: 100ms}" + more;
 }
 
@@ -68,7 +68,7 @@ TEST_CASE("db sources on SQLite pass the compliance harness", "[db][sqlite][comp
   const auto kind = db::db_source_kind();
   test::compliance::Subject subject{
       .kind = kind,
-      .config_yaml = app.config(source(kQuery, ", start: beginning")),
+      .config_yaml = app.config(source(kAlertsQuery, ", start: beginning")),
       .upstream = {.produce = [&](int n) { app.insert(n); }},
       .topic_prefix = "db/",
   };
@@ -96,7 +96,7 @@ TEST_CASE("SQLite rows become events with typed fields, topic db/<source>, and a
 TEST_CASE("key, severity and template columns shape the events", "[db][sqlite]") {
   Fixture f;
   f.app.insert(1);
-  auto r = f.run(source(kQuery, ", start: beginning, key: message, severity_column: level, template: \"{{message}}\""));
+  auto r = f.run(source(kAlertsQuery, ", start: beginning, key: message, severity_column: level, template: \"{{message}}\""));
   REQUIRE(eventually([&] { return journaled(*f.journal).size() == 1; }, 30s));
   const auto e = journaled(*f.journal).at(0);
   CHECK(e.dedupe_key == "alert 1");
@@ -108,7 +108,7 @@ TEST_CASE("more rows than max_rows are read page after page in the same run", "[
   Fixture f;
   f.app.insert(95);
   // One run only (the interval is an hour): the pages follow each other at once.
-  auto r = f.run("query: \"" + kQuery + "\", tracking_column: id, interval: 1h, max_rows: 10, start: beginning");
+  auto r = f.run("query: \"" + kAlertsQuery + "\", tracking_column: id, interval: 1h, max_rows: 10, start: beginning");
   REQUIRE(eventually([&] { return journaled(*f.journal).size() == 95; }, 30s));
   const auto events = journaled(*f.journal);
   for (std::size_t i = 0; i < events.size(); ++i) CHECK(events[i].fields["id"] == static_cast<int>(i) + 1);
@@ -133,7 +133,7 @@ TEST_CASE("rows sharing a timestamp across a page boundary are all said, once", 
 TEST_CASE("start: now says nothing of the rows already there, and remembers where that was", "[db][sqlite]") {
   Fixture f;
   f.app.insert(5);
-  const std::string config = source(kQuery, ", max_rows: 2");  // start: now is the default
+  const std::string config = source(kAlertsQuery, ", max_rows: 2");  // start: now is the default
   {
     auto r = f.run(config);
     REQUIRE(eventually([&] { return f.journal->cursor("s").value() == "integer:5"; }, 30s));
@@ -185,7 +185,7 @@ TEST_CASE("SQLite configuration errors end the source with a clear message, not 
     CHECK_THAT(r->runtime.status().snapshot().last_error, Catch::Contains("syntax error"));
   }
   SECTION("two statements") {
-    auto r = f.run(source(kQuery + "; DELETE FROM alerts"));
+    auto r = f.run(source(kAlertsQuery + "; DELETE FROM alerts"));
     REQUIRE(eventually([&] { return state_of(*r) == SourceState::Failed; }, 30s));
     CHECK_THAT(r->runtime.status().snapshot().last_error, Catch::Contains("one statement"));
   }
@@ -196,7 +196,7 @@ TEST_CASE("SQLite configuration errors end the source with a clear message, not 
     CHECK_THAT(r->runtime.status().snapshot().last_error, Catch::Contains("cannot open " + missing));
   }
   SECTION("a tracking column the query does not return") {
-    auto r = f.run("query: \"" + kQuery + "\", tracking_column: created");
+    auto r = f.run("query: \"" + kAlertsQuery + "\", tracking_column: created");
     REQUIRE(eventually([&] { return state_of(*r) == SourceState::Failed; }, 30s));
     CHECK_THAT(r->runtime.status().snapshot().last_error,
                Catch::Contains("created is not among the query's columns (id, level, message)"));
@@ -243,7 +243,7 @@ TEST_CASE("a writer's lock is waited for up to busy_timeout, then the run is ret
   f.app.insert(1);
   SQLite::Database writer(f.app.path, SQLite::OPEN_READWRITE);
   writer.exec("BEGIN EXCLUSIVE");
-  auto r = f.run(source(kQuery, ", start: beginning, busy_timeout: 100ms"));
+  auto r = f.run(source(kAlertsQuery, ", start: beginning, busy_timeout: 100ms"));
   REQUIRE(eventually([&] { return state_of(*r) == SourceState::Retrying; }, 30s));
   CHECK_THAT(r->runtime.status().snapshot().last_error, Catch::Contains("locked"));
   writer.exec("COMMIT");
