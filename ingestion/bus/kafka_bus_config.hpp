@@ -4,7 +4,6 @@
 // `bus.role` is receiver or speaker.
 #include <cstdint>
 #include <memory>
-#include <string>
 
 #include "core/config/node.hpp"
 #include "core/error.hpp"
@@ -13,6 +12,7 @@
 #include "ingestion/journal/journal.hpp"
 #include "ingestion/manager.hpp"
 #include "ingestion/runtime/store.hpp"
+#include "ingestion/stream/kafka_statistics.hpp"
 
 namespace chatops::ingestion::bus {
 
@@ -26,11 +26,8 @@ class Speaker {
   virtual SourceReport report() const = 0;
 };
 
-// Whether a receiver can produce to the bus (kafka_bus_reach.hpp).
-struct BrokerReach {
-  int brokers_up = 0;   // broker connections up
-  std::string problem;  // empty when it can produce, else why not
-};
+// Whether a receiver can produce to the bus (stream/kafka_statistics.hpp).
+using BrokerReach = stream::KafkaReach;
 
 // The receiver's end (kafka_bus_producer.hpp): the journal its sources submit to, which produces
 // their events to the bus topic.

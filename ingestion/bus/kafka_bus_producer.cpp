@@ -9,7 +9,7 @@
 
 #include "ingestion/bus/bus_message.hpp"
 #include "ingestion/bus/kafka_bus_properties.hpp"
-#include "ingestion/bus/kafka_bus_reach.hpp"
+#include "ingestion/stream/kafka_statistics.hpp"
 
 namespace chatops::ingestion::bus {
 
@@ -52,7 +52,7 @@ struct BusProducer::Reachability {
   BrokerReach reach{0, "not connected to the brokers yet"};
 
   void update(std::string_view statistics) {
-    auto now = reach_from_statistics(statistics, topic);
+    auto now = stream::producer_reach(statistics, topic);
     if (brokers_up) brokers_up->set(now.brokers_up);
     std::lock_guard lock(mutex);
     // Said when it changes, not once a second.

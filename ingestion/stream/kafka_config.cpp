@@ -9,7 +9,8 @@ namespace {
 // librdkafka properties the source sets itself: its guarantees depend on them.
 const std::set<std::string, std::less<>> kOwnProperties = {
     "bootstrap.servers", "metadata.broker.list", "group.id", "enable.auto.offset.store",
-    "enable.auto.commit", "auto.offset.reset",   "rebalance_cb", "offset_commit_cb", "enable.partition.eof"};
+    "enable.auto.commit", "auto.offset.reset",   "rebalance_cb", "offset_commit_cb", "enable.partition.eof",
+    "statistics.interval.ms"};
 
 }  // namespace
 
@@ -48,7 +49,8 @@ config::Schema kafka_schema() {
           "librdkafka properties, passed as they are (security.protocol, sasl.mechanism, sasl.username, "
           "sasl.password, ssl.ca.location, session.timeout.ms, …). Values of names with password, secret or .pem "
           "are never logged; give them from the environment (${KAFKA_PASSWORD}). group.id, bootstrap.servers, "
-          "enable.auto.commit, enable.auto.offset.store, enable.partition.eof and auto.offset.reset are the source's own.")
+          "enable.auto.commit, enable.auto.offset.store, enable.partition.eof, auto.offset.reset and "
+          "statistics.interval.ms are the source's own.")
       .example("{security.protocol: SASL_SSL, sasl.mechanism: SCRAM-SHA-512, sasl.username: bot, "
                "sasl.password: \"${KAFKA_PASSWORD}\"}");
   payload::add_mapping_fields(s, kKafkaMappingKeys);

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ingestion/payload/json.hpp"
+#include "ingestion/stream/kafka_statistics.hpp"
 #include "ingestion/stream/stream_kind.hpp"
 
 namespace chatops::ingestion::stream {
@@ -47,6 +48,11 @@ bool permanent(rd_kafka_resp_err_t err) {
 
 void error_callback(rd_kafka_t*, int err, const char* reason, void* opaque) {
   static_cast<KafkaSource*>(opaque)->client_error(static_cast<rd_kafka_resp_err_t>(err), reason);
+}
+
+int statistics_callback(rd_kafka_t*, char* json, std::size_t length, void* opaque) {
+  static_cast<KafkaSource*>(opaque)->statistics(std::string_view(json, length));
+  return 0;  // librdkafka frees the JSON
 }
 
 void commit_done(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t*, void*) {
@@ -96,6 +102,9 @@ SourceResult<> KafkaSource::connect() {
       {"auto.offset.reset", o_.start},       {"client.id", "chatops-bot"},
       // The end of a partition says its lag is 0, also to a consumer that has nothing left to take.
       {"enable.partition.eof", "true"},
+      // librdkafka reconnects by itself after an outage and says so only in its statistics: on an
+      // idle topic nothing else would show that the source is running again.
+      {"statistics.interval.ms", "1000"},
   };
   settings.insert(settings.end(), o_.properties.begin(), o_.properties.end());
   for (const auto& [name, value] : settings)
@@ -109,6 +118,7 @@ SourceResult<> KafkaSource::connect() {
   rd_kafka_conf_set_offset_commit_cb(conf, commit_done);
   rd_kafka_conf_set_log_cb(conf, log_to_spdlog);
   rd_kafka_conf_set_error_cb(conf, error_callback);
+  rd_kafka_conf_set_stats_cb(conf, statistics_callback);
   failed_.reset();
   reachable_ = true;
   closing_ = false;
@@ -169,6 +179,15 @@ void KafkaSource::client_error(rd_kafka_resp_err_t err, const char* reason) {
   reachable_ = false;
   spdlog::warn("source {}: {}", runtime().name(), what);
   runtime().status().fail(SourceError::transient(what), SourceState::Retrying);
+}
+
+void KafkaSource::statistics(std::string_view json) {
+  // Only the way back: the way down is said by client_error, in librdkafka's own words.
+  if (reachable_ || failed_ || !consumer_reach(json).problem.empty()) return;
+  reachable_ = true;
+  if (runtime().status().state() != SourceState::Retrying) return;
+  runtime().status().set_state(SourceState::Running);
+  spdlog::info("source {}: the brokers are reachable again", runtime().name());
 }
 
 SourceResult<Received> KafkaSource::receive(std::chrono::steady_clock::time_point deadline) {

@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -43,9 +44,10 @@ class KafkaSource : public StreamSource {
   // from any thread.
   std::optional<std::int64_t> lag() const;
 
-  // librdkafka's rebalance and error callbacks (on the consumer thread, inside a poll).
+  // librdkafka's rebalance, error and statistics callbacks (on the consumer thread, inside a poll).
   void rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
   void client_error(rd_kafka_resp_err_t err, const char* reason);
+  void statistics(std::string_view json);
 
  protected:
   using Partition = std::pair<std::string, std::int32_t>;

@@ -5,6 +5,11 @@
 // errors that are only found upstream. Each TEST_CASE (and each of its sections) has a cluster of its own.
 #include <catch2/catch.hpp>
 
+#include <sstream>
+
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
 #include "ingestion/stream/stream_kind.hpp"
 #include "tests/integration/ingestion/stream/stream_fixture.hpp"
 #include "tests/integration/support/kafka_mock.hpp"
@@ -17,6 +22,17 @@ using compliance::eventually;
 using compliance::journaled;
 
 namespace {
+
+// The default logger's lines, while it lives.
+struct KafkaTestLog {
+  std::ostringstream text;
+  std::shared_ptr<spdlog::logger> previous = spdlog::default_logger();
+  KafkaTestLog() {
+    spdlog::set_default_logger(
+        std::make_shared<spdlog::logger>("kafka-test", std::make_shared<spdlog::sinks::ostream_sink_mt>(text)));
+  }
+  ~KafkaTestLog() { spdlog::set_default_logger(previous); }
+};
 
 // Quick group joins and reconnections, for tests.
 const std::string kKafkaQuick =
@@ -204,4 +220,23 @@ TEST_CASE("Kafka: a failed SASL authentication leaves the source Failed, not ret
   REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Failed; }, 30s));
   CHECK(r->runtime.status().snapshot().error_kind == ErrorKind::Configuration);
   CHECK_THAT(r->runtime.status().snapshot().last_error, !Catch::Contains("wrong-s3cret"));
+}
+
+TEST_CASE("Kafka: after an outage a source on an idle topic is running again, and stops with its last commit",
+          "[stream][kafka]") {
+  KafkaMock kafka;
+  kafka.create_topic("alerts", 1);
+  StreamFixture f;
+  KafkaTestLog log;
+  auto r = f.run(kafka_entry(kafka, "[alerts]"));
+  kafka.produce_many("alerts", 2, [](int i) { return "{\"n\": " + std::to_string(i) + "}"; });
+  REQUIRE(eventually([&] { return journaled(*f.journal).size() == 2; }, 30s));
+  kafka.broker_down(1);
+  REQUIRE(eventually([&] { return r->runtime.status().state() == SourceState::Retrying; }, 30s));
+  kafka.broker_up(1);
+  // No message comes: librdkafka's statistics (once a second) say the brokers are back.
+  CHECK(eventually([&] { return r->runtime.status().state() == SourceState::Running; }, 20s));
+  CHECK(r->stop() < 2s);
+  CHECK_THAT(log.text.str(), Catch::Contains("source s: the brokers are reachable again") &&
+                            !Catch::Contains("leaving without a last commit"));
 }
