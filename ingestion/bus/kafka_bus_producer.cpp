@@ -50,18 +50,21 @@ struct BusProducer::Reachability {
   metrics::Gauge* brokers_up = nullptr;
   mutable std::mutex mutex;
   BrokerReach reach{0, "not connected to the brokers yet"};
+  bool told = false;  // the first statistics were logged
 
   void update(std::string_view statistics) {
     auto now = stream::producer_reach(statistics, topic);
     if (brokers_up) brokers_up->set(now.brokers_up);
     std::lock_guard lock(mutex);
-    // Said when it changes, not once a second.
-    if (now.problem != reach.problem) {
+    // Said at the first statistics and when it can produce again or no longer, not once a second
+    // (the brokers' states in the problem change while they are down).
+    if (!told || now.problem.empty() != reach.problem.empty()) {
       if (!now.problem.empty())
         spdlog::warn("bus: cannot produce to the brokers: {} (not ready until it can)", now.problem);
       else
         spdlog::info("bus: producing to topic {}: {} broker connection(s) up", topic, now.brokers_up);
     }
+    told = true;
     reach = std::move(now);
   }
 };
