@@ -6,6 +6,7 @@
 
 #include "bot/app.hpp"
 #include "bot/commands/commands_config.hpp"
+#include "ingestion/api/http_client.hpp"
 
 namespace chatops::bot {
 
@@ -40,6 +41,9 @@ Result<void> App::build_commands() {
   });
   auto alertmanager = alertmanager_api_options(config_.root.map("alertmanager"));
   if (!alertmanager) return std::unexpected(alertmanager.error());
+  if (*alertmanager)
+    if (auto loaded = ingestion::api::load_http_client_module(); !loaded)
+      return std::unexpected(config_.root.map("alertmanager")["url"].error(loaded.error().message));
   silence_client_ = *alertmanager ? std::make_shared<SilenceClient>(std::move(**alertmanager)) : nullptr;
   return add_builtin_commands(*commands_, *this, config->flags);
 }

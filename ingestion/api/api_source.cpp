@@ -233,6 +233,8 @@ Result<config::Node> validate_api_source(const config::Node& raw) {
 Result<std::unique_ptr<IngestionSource>> make_api_source(const config::Node& validated, SourceServices&) {
   auto config = api_config(validated);
   if (!config) return std::unexpected(config.error());
+  if (auto loaded = load_http_client_module(); !loaded)
+    return std::unexpected(validated["kind"].error(loaded.error().message));
   auto mapping = payload::Mapping::from_config(validated, kApiMappingKeys);
   if (!mapping) return std::unexpected(mapping.error());
   if (!config->tls.verify && config->request.url.scheme == "https")

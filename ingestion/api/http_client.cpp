@@ -63,6 +63,11 @@ class HttpClient::Watchdog {
   std::jthread thread_;
 };
 
+Result<void> load_http_client_module() {
+  if (auto module = modules::load<HttpExchangeModule>("httplib"); !module) return std::unexpected(module.error());
+  return {};
+}
+
 HttpClient::HttpClient(TlsOptions tls, std::string user_agent, std::function<bool()> stopping)
     : module_(modules::load<HttpExchangeModule>("httplib")),
       tls_(std::move(tls)),

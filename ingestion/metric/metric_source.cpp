@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ingestion/api/auth.hpp"
+#include "ingestion/api/http_client.hpp"
 #include "ingestion/metric/metric_config.hpp"
 
 namespace chatops::ingestion::metric {
@@ -115,6 +116,9 @@ Result<config::Node> validate_metric_source(const config::Node& raw) {
 Result<std::unique_ptr<IngestionSource>> make_metric_source(const config::Node& validated, SourceServices&) {
   auto config = metric_config(validated);
   if (!config) return std::unexpected(config.error());
+  if (validated.str("provider") != "statsd")  // prometheus and influxdb are asked over HTTP
+    if (auto loaded = api::load_http_client_module(); !loaded)
+      return std::unexpected(validated["provider"].error(loaded.error().message));
   return std::make_unique<MetricSource>(config->poll, std::move(config->checks), config->provider);
 }
 

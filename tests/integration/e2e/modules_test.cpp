@@ -127,3 +127,33 @@ TEST_CASE("the Kafka module is loaded to check a Kafka source's properties, from
         std::string::npos);
 }
 #endif
+
+TEST_CASE("a missing HTTP client module stops start-up at what would ask over HTTP, validation does without it",
+          "[modules]") {
+  TempDir dir("chatops-modules");
+  const auto binary = lone_binary(dir);
+  const auto missing = "the httplib module cannot be loaded: " + (dir / "chatops-httplib.so").string() + ": no such file; ";
+  struct Asker {
+    std::string what, sources, more, where;
+  };
+  for (const auto& asker :
+       {Asker{"an API poller", "  - {name: feed, kind: api, url: \"http://127.0.0.1:1/items\", key: /id}\n", "",
+              ":4:24: sources[0].kind: "},
+        Asker{"a Prometheus check",
+              "  - {name: p, kind: metric, provider: prometheus, url: \"http://127.0.0.1:1\", checks: [{name: up, "
+              "query: up, condition: {lt: 1}}]}\n",
+              "", ":4:39: sources[0].provider: "},
+        Asker{"the Alertmanager commands", "", "alertmanager: {url: \"http://127.0.0.1:1\"}\n",
+              ":4:21: alertmanager.url: "}}) {
+    INFO(asker.what);
+    const auto config = dir.write("config.yml", modules_config(dir, asker.sources) + asker.more);
+    auto check = run_binary(binary, {"--check", "--config", config.string()}, dir);
+    CHECK(check.exit_code == 0);
+    CHECK(check.out == config.string() + ": valid\n");
+    auto start = run_binary(binary, {"--config", config.string()}, dir);
+    CHECK(start.exit_code == 1);
+    const auto said = start.out + start.err;
+    INFO(said);
+    CHECK(said.find(config.string() + asker.where + missing) != std::string::npos);
+  }
+}
