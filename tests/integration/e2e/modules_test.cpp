@@ -29,6 +29,18 @@ std::filesystem::path lone_binary(const TempDir& dir) {
   return copy;
 }
 
+// What the bot without its modules says as it starts on `config` (it fails), which --check finds
+// valid: the schema and checks of a kind are the executable's, and --check loads no module.
+std::string start_without_module(const std::filesystem::path& binary, const std::filesystem::path& config,
+                                 const TempDir& dir) {
+  auto check = run_binary(binary, {"--check", "--config", config.string()}, dir);
+  CHECK(check.exit_code == 0);
+  CHECK(check.out == config.string() + ": valid\n");
+  auto start = run_binary(binary, {"--config", config.string()}, dir);
+  CHECK(start.exit_code == 1);
+  return start.out + start.err;
+}
+
 std::string modules_config(const TempDir& dir, const std::string& sources) {
   return "irc: {servers: [{host: 127.0.0.1, port: 1}], nick: bot, channels: ['#ops']}\n"
          "storage: {path: " + (dir / "journal.db").string() + "}\n"
@@ -96,14 +108,7 @@ TEST_CASE("a missing module stops start-up naming the paths tried, validation do
 
   const auto config = dir.write(
       "config.yml", modules_config(dir, "  - {name: events, kind: stream, system: redis, port: 1, streams: [e]}\n"));
-  // The schema and checks of a kind are the executable's: --check loads no module.
-  auto check = run_binary(binary, {"--check", "--config", config.string()}, dir);
-  CHECK(check.exit_code == 0);
-  CHECK(check.out == config.string() + ": valid\n");
-
-  auto start = run_binary(binary, {"--config", config.string()}, dir);
-  CHECK(start.exit_code == 1);
-  const auto said = start.out + start.err;
+  const auto said = start_without_module(binary, config, dir);
   INFO(said);
   CHECK(said.find(config.string() + ":4:42: sources[0].system: the redis module cannot be loaded: " + (dir / "chatops-redis.so").string() +
                   ": no such file; ") != std::string::npos);
@@ -147,12 +152,7 @@ TEST_CASE("a missing HTTP client module stops start-up at what would ask over HT
               ":4:21: alertmanager.url: "}}) {
     INFO(asker.what);
     const auto config = dir.write("config.yml", modules_config(dir, asker.sources) + asker.more);
-    auto check = run_binary(binary, {"--check", "--config", config.string()}, dir);
-    CHECK(check.exit_code == 0);
-    CHECK(check.out == config.string() + ": valid\n");
-    auto start = run_binary(binary, {"--config", config.string()}, dir);
-    CHECK(start.exit_code == 1);
-    const auto said = start.out + start.err;
+    const auto said = start_without_module(binary, config, dir);
     INFO(said);
     CHECK(said.find(config.string() + asker.where + missing) != std::string::npos);
   }
