@@ -63,13 +63,10 @@ class HttpClient::Watchdog {
   std::jthread thread_;
 };
 
-Result<void> load_http_client_module() {
-  if (auto module = modules::load<HttpExchangeModule>("httplib"); !module) return std::unexpected(module.error());
-  return {};
-}
+Result<const HttpExchangeModule*> load_http_client_module() { return modules::load<HttpExchangeModule>("httplib"); }
 
 HttpClient::HttpClient(TlsOptions tls, std::string user_agent, std::function<bool()> stopping)
-    : module_(modules::load<HttpExchangeModule>("httplib")),
+    : module_(load_http_client_module()),
       tls_(std::move(tls)),
       user_agent_(std::move(user_agent)),
       stopping_(std::move(stopping)) {}

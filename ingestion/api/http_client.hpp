@@ -52,10 +52,13 @@ struct TlsOptions {
   std::string ca_file{};  // PEM bundle; the system's store when empty
 };
 
-// Loads the HTTP client's module (chatops-httplib.so) now: a source or command that will ask over
-// HTTP calls it as it is made, so that a missing module stops start-up there, with the paths
-// tried, as a kind's module does, rather than failing each of its requests.
-Result<void> load_http_client_module();
+struct HttpExchangeModule;  // http_exchange.hpp
+
+// Loads the HTTP client's module (chatops-httplib.so) now, or says why it cannot (the paths
+// tried). A source or command that will ask over HTTP calls it as it is made, so that a missing
+// module stops start-up there, as a kind's module does, rather than failing each of its requests;
+// HttpClient holds what it returns.
+Result<const HttpExchangeModule*> load_http_client_module();
 
 class HttpClient {
  public:
