@@ -12,6 +12,7 @@
 #include "bot/delivery_config.hpp"
 #include "bot/irc_events.hpp"
 #include "bot/summary.hpp"
+#include "core/tls/tls.hpp"
 #include "ingestion/journal/journal_config.hpp"
 #ifdef CHATOPS_WITH_KAFKA
 #include "ingestion/bus/kafka_bus_config.hpp"
@@ -87,6 +88,11 @@ Result<void> App::build() {
     return fail("missing irc: (only a bus receiver runs without IRC)");
   auto irc_config = root.has("irc") ? irc::ClientConfig::from(root.map("irc")) : receiver_irc_config();
   if (!irc_config) return std::unexpected(irc_config.error());
+  // TLS is the openssl module's: a missing one stops start-up at the first server that needs it.
+  for (std::size_t i = 0; root.has("irc") && i < irc_config->servers.size(); ++i)
+    if (irc_config->servers[i].tls)
+      if (auto loaded = tls::load_module(); !loaded)
+        return std::unexpected(root.map("irc")["servers"].items()[i]["tls"].error(loaded.error().message));
   for (const auto& channel : irc_config->channels) channels_.push_back(channel.name);
   sts_store_ = std::make_unique<JournalStsStore>(*journal_);
   irc_ = std::make_unique<irc::Client>(io_, *irc_config, sts_store_.get());

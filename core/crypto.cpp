@@ -1,21 +1,23 @@
 #include "core/crypto.hpp"
 
+#include <nettle/base64.h>
 #include <nettle/hmac.h>
 #include <nettle/memops.h>
 #include <nettle/pbkdf2.h>
 #include <nettle/sha1.h>
 #include <nettle/sha2.h>
 #undef pbkdf2  // Nettle's generic PBKDF2 (unused here) is a macro that would rename ours
-#include <openssl/evp.h>
 #include <sys/random.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <stdexcept>
 
 // Nettle rather than OpenSSL for the hashes: OpenSSL 3 initialises its providers at the first
 // digest or MAC (about 2 MiB of its pages touched, for a bot whose only TLS may be none) and
 // fetches the algorithm again at every one-shot HMAC() call (1.2 us against Nettle's 0.23 us for a
-// short message; bench/README.md). Base64 stays OpenSSL's: plain functions, no initialisation.
+// short message; bench/README.md). Base64 too: OpenSSL is loaded only with TLS (core/tls/tls.hpp).
 namespace chatops::crypto {
 
 namespace {
@@ -136,24 +138,28 @@ std::optional<std::string> from_hex(std::string_view hex) {
 }
 
 std::string to_base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
+  std::string out(BASE64_ENCODE_RAW_LENGTH(bytes.size()), '\0');
+  base64_encode_raw(out.data(), bytes.size(), reinterpret_cast<const std::uint8_t*>(bytes.data()));
   return out;
 }
 
 std::optional<std::string> from_base64(std::string_view text) {
+  // Nettle's decoder skips white space: only the alphabet, then at most two '=', are taken here.
   if (text.size() % 4 != 0) return std::nullopt;
-  std::string out(3 * text.size() / 4, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-  if (n < 0) return std::nullopt;
-  // EVP_DecodeBlock counts padding as zero bytes; drop them.
-  std::size_t pad = 0;
-  if (!text.empty() && text.back() == '=') ++pad;
-  if (text.size() > 1 && text[text.size() - 2] == '=') ++pad;
-  out.resize(static_cast<std::size_t>(n) - pad);
+  const auto data = text.substr(0, text.find_last_not_of('=') + 1);
+  if (text.size() - data.size() > 2) return std::nullopt;
+  const bool alphabet = std::ranges::all_of(data, [](unsigned char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+  });
+  if (!alphabet) return std::nullopt;
+  std::string out(BASE64_DECODE_LENGTH(text.size()), '\0');
+  std::size_t length = out.size();
+  base64_decode_ctx ctx;
+  base64_decode_init(&ctx);
+  if (base64_decode_update(&ctx, &length, reinterpret_cast<std::uint8_t*>(out.data()), text.size(), text.data()) != 1 ||
+      base64_decode_final(&ctx) != 1)
+    return std::nullopt;
+  out.resize(length);
   return out;
 }
 

@@ -37,7 +37,10 @@ class PlainTransport {
  public:
   PlainTransport(asio::ip::tcp::socket socket, Shared&) : socket_(std::move(socket)) { socket_.non_blocking(true); }
   asio::ip::tcp::socket& lowest() { return socket_; }
-  asio::ip::tcp::socket& stream() { return socket_; }
+  template <class Buffers, class Done>
+  void write(const Buffers& buffers, Done done) {
+    asio::async_write(socket_, buffers, std::move(done));
+  }
   template <class Done>
   void handshake(Done done) {
     done(std::error_code{});
@@ -65,33 +68,37 @@ class PlainTransport {
   asio::ip::tcp::socket socket_;
 };
 
-// TLS (OpenSSL through asio::ssl): records are decrypted into the connection's own buffer.
+// TLS (the openssl module's streams): records are decrypted into the connection's own buffer.
 class TlsTransport {
  public:
-  TlsTransport(asio::ip::tcp::socket socket, Shared& shared) : stream_(std::move(socket), *shared.tls) {}
-  asio::ip::tcp::socket& lowest() { return stream_.next_layer(); }
-  asio::ssl::stream<asio::ip::tcp::socket>& stream() { return stream_; }
+  // A server's stream cannot fail to be made (only a client's, setting SNI): value() is safe.
+  TlsTransport(asio::ip::tcp::socket socket, Shared& shared) : stream_(shared.tls->stream(std::move(socket)).value()) {}
+  asio::ip::tcp::socket& lowest() { return stream_->socket(); }
+  template <class Buffers, class Done>
+  void write(const Buffers& buffers, Done done) {
+    stream_->write(std::span<const asio::const_buffer>(buffers.data(), buffers.size()), std::move(done));
+  }
   template <class Done>
   void handshake(Done done) {
-    stream_.async_handshake(asio::ssl::stream_base::server, std::move(done));
+    stream_->handshake(std::move(done));
   }
   template <class Got>
   void read(Got got) {
     if (!buffer_) buffer_ = std::make_unique<char[]>(kTlsChunk);
-    stream_.async_read_some(asio::buffer(buffer_.get(), kTlsChunk),
-                            [this, got = std::move(got)](std::error_code ec, std::size_t n) mutable {
-                              got(ec, std::string_view(buffer_.get(), n));
-                            });
+    stream_->read_some(asio::buffer(buffer_.get(), kTlsChunk),
+                       [this, got = std::move(got)](const std::error_code& ec, std::size_t n) mutable {
+                         got(ec, std::string_view(buffer_.get(), n));
+                       });
   }
   void release_buffer() { buffer_.reset(); }
   // TLS's own end (close_notify), so that the client can tell the end from a cut.
   template <class Done>
   void finish(Done done) {
-    stream_.async_shutdown([done = std::move(done)](const std::error_code&) mutable { done(); });
+    stream_->shutdown([done = std::move(done)](const std::error_code&) mutable { done(); });
   }
 
  private:
-  asio::ssl::stream<asio::ip::tcp::socket> stream_;
+  std::unique_ptr<tls::Stream> stream_;
   std::unique_ptr<char[]> buffer_;
 };
 
@@ -215,7 +222,8 @@ class Connection final : public ConnectionBase {
 
   void send_continue() {
     static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    asio::async_write(transport_.stream(), asio::buffer(kContinue), [self = self()](const std::error_code& ec, std::size_t) {
+    const std::array<asio::const_buffer, 1> buffers{asio::buffer(kContinue)};
+    transport_.write(buffers, [self = self()](const std::error_code& ec, std::size_t) {
       if (ec || self->phase_ == Phase::Closing) return self->close();
       std::string bytes = std::move(self->pending_);
       self->pending_.clear();
@@ -265,7 +273,7 @@ class Connection final : public ConnectionBase {
     out_head_ = response_head(response, keep_alive_, loop_.date_text(), response.body.size());
     out_body_ = head_request_ ? std::string() : std::move(response.body);
     const std::array<asio::const_buffer, 2> buffers{asio::buffer(out_head_), asio::buffer(out_body_)};
-    asio::async_write(transport_.stream(), buffers, [self = self()](const std::error_code& ec, std::size_t) {
+    transport_.write(buffers, [self = self()](const std::error_code& ec, std::size_t) {
       if (self->phase_ == Phase::Closing) return;
       self->out_head_.clear();
       self->out_body_.clear();

@@ -16,8 +16,8 @@
 #include <thread>
 
 #include <asio.hpp>
-#include <asio/ssl.hpp>
 
+#include "core/tls/tls.hpp"
 #include "http/request_parser.hpp"
 #include "http/server.hpp"
 
@@ -51,7 +51,7 @@ enum class Phase { Handshake, Idle, Head, Body, Answer, Write, Closing };
 struct Shared {
   explicit Shared(ServerOptions o) : options(std::move(o)) {}
   const ServerOptions options;
-  std::optional<asio::ssl::context> tls;
+  std::unique_ptr<tls::Context> tls;  // with https: the openssl module's
 
   mutable std::shared_mutex routes_mutex;
   std::map<std::string, Route, std::less<>> routes;

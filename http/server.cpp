@@ -158,15 +158,11 @@ void refuse_at_once(asio::ip::tcp::socket& socket) {
 Result<void> Server::Impl::listen() {
   const auto& o = shared->options;
   if (o.tls) {
-    auto& ctx = shared->tls.emplace(asio::ssl::context::tls_server);
-    ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                    asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
-                    asio::ssl::context::single_dh_use);
-    std::error_code ec;
-    ctx.use_certificate_chain_file(o.tls->first, ec);
-    if (ec) return fail("http.tls: cannot load certificate " + o.tls->first + ": " + ec.message());
-    ctx.use_private_key_file(o.tls->second, asio::ssl::context::pem, ec);
-    if (ec) return fail("http.tls: cannot load key " + o.tls->second + ": " + ec.message());
+    auto module = tls::load_module();
+    if (!module) return fail("http.tls: " + module.error().message);
+    auto context = (*module)->server_context(tls::ServerOptions{.cert_file = o.tls->first, .key_file = o.tls->second});
+    if (!context) return fail("http.tls: " + context.error().message);
+    shared->tls = std::move(*context);
   }
   for (int i = 0; i < o.threads; ++i) loops.push_back(std::make_shared<Loop>());
   std::error_code ec;
@@ -217,7 +213,7 @@ void Server::Impl::admit(asio::ip::tcp::socket socket, Loop& loop) {
   std::shared_ptr<Loop> owner;
   for (const auto& l : loops)
     if (l.get() == &loop) owner = l;
-  auto connection = detail::make_connection(std::move(socket), std::move(remote), shared->tls.has_value(), shared, owner);
+  auto connection = detail::make_connection(std::move(socket), std::move(remote), shared->tls != nullptr, shared, owner);
   asio::post(loop.io, [connection] { connection->start(); });
 }
 

@@ -1,7 +1,5 @@
 #include "bot/irc/connection.hpp"
 
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
 #include "bot/irc/tls_pin.hpp"
@@ -38,40 +36,24 @@ void Connection::open(const ServerConfig& server, const TlsConfig& tls, std::chr
 }
 
 Result<void> Connection::setup_tls(const ServerConfig& server, const TlsConfig& tls) {
-  auto& ctx = tls_context_.emplace(asio::ssl::context::tls_client);
-  ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                  asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
-  std::error_code ec;
+  auto module = tls::load_module();
+  if (!module) return std::unexpected(module.error());
   pins_ = tls.fingerprints;
-  if (!pins_.empty()) {
-    // Pinned: the certificate is compared with the pins once the handshake is done (up()),
-    // whatever its issuer, names or dates; nothing is sent before that.
-    ctx.set_verify_mode(asio::ssl::verify_none);
-  } else if (tls.verify) {
-    ctx.set_verify_mode(asio::ssl::verify_peer);
-    if (tls.ca_file.empty())
-      ctx.set_default_verify_paths(ec);
-    else
-      ctx.load_verify_file(tls.ca_file, ec);
-    if (ec) return fail("cannot load CA certificates " + tls.ca_file + ": " + ec.message());
-  } else {
-    ctx.set_verify_mode(asio::ssl::verify_none);
+  // Pinned: the certificate is compared with the pins once the handshake is done (up()),
+  // whatever its issuer, names or dates; nothing is sent before that.
+  if (pins_.empty() && !tls.verify)
     spdlog::warn("irc: tls_verify is false: the certificate of {} is NOT verified (insecure)", server.host);
-  }
-  if (!tls.client_cert.empty()) {
-    ctx.use_certificate_chain_file(tls.client_cert, ec);
-    if (!ec) ctx.use_private_key_file(tls.client_key.empty() ? tls.client_cert : tls.client_key, asio::ssl::context::pem, ec);
-    if (ec) return fail("cannot load the client certificate " + tls.client_cert + ": " + ec.message());
-  }
-  auto& stream = stream_.emplace(io_, ctx);
-  if (tls.verify && tls.fingerprints.empty()) {
-    stream.set_verify_callback(asio::ssl::host_name_verification(server.host));
-  }
-  // SNI carries host names only, never IP literals (RFC 6066).
-  std::error_code not_ip;
-  asio::ip::make_address(server.host, not_ip);
-  if (not_ip && SSL_set_tlsext_host_name(stream.native_handle(), server.host.c_str()) != 1)
-    return fail("cannot set SNI for " + server.host);
+  auto context = (*module)->client_context(tls::ClientOptions{.host = server.host,
+                                                              .verify = tls.verify,
+                                                              .pinned = !pins_.empty(),
+                                                              .ca_file = tls.ca_file,
+                                                              .client_cert = tls.client_cert,
+                                                              .client_key = tls.client_key});
+  if (!context) return std::unexpected(context.error());
+  tls_context_ = std::move(*context);
+  auto stream = tls_context_->stream(asio::ip::tcp::socket(io_));
+  if (!stream) return std::unexpected(stream.error());
+  stream_ = std::move(*stream);
   return {};
 }
 
@@ -88,7 +70,7 @@ void Connection::on_connected(const std::error_code& ec) {
   if (closed_ || up_) return;
   if (ec) return failed("cannot connect to " + host_ + ": " + ec.message());
   if (!tls_) return up();
-  stream_->async_handshake(asio::ssl::stream_base::client, [self = shared_from_this()](const std::error_code& ec) {
+  stream_->handshake([self = shared_from_this()](const std::error_code& ec) {
     if (self->closed_ || self->up_) return;
     if (ec) return self->failed("TLS handshake with " + self->host_ + " failed: " + ec.message());
     if (!self->pins_.empty() && !self->peer_matches_pins())
@@ -97,17 +79,7 @@ void Connection::on_connected(const std::error_code& ec) {
   });
 }
 
-bool Connection::peer_matches_pins() {
-  X509* cert = SSL_get1_peer_certificate(stream_->native_handle());
-  if (!cert) return false;
-  unsigned char* der = nullptr;
-  const int len = i2d_X509(cert, &der);
-  X509_free(cert);
-  if (len <= 0) return false;
-  const bool ok = matches_pin(std::string_view(reinterpret_cast<const char*>(der), static_cast<std::size_t>(len)), pins_);
-  OPENSSL_free(der);
-  return ok;
-}
+bool Connection::peer_matches_pins() { return matches_pin(stream_->peer_certificate(), pins_); }
 
 void Connection::up() {
   up_ = true;
@@ -123,7 +95,7 @@ void Connection::read() {
     self->on_read(n);
   };
   if (tls_)
-    stream_->async_read_some(asio::buffer(read_buffer_), handler);
+    stream_->read_some(asio::buffer(read_buffer_), handler);
   else
     plain_->async_read_some(asio::buffer(read_buffer_), handler);
 }
@@ -176,9 +148,9 @@ void Connection::write_next() {
     if (done) done();
     self->write_next();
   };
-  const auto buffer = asio::buffer(writes_.front().first);
+  const asio::const_buffer buffer = asio::buffer(writes_.front().first);
   if (tls_)
-    asio::async_write(*stream_, buffer, handler);
+    stream_->write(std::span(&buffer, 1), handler);
   else
     asio::async_write(*plain_, buffer, handler);
 }
@@ -206,7 +178,7 @@ void Connection::close() {
 }
 
 asio::ip::tcp::socket* Connection::socket() {
-  if (stream_) return &stream_->next_layer();
+  if (stream_) return &stream_->socket();
   return plain_ ? &*plain_ : nullptr;
 }
 

@@ -15,10 +15,10 @@
 #include <vector>
 
 #include <asio.hpp>
-#include <asio/ssl.hpp>
 
 #include "bot/irc/client_config.hpp"
 #include "core/error.hpp"
+#include "core/tls/tls.hpp"
 
 namespace chatops::irc {
 
@@ -42,8 +42,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void close();
 
  private:
-  using Stream = asio::ssl::stream<asio::ip::tcp::socket>;
-
   Result<void> setup_tls(const ServerConfig& server, const TlsConfig& tls);
   void on_resolved(const std::error_code& ec, const asio::ip::tcp::resolver::results_type& results);
   void on_connected(const std::error_code& ec);
@@ -59,9 +57,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::io_context& io_;
   asio::ip::tcp::resolver resolver_;
   asio::steady_timer timer_;
-  std::optional<asio::ssl::context> tls_context_;
-  std::optional<Stream> stream_;               // with TLS
-  std::optional<asio::ip::tcp::socket> plain_;  // without: no OpenSSL context is made at all
+  std::unique_ptr<tls::Context> tls_context_;
+  std::unique_ptr<tls::Stream> stream_;         // with TLS (the openssl module's)
+  std::optional<asio::ip::tcp::socket> plain_;  // without: OpenSSL is not even loaded
   bool tls_ = false;
   std::vector<std::string> pins_;  // tls_fingerprints; checked after the handshake
   bool up_ = false;

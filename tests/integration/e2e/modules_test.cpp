@@ -42,7 +42,7 @@ std::string start_without_module(const std::filesystem::path& binary, const std:
 }
 
 std::string modules_config(const TempDir& dir, const std::string& sources) {
-  return "irc: {servers: [{host: 127.0.0.1, port: 1}], nick: bot, channels: ['#ops']}\n"
+  return "irc: {servers: [{host: 127.0.0.1, port: 1, tls: false}], nick: bot, channels: ['#ops']}\n"
          "storage: {path: " + (dir / "journal.db").string() + "}\n"
          "sources:\n" + sources;
 }
@@ -54,7 +54,8 @@ std::string mapped_files(pid_t pid) {
 
 }  // namespace
 
-TEST_CASE("cpp-httplib is loaded, with the HTTP client's module, only once a source asks over HTTP", "[modules]") {
+TEST_CASE("OpenSSL and cpp-httplib are loaded, each with its module, only once TLS or a source asking over HTTP needs them",
+          "[modules]") {
   Ngircd ircd(NgircdOptions{.channels = {"#ops"}});
   TempDir dir("chatops-modules");
   BotConfig config;
@@ -67,7 +68,20 @@ TEST_CASE("cpp-httplib is loaded, with the HTTP client's module, only once a sou
   auto maps = mapped_files(webhooks_only.pid());
   CHECK(maps.find("libcpp-httplib") == std::string::npos);
   CHECK(maps.find("chatops-httplib.so") == std::string::npos);
+  CHECK(maps.find("libssl.so") == std::string::npos);
+  CHECK(maps.find("libcrypto.so") == std::string::npos);
+  CHECK(maps.find("chatops-openssl.so") == std::string::npos);
   webhooks_only.stop();
+
+  // IRC over TLS (no handshake needed: the module is loaded as the client is made).
+  TempDir tls_dir("chatops-modules");
+  auto yaml = bot_config_yaml(config);
+  yaml.replace(yaml.find("tls: false"), 10, "tls: true");
+  BotProcess over_tls(tls_dir, yaml);
+  maps = mapped_files(over_tls.pid());
+  CHECK(maps.find("chatops-openssl.so") != std::string::npos);
+  CHECK(maps.find("libssl.so") != std::string::npos);
+  over_tls.stop();
 
   TempDir api_dir("chatops-modules");
   config.sources += "  - {name: feed, kind: api, url: \"http://127.0.0.1:1/items\", key: /id, interval: 1h}\n";
@@ -115,6 +129,30 @@ TEST_CASE("a missing module stops start-up naming the paths tried, validation do
   CHECK(said.find("chatops-bot/chatops-redis.so: no such file") != std::string::npos);
 }
 #endif
+
+TEST_CASE("a missing OpenSSL module stops start-up at what would use TLS, validation does without it", "[modules]") {
+  TempDir dir("chatops-modules");
+  const auto binary = lone_binary(dir);
+  const auto missing = "the openssl module cannot be loaded: " + (dir / "chatops-openssl.so").string() + ": no such file; ";
+  const auto storage = "storage: {path: " + (dir / "journal.db").string() + "}\n";
+  {
+    INFO("IRC over TLS");
+    const auto config = dir.write("config.yml", "irc: {servers: [{host: 127.0.0.1, port: 1, tls: true}], nick: bot, channels: ['#ops']}\n" + storage);
+    const auto said = start_without_module(binary, config, dir);
+    INFO(said);
+    CHECK(said.find(config.string() + ":1:49: irc.servers[0].tls: " + missing) != std::string::npos);
+  }
+  {
+    INFO("HTTPS");
+    // Read by OpenSSL at start-up: any file passes validation.
+    const auto cert = dir.write("c.pem", "not read"), key = dir.write("k.pem", "not read");
+    const auto config = dir.write("config.yml", modules_config(dir, "") + "http: {listen: '127.0.0.1:0', tls: {cert: " +
+                                                    cert.string() + ", key: " + key.string() + "}}\n");
+    const auto said = start_without_module(binary, config, dir);
+    INFO(said);
+    CHECK(said.find("http.tls: " + missing) != std::string::npos);
+  }
+}
 
 #ifdef CHATOPS_WITH_KAFKA
 TEST_CASE("the Kafka module is loaded to check a Kafka source's properties, from beside the executable", "[modules]") {
