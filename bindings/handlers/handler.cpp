@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bindings/template.hpp"
+#include "core/modules/module_loader.hpp"
 
 namespace chatops::bindings::handlers {
 
@@ -53,6 +54,19 @@ std::string said_text(const std::vector<std::string>& lines) {
     out += inert;
   }
   return out;
+}
+
+Result<std::unique_ptr<LuaScript>> LuaScript::load(std::string source, std::string chunk_name, std::string function,
+                                                   LuaLimits limits) {
+  auto module = modules::load<LuaModule>("lua");
+  if (!module) return std::unexpected(module.error());
+  return (*module)->load(std::move(source), std::move(chunk_name), std::move(function), limits);
+}
+
+Result<void> LuaScript::check_syntax(const std::string& source, const std::string& chunk_name) {
+  auto module = modules::load<LuaModule>("lua");
+  if (!module) return std::unexpected(module.error());
+  return (*module)->check_syntax(source, chunk_name);
 }
 
 Result<Producer> lua_producer(const LuaSpec& spec, const HandlerServices& services) {

@@ -21,9 +21,11 @@ std::string size_text(std::size_t bytes) {
 }
 }  // namespace
 
+namespace {
+
 // The state and what its allocator and hook account, reached from both through the allocator's
 // user data.
-struct LuaScript::State {
+struct State {
   lua_State* lua = nullptr;
   LuaLimits limits;
   std::size_t used = 0;
@@ -105,7 +107,7 @@ struct LuaScript::State {
   }
 };
 
-namespace {
+
 
 int read_only(lua_State* L) { return luaL_error(L, "the event is read-only"); }
 
@@ -266,27 +268,35 @@ void open_sandbox_libraries(lua_State* L) {
   lua_pop(L, 1);
 }
 
-}  // namespace
+// A script in its sandbox (lua_script.hpp).
+class SandboxedScript final : public LuaScript {
+ public:
+  SandboxedScript(std::string source, std::string chunk_name, std::string function, LuaLimits limits)
+      : source_(std::move(source)), chunk_name_(std::move(chunk_name)), function_(std::move(function)), limits_(limits) {}
 
-LuaScript::LuaScript(std::string source, std::string chunk_name, std::string function, LuaLimits limits)
-    : source_(std::move(source)), chunk_name_(std::move(chunk_name)), function_(std::move(function)), limits_(limits) {}
+  Result<void> start();  // a fresh state: libraries, the script's first run
+  Result<std::vector<std::string>> call(const nlohmann::json& event) override;
+  std::size_t memory_used() const override { return state_ ? state_->used : 0; }
 
-LuaScript::~LuaScript() = default;
+ private:
+  std::string source_, chunk_name_, function_;
+  LuaLimits limits_;
+  std::unique_ptr<State> state_;
+};
 
-Result<std::unique_ptr<LuaScript>> LuaScript::load(std::string source, std::string chunk_name, std::string function,
-                                                   LuaLimits limits) {
-  std::unique_ptr<LuaScript> script(
-      new LuaScript(std::move(source), std::move(chunk_name), std::move(function), limits));
+Result<std::unique_ptr<LuaScript>> load(std::string source, std::string chunk_name, std::string function,
+                                        LuaLimits limits) {
+  auto script = std::make_unique<SandboxedScript>(std::move(source), std::move(chunk_name), std::move(function), limits);
   if (auto started = script->start(); !started) return std::unexpected(started.error());
   return script;
 }
 
-Result<void> LuaScript::check_syntax(const std::string& source, const std::string& chunk_name) {
-  LuaScript probe(source, chunk_name, "", LuaLimits{});
+Result<void> check_syntax(const std::string& source, const std::string& chunk_name) {
+  SandboxedScript probe(source, chunk_name, "", LuaLimits{});
   return probe.start();
 }
 
-Result<void> LuaScript::start() {
+Result<void> SandboxedScript::start() {
   state_.reset();
   auto state = std::make_unique<State>();
   state->limits = limits_;
@@ -321,7 +331,7 @@ Result<void> LuaScript::start() {
   return {};
 }
 
-Result<std::vector<std::string>> LuaScript::call(const nlohmann::json& event) {
+Result<std::vector<std::string>> SandboxedScript::call(const nlohmann::json& event) {
   if (!state_) {
     if (auto started = start(); !started) return std::unexpected(started.error());
   }
@@ -344,6 +354,11 @@ Result<std::vector<std::string>> LuaScript::call(const nlohmann::json& event) {
   return out;
 }
 
-std::size_t LuaScript::memory_used() const { return state_ ? state_->used : 0; }
-
+}  // namespace
 }  // namespace chatops::bindings::handlers
+
+extern "C" const chatops::bindings::handlers::LuaModule* chatops_module_lua() {
+  static const chatops::bindings::handlers::LuaModule module{chatops::bindings::handlers::load,
+                                                             chatops::bindings::handlers::check_syntax};
+  return &module;
+}

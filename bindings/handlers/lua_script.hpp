@@ -35,34 +35,31 @@ struct LuaLimits {
   std::chrono::milliseconds max_time{1000};     // per call
 };
 
+// The script's sandbox is the lua module's (chatops-lua.so, bindings/handlers/lua_script.cpp):
+// Lua 5.4 is loaded only by a configuration that has a Lua handler.
 class LuaScript {
  public:
   // `chunk_name` is what errors call the script ("handlers/uptime.lua"). With `function` empty the
   // script itself is the handler: it runs at each call with the event as `event` (and `...`).
   // Otherwise the script runs once here and the global function `function` is called with the
-  // event at each call.
+  // event at each call. A missing module is an error.
   static Result<std::unique_ptr<LuaScript>> load(std::string source, std::string chunk_name, std::string function,
                                                  LuaLimits limits);
   // Whether the text compiles (nothing runs): "handlers/uptime.lua:3: 'end' expected near <eof>".
   static Result<void> check_syntax(const std::string& source, const std::string& chunk_name);
 
-  ~LuaScript();
-  LuaScript(const LuaScript&) = delete;
-  LuaScript& operator=(const LuaScript&) = delete;
-
+  virtual ~LuaScript() = default;
   // Calls the handler with `event` as a read-only table; returns the lines it says.
-  Result<std::vector<std::string>> call(const nlohmann::json& event);
+  virtual Result<std::vector<std::string>> call(const nlohmann::json& event) = 0;
   // Bytes the script's state holds now.
-  std::size_t memory_used() const;
+  virtual std::size_t memory_used() const = 0;
+};
 
- private:
-  struct State;
-  LuaScript(std::string source, std::string chunk_name, std::string function, LuaLimits limits);
-  Result<void> start();  // a fresh state: libraries, the script's first run
-
-  std::string source_, chunk_name_, function_;
-  LuaLimits limits_;
-  std::unique_ptr<State> state_;
+// The lua module's table (chatops_module_lua).
+struct LuaModule {
+  Result<std::unique_ptr<LuaScript>> (*load)(std::string source, std::string chunk_name, std::string function,
+                                             LuaLimits limits);
+  Result<void> (*check_syntax)(const std::string& source, const std::string& chunk_name);
 };
 
 }  // namespace chatops::bindings::handlers

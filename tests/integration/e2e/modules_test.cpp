@@ -54,7 +54,8 @@ std::string mapped_files(pid_t pid) {
 
 }  // namespace
 
-TEST_CASE("OpenSSL and cpp-httplib are loaded, each with its module, only once TLS or a source asking over HTTP needs them",
+TEST_CASE("OpenSSL, Lua and cpp-httplib are loaded, each with its module, only once TLS, a Lua handler or a source asking "
+          "over HTTP needs them",
           "[modules]") {
   Ngircd ircd(NgircdOptions{.channels = {"#ops"}});
   TempDir dir("chatops-modules");
@@ -71,7 +72,18 @@ TEST_CASE("OpenSSL and cpp-httplib are loaded, each with its module, only once T
   CHECK(maps.find("libssl.so") == std::string::npos);
   CHECK(maps.find("libcrypto.so") == std::string::npos);
   CHECK(maps.find("chatops-openssl.so") == std::string::npos);
+  CHECK(maps.find("liblua") == std::string::npos);
+  CHECK(maps.find("chatops-lua.so") == std::string::npos);
   webhooks_only.stop();
+
+  TempDir lua_dir("chatops-modules");
+  auto with_lua = config;
+  with_lua.binds = "  - {type: pub, mask: \"!hi\", lua: {code: \"return 'hi'\"}}\n";
+  BotProcess scripted(lua_dir, bot_config_yaml(with_lua));
+  maps = mapped_files(scripted.pid());
+  CHECK(maps.find("chatops-lua.so") != std::string::npos);
+  CHECK(maps.find("liblua5.4") != std::string::npos);
+  scripted.stop();
 
   // IRC over TLS (no handshake needed: the module is loaded as the client is made).
   TempDir tls_dir("chatops-modules");
@@ -152,6 +164,19 @@ TEST_CASE("a missing OpenSSL module stops start-up at what would use TLS, valida
     INFO(said);
     CHECK(said.find("http.tls: " + missing) != std::string::npos);
   }
+}
+
+TEST_CASE("a Lua handler needs the Lua module to be checked: --check says so without it", "[modules]") {
+  TempDir dir("chatops-modules");
+  const auto config = dir.write("config.yml", modules_config(dir, "") +
+                                                  "binds:\n  - {type: pub, mask: \"!hi\", lua: {code: \"return 'hi'\"}}\n");
+  auto built = run_binary(CHATOPS_BOT_BINARY, {"--check", "--config", config.string()}, dir);
+  CHECK(built.exit_code == 0);
+  auto lone = run_binary(lone_binary(dir), {"--check", "--config", config.string()}, dir);
+  INFO(lone.err);
+  CHECK(lone.exit_code == 2);
+  CHECK(lone.err.find("binds[0].lua.code: the lua module cannot be loaded: " + (dir / "chatops-lua.so").string()) !=
+        std::string::npos);
 }
 
 #ifdef CHATOPS_WITH_KAFKA
