@@ -109,6 +109,9 @@ Result<std::unique_ptr<IngestionSource>> make_file_source(const config::Node& v)
                  .content = {.values = static_cast<std::size_t>(v.integer("max_values")),
                              .csv_delimiter = v.str("csv_delimiter")[0]},
                  .mapping = std::move(*mapping)};
+  // Reading XML needs the xml module: missing, it stops start-up here rather than fail each file.
+  if (!e.format || *e.format == Format::Xml)
+    if (auto xml = load_xml_module(); !xml) return std::unexpected(v["format"].error(xml.error().message));
   return std::make_unique<FileSource>(std::move(o), std::move(e));
 }
 

@@ -4,6 +4,7 @@
 #include <array>
 #include <utility>
 
+#include "core/modules/module_loader.hpp"
 #include "ingestion/payload/json.hpp"
 
 namespace chatops::ingestion::file {
@@ -57,12 +58,18 @@ Content parse_json_content(const std::string& text, const ContentOptions&) {
   return payload::to_json(doc->root());
 }
 
+Result<const XmlModule*> load_xml_module() { return modules::load<XmlModule>("xml"); }
+
 Content parse_content(const std::string& text, Format format, const ContentOptions& options) {
   switch (format) {
     case Format::Json: return parse_json_content(text, options);
     case Format::Yaml: return parse_yaml_content(text, options);
     case Format::Csv: return parse_csv_content(text, options);
-    case Format::Xml: return parse_xml_content(text, options);
+    case Format::Xml: {
+      auto xml = load_xml_module();
+      if (!xml) return std::unexpected(ParseError{0, xml.error().message});
+      return (*xml)->parse(text, options);
+    }
     case Format::Text: break;
   }
   return nlohmann::json(text);

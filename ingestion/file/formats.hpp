@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/error.hpp"
+
 namespace chatops::ingestion::file {
 
 enum class Format { Json, Yaml, Csv, Xml, Text };
@@ -40,7 +42,13 @@ Content parse_content(const std::string& text, Format format, const ContentOptio
 Content parse_json_content(const std::string& text, const ContentOptions& options);
 Content parse_yaml_content(const std::string& text, const ContentOptions& options);
 Content parse_csv_content(const std::string& text, const ContentOptions& options);
-Content parse_xml_content(const std::string& text, const ContentOptions& options);
+
+// XML is read by pugixml, from the xml module (chatops-xml.so, xml_content.cpp): loaded by a file
+// source that may read XML (format auto or xml), so that other bots do not map pugixml.
+struct XmlModule {
+  Content (*parse)(const std::string& text, const ContentOptions& options);
+};
+Result<const XmlModule*> load_xml_module();
 
 // The line of byte `offset` in `text` (1-based).
 std::size_t line_at(std::string_view text, std::size_t offset);

@@ -59,8 +59,6 @@ class XmlConverter {
   std::size_t values_ = 0;
 };
 
-}  // namespace
-
 Content parse_xml_content(const std::string& text, const ContentOptions& options) {
   pugi::xml_document doc;
   const auto parsed = doc.load_buffer(text.data(), text.size(), pugi::parse_default, pugi::encoding_utf8);
@@ -78,4 +76,10 @@ Content parse_xml_content(const std::string& text, const ContentOptions& options
   }
 }
 
+}  // namespace
 }  // namespace chatops::ingestion::file
+
+extern "C" const chatops::ingestion::file::XmlModule* chatops_module_xml() {
+  static const chatops::ingestion::file::XmlModule module{chatops::ingestion::file::parse_xml_content};
+  return &module;
+}

@@ -54,8 +54,8 @@ std::string mapped_files(pid_t pid) {
 
 }  // namespace
 
-TEST_CASE("OpenSSL, Lua and cpp-httplib are loaded, each with its module, only once TLS, a Lua handler or a source asking "
-          "over HTTP needs them",
+TEST_CASE("OpenSSL, Lua, pugixml and cpp-httplib are loaded, each with its module, only once TLS, a Lua handler, a "
+          "file source or a source asking over HTTP needs them",
           "[modules]") {
   Ngircd ircd(NgircdOptions{.channels = {"#ops"}});
   TempDir dir("chatops-modules");
@@ -74,15 +74,21 @@ TEST_CASE("OpenSSL, Lua and cpp-httplib are loaded, each with its module, only o
   CHECK(maps.find("chatops-openssl.so") == std::string::npos);
   CHECK(maps.find("liblua") == std::string::npos);
   CHECK(maps.find("chatops-lua.so") == std::string::npos);
+  CHECK(maps.find("libpugixml") == std::string::npos);
+  CHECK(maps.find("chatops-xml.so") == std::string::npos);
   webhooks_only.stop();
 
   TempDir lua_dir("chatops-modules");
   auto with_lua = config;
   with_lua.binds = "  - {type: pub, mask: \"!hi\", lua: {code: \"return 'hi'\"}}\n";
+  // A file source reads XML files by their extension (format auto).
+  with_lua.sources += "  - {name: drops, kind: file, paths: [\"" + (lua_dir / "drops/*").string() + "\"]}\n";
   BotProcess scripted(lua_dir, bot_config_yaml(with_lua));
   maps = mapped_files(scripted.pid());
   CHECK(maps.find("chatops-lua.so") != std::string::npos);
   CHECK(maps.find("liblua5.4") != std::string::npos);
+  CHECK(maps.find("chatops-xml.so") != std::string::npos);
+  CHECK(maps.find("libpugixml") != std::string::npos);
   scripted.stop();
 
   // IRC over TLS (no handshake needed: the module is loaded as the client is made).
@@ -164,6 +170,17 @@ TEST_CASE("a missing OpenSSL module stops start-up at what would use TLS, valida
     INFO(said);
     CHECK(said.find("http.tls: " + missing) != std::string::npos);
   }
+}
+
+TEST_CASE("a missing XML module stops start-up at a file source that may read XML, validation does without it",
+          "[modules]") {
+  TempDir dir("chatops-modules");
+  const auto sources = "  - {name: drops, kind: file, paths: [\"" + (dir / "drops/*").string() + "\"]}\n";
+  const auto config = dir.write("config.yml", modules_config(dir, sources));
+  const auto said = start_without_module(lone_binary(dir), config, dir);
+  INFO(said);
+  CHECK(said.find("sources[0].format: the xml module cannot be loaded: " + (dir / "chatops-xml.so").string()) !=
+        std::string::npos);
 }
 
 TEST_CASE("a Lua handler needs the Lua module to be checked: --check says so without it", "[modules]") {
