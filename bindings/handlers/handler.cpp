@@ -56,15 +56,20 @@ std::string said_text(const std::vector<std::string>& lines) {
   return out;
 }
 
+namespace {
+// The one place that names Lua's module, as tls::load_module() and load_xml_module() do theirs.
+Result<const LuaModule*> lua_module() { return modules::load<LuaModule>("lua"); }
+}  // namespace
+
 Result<std::unique_ptr<LuaScript>> LuaScript::load(std::string source, std::string chunk_name, std::string function,
                                                    LuaLimits limits) {
-  auto module = modules::load<LuaModule>("lua");
+  auto module = lua_module();
   if (!module) return std::unexpected(module.error());
   return (*module)->load(std::move(source), std::move(chunk_name), std::move(function), limits);
 }
 
 Result<void> LuaScript::check_syntax(const std::string& source, const std::string& chunk_name) {
-  auto module = modules::load<LuaModule>("lua");
+  auto module = lua_module();
   if (!module) return std::unexpected(module.error());
   return (*module)->check_syntax(source, chunk_name);
 }
