@@ -53,8 +53,9 @@ struct BatchResult {
   static BatchResult refused(std::size_t events, std::string why);
 };
 
-// Runs once per batch, on the journal's writer thread (or at once, on the caller's, when the
-// batch is refused before it is queued): it must be quick and must not submit and wait.
+// Runs once per batch, on the journal's syncer thread (its writer's with synchronous=normal, or at
+// once, on the caller's, when the batch is refused before it is queued): it must be quick and
+// must not submit and wait.
 using Completion = std::function<void(const BatchResult&)>;
 
 class EventSink {

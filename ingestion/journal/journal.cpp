@@ -13,6 +13,7 @@
 #include "ingestion/journal/journal_db.hpp"
 #include "ingestion/journal/recent_events.hpp"
 #include "ingestion/journal/statements.hpp"
+#include "ingestion/journal/wal_syncer.hpp"
 
 namespace chatops::ingestion {
 
@@ -93,6 +94,9 @@ Journal::Journal(JournalOptions options, Clock clock, std::unique_ptr<Checkpoint
       checkpointer_(std::move(checkpointer)),
       writer_db_(std::move(writer)),
       reader_db_(std::move(reader)),
+      syncer_(options_.synchronous == Synchronous::Full
+                  ? std::make_unique<WalSyncer>(sqlite3_filename_wal(sqlite3_db_filename(writer_db_->getHandle(), "main")))
+                  : nullptr),
       writer_thread_([this] { run_writer(); }) {}
 
 Journal::~Journal() {
@@ -102,6 +106,7 @@ Journal::~Journal() {
   }
   work_cv_.notify_one();
   writer_thread_.join();
+  syncer_.reset();  // answers what the writer committed last
 }
 
 std::int64_t Journal::now_ms() const { return journal_db::to_ms(clock_()); }
@@ -186,7 +191,8 @@ void Journal::run_writer() {
       const auto gathered = [&] { return stopping_ || queue_.size() >= target; };
       if (!gathered()) {
         wake_at_ = target;
-        work_cv_.wait_for(lock, std::min<std::chrono::steady_clock::duration>(last_commit, kMaxGather), gathered);
+        const auto last_cycle = last_commit + (syncer_ ? syncer_->last_sync() : std::chrono::nanoseconds(0));
+        work_cv_.wait_for(lock, std::min<std::chrono::steady_clock::duration>(last_cycle, kMaxGather), gathered);
         wake_at_ = 1;
       }
       // Whatever queued up meanwhile is the next batch.
@@ -199,15 +205,15 @@ void Journal::run_writer() {
       notify = on_new_events_;
     }
     const auto started = std::chrono::steady_clock::now();
-    write_jobs(jobs, notify);
-    last_commit = std::chrono::steady_clock::now() - started;
     last_jobs = jobs.size();
+    write_jobs(std::move(jobs), notify);
+    last_commit = std::chrono::steady_clock::now() - started;
     jobs.clear();
     checkpointer_->bound_wal(*writer_db_);
   }
 }
 
-void Journal::write_jobs(std::vector<std::unique_ptr<Job>>& jobs, const std::function<void(std::int64_t)>& notify) {
+void Journal::write_jobs(std::vector<std::unique_ptr<Job>> jobs, const std::function<void(std::int64_t)>& notify) {
   auto& db = *writer_db_;
   const auto now = now_ms();
   const auto seen_after = now - options_.dedupe_window.count();
@@ -315,24 +321,25 @@ void Journal::write_jobs(std::vector<std::unique_ptr<Job>>& jobs, const std::fun
     recent_.committed(std::move(committed), max_id);
     if (notify) notify(max_id);
   }
-  // Rows, a cursor or state: anything the submitters are told is stored. After a failed sync,
-  // every commit syncs until one succeeds: a duplicate of an event committed then is answered as
-  // stored only once that event is known to be on disk.
+  // Rows, a cursor or state: anything the submitters are told is stored is synced first, by the
+  // syncer, while this thread commits the next batch. A duplicate of an event committed earlier is
+  // answered as stored only once that commit is known to be on disk (see wal_syncer.hpp).
   const bool wrote = sqlite3_total_changes64(db.getHandle()) != changes_before;
-  if (options_.synchronous == Synchronous::Full && (wrote || unsynced_)) {
-    auto synced = journal_db::sync_wal(db);
-    unsynced_ = !synced;
-    if (!synced) {
-      spdlog::error("{} ({} events committed but not known to be on disk: not acknowledged)", synced.error().message,
-                    events);
-      return refuse_all(synced.error().message);
+  auto answer = [this, jobs = std::move(jobs), results = std::move(results), events](const std::string& error) {
+    if (!error.empty()) {
+      spdlog::error("{} ({} events committed but not known to be on disk: not acknowledged)", error, events);
+      failed_ += events;
+      for (auto& job : jobs) job->done(BatchResult::refused(job->rows.size(), error));
+      return;
     }
-  }
-  if (events > 0) ++commits_;
-  for (std::size_t j = 0; j < jobs.size(); ++j) {
-    for (const auto outcome : results[j].outcomes) ++(outcome == Submission::Duplicate ? duplicates_ : accepted_);
-    jobs[j]->done(results[j]);
-  }
+    if (events > 0) ++commits_;
+    for (std::size_t j = 0; j < jobs.size(); ++j) {
+      for (const auto outcome : results[j].outcomes) ++(outcome == Submission::Duplicate ? duplicates_ : accepted_);
+      jobs[j]->done(results[j]);
+    }
+  };
+  if (syncer_) return syncer_->after_commit(wrote, std::move(answer));
+  answer("");
 }
 
 }  // namespace chatops::ingestion

@@ -3,16 +3,18 @@
 //
 // Writing: submit() from any thread serialises a batch's rows and hands them to the writer thread,
 // which commits every batch waiting at that moment in one transaction (group commit), with each
-// batch's cursor, and only then runs the batches' completions. When fewer batches wait than the
-// last commit took, it first gathers for at most as long as that commit lasted (1 ms at most):
-// the submitters just answered (HTTP clients) are usually submitting again, and one fsync for
-// all of them costs less than one each; a lone submitter (the last commit took one batch) never
-// waits. Dedupe keys are scoped by source and checked in that transaction, so of two concurrent
-// submissions of one key by one source exactly one is Accepted. After each commit,
+// batch's cursor, and only then has the batches' completions run. When fewer batches wait than
+// the last commit took, it first gathers for at most as long as that commit and its sync lasted
+// (1 ms at most): the submitters just answered (HTTP clients) are usually submitting again, and
+// one fsync for all of them costs less than one each; a lone submitter (the last commit took one
+// batch) never waits. Dedupe keys are scoped by source and checked in that transaction, so of two
+// concurrent submissions of one key by one source exactly one is Accepted. After each commit,
 // on_new_events(max_id) is called on the writer thread, before the fsync and the completions.
 // With synchronous=FULL the writer's connection still runs NORMAL, so that its commit is
-// published at once, and the writer fsyncs the WAL itself after on_new_events: the dispatcher
-// says an event while its commit syncs, and no submitter is answered before it is on disk.
+// published at once, and after on_new_events the writer hands the completions to the syncer
+// (wal_syncer.hpp), whose thread fsyncs the WAL and then runs them while the writer commits the
+// next batch: the dispatcher says an event while its commit syncs, and no submitter is answered
+// before it is on disk. With synchronous=NORMAL the completions run on the writer's thread.
 //
 // Reading: the dispatcher (the io thread) walks pending_events(), marks each handler output sent or
 // digested as IRC confirms it, and marks the event done. After a crash pending_events(0, …)
@@ -47,6 +49,7 @@ class Database;
 namespace chatops::ingestion {
 
 class Checkpointer;
+class WalSyncer;
 
 enum class Synchronous { Full, Normal };
 
@@ -103,7 +106,7 @@ class Journal final : public SourceStore {
   void hand_committed_to_reader();
   // Goes through the writer: an empty write transaction, so a read-only file, a lock held
   // elsewhere, a failing disk or a stuck writer all show. `answer` gets "" when writable, else
-  // why not; it runs on the writer thread, or never if the writer is stuck.
+  // why not; it runs where completions run, or never if the writer is stuck.
   void probe_writable(std::function<void(const std::string& error)> answer);
   Result<void> check_writable();  // the same, waiting up to 5 s
   JournalStats stats() const;
@@ -176,8 +179,9 @@ class Journal final : public SourceStore {
           std::unique_ptr<SQLite::Database> writer, std::unique_ptr<SQLite::Database> reader);
   void push(std::unique_ptr<Job> job);  // answers the job at once when stopping
   void run_writer();
-  // Commits, hands the accepted events to the reader and calls `notify`, syncs, then answers.
-  void write_jobs(std::vector<std::unique_ptr<Job>>& jobs, const std::function<void(std::int64_t)>& notify);
+  // Commits, hands the accepted events to the reader and calls `notify`, then has the jobs answered
+  // once synced.
+  void write_jobs(std::vector<std::unique_ptr<Job>> jobs, const std::function<void(std::int64_t)>& notify);
   Result<void> set_state(std::int64_t event_id, const std::string& handler_key, DeliveryState state,
                          std::int64_t lines);
   std::int64_t now_ms() const;
@@ -188,7 +192,6 @@ class Journal final : public SourceStore {
 
   std::unique_ptr<SQLite::Database> writer_db_;  // writer thread only
   std::unique_ptr<WriterStatements> writer_statements_;  // writer thread only; prepared once
-  bool unsynced_ = false;  // writer thread only: the last sync of the WAL failed
   mutable std::mutex queue_mutex_;
   std::condition_variable work_cv_;
   std::deque<std::unique_ptr<Job>> queue_;
@@ -205,6 +208,7 @@ class Journal final : public SourceStore {
   std::unique_ptr<ReaderStatements> reader_statements_;  // under reader_mutex_
   ReaderStatements& statements();                         // prepared on first use
 
+  std::unique_ptr<WalSyncer> syncer_;  // with synchronous=FULL: answers what the writer committed
   std::thread writer_thread_;  // last: starts once everything above exists
 };
 

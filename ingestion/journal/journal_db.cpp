@@ -176,14 +176,4 @@ Result<std::unique_ptr<SQLite::Database>> open(const JournalOptions& options, Sy
   return db;
 }
 
-Result<void> sync_wal(SQLite::Database& db) {
-  sqlite3_file* wal = nullptr;
-  int rc = sqlite3_file_control(db.getHandle(), "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal);
-  if (rc != SQLITE_OK || wal == nullptr || wal->pMethods == nullptr)
-    return fail(fmt::format("journal: syncing the WAL: no WAL open ({})", sqlite3_errstr(rc)));
-  rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
-  if (rc != SQLITE_OK) return fail(fmt::format("journal: syncing the WAL: {}", sqlite3_errstr(rc)));
-  return {};
-}
-
 }  // namespace chatops::ingestion::journal_db

@@ -23,10 +23,6 @@ inline constexpr int kBusyTimeoutMs = 5000;
 // the parent directories and brings the schema to kSchemaVersion.
 Result<std::unique_ptr<SQLite::Database>> open(const JournalOptions& options, Synchronous synchronous, bool migrate);
 
-// fsyncs `db`'s WAL through SQLite's own handle on it (what synchronous=FULL does inside a
-// commit), for a connection at synchronous=NORMAL whose commits are published before they sync.
-Result<void> sync_wal(SQLite::Database& db);
-
 inline std::int64_t to_ms(std::chrono::system_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }

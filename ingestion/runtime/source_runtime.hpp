@@ -28,8 +28,8 @@ class SourceRuntime {
   const std::string& family() const { return family_; }
 
   // Submits events with the source's position upstream after them, saved in the same transaction.
-  // `done` runs once they are durable or refused (on the journal's writer thread: be quick). A
-  // source acknowledges upstream only in `done`, and only when the batch was committed.
+  // `done` runs once they are durable or refused (on the journal's syncer or writer thread: be
+  // quick). A source acknowledges upstream only in `done`, and only when the batch was committed.
   // `state` changes the source's own state (get_state/list_state) in that transaction too.
   void submit(std::vector<IngestionEvent> events, std::optional<std::string> cursor, Completion done,
               std::vector<StateChange> state = {});

@@ -84,8 +84,8 @@ void WebhookRoute::handle(http::Request request, http::Responder responder) {
     const auto accepted = result.count(Submission::Accepted);
     status.processed += accepted;
     status.committed++;
-    // Written out rather than built as a JSON object: this runs on the journal's writer thread,
-    // once per request, between its commits.
+    // Written out rather than built as a JSON object: this runs on the journal's syncer thread,
+    // once per request, between its syncs.
     if (accepted == 0) return responder.send(http::Response::json(200, R"({"status":"duplicate"})"));
     responder.send(http::Response::json(202, R"({"events":)" + std::to_string(accepted) + R"(,"status":"accepted"})"));
   });

@@ -107,7 +107,7 @@ TEST_CASE("a batch's state changes are saved with its events and only with them"
   REQUIRE(journal->list_state(scope).value() == std::vector<std::pair<std::string, std::string>>{{"item-1", "hash-c"}});
 }
 
-TEST_CASE("submit returns before the commit, the completion runs on the writer after it", "[journal]") {
+TEST_CASE("submit returns before the commit, the completion runs on the syncer after it", "[journal]") {
   TempDir dir;
   auto journal = open_journal(dir.file("j.db"));
   WriterHold hold(*journal);
@@ -125,7 +125,7 @@ TEST_CASE("submit returns before the commit, the completion runs on the writer a
   hold.release();
   auto [result, thread] = answer.get();
   REQUIRE(result.outcomes == std::vector{Submission::Accepted});
-  REQUIRE(thread == "journal-writer");
+  REQUIRE(thread == "journal-sync");  // answered once synced
 }
 
 TEST_CASE("closing the journal answers every batch already submitted", "[journal]") {

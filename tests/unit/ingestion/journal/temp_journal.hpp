@@ -79,20 +79,21 @@ inline Receipt append(Journal& journal, IngestionEvent event) {
   return {r.outcomes.front(), r.ids.front()};
 }
 
-// Holds the journal's writer thread in the completion of one submission (an event of topic
-// "hold") until release() or destruction, as a slow disk would hold it: submissions pile up
-// meanwhile. Constructed once the writer is held.
+// Holds the journal's writer thread after it has committed one submission (an event of topic
+// "hold"), in the journal's on_new_events (which this replaces), until release() or destruction,
+// as a slow disk would hold it: submissions pile up meanwhile. Constructed once the writer is held.
 class WriterHold {
  public:
   explicit WriterHold(Journal& journal) : state_(std::make_shared<State>()) {
-    EventBatch batch{"test", {}, std::nullopt};
-    batch.events.push_back(make_event("hold"));
-    journal.submit(std::move(batch), [state = state_](const BatchResult&) {
+    journal.set_on_new_events([state = state_](std::int64_t) {
       std::unique_lock lock(state->mutex);
       state->entered = true;
       state->changed.notify_all();
       state->changed.wait(lock, [&] { return state->released; });
     });
+    EventBatch batch{"test", {}, std::nullopt};
+    batch.events.push_back(make_event("hold"));
+    journal.submit(std::move(batch), [](const BatchResult&) {});
     std::unique_lock lock(state_->mutex);
     state_->changed.wait(lock, [this] { return state_->entered; });
   }
@@ -106,7 +107,7 @@ class WriterHold {
   }
 
  private:
-  struct State {  // shared with the completion, which may still be leaving when this is gone
+  struct State {  // shared with the callback, which may still be leaving when this is gone
     std::mutex mutex;
     std::condition_variable changed;
     bool entered = false, released = false;
