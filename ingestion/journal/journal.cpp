@@ -213,6 +213,11 @@ void Journal::run_writer() {
   }
 }
 
+void Journal::refuse(const std::vector<std::unique_ptr<Job>>& jobs, std::size_t events, const std::string& why) {
+  failed_ += events;
+  for (const auto& job : jobs) job->done(BatchResult::refused(job->rows.size(), why));
+}
+
 void Journal::write_jobs(std::vector<std::unique_ptr<Job>> jobs, const std::function<void(std::int64_t)>& notify) {
   auto& db = *writer_db_;
   const auto now = now_ms();
@@ -292,14 +297,10 @@ void Journal::write_jobs(std::vector<std::unique_ptr<Job>> jobs, const std::func
     tx.commit();
   });
 
-  const auto refuse_all = [&](const std::string& why) {
-    failed_ += events;
-    for (auto& job : jobs) job->done(BatchResult::refused(job->rows.size(), why));
-  };
   if (!written) {
     writer_statements_.reset();  // a statement may have stopped mid-step: prepare afresh
     spdlog::error("{} ({} events not journaled)", written.error().message, events);
-    return refuse_all(written.error().message);
+    return refuse(jobs, events, written.error().message);
   }
   std::int64_t max_id = 0;
   std::vector<RecentEvents::Entry> committed;
@@ -328,9 +329,7 @@ void Journal::write_jobs(std::vector<std::unique_ptr<Job>> jobs, const std::func
   auto answer = [this, jobs = std::move(jobs), results = std::move(results), events](const std::string& error) {
     if (!error.empty()) {
       spdlog::error("{} ({} events committed but not known to be on disk: not acknowledged)", error, events);
-      failed_ += events;
-      for (auto& job : jobs) job->done(BatchResult::refused(job->rows.size(), error));
-      return;
+      return refuse(jobs, events, error);
     }
     if (events > 0) ++commits_;
     for (std::size_t j = 0; j < jobs.size(); ++j) {

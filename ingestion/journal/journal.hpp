@@ -182,6 +182,8 @@ class Journal final : public SourceStore {
   // Commits, hands the accepted events to the reader and calls `notify`, then has the jobs answered
   // once synced.
   void write_jobs(std::vector<std::unique_ptr<Job>> jobs, const std::function<void(std::int64_t)>& notify);
+  // Answers every job as refused (`events` in all), with `why`.
+  void refuse(const std::vector<std::unique_ptr<Job>>& jobs, std::size_t events, const std::string& why);
   Result<void> set_state(std::int64_t event_id, const std::string& handler_key, DeliveryState state,
                          std::int64_t lines);
   std::int64_t now_ms() const;
