@@ -15,24 +15,43 @@ std::optional<std::string> topic_text(std::optional<Value> value) {
   return s;
 }
 
+// The envelope's value as JSON text.
+void append_envelope(std::string& out, const EnvelopeField& envelope) {
+  if (envelope.text.empty()) append_json(out, envelope.value);
+  else out += envelope.text;
+}
+
+// The item's text minified (simdjson's one pass over the text), or the parsed tree serialised
+// when the text is not at hand.
+std::string minified(simdjson::dom::object item, std::string_view item_text) {
+  if (item_text.empty()) return simdjson::minify(item);
+  std::string out(item_text.size(), '\0');
+  std::size_t length = 0;
+  if (simdjson::minify(item_text.data(), item_text.size(), out.data(), length) != simdjson::SUCCESS)
+    return simdjson::minify(item);
+  out.resize(length);
+  return out;
+}
+
 // The fields of an object item with no `fields:` of the mapping, as text: the item's members
 // (their text as parsed, not rebuilt as an nlohmann tree and serialised again), then the
 // envelope's member. nullopt when a name repeats, in the item or with the envelope: the object,
 // where the last one wins, says what the fields hold then.
-std::optional<std::string> fields_text(simdjson::dom::object item, const EnvelopeField* envelope) {
+std::optional<std::string> fields_text(simdjson::dom::object item, std::string_view item_text,
+                                       const EnvelopeField* envelope) {
   std::vector<std::string_view> names;
   names.reserve(item.size() + 1);
   for (const auto [name, value] : item) names.push_back(name);
   if (envelope) names.push_back(envelope->name);
   std::ranges::sort(names);
   if (std::ranges::adjacent_find(names) != names.end()) return std::nullopt;
-  std::string text = simdjson::minify(item);
+  std::string text = minified(item, item_text);
   if (!envelope) return text;
   text.pop_back();  // '}'
   if (names.size() > 1) text += ',';  // the item's members before it
   append_json_string(text, envelope->name);
   text += ':';
-  append_json(text, envelope->value);
+  append_envelope(text, *envelope);
   text += '}';
   return text;
 }
@@ -108,7 +127,8 @@ Result<Mapping> Mapping::from_config(const config::Node& node, MappingKeys keys)
 
 std::expected<IngestionEvent, MappingError> Mapping::map(Value item, const HeaderLookup& header,
                                                          std::string_view fallback_topic,
-                                                         const EnvelopeField* envelope, FieldsForm form) const {
+                                                         const EnvelopeField* envelope, FieldsForm form,
+                                                         std::string_view item_text) const {
   for (const auto& r : required_)
     if (!find(item, r.pointer)) return std::unexpected(MappingError{"missing_field", "missing required field " + r.name});
 
@@ -132,14 +152,15 @@ std::expected<IngestionEvent, MappingError> Mapping::map(Value item, const Heade
   if (dedupe_) e.dedupe_key = as_text(find(item, *dedupe_));
   if (severity_) e.severity = severity_from_string(ascii_lower(as_text(find(item, *severity_))));
   std::optional<std::string> text;
-  if (form == FieldsForm::Text && item.is_object() && fields_.empty()) text = fields_text(item.get_object().value_unsafe(), envelope);
+  if (form == FieldsForm::Text && item.is_object() && fields_.empty()) text = fields_text(item.get_object().value_unsafe(), item_text, envelope);
   if (text) {
     e.fields = EventFields::from_text(std::move(*text));
   } else {
     if (item.is_object()) e.fields = to_json(item);  // top-level fields as they are
     for (const auto& f : fields_)
       if (const auto v = find(item, f.pointer)) e.fields[f.name] = to_json(*v);
-    if (envelope) e.fields[envelope->name] = envelope->value;
+    if (envelope)
+      e.fields[envelope->name] = envelope->text.empty() ? envelope->value : nlohmann::json::parse(envelope->text);
   }
   e.default_template = default_template_;
   return e;

@@ -36,10 +36,13 @@ struct MappingKeys {
 void add_mapping_fields(config::Schema& schema, MappingKeys keys);
 
 // A member a source adds to every event's fields (a Kafka message's key and offset, a Redis
-// entry's id…). It replaces the item's member of the same name.
+// entry's id…). It replaces the item's member of the same name. A source that reads many small
+// messages may write the value's JSON text itself instead (`text`, valid JSON, with `value` left
+// null): the fields are kept as text, so no tree is built and serialised again per message.
 struct EnvelopeField {
   std::string name;
   nlohmann::json value;
+  std::string text{};
 };
 
 // How an event's fields are held (EventFields): as text, the item's members as parsed with the
@@ -54,11 +57,14 @@ class Mapping {
 
   // The event for `item` (source and family are the runtime's to fill): its fields are the item's
   // top-level fields when it is an object, then the `fields:` ones, then the envelope's member.
-  // `fallback_topic` applies when the mapping gives none.
+  // `fallback_topic` applies when the mapping gives none. `item_text`, when the item is a whole
+  // document, is the text it was parsed from: the fields' text is then that text minified, rather
+  // than the parsed tree serialised again.
   std::expected<IngestionEvent, MappingError> map(Value item, const HeaderLookup& header = {},
                                                   std::string_view fallback_topic = {},
                                                   const EnvelopeField* envelope = nullptr,
-                                                  FieldsForm form = FieldsForm::Text) const;
+                                                  FieldsForm form = FieldsForm::Text,
+                                                  std::string_view item_text = {}) const;
 
   bool has_dedupe() const { return dedupe_.has_value(); }
   const std::string& default_template() const { return default_template_; }

@@ -273,7 +273,7 @@ std::expected<IngestionEvent, Unreadable> KafkaSource::to_event(const rd_kafka_m
           {"timestamp", kind == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nlohmann::json(nullptr) : nlohmann::json(timestamp)},
           {"headers", std::move(header_fields)},
       }};
-  auto e = mapping_.map(doc->root(), lookup, "kafka/" + topic, &envelope);
+  auto e = mapping_.map(doc->root(), lookup, "kafka/" + topic, &envelope, payload::FieldsForm::Text, item);
   if (!e) return std::unexpected(Unreadable{e.error().cause, e.error().reason});
   auto& event = *e;
   if (event.dedupe_key.empty()) event.dedupe_key = position;

@@ -359,7 +359,7 @@ void NatsSource::take(natsMsg* m, const std::string& position, std::optional<std
       if (auto it = held.find(name); it != held.end()) return it->get<std::string>();
       return std::nullopt;
     };
-    auto e = mapping_.map(doc->root(), lookup, "nats/" + subject, &envelope);
+    auto e = mapping_.map(doc->root(), lookup, "nats/" + subject, &envelope, payload::FieldsForm::Text, item);
     if (!e) return std::unexpected(Unreadable{e.error().cause, e.error().reason});
     auto& event = *e;
     if (event.dedupe_key.empty() && sequence) event.dedupe_key = position;

@@ -309,7 +309,7 @@ void RabbitMqSource::take(const amqp_envelope_t& envelope, Received& batch) {
       if (found == held.end() || !found->is_string()) return std::nullopt;
       return found->get<std::string>();
     };
-    auto e = mapping_.map(doc->root(), lookup, "rabbitmq/" + o_.queue, &fields);
+    auto e = mapping_.map(doc->root(), lookup, "rabbitmq/" + o_.queue, &fields, payload::FieldsForm::Text, item);
     if (!e) return std::unexpected(Unreadable{e.error().cause, e.error().reason});
     auto& mapped = *e;
     // Without an id, a message journaled but not acknowledged when the bot died is said again.

@@ -46,7 +46,7 @@ std::optional<std::string> entry_object(const redisReply& pairs) {
   }
   std::ranges::stable_sort(fields, {}, &std::pair<std::string_view, std::string_view>::first);
   std::string out;
-  out.reserve(size);
+  out.reserve(size + simdjson::SIMDJSON_PADDING);  // parsed in place
   out += '{';
   for (std::size_t i = 0; i < fields.size(); ++i) {
     if (i + 1 < fields.size() && fields[i + 1].first == fields[i].first) continue;  // a later one wins
@@ -204,11 +204,18 @@ SourceResult<Received> RedisSource::receive(std::chrono::steady_clock::time_poin
 }
 
 void RedisSource::take(const std::string& stream, const redisReply& entries, Received& batch, Taken& taken) {
+  auto& ids = taken[stream];
+  const std::string fallback_topic = "redis/" + stream;
+  // The envelope's text, {"stream":…,"id":…}, written rather than built as a tree per entry.
+  std::string envelope_start = "{\"stream\":";
+  payload::append_json_string(envelope_start, stream);
+  envelope_start += ",\"id\":";
+  payload::EnvelopeField envelope{"redis", nullptr, {}};
   for (std::size_t i = 0; i < entries.elements; ++i) {
     const auto& entry = *entries.element[i];
     if (entry.type != REDIS_REPLY_ARRAY || entry.elements != 2) continue;
     const std::string id = text(*entry.element[0]);
-    taken[stream].push_back(id);
+    ids.push_back(id);
     const std::string position = stream + "/" + id;
     auto event = [&]() -> std::expected<IngestionEvent, Unreadable> {
       const auto& pairs = *entry.element[1];
@@ -228,8 +235,10 @@ void RedisSource::take(const std::string& stream, const redisReply& entries, Rec
         return std::unexpected(Unreadable{"too_large", std::to_string(item.size()) + " bytes, over max_message_size"});
       auto doc = payload::parse_json(item);
       if (!doc) return std::unexpected(Unreadable{"not_json", "not JSON: " + doc.error()});
-      const payload::EnvelopeField envelope{"redis", {{"stream", stream}, {"id", id}}};
-      auto e = mapping_.map(doc->root(), {}, "redis/" + stream, &envelope);
+      envelope.text = envelope_start;
+      payload::append_json_string(envelope.text, id);
+      envelope.text += '}';
+      auto e = mapping_.map(doc->root(), {}, fallback_topic, &envelope, payload::FieldsForm::Text, item);
       if (!e) return std::unexpected(Unreadable{e.error().cause, e.error().reason});
       auto& mapped = *e;
       if (mapped.dedupe_key.empty()) mapped.dedupe_key = position;
@@ -241,6 +250,7 @@ void RedisSource::take(const std::string& stream, const redisReply& entries, Rec
     if (event) batch.events.push_back(std::move(*event));
     else skip_unreadable(runtime(), unreadable_, position, event.error().cause, event.error().reason);
   }
+  if (ids.empty()) taken.erase(stream);  // a stream with nothing taken has no id to acknowledge or resume after
 }
 
 SourceResult<> RedisSource::subscribe() {
@@ -335,7 +345,7 @@ void RedisSource::take_published(const redisReply& reply, Received& batch) {
     if (!doc) return std::unexpected(Unreadable{"not_json", "not JSON: " + doc.error()});
     const payload::EnvelopeField envelope{
         "redis", {{"channel", channel}, {"pattern", pattern ? nlohmann::json(*pattern) : nlohmann::json(nullptr)}}};
-    auto e = mapping_.map(doc->root(), {}, "redis/" + channel, &envelope);
+    auto e = mapping_.map(doc->root(), {}, "redis/" + channel, &envelope, payload::FieldsForm::Text, item);
     if (!e) return std::unexpected(Unreadable{e.error().cause, e.error().reason});
     auto& mapped = *e;
     if (o_.json) mapped.raw = std::move(item);

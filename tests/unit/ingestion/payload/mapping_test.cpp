@@ -115,6 +115,25 @@ TEST_CASE("an object item's fields are its members and the envelope's, kept as t
   }
 }
 
+TEST_CASE("given the item's text, the fields are that text minified, with an envelope given as text", "[payload]") {
+  auto m = mapping_of("{topic: t}");
+  REQUIRE(m);
+  const std::string text = "{ \"who\" : \"caf\\u00e9\",\n  \"n\": [1, 2.50] }";
+  auto doc = parse_json(text);
+  REQUIRE(doc);
+  const EnvelopeField envelope{"redis", nullptr, R"({"stream":"s","id":"1-0"})"};
+  auto e = m->map(doc->root(), {}, {}, &envelope, FieldsForm::Text, text);
+  REQUIRE(e);
+  REQUIRE(e->fields.holds_text());
+  // As received, spaces aside: the escape and the number's digits are kept.
+  CHECK(e->fields.text() == R"({"who":"caf\u00e9","n":[1,2.50],"redis":{"stream":"s","id":"1-0"}})");
+  CHECK(e->fields.object() == nlohmann::json{{"who", "caf\u00e9"}, {"n", {1, 2.5}}, {"redis", {{"stream", "s"}, {"id", "1-0"}}}});
+  // The object form reads the envelope's text as well.
+  auto object = m->map(doc->root(), {}, {}, &envelope, FieldsForm::Object, text);
+  REQUIRE(object);
+  CHECK(object->fields.object() == e->fields.object());
+}
+
 TEST_CASE("a repeated name in an item: the last one is the field, read either way", "[payload]") {
   auto m = mapping_of("{topic: t}");
   REQUIRE(m);
