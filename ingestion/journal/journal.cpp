@@ -1,6 +1,8 @@
 // The journal's writer side: submission queue, group commit, dedupe, cursors.
 #include "ingestion/journal/journal.hpp"
 
+#include <algorithm>
+#include <bit>
 #include <future>
 
 #include <pthread.h>
@@ -218,6 +220,88 @@ void Journal::refuse(const std::vector<std::unique_ptr<Job>>& jobs, std::size_t 
   for (const auto& job : jobs) job->done(BatchResult::refused(job->rows.size(), why));
 }
 
+// Marks Duplicate the rows [begin, end) of `job` whose dedupe key was seen within the window: by
+// an earlier commit, an earlier row of this transaction (its key is claimed already), or an
+// earlier row of the range.
+void Journal::mark_duplicates(WriterStatements& statements, const Job& job, std::size_t begin, std::size_t end,
+                              std::int64_t seen_after, std::vector<Submission>& outcomes) {
+  auto& seen = statements.seen_keys;
+  bool keyed = false;
+  for (std::size_t k = 0; k < WriterStatements::kRowsPerStatement; ++k) {
+    const int parameter = 3 + static_cast<int>(k);
+    if (begin + k < end && !job.rows[begin + k].event.dedupe_key.empty()) {
+      seen.bindNoCopy(parameter, job.rows[begin + k].event.dedupe_key);
+      keyed = true;
+    } else {
+      seen.bind(parameter);  // NULL: matches no key
+    }
+  }
+  if (!keyed) return;
+  seen.bindNoCopy(1, job.source);
+  seen.bind(2, seen_after);
+  std::vector<std::string> found;
+  while (seen.executeStep()) found.push_back(seen.getColumn(0).getString());
+  seen.reset();
+  std::vector<std::string_view> claimed;
+  for (std::size_t i = begin; i < end; ++i) {
+    const std::string_view key = job.rows[i].event.dedupe_key;
+    if (key.empty()) continue;
+    if (std::ranges::find(found, key) != found.end() || std::ranges::find(claimed, key) != claimed.end())
+      outcomes[i] = Submission::Duplicate;
+    else
+      claimed.push_back(key);
+  }
+}
+
+// Claims the dedupe keys of `job`'s rows at `accepted` (indexes, ascending) and inserts the rows,
+// by statements of several rows.
+void Journal::write_rows(WriterStatements& statements, const Job& job, const std::vector<std::size_t>& accepted,
+                         const std::vector<std::int64_t>& ids, std::int64_t now) {
+  std::vector<std::size_t> keyed;
+  for (const auto i : accepted)
+    if (!job.rows[i].event.dedupe_key.empty()) keyed.push_back(i);
+  for (std::size_t done = 0; done < keyed.size();) {
+    const std::size_t rows = std::bit_floor(keyed.size() - done);
+    auto& claim = statements.claim(rows);
+    for (std::size_t r = 0; r < rows; ++r) {
+      const auto i = keyed[done + r];
+      const int p = static_cast<int>(r) * 4;
+      claim.bindNoCopy(p + 1, job.source);
+      claim.bindNoCopy(p + 2, job.rows[i].event.dedupe_key);
+      claim.bind(p + 3, now);
+      claim.bind(p + 4, ids[i]);
+    }
+    claim.exec();
+    claim.reset();
+    done += rows;
+  }
+  for (std::size_t done = 0; done < accepted.size();) {
+    const std::size_t rows = std::bit_floor(accepted.size() - done);
+    auto& insert = statements.insert(rows);
+    for (std::size_t r = 0; r < rows; ++r) {
+      const auto i = accepted[done + r];
+      const auto& row = job.rows[i];
+      const auto& e = row.event;
+      const int p = static_cast<int>(r) * WriterStatements::kInsertColumns;
+      // bindNoCopy: the rows outlive the statement's execution, so SQLite reads them in place.
+      insert.bind(p + 1, ids[i]);
+      insert.bindNoCopy(p + 2, job.source);
+      insert.bindNoCopy(p + 3, e.family);
+      insert.bindNoCopy(p + 4, e.topic);
+      insert.bind(p + 5, row.time_ms);
+      insert.bindNoCopy(p + 6, row.severity);
+      insert.bindNoCopy(p + 7, e.dedupe_key);
+      insert.bindNoCopy(p + 8, row.fields_json);
+      insert.bindNoCopy(p + 9, e.default_template);
+      insert.bind(p + 10, now);
+      insert.bindNoCopy(p + 11, row.raw_compressed.data(), static_cast<int>(row.raw_compressed.size()));
+    }
+    insert.exec();
+    insert.reset();
+    done += rows;
+  }
+}
+
 void Journal::write_jobs(std::vector<std::unique_ptr<Job>> jobs, const std::function<void(std::int64_t)>& notify) {
   auto& db = *writer_db_;
   const auto now = now_ms();
@@ -231,48 +315,30 @@ void Journal::write_jobs(std::vector<std::unique_ptr<Job>> jobs, const std::func
     // instead of failing on a lock upgrade; an all-probe batch thus checks writability too.
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
     if (!writer_statements_) writer_statements_ = std::make_unique<WriterStatements>(db);
-    auto& [next_id, claim_key, insert, put_cursor, put_state, delete_state] = *writer_statements_;
+    auto& statements = *writer_statements_;
+    auto& next_id = statements.next_id;
     next_id.executeStep();
     std::int64_t id = next_id.getColumn(0).getInt64();
     next_id.reset();
+    std::vector<std::size_t> accepted;
     for (std::size_t j = 0; j < jobs.size(); ++j) {
       const auto& job = *jobs[j];
       auto& result = results[j];
       result.outcomes.assign(job.rows.size(), Submission::Accepted);
       result.ids.assign(job.rows.size(), 0);
-      for (std::size_t i = 0; i < job.rows.size(); ++i) {
-        const auto& row = job.rows[i];
-        const auto& e = row.event;
-        if (!e.dedupe_key.empty()) {
-          claim_key.bindNoCopy(1, job.source);
-          claim_key.bindNoCopy(2, e.dedupe_key);
-          claim_key.bind(3, now);
-          claim_key.bind(4, seen_after);
-          claim_key.bind(5, id);
-          const bool claimed = claim_key.exec() == 1;
-          claim_key.reset();
-          if (!claimed) {
-            result.outcomes[i] = Submission::Duplicate;
-            continue;
+      for (std::size_t begin = 0; begin < job.rows.size(); begin += WriterStatements::kRowsPerStatement) {
+        const std::size_t end = std::min(job.rows.size(), begin + WriterStatements::kRowsPerStatement);
+        mark_duplicates(statements, job, begin, end, seen_after, result.outcomes);
+        accepted.clear();
+        for (std::size_t i = begin; i < end; ++i)
+          if (result.outcomes[i] == Submission::Accepted) {
+            result.ids[i] = id++;
+            accepted.push_back(i);
           }
-        }
-        // bindNoCopy: the rows outlive the statement's execution, so SQLite reads them in place.
-        insert.bind(1, id);
-        insert.bindNoCopy(2, job.source);
-        insert.bindNoCopy(3, e.family);
-        insert.bindNoCopy(4, e.topic);
-        insert.bind(5, row.time_ms);
-        insert.bindNoCopy(6, row.severity);
-        insert.bindNoCopy(7, e.dedupe_key);
-        insert.bindNoCopy(8, row.fields_json);
-        insert.bindNoCopy(9, e.default_template);
-        insert.bind(10, now);
-        insert.bindNoCopy(11, row.raw_compressed.data(), static_cast<int>(row.raw_compressed.size()));
-        insert.exec();
-        insert.reset();
-        result.ids[i] = id++;
+        write_rows(statements, job, accepted, result.ids, now);
       }
       if (job.cursor) {
+        auto& put_cursor = statements.put_cursor;
         put_cursor.bindNoCopy(1, job.source);
         put_cursor.bindNoCopy(2, *job.cursor);
         put_cursor.bind(3, now);
@@ -282,7 +348,7 @@ void Journal::write_jobs(std::vector<std::unique_ptr<Job>> jobs, const std::func
       if (!job.state.empty()) {
         const auto scope = source_state_scope(job.source);
         for (const auto& change : job.state) {
-          auto& statement = change.value ? put_state : delete_state;
+          auto& statement = change.value ? statements.put_state : statements.delete_state;
           statement.bind(1, scope);
           statement.bindNoCopy(2, change.key);
           if (change.value) {

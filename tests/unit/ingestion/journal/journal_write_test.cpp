@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
+#include <numeric>
 #include <thread>
 #include <vector>
 
@@ -115,6 +116,49 @@ TEST_CASE("in a batch with duplicates and events without a key, each key names i
   std::vector<std::int64_t> pending;
   for (const auto& e : events) pending.push_back(e.id);
   CHECK(pending == std::vector<std::int64_t>{1, 2, 3, 4, 5, 6});
+}
+
+TEST_CASE("a batch of many statements' rows: each key once, within and across statements and batches", "[journal]") {
+  TempDir dir;
+  FakeClock clock;
+  auto journal = open_journal(dir.file("j.db"), clock.fn());
+  REQUIRE(append(*journal, make_event("a", "k-5")).result == Submission::Accepted);  // id 1
+  REQUIRE(append(*journal, make_event("a", "stale")).result == Submission::Accepted);  // id 2
+  clock.advance(std::chrono::hours(25));  // "stale" is past its window, k-5 is seen again below
+  REQUIRE(append(*journal, make_event("a", "k-5")).result == Submission::Accepted);  // id 3
+  // 75 events (rows are written 32 at a time): k-0 … k-69, then again k-3 (in the first 32 rows,
+  // as k-3 itself), k-40 (in another 32 than its first), k-5 (an earlier batch's), "stale" (seen
+  // only before the window: taken over) and one without a key.
+  EventBatch batch{"test", {}, std::nullopt};
+  for (int i = 0; i < 70; ++i) batch.events.push_back(make_event("a", "k-" + std::to_string(i)));
+  batch.events.insert(batch.events.begin() + 10, make_event("a", "k-3"));
+  for (const std::string key : {"k-40", "k-5", "stale", ""}) batch.events.push_back(make_event("a", key));
+  const auto r = journal->submit_and_wait(std::move(batch));
+  REQUIRE(r.outcomes.size() == 75);
+  std::vector<std::size_t> duplicates;
+  std::vector<std::int64_t> ids;
+  for (std::size_t i = 0; i < r.outcomes.size(); ++i) {
+    if (r.outcomes[i] == Submission::Duplicate) {
+      duplicates.push_back(i);
+      CHECK(r.ids[i] == 0);
+    } else {
+      ids.push_back(r.ids[i]);
+    }
+  }
+  // k-5 (the batch's first, position 5: an earlier batch's key), the second k-3 (position 10),
+  // k-40 (position 71), k-5 again (72).
+  CHECK(duplicates == std::vector<std::size_t>{5, 10, 71, 72});
+  std::vector<std::int64_t> consecutive(ids.size());
+  std::iota(consecutive.begin(), consecutive.end(), 4);
+  CHECK(ids == consecutive);  // no id skipped for a duplicate
+  CHECK(journal->find_event("test", "stale").value()->first == ids[ids.size() - 2]);
+  CHECK(journal->find_event("test", "k-40").value()->first == r.ids[41]);
+  CHECK(journal->find_event("test", "k-69").value()->first == r.ids[70]);
+  CHECK(journal->backlog().value() == 3 + static_cast<std::int64_t>(ids.size()));
+  // And each of them is a duplicate in a later batch.
+  EventBatch again{"test", {}, std::nullopt};
+  for (int i = 0; i < 70; i += 7) again.events.push_back(make_event("a", "k-" + std::to_string(i)));
+  for (const auto outcome : journal->submit_and_wait(std::move(again)).outcomes) CHECK(outcome == Submission::Duplicate);
 }
 
 TEST_CASE("ids never go back, even once the newest events are pruned and the journal reopened", "[journal]") {
