@@ -38,6 +38,11 @@ struct EventBatch {
   // What the source remembers of upstream after these events (the items an API poller has seen),
   // saved in the same transaction too.
   std::vector<StateChange> state{};
+  // Called once the batch is committed, before it is known to be on disk and before its
+  // completion (on the journal's writer thread: quick, like a completion). A source that keeps
+  // its batches in order may submit the next one then, to be committed while this one syncs; a
+  // store without such a stage never calls it, and the completion says it all.
+  std::function<void()> written{};
 };
 
 // The journal scope of a source's own state.

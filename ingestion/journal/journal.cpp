@@ -38,6 +38,7 @@ struct Journal::Job {
   std::vector<Row> rows;
   std::optional<std::string> cursor;
   std::vector<StateChange> state;
+  std::function<void()> written;
   Completion done;
 };
 
@@ -138,6 +139,7 @@ void Journal::submit(EventBatch batch, Completion done) {
   job->source = std::move(batch.source);
   job->cursor = std::move(batch.cursor);
   job->state = std::move(batch.state);
+  job->written = std::move(batch.written);
   job->done = std::move(done);
   job->rows.reserve(batch.events.size());
   for (auto& event : batch.events) job->rows.push_back(row_of(std::move(event)));
@@ -388,6 +390,8 @@ void Journal::write_jobs(std::vector<std::unique_ptr<Job>> jobs, const std::func
     recent_.committed(std::move(committed), max_id);
     if (notify) notify(max_id);
   }
+  for (const auto& job : jobs)
+    if (job->written) job->written();
   // Rows, a cursor or state: anything the submitters are told is stored is synced first, by the
   // syncer, while this thread commits the next batch. A duplicate of an event committed earlier is
   // answered as stored only once that commit is known to be on disk (see wal_syncer.hpp).

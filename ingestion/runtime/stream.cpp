@@ -3,7 +3,7 @@
 #include <pthread.h>
 
 #include <algorithm>
-#include <future>
+#include <condition_variable>
 #include <memory>
 #include <random>
 
@@ -66,10 +66,31 @@ struct StreamSource::InFlight {
     BatchResult result;
     std::chrono::steady_clock::time_point at;  // when the journal answered
   };
+  // What the journal said so far; shared with its callbacks, which may run after the batch is
+  // given up (the source reconnecting).
+  struct Progress {
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool written = false;
+    std::optional<Answer> answer;
+  };
   Received batch;
   std::size_t count = 0;
   std::chrono::steady_clock::time_point submitted;
-  std::future<Answer> answer;
+  std::shared_ptr<Progress> progress = std::make_shared<Progress>();
+
+  // Waits until the batch is committed (true) or answered without that (false: refused, or a
+  // store with no such stage).
+  bool wait_written() const {
+    std::unique_lock lock(progress->mutex);
+    progress->changed.wait(lock, [&] { return progress->written || progress->answer; });
+    return progress->written;
+  }
+  Answer wait_answer() const {
+    std::unique_lock lock(progress->mutex);
+    progress->changed.wait(lock, [&] { return progress->answer.has_value(); });
+    return *progress->answer;
+  }
 };
 
 void StreamSource::run() {
@@ -109,7 +130,8 @@ void StreamSource::run() {
 
 SourceResult<> StreamSource::consume() {
   std::optional<InFlight> in_flight;
-  // Settles the batch in flight, if any; what was received after it goes back when it failed.
+  // Settles the batch in flight, if any; the batch after it (`next`: submitted, or received only)
+  // goes back when it failed.
   auto settle_in_flight = [&](Received* next) -> SourceResult<> {
     if (!in_flight) return {};
     auto settled = settle(*in_flight);
@@ -124,10 +146,18 @@ SourceResult<> StreamSource::consume() {
       continue;
     }
     auto received = receive(receive_deadline(in_flight ? &*in_flight : nullptr));
-    if (auto settled = settle_in_flight(received ? &*received : nullptr); !settled) return settled;
+    // The next batch goes to the journal as soon as the one in flight is committed, to be
+    // committed while that one syncs; not before: were that commit to fail, the next batch could
+    // be journaled ahead of the failed one's events sent again.
+    std::optional<InFlight> next;
+    if (received && !nothing_in(*received) && in_flight && in_flight->wait_written())
+      next = submit(std::move(*received));
+    if (auto settled = settle_in_flight(next ? &next->batch : received ? &*received : nullptr); !settled)
+      return settled;
     if (!received) return std::unexpected(received.error());
-    if (nothing_in(*received)) continue;
-    in_flight = submit(std::move(*received));
+    if (next) in_flight = std::move(next);
+    else if (!nothing_in(*received)) in_flight = submit(std::move(*received));
+    else continue;
     if (!pipelined())
       if (auto settled = settle_in_flight(nullptr); !settled) return settled;
   }
@@ -139,17 +169,27 @@ StreamSource::InFlight StreamSource::submit(Received batch) {
   f.count = batch.events.size();
   f.submitted = std::chrono::steady_clock::now();
   runtime_->status().consumed += f.count;
-  auto answer = std::make_shared<std::promise<InFlight::Answer>>();
-  f.answer = answer->get_future();
   if (batch.events.empty() && !batch.cursor && batch.state.empty()) {
-    answer->set_value({BatchResult{}, f.submitted});  // nothing to journal: acknowledged in its turn
+    // Nothing to journal: acknowledged in its turn.
+    std::lock_guard lock(f.progress->mutex);
+    f.progress->answer = InFlight::Answer{BatchResult{}, f.submitted};
   } else {
     std::vector<IngestionEvent> events;
     if (keeps_events()) events = batch.events;
     else events.swap(batch.events);  // the journal takes them; the batch keeps none
     runtime_->submit(
         std::move(events), batch.cursor,
-        [answer](const BatchResult& r) { answer->set_value({r, std::chrono::steady_clock::now()}); }, batch.state);
+        [progress = f.progress](const BatchResult& r) {
+          std::lock_guard lock(progress->mutex);
+          progress->answer = InFlight::Answer{r, std::chrono::steady_clock::now()};
+          progress->changed.notify_all();
+        },
+        batch.state,
+        [progress = f.progress] {
+          std::lock_guard lock(progress->mutex);
+          progress->written = true;
+          progress->changed.notify_all();
+        });
   }
   f.batch = std::move(batch);
   return f;
@@ -157,7 +197,7 @@ StreamSource::InFlight StreamSource::submit(Received batch) {
 
 SourceResult<> StreamSource::settle(InFlight& f) {
   auto& status = runtime_->status();
-  const auto [result, answered] = f.answer.get();
+  const auto [result, answered] = f.wait_answer();
   if (answered != f.submitted) last_commit_ = answered - f.submitted;  // not for a batch with nothing to journal
   if (!result.committed()) {
     // Not durable: nothing is acknowledged; upstream keeps it (or gets it back) for later.

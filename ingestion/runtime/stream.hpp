@@ -5,8 +5,10 @@
 // refused batch is handed back (refused()) and nothing is acknowledged. A configuration error ends
 // it; stop() returns within about a second.
 // A kind that is pipelined() has one batch in flight: batch N+1 is received while batch N commits,
-// N is acknowledged once its commit is done, then N+1 is submitted. Batches are acknowledged in
-// order, each only after its own commit; when N is refused, N+1 is handed back too.
+// submitted once N is committed (to be committed while N syncs: EventBatch::written), then N is
+// acknowledged once it is durable. Batches are acknowledged in order, each only after its own
+// commit; when N is refused, N+1 is handed back too (and any of its events that were committed
+// are duplicates when it is sent again).
 #include <any>
 #include <chrono>
 #include <condition_variable>

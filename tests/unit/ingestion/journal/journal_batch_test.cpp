@@ -1,6 +1,7 @@
 // Batches with cursors, dedupe scoped by source, asynchronous completions, component state.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <future>
 #include <pthread.h>
 
@@ -70,7 +71,11 @@ TEST_CASE("a batch's cursor is saved with its events and only with them", "[jour
   // A batch the journal cannot store moves nothing: neither events nor the cursor.
   poison_topic(path, "t/row-9");
   const auto backlog = journal->backlog().value();
-  auto refused = journal->submit_and_wait(batch_of("poller", {"row-8", "row-9"}, "45"));
+  auto poisoned = batch_of("poller", {"row-8", "row-9"}, "45");
+  std::atomic<bool> written = false;
+  poisoned.written = [&] { written = true; };
+  auto refused = journal->submit_and_wait(std::move(poisoned));
+  CHECK_FALSE(written);  // never said written: nothing of it was committed
   REQUIRE_FALSE(refused.committed());
   REQUIRE(refused.outcomes == std::vector{Submission::Refused, Submission::Refused});
   REQUIRE_THAT(refused.error, Catch::Contains("poisoned by the test"));

@@ -4,6 +4,7 @@
 // or refuses it, so that the test decides when a commit completes.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <deque>
 #include <future>
 #include <mutex>
@@ -19,7 +20,8 @@ namespace {
 
 using Numbers = std::vector<int>;
 
-// The real journal behind a gate.
+// The real journal behind a gate. A batch can also be said written (committed, not yet durable)
+// while it stays at the gate, as the journal says it before its sync.
 class PipeGate final : public ForwardingStore {
  public:
   explicit PipeGate(Journal& journal) : ForwardingStore(journal), journal_(journal) {}
@@ -42,6 +44,17 @@ class PipeGate final : public ForwardingStore {
     auto next = take();
     REQUIRE(next);
     next->second(BatchResult::refused(next->first.events.size(), "refused by the test"));
+  }
+  // The oldest batch held is said written; it stays held.
+  void write() {
+    std::function<void()> written;
+    {
+      std::lock_guard lock(m_);
+      REQUIRE(!held_.empty());
+      written = held_.front().first.written;
+    }
+    REQUIRE(written);
+    written();
   }
 
  private:
@@ -192,21 +205,27 @@ TEST_CASE("a pipelined stream passes the compliance harness", "[stream][pipeline
   test::compliance::run_compliance(subject);
 }
 
-TEST_CASE("a pipelined stream receives the next batch while one commits and acknowledges in order",
+TEST_CASE("a pipelined stream receives the next batch while one commits, submits it once that one is written, "
+          "and acknowledges in order",
           "[stream][pipelined]") {
   PipeRun run;
   run.q.produce(pipe_range(1, 20));  // two batches: the second is there while the first commits
   REQUIRE(pipe_eventually([&] { return run.gate.held() == 1; }));
   // Batch 2 is received while batch 1 is at the gate; nothing is acknowledged before its commit,
-  // and batch 2 is not submitted before batch 1 is settled (one batch in flight, and no third
-  // receive meanwhile).
+  // and batch 2 is not submitted before batch 1 is written (no third receive meanwhile).
   REQUIRE(pipe_eventually([&] { return run.received() == 2; }));
   std::this_thread::sleep_for(200ms);  // absence, proved briefly
   CHECK(run.acknowledged().empty());
   CHECK(run.gate.held() == 1);
   CHECK(run.received() == 2);
+  // Batch 1 written, not yet durable: batch 2 goes to the journal, batch 1 is not acknowledged.
+  run.gate.write();
+  REQUIRE(pipe_eventually([&] { return run.gate.held() == 2; }));
+  std::this_thread::sleep_for(200ms);
+  CHECK(run.acknowledged().empty());
+  CHECK(run.received() == 2);
   REQUIRE(run.gate.pass());
-  REQUIRE(pipe_eventually([&] { return run.gate.held() == 1; }));  // batch 2, once batch 1 was acknowledged
+  REQUIRE(pipe_eventually([&] { return run.acknowledged().size() == 1; }));
   CHECK(run.acknowledged() == std::vector<Numbers>{pipe_range(1, 10)});
   REQUIRE(run.gate.pass());
   REQUIRE(pipe_eventually([&] { return run.acknowledged().size() == 2; }));
@@ -252,6 +271,30 @@ TEST_CASE("a pipelined stream hands back the batch received after a refused one"
   CHECK(run.acknowledged() == std::vector<Numbers>{pipe_range(1, 10), pipe_range(11, 10)});
   CHECK(run.journaled() == pipe_range(1, 20));  // each once, in order
   CHECK(run.runtime.status().snapshot().failed == 10);
+}
+
+TEST_CASE("a pipelined stream hands back the batch submitted after one written and then refused",
+          "[stream][pipelined]") {
+  PipeRun run;
+  run.q.produce(pipe_range(1, 20));
+  REQUIRE(pipe_eventually([&] { return run.gate.held() == 1; }));
+  REQUIRE(pipe_eventually([&] { return run.received() == 2; }));
+  run.gate.write();  // committed, then its sync fails: refused
+  REQUIRE(pipe_eventually([&] { return run.gate.held() == 2; }));
+  run.gate.refuse();
+  // Neither is acknowledged, both go back in order: batch 2, whatever the journal says of it later,
+  // is consumed again (its events, if committed, are duplicates then).
+  REQUIRE(pipe_eventually([&] { return run.q.read(run.q.refused).size() == 2; }));
+  CHECK(run.q.read(run.q.refused) == std::vector<Numbers>{pipe_range(1, 10), pipe_range(11, 10)});
+  CHECK(run.acknowledged().empty());
+  REQUIRE(pipe_eventually([&] {
+    run.gate.pass();
+    return run.acknowledged().size() == 2;
+  }));
+  CHECK(run.acknowledged() == std::vector<Numbers>{pipe_range(1, 10), pipe_range(11, 10)});
+  auto journaled = run.journaled();
+  std::ranges::sort(journaled);
+  CHECK(journaled == pipe_range(1, 20));  // each once
 }
 
 TEST_CASE("stopping a pipelined stream settles the batch in flight", "[stream][pipelined]") {
