@@ -255,6 +255,49 @@ void Journal::mark_duplicates(WriterStatements& statements, const Job& job, std:
   }
 }
 
+// A job of a few rows (a webhook's), row by row: each row's key claimed unless seen within the
+// window (one statement), then the row inserted.
+void Journal::write_one_by_one(WriterStatements& statements, const Job& job, std::int64_t seen_after,
+                               std::int64_t now, std::int64_t& id, BatchResult& result) {
+  auto& claim_key = statements.claim_key;
+  for (std::size_t i = 0; i < job.rows.size(); ++i) {
+    const auto& key = job.rows[i].event.dedupe_key;
+    if (!key.empty()) {
+      claim_key.bindNoCopy(1, job.source);
+      claim_key.bindNoCopy(2, key);
+      claim_key.bind(3, now);
+      claim_key.bind(4, seen_after);
+      claim_key.bind(5, id);
+      const bool claimed = claim_key.exec() == 1;
+      claim_key.reset();
+      if (!claimed) {
+        result.outcomes[i] = Submission::Duplicate;
+        continue;
+      }
+    }
+    result.ids[i] = id++;
+    insert_rows(statements, job, {i}, result.ids, now);
+  }
+}
+
+// A job of many rows (a stream's batch), by slices of kRowsPerStatement rows: the slice's keys
+// seen within the window looked up at once, then the others' claimed and the rows inserted.
+void Journal::write_slices(WriterStatements& statements, const Job& job, std::int64_t seen_after, std::int64_t now,
+                           std::int64_t& id, BatchResult& result) {
+  std::vector<std::size_t> accepted;
+  for (std::size_t begin = 0; begin < job.rows.size(); begin += WriterStatements::kRowsPerStatement) {
+    const std::size_t end = std::min(job.rows.size(), begin + WriterStatements::kRowsPerStatement);
+    mark_duplicates(statements, job, begin, end, seen_after, result.outcomes);
+    accepted.clear();
+    for (std::size_t i = begin; i < end; ++i)
+      if (result.outcomes[i] == Submission::Accepted) {
+        result.ids[i] = id++;
+        accepted.push_back(i);
+      }
+    write_rows(statements, job, accepted, result.ids, now);
+  }
+}
+
 // Claims the dedupe keys of `job`'s rows at `accepted` (indexes, ascending) and inserts the rows,
 // by statements of several rows.
 void Journal::write_rows(WriterStatements& statements, const Job& job, const std::vector<std::size_t>& accepted,
@@ -277,6 +320,12 @@ void Journal::write_rows(WriterStatements& statements, const Job& job, const std
     claim.reset();
     done += rows;
   }
+  insert_rows(statements, job, accepted, ids, now);
+}
+
+// Inserts `job`'s rows at `accepted` (indexes, ascending), by statements of several rows.
+void Journal::insert_rows(WriterStatements& statements, const Job& job, const std::vector<std::size_t>& accepted,
+                          const std::vector<std::int64_t>& ids, std::int64_t now) {
   for (std::size_t done = 0; done < accepted.size();) {
     const std::size_t rows = std::bit_floor(accepted.size() - done);
     auto& insert = statements.insert(rows);
@@ -322,23 +371,15 @@ void Journal::write_jobs(std::vector<std::unique_ptr<Job>> jobs, const std::func
     next_id.executeStep();
     std::int64_t id = next_id.getColumn(0).getInt64();
     next_id.reset();
-    std::vector<std::size_t> accepted;
     for (std::size_t j = 0; j < jobs.size(); ++j) {
       const auto& job = *jobs[j];
       auto& result = results[j];
       result.outcomes.assign(job.rows.size(), Submission::Accepted);
       result.ids.assign(job.rows.size(), 0);
-      for (std::size_t begin = 0; begin < job.rows.size(); begin += WriterStatements::kRowsPerStatement) {
-        const std::size_t end = std::min(job.rows.size(), begin + WriterStatements::kRowsPerStatement);
-        mark_duplicates(statements, job, begin, end, seen_after, result.outcomes);
-        accepted.clear();
-        for (std::size_t i = begin; i < end; ++i)
-          if (result.outcomes[i] == Submission::Accepted) {
-            result.ids[i] = id++;
-            accepted.push_back(i);
-          }
-        write_rows(statements, job, accepted, result.ids, now);
-      }
+      if (job.rows.size() < WriterStatements::kRowsForSlices)
+        write_one_by_one(statements, job, seen_after, now, id, result);
+      else
+        write_slices(statements, job, seen_after, now, id, result);
       if (job.cursor) {
         auto& put_cursor = statements.put_cursor;
         put_cursor.bindNoCopy(1, job.source);

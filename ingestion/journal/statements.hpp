@@ -17,20 +17,28 @@ namespace chatops::ingestion {
 inline constexpr const char* kEventColumns =
     "id, source, family, topic, time_ms, severity, dedupe_key, fields_json, default_template, raw_compressed";
 
-// The writer thread's. Rows go in by statements of several rows each (one program run for many
-// rows rather than one per row: a third less of SQLite's time a row in a transaction of 500),
-// in powers of two up to kRowsPerStatement, so that few statements are ever prepared, each once,
-// when first needed. seen_keys finds which of up to kRowsPerStatement dedupe keys (unused places
-// NULL) were seen within the window; claim takes the others' keys, naming the events about to be
-// inserted (a key seen before the window is taken over). The writer is the only one to insert
+// The writer thread's. A job of many rows (a stream's batch) goes in by statements of several rows
+// each (one program run for many rows rather than one per row: a third less of SQLite's time a
+// row in a transaction of 500), in powers of two up to kRowsPerStatement, so that few statements
+// are ever prepared, each once, when first needed: seen_keys finds which of up to
+// kRowsPerStatement dedupe keys (unused places NULL) were seen within the window; claim takes the
+// others' keys, naming the events about to be inserted (a key seen before the window is taken
+// over). A job of a few rows (a webhook's one event) goes row by row: there the look-up would
+// cost more than it saves, and claim_key does it in the claim, inserting a key naming the event
+// about to be inserted (?5) or taking over one last seen before the window (?4); a key seen
+// within the window changes no row: the event is a duplicate. The writer is the only one to insert
 // events, so it gives them their ids itself: next_id is the one AUTOINCREMENT would give (above
 // every id the table ever had), read once per transaction.
 struct Journal::WriterStatements {
   static constexpr std::size_t kRowsPerStatement = 32;
+  static constexpr std::size_t kRowsForSlices = 8;  // jobs with fewer go row by row
   static constexpr int kInsertColumns = 11;
 
   explicit WriterStatements(SQLite::Database& db)
       : next_id(db, "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) + 1"),
+        claim_key(db,
+                  "INSERT INTO dedupe(source, key, seen_ms, event_id) VALUES (?1, ?2, ?3, ?5) ON CONFLICT (source, key) "
+                  "DO UPDATE SET seen_ms = excluded.seen_ms, event_id = excluded.event_id WHERE dedupe.seen_ms <= ?4"),
         seen_keys(db, fmt::format("SELECT key FROM dedupe WHERE source = ?1 AND seen_ms > ?2 AND key IN ({})",
                                   placeholders(3, kRowsPerStatement))),
         put_cursor(db, "INSERT OR REPLACE INTO cursors(source, cursor, updated_ms) VALUES (?, ?, ?)"),
@@ -53,7 +61,7 @@ struct Journal::WriterStatements {
                     kInsertColumns);
   }
 
-  SQLite::Statement next_id, seen_keys, put_cursor, put_state, delete_state;
+  SQLite::Statement next_id, claim_key, seen_keys, put_cursor, put_state, delete_state;
 
  private:
   using BySize = std::array<std::unique_ptr<SQLite::Statement>, std::countr_zero(kRowsPerStatement) + 1>;
