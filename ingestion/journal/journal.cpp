@@ -222,6 +222,43 @@ void Journal::refuse(const std::vector<std::unique_ptr<Job>>& jobs, std::size_t 
   for (const auto& job : jobs) job->done(BatchResult::refused(job->rows.size(), why));
 }
 
+namespace {
+
+// Runs the statement of `rows(n)` rows over the rows at `indexes`, in groups of a power of two
+// rows; `bind(statement, place, index)` binds one row's parameters at its place in the statement.
+template <class StatementOf, class Bind>
+void in_groups(const std::vector<std::size_t>& indexes, StatementOf rows, Bind bind) {
+  for (std::size_t done = 0; done < indexes.size();) {
+    const std::size_t n = std::bit_floor(indexes.size() - done);
+    auto& statement = rows(n);
+    for (std::size_t r = 0; r < n; ++r) bind(statement, static_cast<int>(r), indexes[done + r]);
+    statement.exec();
+    statement.reset();
+    done += n;
+  }
+}
+
+// Binds `row`, of `source`, as the event `id` in an insert statement's parameters after `p` (the
+// row's place times the columns).
+void bind_insert(SQLite::Statement& insert, int p, const std::string& source, const Row& row, std::int64_t id,
+                 std::int64_t now) {
+  const auto& e = row.event;
+  // bindNoCopy: the rows outlive the statement's execution, so SQLite reads them in place.
+  insert.bind(p + 1, id);
+  insert.bindNoCopy(p + 2, source);
+  insert.bindNoCopy(p + 3, e.family);
+  insert.bindNoCopy(p + 4, e.topic);
+  insert.bind(p + 5, row.time_ms);
+  insert.bindNoCopy(p + 6, row.severity);
+  insert.bindNoCopy(p + 7, e.dedupe_key);
+  insert.bindNoCopy(p + 8, row.fields_json);
+  insert.bindNoCopy(p + 9, e.default_template);
+  insert.bind(p + 10, now);
+  insert.bindNoCopy(p + 11, row.raw_compressed.data(), static_cast<int>(row.raw_compressed.size()));
+}
+
+}  // namespace
+
 // Marks Duplicate the rows [begin, end) of `job` whose dedupe key was seen within the window: by
 // an earlier commit, an earlier row of this transaction (its key is claimed already), or an
 // earlier row of the range.
@@ -276,7 +313,10 @@ void Journal::write_one_by_one(WriterStatements& statements, const Job& job, std
       }
     }
     result.ids[i] = id++;
-    insert_rows(statements, job, {i}, result.ids, now);
+    auto& insert = statements.insert(1);
+    bind_insert(insert, 0, job.source, job.rows[i], result.ids[i], now);
+    insert.exec();
+    insert.reset();
   }
 }
 
@@ -305,52 +345,20 @@ void Journal::write_rows(WriterStatements& statements, const Job& job, const std
   std::vector<std::size_t> keyed;
   for (const auto i : accepted)
     if (!job.rows[i].event.dedupe_key.empty()) keyed.push_back(i);
-  for (std::size_t done = 0; done < keyed.size();) {
-    const std::size_t rows = std::bit_floor(keyed.size() - done);
-    auto& claim = statements.claim(rows);
-    for (std::size_t r = 0; r < rows; ++r) {
-      const auto i = keyed[done + r];
-      const int p = static_cast<int>(r) * 4;
-      claim.bindNoCopy(p + 1, job.source);
-      claim.bindNoCopy(p + 2, job.rows[i].event.dedupe_key);
-      claim.bind(p + 3, now);
-      claim.bind(p + 4, ids[i]);
-    }
-    claim.exec();
-    claim.reset();
-    done += rows;
-  }
-  insert_rows(statements, job, accepted, ids, now);
-}
-
-// Inserts `job`'s rows at `accepted` (indexes, ascending), by statements of several rows.
-void Journal::insert_rows(WriterStatements& statements, const Job& job, const std::vector<std::size_t>& accepted,
-                          const std::vector<std::int64_t>& ids, std::int64_t now) {
-  for (std::size_t done = 0; done < accepted.size();) {
-    const std::size_t rows = std::bit_floor(accepted.size() - done);
-    auto& insert = statements.insert(rows);
-    for (std::size_t r = 0; r < rows; ++r) {
-      const auto i = accepted[done + r];
-      const auto& row = job.rows[i];
-      const auto& e = row.event;
-      const int p = static_cast<int>(r) * WriterStatements::kInsertColumns;
-      // bindNoCopy: the rows outlive the statement's execution, so SQLite reads them in place.
-      insert.bind(p + 1, ids[i]);
-      insert.bindNoCopy(p + 2, job.source);
-      insert.bindNoCopy(p + 3, e.family);
-      insert.bindNoCopy(p + 4, e.topic);
-      insert.bind(p + 5, row.time_ms);
-      insert.bindNoCopy(p + 6, row.severity);
-      insert.bindNoCopy(p + 7, e.dedupe_key);
-      insert.bindNoCopy(p + 8, row.fields_json);
-      insert.bindNoCopy(p + 9, e.default_template);
-      insert.bind(p + 10, now);
-      insert.bindNoCopy(p + 11, row.raw_compressed.data(), static_cast<int>(row.raw_compressed.size()));
-    }
-    insert.exec();
-    insert.reset();
-    done += rows;
-  }
+  in_groups(
+      keyed, [&](std::size_t n) -> SQLite::Statement& { return statements.claim(n); },
+      [&](SQLite::Statement& claim, int place, std::size_t i) {
+        const int p = place * 4;
+        claim.bindNoCopy(p + 1, job.source);
+        claim.bindNoCopy(p + 2, job.rows[i].event.dedupe_key);
+        claim.bind(p + 3, now);
+        claim.bind(p + 4, ids[i]);
+      });
+  in_groups(
+      accepted, [&](std::size_t n) -> SQLite::Statement& { return statements.insert(n); },
+      [&](SQLite::Statement& insert, int place, std::size_t i) {
+        bind_insert(insert, place * WriterStatements::kInsertColumns, job.source, job.rows[i], ids[i], now);
+      });
 }
 
 void Journal::write_jobs(std::vector<std::unique_ptr<Job>> jobs, const std::function<void(std::int64_t)>& notify) {

@@ -190,8 +190,6 @@ class Journal final : public SourceStore {
                     std::int64_t& id, BatchResult& result);
   void write_rows(WriterStatements& statements, const Job& job, const std::vector<std::size_t>& accepted,
                   const std::vector<std::int64_t>& ids, std::int64_t now);
-  void insert_rows(WriterStatements& statements, const Job& job, const std::vector<std::size_t>& accepted,
-                   const std::vector<std::int64_t>& ids, std::int64_t now);
   // Answers every job as refused (`events` in all), with `why`.
   void refuse(const std::vector<std::unique_ptr<Job>>& jobs, std::size_t events, const std::string& why);
   Result<void> set_state(std::int64_t event_id, const std::string& handler_key, DeliveryState state,
