@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ingestion/payload/json.hpp"
+#include "ingestion/stream/nats_connect.hpp"
 #include "ingestion/stream/stream_kind.hpp"
 
 namespace chatops::ingestion::stream {
@@ -126,15 +127,7 @@ SourceResult<> NatsSource::connect() {
     natsOptions_Destroy(opts);
     return std::unexpected(SourceError::configuration("nats options: " + last_error(s)));
   }
-  // libnats 3.4 (Debian 12's) leaves the nonce's signature out of CONNECT when its first byte is
-  // zero (fixed upstream in nats.c #705): the server then refuses a valid NKey or credentials
-  // once in 256 connections. Another connection gets another nonce; a wrong key is still refused.
-  const bool signs_nonce = o_.nkey || o_.credentials_file;
-  constexpr int kSignedAttempts = 4;
-  for (int attempt = 1;; ++attempt) {
-    s = natsConnection_Connect(&connection_, opts);
-    if (s != NATS_CONNECTION_AUTH_FAILED || !signs_nonce || attempt == kSignedAttempts) break;
-  }
+  s = connect_nats(&connection_, opts, o_.nkey || o_.credentials_file);
   natsOptions_Destroy(opts);
   if (s != NATS_OK) {
     connection_ = nullptr;

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "ingestion/stream/nats_connect.hpp"
+
 namespace chatops::test {
 
 namespace {
@@ -218,15 +220,11 @@ natsConnection* NatsServer::client() {
   if (s == NATS_OK && options_.tls) s = natsOptions_LoadCATrustedCertificates(opts, ca_->ca_cert().c_str());
   if (s == NATS_OK && options_.verify_clients)
     s = natsOptions_LoadCertificatesChain(opts, client_cert_.cert.c_str(), client_cert_.key.c_str());
-  // As the source does: libnats 3.4 sends no signature for 1 nonce in 256 (nats_source.cpp).
-  const bool signs_nonce =
-      options_.auth == NatsServerOptions::Auth::Nkey || options_.auth == NatsServerOptions::Auth::Credentials;
-  if (s == NATS_OK) {
-    for (int attempt = 1;; ++attempt) {
-      s = natsConnection_Connect(&client_, opts);
-      if (s != NATS_CONNECTION_AUTH_FAILED || !signs_nonce || attempt == 4) break;
-    }
-  }
+  // As the source does: libnats 3.4 sends no signature for 1 nonce in 256.
+  if (s == NATS_OK)
+    s = ingestion::stream::connect_nats(
+        &client_, opts,
+        options_.auth == NatsServerOptions::Auth::Nkey || options_.auth == NatsServerOptions::Auth::Credentials);
   natsOptions_Destroy(opts);
   check(s, "connect to " + address);
   return client_;
