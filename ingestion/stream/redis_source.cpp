@@ -77,17 +77,51 @@ RedisSource::RedisSource(StreamOptions stream, RedisOptions options, payload::Ma
 RedisSource::~RedisSource() { stop(); }
 
 SourceResult<RedisSource::Reply> RedisSource::command(const std::vector<std::string>& args, const std::string& what) {
+  if (auto read = read_unread(false); !read) return std::unexpected(read.error());
+  send(args);
+  auto reply = next_command_reply(what);
+  if (!reply) return reply;
+  return checked(std::move(*reply), what);
+}
+
+SourceResult<> RedisSource::read_unread(bool until_read_ahead) {
+  while (!unread_.empty()) {
+    const auto sent = unread_.front();
+    if (until_read_ahead && sent == Sent::ReadAhead) return {};
+    auto reply = next_command_reply(sent == Sent::Ack ? "XACK" : "XREADGROUP");
+    if (!reply) return std::unexpected(reply.error());
+    unread_.pop_front();
+    if (sent == Sent::ReadAhead) read_ahead_ = std::move(*reply);
+    else if (auto acked = checked(std::move(*reply), "XACK"); !acked) return std::unexpected(acked.error());
+  }
+  return {};
+}
+
+void RedisSource::flush() {
+  // A failed write leaves context_->err set, which the next read reports.
+  for (int written = 0; !written;)
+    if (redisBufferWrite(context_, &written) != REDIS_OK) break;
+}
+
+void RedisSource::send(const std::vector<std::string>& args) {
   std::vector<const char*> argv;
   std::vector<std::size_t> lengths;
   for (const auto& a : args) {
     argv.push_back(a.data());
     lengths.push_back(a.size());
   }
-  auto* raw = static_cast<redisReply*>(
-      redisCommandArgv(context_, static_cast<int>(argv.size()), argv.data(), lengths.data()));
-  if (!raw)
+  // Only buffered; a failure (out of memory) leaves context_->err set, which the next read reports.
+  redisAppendCommandArgv(context_, static_cast<int>(argv.size()), argv.data(), lengths.data());
+}
+
+SourceResult<RedisSource::Reply> RedisSource::next_command_reply(const std::string& what) {
+  void* raw = nullptr;
+  if (redisGetReply(context_, &raw) != REDIS_OK || !raw)
     return std::unexpected(SourceError::transient(what + ": " + (context_->err ? context_->errstr : "no reply")));
-  Reply reply(raw, free_reply);
+  return Reply(static_cast<redisReply*>(raw), free_reply);
+}
+
+SourceResult<RedisSource::Reply> RedisSource::checked(Reply reply, const std::string& what) {
   if (reply->type == REDIS_REPLY_ERROR) {
     const auto error = text(*reply);
     return std::unexpected(permanent(error) ? SourceError::configuration(what + ": " + error)
@@ -140,6 +174,11 @@ SourceResult<> RedisSource::connect() {
 
 void RedisSource::disconnect() {
   early_.clear();
+  // The last XACKs' replies are waited for: closing with replies unread could reset the connection
+  // before Redis has read the commands.
+  if (context_ && !context_->err) (void)read_unread(false);
+  unread_.clear();
+  read_ahead_.reset();
   if (context_) redisFree(context_);
   context_ = nullptr;
 }
@@ -172,26 +211,19 @@ SourceResult<Received> RedisSource::receive(std::chrono::steady_clock::time_poin
     if (auto claimed = claim(batch, taken); !claimed) return std::unexpected(claimed.error());
   }
   if (taken.empty()) {
-    std::vector<std::string> args{"XREADGROUP", "GROUP", o_.group, o_.consumer, "COUNT", std::to_string(o_.batch_size)};
-    if (!history_) {
-      // BLOCK 0 would wait for ever.
-      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
-      args.insert(args.end(), {"BLOCK", std::to_string(std::max<long>(1, wait))});
-    }
-    args.push_back("STREAMS");
-    args.insert(args.end(), o_.streams.begin(), o_.streams.end());
-    for (const auto& stream : o_.streams) {
-      const auto after = history_after_.find(stream);
-      args.push_back(!history_ ? ">" : after == history_after_.end() ? "0" : after->second);
-    }
-    auto r = command(args, "XREADGROUP");
+    auto r = read_ahead_sent() ? read_ahead()
+                               : command(read_args(history_ ? std::nullopt : std::optional(deadline)), "XREADGROUP");
     if (!r) return std::unexpected(r.error());
-    if ((*r)->type == REDIS_REPLY_ARRAY)
-      for (std::size_t i = 0; i < (*r)->elements; ++i) {
-        const auto& per_stream = *(*r)->element[i];
-        if (per_stream.type == REDIS_REPLY_ARRAY && per_stream.elements == 2)
-          take(text(*per_stream.element[0]), *per_stream.element[1], batch, taken);
-      }
+    const auto per_stream = [&](auto&& each) {
+      if ((*r)->type == REDIS_REPLY_ARRAY)
+        for (std::size_t i = 0; i < (*r)->elements; ++i)
+          if (const auto& p = *(*r)->element[i]; p.type == REDIS_REPLY_ARRAY && p.elements == 2) each(p);
+    };
+    // A full batch of new entries: more are likely there, and Redis reads them while these are mapped.
+    std::size_t entries = 0;
+    per_stream([&](const redisReply& p) { entries += p.element[1]->elements; });
+    if (!history_ && entries >= o_.batch_size) send_read_ahead();
+    per_stream([&](const redisReply& p) { take(text(*p.element[0]), *p.element[1], batch, taken); });
     // This consumer's own pending entries are read first, until none is left.
     if (history_) {
       for (const auto& [stream, ids] : taken) history_after_[stream] = ids.back();
@@ -201,6 +233,46 @@ SourceResult<Received> RedisSource::receive(std::chrono::steady_clock::time_poin
   // XACKed once the batch is committed (or, with only unreadable entries, after the batches before it).
   if (!taken.empty()) batch.upstream = std::move(taken);
   return batch;
+}
+
+std::vector<std::string> RedisSource::read_args(std::optional<std::chrono::steady_clock::time_point> block_until) const {
+  std::vector<std::string> args{"XREADGROUP", "GROUP", o_.group, o_.consumer, "COUNT", std::to_string(o_.batch_size)};
+  if (block_until) {
+    // BLOCK 0 would wait for ever.
+    const auto wait =
+        std::chrono::duration_cast<std::chrono::milliseconds>(*block_until - std::chrono::steady_clock::now()).count();
+    args.insert(args.end(), {"BLOCK", std::to_string(std::max<long>(1, wait))});
+  }
+  args.push_back("STREAMS");
+  args.insert(args.end(), o_.streams.begin(), o_.streams.end());
+  for (const auto& stream : o_.streams) {
+    const auto after = history_after_.find(stream);
+    args.push_back(!history_ ? ">" : after == history_after_.end() ? "0" : after->second);
+  }
+  return args;
+}
+
+void RedisSource::send_read_ahead() {
+  send(read_args(std::nullopt));
+  unread_.push_back(Sent::ReadAhead);
+  flush();  // for Redis to work on it meanwhile
+}
+
+bool RedisSource::read_ahead_sent() const {
+  return read_ahead_ || std::ranges::find(unread_, Sent::ReadAhead) != unread_.end();
+}
+
+SourceResult<RedisSource::Reply> RedisSource::read_ahead() {
+  if (auto read = read_unread(true); !read) return std::unexpected(read.error());
+  if (!read_ahead_) {
+    auto reply = next_command_reply("XREADGROUP");
+    if (!reply) return reply;
+    unread_.pop_front();
+    read_ahead_ = std::move(*reply);
+  }
+  auto reply = std::move(*read_ahead_);
+  read_ahead_.reset();
+  return checked(std::move(reply), "XREADGROUP");
 }
 
 void RedisSource::take(const std::string& stream, const redisReply& entries, Received& batch, Taken& taken) {
@@ -254,17 +326,13 @@ void RedisSource::take(const std::string& stream, const redisReply& entries, Rec
 }
 
 SourceResult<> RedisSource::subscribe() {
-  auto send = [&](const char* verb, const std::vector<std::string>& names) {
-    std::vector<const char*> argv{verb};
-    std::vector<std::size_t> lengths{std::strlen(verb)};
-    for (const auto& n : names) {
-      argv.push_back(n.data());
-      lengths.push_back(n.size());
-    }
-    redisAppendCommandArgv(context_, static_cast<int>(argv.size()), argv.data(), lengths.data());
+  auto send_verb = [&](const char* verb, const std::vector<std::string>& names) {
+    std::vector<std::string> args{verb};
+    args.insert(args.end(), names.begin(), names.end());
+    send(args);
   };
-  if (!o_.channels.empty()) send("SUBSCRIBE", o_.channels);
-  if (!o_.patterns.empty()) send("PSUBSCRIBE", o_.patterns);
+  if (!o_.channels.empty()) send_verb("SUBSCRIBE", o_.channels);
+  if (!o_.patterns.empty()) send_verb("PSUBSCRIBE", o_.patterns);
   // One confirmation per channel and pattern; messages may come between them.
   early_.clear();
   for (std::size_t confirmations = o_.channels.size() + o_.patterns.size(); confirmations > 0;) {
@@ -360,11 +428,16 @@ void RedisSource::take_published(const redisReply& reply, Received& batch) {
 SourceResult<> RedisSource::acknowledge(const Received& batch) {
   const auto* taken = std::any_cast<Taken>(&batch.upstream);
   if (!taken) return {};
+  // Sent without waiting for the replies, which are read before the next command's (an error
+  // then ends the connection): a lost XACK leaves its entries pending, read again after the
+  // reconnection, and duplicates of what the journal has.
   for (const auto& [stream, ids] : *taken) {
     std::vector<std::string> args{"XACK", stream, o_.group};
     args.insert(args.end(), ids.begin(), ids.end());
-    if (auto r = command(args, "XACK " + stream); !r) return std::unexpected(r.error());
+    send(args);
+    unread_.push_back(Sent::Ack);
   }
+  flush();
   return {};
 }
 

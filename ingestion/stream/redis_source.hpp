@@ -61,6 +61,21 @@ class RedisSource final : public StreamSource {
 
   // Runs one command; an error reply or a lost connection is an error naming `what`.
   SourceResult<Reply> command(const std::vector<std::string>& args, const std::string& what);
+  void send(const std::vector<std::string>& args);
+  // The next reply on the connection, whatever it is (a lost connection is an error naming `what`).
+  SourceResult<Reply> next_command_reply(const std::string& what);
+  static SourceResult<Reply> checked(Reply reply, const std::string& what);
+  // XREADGROUP's arguments: new entries (>), or while history_ this consumer's pending ones;
+  // blocking until `block_until` if given.
+  std::vector<std::string> read_args(std::optional<std::chrono::steady_clock::time_point> block_until) const;
+  void send_read_ahead();
+  bool read_ahead_sent() const;
+  // The reply to the read-ahead sent by the last receive().
+  SourceResult<Reply> read_ahead();
+  // Reads the replies of the commands sent without waiting (unread_), in order, up to the
+  // read-ahead's if `until_read_ahead` (kept in read_ahead_ if passed); an XACK's error is an error.
+  SourceResult<> read_unread(bool until_read_ahead);
+  void flush();  // what send() buffered, to the socket
   // The entries of one stream in a reply ([[id, [field, value, …]], …]) into the batch.
   void take(const std::string& stream, const redisReply& entries, Received& batch, Taken& taken);
   SourceResult<> claim(Received& batch, Taken& taken);
@@ -80,6 +95,13 @@ class RedisSource final : public StreamSource {
   // (not at 0, which would give the batch in flight again before it is acknowledged).
   std::map<std::string, std::string> history_after_;
   std::chrono::steady_clock::time_point next_claim_{};
+  // Commands sent whose replies are still to be read, in order: Redis works on them while this
+  // thread maps a batch. After a full batch of new entries, a non-blocking XREADGROUP (the
+  // read-ahead: blocking, it would hold the XACKs behind it) is sent before the batch is mapped;
+  // XACKs are sent without waiting for their replies.
+  enum class Sent { ReadAhead, Ack };
+  std::deque<Sent> unread_;
+  std::optional<Reply> read_ahead_;  // the read-ahead's reply, read before another command's
   // Pub/Sub messages that came while connect() waited for the subscriptions' confirmations.
   std::deque<Reply> early_;
   SourceMetrics::Counter unreadable_, claimed_;
