@@ -2,8 +2,10 @@
 // Where sources put events: a batch of events (with the source's cursor) goes in, and once it is
 // durable — or refused — a completion says what became of each event. Nothing waits in between,
 // so a thread serving many clients (the HTTP loop, a stream consumer) never blocks on a commit.
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +31,14 @@ struct StateChange {
   std::optional<std::string> value;
 };
 
+// Batches of one source journaled in their order, each only if every one before it was: once a
+// batch of the chain is refused, the sink refuses the later ones too, so that none of them is
+// journaled ahead of the refused one's events sent again. A source begins a new chain after it
+// has handed refused batches back.
+struct BatchChain {
+  std::atomic<bool> broken{false};
+};
+
 struct EventBatch {
   std::string source;                 // the submitting source's config name
   std::vector<IngestionEvent> events;  // may be empty when only the cursor moves
@@ -38,11 +48,9 @@ struct EventBatch {
   // What the source remembers of upstream after these events (the items an API poller has seen),
   // saved in the same transaction too.
   std::vector<StateChange> state{};
-  // Called once the batch is committed, before it is known to be on disk and before its
-  // completion (on the journal's writer thread: quick, like a completion). A source that keeps
-  // its batches in order may submit the next one then, to be committed while this one syncs; a
-  // store without such a stage never calls it, and the completion says it all.
-  std::function<void()> written{};
+  // The batches a source submits without waiting for the answers about the ones before (a
+  // stream's), when the sink keeps_chains(); else null.
+  std::shared_ptr<BatchChain> chain{};
 };
 
 // The journal scope of a source's own state.
@@ -67,6 +75,9 @@ class EventSink {
  public:
   virtual ~EventSink() = default;
   virtual void submit(EventBatch batch, Completion done) = 0;
+  // Whether it honours EventBatch::chain. A source submits to one that does not one batch at a
+  // time, each after the answer about the last.
+  virtual bool keeps_chains() const { return false; }
 
   // For callers that have a thread to spare (tests, tools): submits and waits for the answer.
   BatchResult submit_and_wait(EventBatch batch);

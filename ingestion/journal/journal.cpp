@@ -38,7 +38,7 @@ struct Journal::Job {
   std::vector<Row> rows;
   std::optional<std::string> cursor;
   std::vector<StateChange> state;
-  std::function<void()> written;
+  std::shared_ptr<BatchChain> chain;  // broken once a job of it is refused: the later ones are refused too
   Completion done;
 };
 
@@ -125,9 +125,10 @@ void Journal::push(std::unique_ptr<Job> job) {
   std::unique_lock lock(queue_mutex_);
   if (stopping_) {
     lock.unlock();
-    failed_ += job->rows.size();
-    job->done(BatchResult::refused(job->rows.size(), "journal: shutting down"));
-    return;
+    const auto events = job->rows.size();
+    std::vector<std::unique_ptr<Job>> refused;
+    refused.push_back(std::move(job));
+    return refuse(refused, events, "journal: shutting down");
   }
   queued_events_ += job->rows.size();
   queue_.push_back(std::move(job));
@@ -139,7 +140,7 @@ void Journal::submit(EventBatch batch, Completion done) {
   job->source = std::move(batch.source);
   job->cursor = std::move(batch.cursor);
   job->state = std::move(batch.state);
-  job->written = std::move(batch.written);
+  job->chain = std::move(batch.chain);
   job->done = std::move(done);
   job->rows.reserve(batch.events.size());
   for (auto& event : batch.events) job->rows.push_back(row_of(std::move(event)));
@@ -210,16 +211,34 @@ void Journal::run_writer() {
     }
     const auto started = std::chrono::steady_clock::now();
     last_jobs = jobs.size();
-    write_jobs(std::move(jobs), notify);
+    refuse_after_refused(jobs);
+    if (!jobs.empty()) write_jobs(std::move(jobs), notify);
     last_commit = std::chrono::steady_clock::now() - started;
     jobs.clear();
     checkpointer_->bound_wal(*writer_db_);
   }
 }
 
+void Journal::refuse_after_refused(std::vector<std::unique_ptr<Job>>& jobs) {
+  const auto after_refused = [](const std::unique_ptr<Job>& job) { return job->chain && job->chain->broken; };
+  if (std::ranges::none_of(jobs, after_refused)) return;
+  std::vector<std::unique_ptr<Job>> refused;
+  std::size_t events = 0;
+  for (auto& job : jobs)
+    if (after_refused(job)) {
+      events += job->rows.size();
+      refused.push_back(std::move(job));
+    }
+  std::erase(jobs, nullptr);
+  refuse(refused, events, "journal: a batch its source submitted before this one was refused");
+}
+
 void Journal::refuse(const std::vector<std::unique_ptr<Job>>& jobs, std::size_t events, const std::string& why) {
   failed_ += events;
-  for (const auto& job : jobs) job->done(BatchResult::refused(job->rows.size(), why));
+  for (const auto& job : jobs) {
+    if (job->chain) job->chain->broken = true;
+    job->done(BatchResult::refused(job->rows.size(), why));
+  }
 }
 
 namespace {
@@ -439,8 +458,6 @@ void Journal::write_jobs(std::vector<std::unique_ptr<Job>> jobs, const std::func
     recent_.committed(std::move(committed), max_id);
     if (notify) notify(max_id);
   }
-  for (const auto& job : jobs)
-    if (job->written) job->written();
   // Rows, a cursor or state: anything the submitters are told is stored is synced first, by the
   // syncer, while this thread commits the next batch. A duplicate of an event committed earlier is
   // answered as stored only once that commit is known to be on disk (see wal_syncer.hpp).

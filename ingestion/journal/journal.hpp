@@ -97,6 +97,7 @@ class Journal final : public SourceStore {
 
   // --- writer side (any thread)
   void submit(EventBatch batch, Completion done) override;
+  bool keeps_chains() const override { return true; }
   // Called on the writer thread after each commit that accepted events. Set before submitting.
   void set_on_new_events(std::function<void(std::int64_t max_id)> callback);
   // From now on the events committed are also kept in memory (within a bound) for
@@ -181,6 +182,8 @@ class Journal final : public SourceStore {
   void run_writer();
   // Commits, hands the accepted events to the reader and calls `notify`, then has the jobs answered
   // once synced.
+  // Answers as refused, and takes out, the jobs whose chain had a job refused (sink.hpp).
+  void refuse_after_refused(std::vector<std::unique_ptr<Job>>& jobs);
   void write_jobs(std::vector<std::unique_ptr<Job>> jobs, const std::function<void(std::int64_t)>& notify);
   void mark_duplicates(WriterStatements& statements, const Job& job, std::size_t begin, std::size_t end,
                        std::int64_t seen_after, std::vector<Submission>& outcomes);

@@ -42,10 +42,11 @@ SourceRuntime::SourceRuntime(std::string name, std::string family, SourceStore& 
       metrics_(registry, name_) {}
 
 void SourceRuntime::submit(std::vector<IngestionEvent> events, std::optional<std::string> cursor, Completion done,
-                           std::vector<StateChange> state, std::function<void()> written) {
+                           std::vector<StateChange> state, std::shared_ptr<BatchChain> chain) {
   if (!open_.load()) {
     ++late_;
     spdlog::error("source {}: submitted {} events after it was stopped; refused", name_, events.size());
+    if (chain) chain->broken = true;
     return done(BatchResult::refused(events.size(), "source " + name_ + " is stopped"));
   }
   if (!relay_)
@@ -54,7 +55,7 @@ void SourceRuntime::submit(std::vector<IngestionEvent> events, std::optional<std
       e.family = family_;
     }
   AnswerLog log(name_, events);
-  store_.submit(EventBatch{name_, std::move(events), std::move(cursor), std::move(state), std::move(written)},
+  store_.submit(EventBatch{name_, std::move(events), std::move(cursor), std::move(state), std::move(chain)},
                 [this, log = std::move(log), done = std::move(done)](const BatchResult& result) {
                   log.write(result);
                   accepted_ += result.count(Submission::Accepted);

@@ -31,9 +31,11 @@ class SourceRuntime {
   // `done` runs once they are durable or refused (on the journal's syncer or writer thread: be
   // quick). A source acknowledges upstream only in `done`, and only when the batch was committed.
   // `state` changes the source's own state (get_state/list_state) in that transaction too.
-  // `written`, if given, runs once they are committed, before they are durable (EventBatch::written).
+  // `chain`: see EventBatch::chain (only if keeps_chains()).
   void submit(std::vector<IngestionEvent> events, std::optional<std::string> cursor, Completion done,
-              std::vector<StateChange> state = {}, std::function<void()> written = {});
+              std::vector<StateChange> state = {}, std::shared_ptr<BatchChain> chain = {});
+  // Whether the store honours a chain of batches (EventSink::keeps_chains).
+  bool keeps_chains() const { return store_.keeps_chains(); }
   // The same, waiting: for a source's own thread.
   BatchResult submit_and_wait(std::vector<IngestionEvent> events, std::optional<std::string> cursor = std::nullopt,
                               std::vector<StateChange> state = {});

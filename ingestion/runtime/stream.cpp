@@ -3,7 +3,8 @@
 #include <pthread.h>
 
 #include <algorithm>
-#include <condition_variable>
+#include <deque>
+#include <future>
 #include <memory>
 #include <random>
 
@@ -66,31 +67,14 @@ struct StreamSource::InFlight {
     BatchResult result;
     std::chrono::steady_clock::time_point at;  // when the journal answered
   };
-  // What the journal said so far; shared with its callbacks, which may run after the batch is
-  // given up (the source reconnecting).
-  struct Progress {
-    std::mutex mutex;
-    std::condition_variable changed;
-    bool written = false;
-    std::optional<Answer> answer;
-  };
   Received batch;
   std::size_t count = 0;
   std::chrono::steady_clock::time_point submitted;
-  std::shared_ptr<Progress> progress = std::make_shared<Progress>();
+  // Shared with the completion, which may run after the batch is given up (the source reconnecting).
+  std::shared_ptr<std::promise<Answer>> promise = std::make_shared<std::promise<Answer>>();
+  std::future<Answer> answer = promise->get_future();
 
-  // Waits until the batch is committed (true) or answered without that (false: refused, or a
-  // store with no such stage).
-  bool wait_written() const {
-    std::unique_lock lock(progress->mutex);
-    progress->changed.wait(lock, [&] { return progress->written || progress->answer; });
-    return progress->written;
-  }
-  Answer wait_answer() const {
-    std::unique_lock lock(progress->mutex);
-    progress->changed.wait(lock, [&] { return progress->answer.has_value(); });
-    return *progress->answer;
-  }
+  bool answered() const { return answer.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }
 };
 
 void StreamSource::run() {
@@ -129,67 +113,69 @@ void StreamSource::run() {
 }
 
 SourceResult<> StreamSource::consume() {
-  std::optional<InFlight> in_flight;
-  // Settles the batch in flight, if any; the batch after it (`next`: submitted, or received only)
-  // goes back when it failed.
-  auto settle_in_flight = [&](Received* next) -> SourceResult<> {
-    if (!in_flight) return {};
-    auto settled = settle(*in_flight);
-    in_flight.reset();
-    if (!settled && next && !nothing_in(*next)) refused(*next);
+  // Submitted batches not yet acknowledged, oldest first.
+  std::deque<InFlight> in_flight;
+  // With a store that keeps a chain in order, the next batch is submitted without waiting for the
+  // answers about those before it; else only once they are settled: were one of them refused, the
+  // next could be journaled ahead of its events sent again.
+  const auto chain = runtime_->keeps_chains() ? std::make_shared<BatchChain>() : nullptr;
+  // Settles the oldest; when it failed, those after it go back too, in order, and so does
+  // `unsubmitted` (received, not yet submitted), if any.
+  auto settle_oldest = [&](Received* unsubmitted) -> SourceResult<> {
+    auto settled = settle(in_flight.front());
+    in_flight.pop_front();
+    if (!settled) {
+      for (auto& later : in_flight) refused(later.batch);
+      in_flight.clear();
+      if (unsubmitted && !nothing_in(*unsubmitted)) refused(*unsubmitted);
+    }
     return settled;
+  };
+  auto settle_all = [&](Received* unsubmitted) -> SourceResult<> {
+    while (!in_flight.empty())
+      if (auto settled = settle_oldest(unsubmitted); !settled) return settled;
+    return {};
   };
   while (!stopping()) {
     if (runtime_->paused()) {
-      if (auto settled = settle_in_flight(nullptr); !settled) return settled;
+      if (auto settled = settle_all(nullptr); !settled) return settled;
       wait(SourceRuntime::kPausedCheck);  // nothing is consumed while paused; upstream keeps it
       continue;
     }
-    auto received = receive(receive_deadline(in_flight ? &*in_flight : nullptr));
-    // The next batch goes to the journal as soon as the one in flight is committed, to be
-    // committed while that one syncs; not before: were that commit to fail, the next batch could
-    // be journaled ahead of the failed one's events sent again.
-    std::optional<InFlight> next;
-    if (received && !nothing_in(*received) && in_flight && in_flight->wait_written())
-      next = submit(std::move(*received));
-    if (auto settled = settle_in_flight(next ? &next->batch : received ? &*received : nullptr); !settled)
-      return settled;
-    if (!received) return std::unexpected(received.error());
-    if (next) in_flight = std::move(next);
-    else if (!nothing_in(*received)) in_flight = submit(std::move(*received));
-    else continue;
+    // Acknowledged as soon as answered; the next receive waits while kMostInFlight are out.
+    while (!in_flight.empty() && (in_flight.front().answered() || in_flight.size() >= kMostInFlight))
+      if (auto settled = settle_oldest(nullptr); !settled) return settled;
+    auto received = receive(receive_deadline(in_flight.empty() ? nullptr : &in_flight.front()));
+    if (!received) {
+      if (auto settled = settle_all(nullptr); !settled) return settled;  // acknowledged if committed
+      return std::unexpected(received.error());
+    }
+    if (!nothing_in(*received)) {
+      if (!chain)
+        if (auto settled = settle_all(&*received); !settled) return settled;
+      in_flight.push_back(submit(std::move(*received), chain));
+    }
     if (!pipelined())
-      if (auto settled = settle_in_flight(nullptr); !settled) return settled;
+      if (auto settled = settle_all(nullptr); !settled) return settled;
   }
-  return settle_in_flight(nullptr);  // acknowledged if committed: upstream need not send it again
+  return settle_all(nullptr);  // acknowledged if committed: upstream need not send it again
 }
 
-StreamSource::InFlight StreamSource::submit(Received batch) {
+StreamSource::InFlight StreamSource::submit(Received batch, const std::shared_ptr<BatchChain>& chain) {
   InFlight f;
   f.count = batch.events.size();
   f.submitted = std::chrono::steady_clock::now();
   runtime_->status().consumed += f.count;
   if (batch.events.empty() && !batch.cursor && batch.state.empty()) {
-    // Nothing to journal: acknowledged in its turn.
-    std::lock_guard lock(f.progress->mutex);
-    f.progress->answer = InFlight::Answer{BatchResult{}, f.submitted};
+    f.promise->set_value({BatchResult{}, f.submitted});  // nothing to journal: acknowledged in its turn
   } else {
     std::vector<IngestionEvent> events;
     if (keeps_events()) events = batch.events;
     else events.swap(batch.events);  // the journal takes them; the batch keeps none
     runtime_->submit(
         std::move(events), batch.cursor,
-        [progress = f.progress](const BatchResult& r) {
-          std::lock_guard lock(progress->mutex);
-          progress->answer = InFlight::Answer{r, std::chrono::steady_clock::now()};
-          progress->changed.notify_all();
-        },
-        batch.state,
-        [progress = f.progress] {
-          std::lock_guard lock(progress->mutex);
-          progress->written = true;
-          progress->changed.notify_all();
-        });
+        [promise = f.promise](const BatchResult& r) { promise->set_value({r, std::chrono::steady_clock::now()}); },
+        batch.state, chain);
   }
   f.batch = std::move(batch);
   return f;
@@ -197,7 +183,7 @@ StreamSource::InFlight StreamSource::submit(Received batch) {
 
 SourceResult<> StreamSource::settle(InFlight& f) {
   auto& status = runtime_->status();
-  const auto [result, answered] = f.wait_answer();
+  const auto [result, answered] = f.answer.get();
   if (answered != f.submitted) last_commit_ = answered - f.submitted;  // not for a batch with nothing to journal
   if (!result.committed()) {
     // Not durable: nothing is acknowledged; upstream keeps it (or gets it back) for later.

@@ -4,11 +4,12 @@
 // the journal, then acknowledges upstream only what the journal answered accepted or duplicate; a
 // refused batch is handed back (refused()) and nothing is acknowledged. A configuration error ends
 // it; stop() returns within about a second.
-// A kind that is pipelined() has one batch in flight: batch N+1 is received while batch N commits,
-// submitted once N is committed (to be committed while N syncs: EventBatch::written), then N is
-// acknowledged once it is durable. Batches are acknowledged in order, each only after its own
-// commit; when N is refused, N+1 is handed back too (and any of its events that were committed
-// are duplicates when it is sent again).
+// A kind that is pipelined() receives while earlier batches are in the journal, and submits each
+// batch at once, as one chain (EventBatch::chain): the journal commits them in order, each only if
+// every one before it was committed, while the source receives the next. At most kMostInFlight
+// are out; each is acknowledged once it is durable, in order; when one is refused, those after it
+// are handed back too (any of their events that were committed are duplicates when they are sent
+// again). A store that keeps no chain gets one batch at a time.
 #include <any>
 #include <chrono>
 #include <condition_variable>
@@ -67,7 +68,7 @@ class StreamSource : public IngestionSource {
   // Whether acknowledge()/refused() need the batch's events (then the journal gets a copy of them,
   // which costs about a microsecond an event): for a kind that cannot get them from upstream again.
   virtual bool keeps_events() const { return false; }
-  // Whether the next batch may be received while the last one commits: the kind keeps what
+  // Whether the next batch may be received while the last ones commit: the kind keeps what
   // acknowledge() needs in Received::upstream (never in members receive() resets), and its next
   // receive() does not depend on the last acknowledgement (a file's does: its offset moves then).
   virtual bool pipelined() const { return false; }
@@ -79,16 +80,20 @@ class StreamSource : public IngestionSource {
 
  private:
   struct InFlight;
+  // Batches submitted and not yet acknowledged: beyond that, the next receive waits for the
+  // oldest's answer. Enough to keep the journal's writer busy while it syncs.
+  static constexpr std::size_t kMostInFlight = 4;
 
   void run();
-  // Receives, journals and acknowledges until an error, or until stopped (then the batch in flight
-  // is settled before it returns).
+  // Receives, journals and acknowledges until an error, or until stopped (then the batches in
+  // flight are settled before it returns).
   SourceResult<> consume();
-  InFlight submit(Received batch);
+  InFlight submit(Received batch, const std::shared_ptr<BatchChain>& chain);
   // Waits for the journal's answer about `batch`, then acknowledges it or hands it back.
   SourceResult<> settle(InFlight& batch);
-  // How long a receive may wait while `batch` commits: about as long as the last commit took, so
-  // that an idle stream does not leave it unacknowledged for a whole receive_wait.
+  // How long a receive may wait while `batch` (the oldest unacknowledged) commits: about as long
+  // as the last commit took, so that an idle stream does not leave it unacknowledged for a whole
+  // receive_wait.
   std::chrono::steady_clock::time_point receive_deadline(const InFlight* batch) const;
   bool wait(std::chrono::milliseconds d);
 

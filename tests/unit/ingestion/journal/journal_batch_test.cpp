@@ -71,11 +71,7 @@ TEST_CASE("a batch's cursor is saved with its events and only with them", "[jour
   // A batch the journal cannot store moves nothing: neither events nor the cursor.
   poison_topic(path, "t/row-9");
   const auto backlog = journal->backlog().value();
-  auto poisoned = batch_of("poller", {"row-8", "row-9"}, "45");
-  std::atomic<bool> written = false;
-  poisoned.written = [&] { written = true; };
-  auto refused = journal->submit_and_wait(std::move(poisoned));
-  CHECK_FALSE(written);  // never said written: nothing of it was committed
+  auto refused = journal->submit_and_wait(batch_of("poller", {"row-8", "row-9"}, "45"));
   REQUIRE_FALSE(refused.committed());
   REQUIRE(refused.outcomes == std::vector{Submission::Refused, Submission::Refused});
   REQUIRE_THAT(refused.error, Catch::Contains("poisoned by the test"));
@@ -195,4 +191,40 @@ TEST_CASE("component state is kept by scope and key, and expires", "[journal]") 
   journal.reset();
   journal = open_journal(path, clock.fn());
   REQUIRE(journal->get_state("api/releases", "irc.example.org").value() == "seen");  // survives restarts
+}
+
+TEST_CASE("a batch after a refused one of its chain is refused unwritten while another chain goes on",
+          "[journal]") {
+  TempDir dir;
+  const auto path = dir.file("j.db");
+  auto journal = open_journal(path);
+  poison_topic(path, "t/bad");
+  auto chained = [](std::vector<std::string> keys, const std::shared_ptr<BatchChain>& chain) {
+    auto batch = batch_of("stream", std::move(keys), std::nullopt);
+    batch.chain = chain;
+    return batch;
+  };
+  auto chain = std::make_shared<BatchChain>();
+  // Submitted one after the other without waiting, as a stream does: the second may share the
+  // first's transaction or come after it; either way it is refused.
+  std::promise<BatchResult> first_answer, second_answer;
+  journal->submit(chained({"bad"}, chain), [&](const BatchResult& r) { first_answer.set_value(r); });
+  journal->submit(chained({"s-1"}, chain), [&](const BatchResult& r) { second_answer.set_value(r); });
+  const auto first = first_answer.get_future().get(), second = second_answer.get_future().get();
+  REQUIRE_THAT(first.error, Catch::Contains("poisoned by the test"));
+  REQUIRE_FALSE(second.committed());
+  CHECK(chain->broken);
+  // Once refused, the chain's later batches are refused without a transaction.
+  const auto commits = journal->stats().commits;
+  const auto third = journal->submit_and_wait(chained({"s-2"}, chain));
+  REQUIRE_THAT(third.error, Catch::Contains("submitted before this one was refused"));
+  CHECK(third.outcomes == std::vector{Submission::Refused});
+  CHECK(journal->stats().commits == commits);
+  // Another chain (the source's next, after it handed its batches back), or no chain, is not held back.
+  auto next_chain = std::make_shared<BatchChain>();
+  REQUIRE(journal->submit_and_wait(chained({"s-1", "s-2"}, next_chain)).outcomes ==
+          std::vector{Submission::Accepted, Submission::Accepted});
+  REQUIRE(journal->submit_and_wait(batch_of("stream", {"s-3"}, std::nullopt)).committed());
+  CHECK_FALSE(next_chain->broken);
+  CHECK(journal->backlog().value() == 3);
 }

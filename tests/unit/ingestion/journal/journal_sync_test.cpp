@@ -135,13 +135,6 @@ EventBatch one_event(const std::string& key) {
   return batch;
 }
 
-// The same, logging "written" once it is committed.
-EventBatch one_logged_event(const std::string& key) {
-  auto batch = one_event(key);
-  batch.written = [] { log_.add("written"); };
-  return batch;
-}
-
 // Submits without waiting; logs "answered <name>" (or "refused <name>: why") when answered.
 void submit_logged(Journal& journal, EventBatch batch, const std::string& name) {
   journal.submit(std::move(batch), [name](const BatchResult& r) {
@@ -162,13 +155,13 @@ using Entries = std::vector<std::string>;
 
 }  // namespace
 
-TEST_CASE("synchronous full: a commit is handed to the reader, said written, then synced, then answered", "[journal]") {
+TEST_CASE("synchronous full: a commit is handed to the reader, then synced, then answered", "[journal]") {
   TempDir dir;
   auto journal = open_logged(dir.file("j.db"), Synchronous::Full);
   for (int i = 0; i < 3; ++i) {
     log_.clear();
-    submit_and_wait(*journal, one_logged_event("k-" + std::to_string(i)));
-    CHECK(log_.entries() == Entries{"handed", "written", "synced", "answered"});
+    submit_and_wait(*journal, one_event("k-" + std::to_string(i)));
+    CHECK(log_.entries() == Entries{"handed", "synced", "answered"});
   }
 }
 
@@ -203,14 +196,17 @@ TEST_CASE("synchronous full: a failed sync refuses the batch, and the next commi
   auto journal = open_logged(dir.file("j.db"), Synchronous::Full);
   log_.clear();
   fail_next_sync = true;
-  submit_and_wait(*journal, one_logged_event("k"));
+  auto batch = one_event("k");
+  batch.chain = std::make_shared<BatchChain>();
+  const auto chain = batch.chain;
+  submit_and_wait(*journal, std::move(batch));
   const auto failed = log_.entries();
-  REQUIRE(failed.size() == 4);
+  REQUIRE(failed.size() == 3);
   CHECK(failed[0] == "handed");  // published before the sync: the dispatcher may say it
-  CHECK(failed[1] == "written");  // committed, then refused: not durable
-  CHECK(failed[2] == "sync failed");
-  CHECK_THAT(failed[3], Catch::StartsWith("refused: journal: syncing the WAL:"));
+  CHECK(failed[1] == "sync failed");
+  CHECK_THAT(failed[2], Catch::StartsWith("refused: journal: syncing the WAL:"));
   CHECK(journal->stats().failed == 1);
+  CHECK(chain->broken);  // committed, yet refused: its source's later batches are refused too
 
   // The sender, refused, sends the event again: a duplicate, which writes nothing, but is told
   // "stored" only after a sync that succeeds.
