@@ -180,10 +180,10 @@ class Journal final : public SourceStore {
           std::unique_ptr<SQLite::Database> writer, std::unique_ptr<SQLite::Database> reader);
   void push(std::unique_ptr<Job> job);  // answers the job at once when stopping
   void run_writer();
-  // Commits, hands the accepted events to the reader and calls `notify`, then has the jobs answered
-  // once synced.
   // Answers as refused, and takes out, the jobs whose chain had a job refused (sink.hpp).
   void refuse_after_refused(std::vector<std::unique_ptr<Job>>& jobs);
+  // Commits, hands the accepted events to the reader and calls `notify`, then has the jobs answered
+  // once synced.
   void write_jobs(std::vector<std::unique_ptr<Job>> jobs, const std::function<void(std::int64_t)>& notify);
   void mark_duplicates(WriterStatements& statements, const Job& job, std::size_t begin, std::size_t end,
                        std::int64_t seen_after, std::vector<Submission>& outcomes);

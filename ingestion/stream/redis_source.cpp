@@ -79,15 +79,12 @@ RedisSource::~RedisSource() { stop(); }
 SourceResult<RedisSource::Reply> RedisSource::command(const std::vector<std::string>& args, const std::string& what) {
   if (auto read = read_unread(false); !read) return std::unexpected(read.error());
   send(args);
-  auto reply = next_command_reply(what);
-  if (!reply) return reply;
-  return checked(std::move(*reply), what);
+  return checked(next_command_reply(what), what);
 }
 
-SourceResult<> RedisSource::read_unread(bool until_read_ahead) {
-  while (!unread_.empty()) {
+SourceResult<> RedisSource::read_unread(bool through_read_ahead) {
+  while (!unread_.empty() && !(through_read_ahead && read_ahead_)) {
     const auto sent = unread_.front();
-    if (until_read_ahead && sent == Sent::ReadAhead) return {};
     auto reply = next_command_reply(sent == Sent::Ack ? "XACK" : "XREADGROUP");
     if (!reply) return std::unexpected(reply.error());
     unread_.pop_front();
@@ -121,9 +118,9 @@ SourceResult<RedisSource::Reply> RedisSource::next_command_reply(const std::stri
   return Reply(static_cast<redisReply*>(raw), free_reply);
 }
 
-SourceResult<RedisSource::Reply> RedisSource::checked(Reply reply, const std::string& what) {
-  if (reply->type == REDIS_REPLY_ERROR) {
-    const auto error = text(*reply);
+SourceResult<RedisSource::Reply> RedisSource::checked(SourceResult<Reply> reply, const std::string& what) {
+  if (reply && (*reply)->type == REDIS_REPLY_ERROR) {
+    const auto error = text(**reply);
     return std::unexpected(permanent(error) ? SourceError::configuration(what + ": " + error)
                                             : SourceError::transient(what + ": " + error));
   }
@@ -264,12 +261,6 @@ bool RedisSource::read_ahead_sent() const {
 
 SourceResult<RedisSource::Reply> RedisSource::read_ahead() {
   if (auto read = read_unread(true); !read) return std::unexpected(read.error());
-  if (!read_ahead_) {
-    auto reply = next_command_reply("XREADGROUP");
-    if (!reply) return reply;
-    unread_.pop_front();
-    read_ahead_ = std::move(*reply);
-  }
   auto reply = std::move(*read_ahead_);
   read_ahead_.reset();
   return checked(std::move(reply), "XREADGROUP");
@@ -336,17 +327,12 @@ SourceResult<> RedisSource::subscribe() {
   // One confirmation per channel and pattern; messages may come between them.
   early_.clear();
   for (std::size_t confirmations = o_.channels.size() + o_.patterns.size(); confirmations > 0;) {
-    void* raw = nullptr;
-    if (redisGetReply(context_, &raw) != REDIS_OK || !raw)
-      return std::unexpected(SourceError::transient(std::string("SUBSCRIBE: ") + context_->errstr));
-    Reply reply(static_cast<redisReply*>(raw), free_reply);
-    if (reply->type == REDIS_REPLY_ERROR) {
-      const auto error = "SUBSCRIBE: " + text(*reply);
-      return std::unexpected(permanent(text(*reply)) ? SourceError::configuration(error) : SourceError::transient(error));
-    }
-    const auto kind = reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 ? text(*reply->element[0]) : "";
+    auto reply = checked(next_command_reply("SUBSCRIBE"), "SUBSCRIBE");
+    if (!reply) return std::unexpected(reply.error());
+    const auto& r = **reply;
+    const auto kind = r.type == REDIS_REPLY_ARRAY && r.elements > 0 ? text(*r.element[0]) : "";
     if (kind == "subscribe" || kind == "psubscribe") --confirmations;
-    else early_.push_back(std::move(reply));
+    else early_.push_back(std::move(*reply));
   }
   return {};
 }

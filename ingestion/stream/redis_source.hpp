@@ -64,7 +64,8 @@ class RedisSource final : public StreamSource {
   void send(const std::vector<std::string>& args);
   // The next reply on the connection, whatever it is (a lost connection is an error naming `what`).
   SourceResult<Reply> next_command_reply(const std::string& what);
-  static SourceResult<Reply> checked(Reply reply, const std::string& what);
+  // An error reply as an error naming `what` (configuration or transient, as the error says).
+  static SourceResult<Reply> checked(SourceResult<Reply> reply, const std::string& what);
   // XREADGROUP's arguments: new entries (>), or while history_ this consumer's pending ones;
   // blocking until `block_until` if given.
   std::vector<std::string> read_args(std::optional<std::chrono::steady_clock::time_point> block_until) const;
@@ -72,9 +73,9 @@ class RedisSource final : public StreamSource {
   bool read_ahead_sent() const;
   // The reply to the read-ahead sent by the last receive().
   SourceResult<Reply> read_ahead();
-  // Reads the replies of the commands sent without waiting (unread_), in order, up to the
-  // read-ahead's if `until_read_ahead` (kept in read_ahead_ if passed); an XACK's error is an error.
-  SourceResult<> read_unread(bool until_read_ahead);
+  // Reads the replies of the commands sent without waiting (unread_), in order: all of them, or,
+  // if `through_read_ahead`, until the read-ahead's is in read_ahead_. An XACK's error is an error.
+  SourceResult<> read_unread(bool through_read_ahead);
   void flush();  // what send() buffered, to the socket
   // The entries of one stream in a reply ([[id, [field, value, …]], …]) into the batch.
   void take(const std::string& stream, const redisReply& entries, Received& batch, Taken& taken);
