@@ -226,12 +226,30 @@ void App::arm_prune_timer() {
   prune_timer_.expires_after(1h);
   prune_timer_.async_wait([this](const asio::error_code& ec) {
     if (ec) return;
-    if (auto pruned = journal_->prune(std::chrono::system_clock::now()); !pruned)
+    const auto now = std::chrono::system_clock::now();
+    if (auto pruned = journal_->prune(now); !pruned)
       spdlog::error("journal: pruning failed: {}", pruned.error().message);
-    else if (pruned->events || pruned->dedupe_keys)
-      spdlog::info("journal: pruned {} done events and {} dedupe keys", pruned->events, pruned->dedupe_keys);
-    arm_prune_timer();
+    else if (pruned->events)
+      spdlog::info("journal: pruned {} done events", pruned->events);
+    prune_dedupe_keys(now, 0);
   });
+}
+
+// A step per handler, so that what is due on the io thread (IRC, the dispatcher) runs between
+// them; the timer is armed again once the walk is done.
+void App::prune_dedupe_keys(std::chrono::system_clock::time_point now, std::int64_t deleted) {
+  constexpr std::size_t kKeysPerStep = 2000;
+  if (stopping_) return;
+  auto step = journal_->prune_dedupe_keys(now, kKeysPerStep);
+  if (!step) {
+    spdlog::error("journal: pruning dedupe keys failed: {}", step.error().message);
+  } else if (!step->finished) {
+    asio::post(io_, [this, now, deleted = deleted + step->deleted] { prune_dedupe_keys(now, deleted); });
+    return;
+  } else if (deleted + step->deleted > 0) {
+    spdlog::info("journal: pruned {} dedupe keys", deleted + step->deleted);
+  }
+  arm_prune_timer();
 }
 
 int App::run() {

@@ -1,6 +1,8 @@
 #pragma once
 // The application: owns every component and wires them as docs/architecture.md draws them.
+#include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <memory>
 
 #include <asio.hpp>
@@ -56,6 +58,7 @@ class App final : public BotControl {
   void arm_minute_timer();
   nlohmann::json clock_data();  // what time and cron binds' templates see (bot/summary.hpp)
   void arm_prune_timer();
+  void prune_dedupe_keys(std::chrono::system_clock::time_point now, std::int64_t deleted);
   void shutdown();
   // /healthz/live, /healthz/ready (and /healthz) and /metrics: gathered on the io thread, which
   // owns what they report, and answered without holding the HTTP loop.

@@ -36,6 +36,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "core/error.hpp"
@@ -81,7 +82,12 @@ struct JournalStats {
 };
 
 struct PruneCounts {
-  std::int64_t events = 0, dedupe_keys = 0, state = 0;
+  std::int64_t events = 0, state = 0;
+};
+
+struct DedupePruneStep {
+  std::int64_t deleted = 0;
+  bool finished = false;  // the walk reached the end of the table; the next call starts over
 };
 
 class Journal final : public SourceStore {
@@ -128,9 +134,14 @@ class Journal final : public SourceStore {
   Result<std::vector<IngestionEvent>> history(std::size_t limit, std::string_view topic_mask = "*");
   // Events received per source within the last `window` (said or not), by source name.
   Result<std::vector<std::pair<std::string, std::int64_t>>> received_per_source(std::chrono::milliseconds window);
-  // Deletes done events older than the retention, dedupe keys older than the window and
-  // expired state.
+  // Deletes done events older than the retention and expired state.
   Result<PruneCounts> prune(std::chrono::system_clock::time_point now);
+  // Deletes dedupe keys older than the window, a step at a time: each call reads up to `max_keys`
+  // keys in key order from where the last call stopped, and deletes the expired ones in one
+  // transaction. The table has no index by age, which would cost every event one more B-tree
+  // insert; in steps, the thread that prunes is not held for the whole table. A key left behind
+  // a while longer changes nothing: past the window it is no longer a duplicate's key anyway.
+  Result<DedupePruneStep> prune_dedupe_keys(std::chrono::system_clock::time_point now, std::size_t max_keys);
   // Ends an event that cannot be said (its rendering or dispatch failed): done, with the reason
   // kept for history, so that it is never replayed.
   Result<void> mark_failed(std::int64_t event_id, std::string_view reason);
@@ -219,6 +230,8 @@ class Journal final : public SourceStore {
   std::mutex reader_mutex_;
   std::unique_ptr<SQLite::Database> reader_db_;
   std::unique_ptr<ReaderStatements> reader_statements_;  // under reader_mutex_
+  // Where the walk of prune_dedupe_keys stopped: the last (source, key) it read; under reader_mutex_.
+  std::optional<std::pair<std::string, std::string>> dedupe_walk_after_;
   ReaderStatements& statements();                         // prepared on first use
 
   std::unique_ptr<WalSyncer> syncer_;  // with synchronous=FULL: answers what the writer committed

@@ -104,6 +104,14 @@ DROP INDEX events_by_key;
 PRAGMA user_version = 5;
 )sql";
 
+// Version 6: no index on dedupe(seen_ms). It cost every claimed key a second B-tree insert at a
+// random place for the sake of the hourly prune alone, which now walks the table in key order
+// instead (Journal::prune_dedupe_keys). Duplicates are looked up by (source, key), as before.
+constexpr const char* kSchemaV6 = R"sql(
+DROP INDEX dedupe_seen;
+PRAGMA user_version = 6;
+)sql";
+
 Result<void> create_parent(const std::string& path) {
   auto parent = std::filesystem::path(path).parent_path();
   if (parent.empty()) return {};
@@ -128,7 +136,8 @@ Result<void> migrate_schema(SQLite::Database& db, const std::string& path) {
     if (*version < 2) db.exec(kSchemaV2);
     if (*version < 3) db.exec(kSchemaV3);
     if (*version < 4) db.exec(kSchemaV4);
-    db.exec(kSchemaV5);
+    if (*version < 5) db.exec(kSchemaV5);
+    db.exec(kSchemaV6);
     tx.commit();
   });
 }

@@ -15,7 +15,7 @@
 
 namespace chatops::ingestion::journal_db {
 
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 // How long a connection waits for another one's write transaction instead of failing at once.
 inline constexpr int kBusyTimeoutMs = 5000;
 

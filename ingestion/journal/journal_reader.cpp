@@ -1,4 +1,5 @@
 // The journal's reader side: what the dispatcher reads and marks, history, pruning.
+#include <algorithm>
 #include <array>
 
 #include <spdlog/spdlog.h>
@@ -220,15 +221,56 @@ Result<PruneCounts> Journal::prune(std::chrono::system_clock::time_point now) {
                               "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE done_ms IS NOT NULL "
                               "AND done_ms < ? LIMIT ?)",
                               now_ms - options_.retention.count());
-    n.dedupe_keys = delete_chunked(*reader_db_,
-                                   "DELETE FROM dedupe WHERE (source, key) IN (SELECT source, key FROM dedupe "
-                                   "WHERE seen_ms < ? LIMIT ?)",
-                                   now_ms - options_.dedupe_window.count());
     n.state = delete_chunked(*reader_db_,
                              "DELETE FROM state WHERE (scope, key) IN (SELECT scope, key FROM state "
                              "WHERE expires_ms <= ? LIMIT ?)",
                              now_ms);
     return n;
+  });
+}
+
+Result<DedupePruneStep> Journal::prune_dedupe_keys(std::chrono::system_clock::time_point now, std::size_t max_keys) {
+  std::lock_guard lock(reader_mutex_);
+  const auto cutoff = journal_db::to_ms(now) - options_.dedupe_window.count();
+  max_keys = std::max<std::size_t>(max_keys, 1);
+  return journal_db::guarded("pruning dedupe keys", [&] {
+    SQLite::Statement read(*reader_db_, dedupe_walk_after_
+                                            ? "SELECT source, key, seen_ms < ?3 FROM dedupe WHERE (source, key) > (?1, ?2) "
+                                              "ORDER BY source, key LIMIT ?4"
+                                            : "SELECT source, key, seen_ms < ?3 FROM dedupe ORDER BY source, key LIMIT ?4");
+    if (dedupe_walk_after_) {
+      read.bind(1, dedupe_walk_after_->first);
+      read.bind(2, dedupe_walk_after_->second);
+    }
+    read.bind(3, cutoff);
+    read.bind(4, static_cast<std::int64_t>(max_keys));
+    std::vector<std::pair<std::string, std::string>> expired;
+    std::size_t keys = 0;
+    while (read.executeStep()) {
+      ++keys;
+      const bool last = keys == max_keys;
+      if (!read.getColumn(2).getInt() && !last) continue;
+      std::pair<std::string, std::string> at{read.getColumn(0).getString(), read.getColumn(1).getString()};
+      if (last) dedupe_walk_after_ = at;
+      if (read.getColumn(2).getInt()) expired.push_back(std::move(at));
+    }
+    read.reset();
+    DedupePruneStep step;
+    step.finished = keys < max_keys;
+    if (step.finished) dedupe_walk_after_.reset();
+    if (expired.empty()) return step;
+    // Its age is checked again: the writer may have claimed the key anew since it was read.
+    SQLite::Transaction tx(*reader_db_);
+    SQLite::Statement del(*reader_db_, "DELETE FROM dedupe WHERE source = ? AND key = ? AND seen_ms < ?");
+    for (const auto& [source, key] : expired) {
+      del.bind(1, source);
+      del.bind(2, key);
+      del.bind(3, cutoff);
+      step.deleted += del.exec();
+      del.reset();
+    }
+    tx.commit();
+    return step;
   });
 }
 

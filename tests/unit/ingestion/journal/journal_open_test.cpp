@@ -29,7 +29,7 @@ TEST_CASE("opening creates parent directories and a versioned schema, reopening 
   }
   {
     SQLite::Database db(path);
-    REQUIRE(db.execAndGet("PRAGMA user_version").getInt() == 5);
+    REQUIRE(db.execAndGet("PRAGMA user_version").getInt() == 6);
     REQUIRE(db.execAndGet("PRAGMA journal_mode").getString() == "wal");
   }
   auto journal = open_journal(path);
@@ -45,7 +45,7 @@ TEST_CASE("a database from a newer version is refused", "[journal]") {
   o.path = path;
   auto journal = Journal::open(o);
   REQUIRE_FALSE(journal);
-  REQUIRE_THAT(journal.error().message, Catch::Contains("schema version 99, newer than this build's 5"));
+  REQUIRE_THAT(journal.error().message, Catch::Contains("schema version 99, newer than this build's 6"));
 }
 
 TEST_CASE("a version 1 journal is upgraded in place: events keep their payload, dedupe keys their source", "[journal]") {
@@ -91,7 +91,29 @@ TEST_CASE("a version 1 journal is upgraded in place: events keep their payload, 
   CHECK(payload_text(all[1]) == R"({"y": 2})");
   CHECK(all[0].family == "webhook");  // the column once named kind
   journal.reset();
-  CHECK(SQLite::Database(path).execAndGet("PRAGMA user_version").getInt() == 5);
+  CHECK(SQLite::Database(path).execAndGet("PRAGMA user_version").getInt() == 6);
+}
+
+TEST_CASE("a version 5 journal is upgraded in place: dedupe keys kept, their index by age dropped", "[journal]") {
+  TempDir dir;
+  const auto path = dir.file("j.db");
+  {
+    auto journal = open_journal(path);
+    REQUIRE(append(*journal, make_event("github/push", "d-1")).result == Submission::Accepted);
+  }
+  {
+    // What version 5 had besides: an index of the dedupe keys by age.
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    db.exec("CREATE INDEX dedupe_seen ON dedupe(seen_ms); PRAGMA user_version = 5;");
+  }
+  auto journal = open_journal(path);
+  REQUIRE(journal->submit_one(make_event("github/push", "d-1")) == Submission::Duplicate);
+  REQUIRE(journal->submit_one(make_event("github/push", "d-2")) == Submission::Accepted);
+  journal.reset();
+  SQLite::Database db(path);
+  CHECK(db.execAndGet("PRAGMA user_version").getInt() == 6);
+  CHECK(db.execAndGet("SELECT count(*) FROM sqlite_schema WHERE name = 'dedupe_seen'").getInt() == 0);
+  CHECK(db.execAndGet("SELECT count(*) FROM dedupe").getInt() == 2);
 }
 
 TEST_CASE("committed events reach the database file while the journal runs", "[journal]") {
@@ -266,9 +288,11 @@ TEST_CASE("a version 3 or 4 journal is upgraded in place: each dedupe key names 
       append(*journal, e);
     }
     {
-      // What versions 3 and 4 had: a dedupe table without event ids; version 4 an index instead.
+      // What versions 3 and 4 had: a dedupe table without event ids, indexed by age; version 4 an
+      // index on events by key too.
       SQLite::Database db(path, SQLite::OPEN_READWRITE);
       db.exec("ALTER TABLE dedupe DROP COLUMN event_id");
+      db.exec("CREATE INDEX dedupe_seen ON dedupe(seen_ms)");
       if (version == 4) db.exec("CREATE INDEX events_by_key ON events(source, dedupe_key)");
       db.exec("PRAGMA user_version = " + std::to_string(version));
     }
@@ -285,7 +309,7 @@ TEST_CASE("a version 3 or 4 journal is upgraded in place: each dedupe key names 
     CHECK(journal->backlog().value() == 2);
     journal.reset();
     SQLite::Database db(path);
-    CHECK(db.execAndGet("PRAGMA user_version").getInt() == 5);
+    CHECK(db.execAndGet("PRAGMA user_version").getInt() == 6);
     CHECK(db.execAndGet("SELECT count(*) FROM sqlite_master WHERE name = 'events_by_key'").getInt() == 0);
   }
 }

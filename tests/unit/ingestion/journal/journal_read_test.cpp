@@ -4,6 +4,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include "tests/unit/ingestion/journal/temp_journal.hpp"
 
 using namespace chatops::ingestion;
@@ -153,16 +155,63 @@ TEST_CASE("prune removes done events after the retention and dedupe keys after t
   REQUIRE(journal->mark_done(done));
 
   auto start = clock.now();
-  auto n = journal->prune(start + 24h - 1ms).value();
-  REQUIRE(n.events == 0);
-  REQUIRE(n.dedupe_keys == 0);
-  n = journal->prune(start + 24h + 1ms).value();
-  REQUIRE(n.events == 0);
-  REQUIRE(n.dedupe_keys == 2);
-  n = journal->prune(start + 7 * 24h + 1ms).value();
+  REQUIRE(journal->prune(start + 24h - 1ms).value().events == 0);
+  REQUIRE(prune_all_dedupe_keys(*journal, start + 24h - 1ms) == 0);
+  REQUIRE(journal->prune(start + 24h + 1ms).value().events == 0);
+  REQUIRE(prune_all_dedupe_keys(*journal, start + 24h + 1ms) == 2);
+  auto n = journal->prune(start + 7 * 24h + 1ms).value();
   REQUIRE(n.events == 1);
   REQUIRE(journal->history(10).value().empty());
   REQUIRE(journal->deliveries(done).value().empty());  // went with the event
   REQUIRE(ids(journal->pending_events(0, 10).value()) == std::vector{pending});  // never pruned
   REQUIRE(append_id(*journal, make_event("c")) > pending);  // ids never reused
+}
+
+TEST_CASE("dedupe keys are pruned a step at a time through a large table, recent and reclaimed keys kept", "[journal]") {
+  TempDir dir;
+  FakeClock clock;
+  const auto path = dir.file("j.db");
+  auto journal = open_journal(path, clock.fn());
+  constexpr int kKeys = 6000;  // per age, across three sources
+  auto submit_keys = [&](const std::string& prefix) {
+    for (const std::string source : {"a", "b", "c"}) {
+      EventBatch batch{source, {}, std::nullopt};
+      for (int i = 0; i < kKeys / 3; ++i) {
+        auto e = make_event("t", prefix + std::to_string(i));
+        e.source = source;
+        batch.events.push_back(std::move(e));
+      }
+      for (const auto outcome : journal->submit_and_wait(std::move(batch)).outcomes) REQUIRE(outcome == Submission::Accepted);
+    }
+  };
+  const auto start = clock.now();
+  submit_keys("old-");
+  clock.advance(12h);
+  submit_keys("new-");
+  clock.advance(12h + 1ms);  // the old keys are past the window now, the new ones not
+  auto reclaimed = make_event("t", "old-7");
+  reclaimed.source = "b";
+  REQUIRE(append(*journal, reclaimed).result == Submission::Accepted);  // its key claimed again
+
+  int steps = 0;
+  std::int64_t deleted = 0;
+  for (bool finished = false; !finished; ++steps) {
+    auto step = journal->prune_dedupe_keys(start + 24h + 1ms, 1000).value();
+    deleted += step.deleted;
+    finished = step.finished;
+    if (steps == 3) {  // a key claimed while the walk goes on, ahead of where it is
+      auto late = make_event("t", "zz-late");
+      late.source = "c";
+      REQUIRE(append(*journal, late).result == Submission::Accepted);
+    }
+  }
+  CHECK(steps == 2 * kKeys / 1000 + 1);  // 1,000 keys a step, then one with the late key alone
+  CHECK(deleted == kKeys - 1);
+  CHECK(SQLite::Database(path).execAndGet("SELECT count(*) FROM dedupe").getInt() == kKeys + 2);
+  CHECK(append(*journal, reclaimed).result == Submission::Duplicate);
+  auto recent = make_event("t", "new-1999");
+  recent.source = "c";
+  CHECK(append(*journal, recent).result == Submission::Duplicate);
+  // The next walk starts over from the first key.
+  CHECK(prune_all_dedupe_keys(*journal, clock.now() + 24h + 1ms) == kKeys + 2);
 }

@@ -170,6 +170,7 @@ TEST_CASE("ids never go back, even once the newest events are pruned and the jou
     for (int i = 0; i < 3; ++i) last = append(*journal, make_event("a", "key-" + std::to_string(i))).id;
     for (std::int64_t id = 1; id <= last; ++id) REQUIRE(journal->mark_done(id));
     REQUIRE(journal->prune(clock.now() + std::chrono::days(8)).value().events == 3);
+    REQUIRE(prune_all_dedupe_keys(*journal, clock.now() + std::chrono::days(8)) == 3);
     CHECK(append(*journal, make_event("a", "key-0")).id == last + 1);  // its key was pruned too
   }
   auto reopened = open_journal(dir.file("j.db"), clock.fn());

@@ -67,6 +67,17 @@ inline std::string barely_compressible_payload(std::mt19937& random) {
   return "\"" + text + "\"";
 }
 
+// A whole walk of Journal::prune_dedupe_keys, `max_keys` a step: how many keys it deleted.
+inline std::int64_t prune_all_dedupe_keys(Journal& journal, std::chrono::system_clock::time_point now,
+                                          std::size_t max_keys = 1000) {
+  std::int64_t deleted = 0;
+  for (;;) {
+    auto step = journal.prune_dedupe_keys(now, max_keys).value();
+    deleted += step.deleted;
+    if (step.finished) return deleted;
+  }
+}
+
 // One event submitted and waited for, with the id it was given.
 struct Receipt {
   Submission result = Submission::Refused;
