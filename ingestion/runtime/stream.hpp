@@ -53,6 +53,12 @@ class StreamSource : public IngestionSource {
   SourceResult<> start(SourceRuntime& runtime) final;
   void stop() final;
 
+  // Batches submitted and not yet acknowledged: beyond that, the next receive waits for the
+  // oldest's answer. Enough that the source goes on receiving while the journal's writer syncs,
+  // and while it restarts the WAL (every 16 MiB, 30-50 ms on the development VM: 4 batches out
+  // left the source waiting through it; bench/README.md).
+  static constexpr std::size_t kMostInFlight = 16;
+
  protected:
   virtual SourceResult<> connect() = 0;
   // Waits at most until `deadline` for what is there (may be nothing).
@@ -80,9 +86,6 @@ class StreamSource : public IngestionSource {
 
  private:
   struct InFlight;
-  // Batches submitted and not yet acknowledged: beyond that, the next receive waits for the
-  // oldest's answer. Enough to keep the journal's writer busy while it syncs.
-  static constexpr std::size_t kMostInFlight = 4;
 
   void run();
   // Receives, journals and acknowledges until an error, or until stopped (then the batches in

@@ -197,27 +197,30 @@ TEST_CASE("a pipelined stream passes the compliance harness", "[stream][pipeline
   test::compliance::run_compliance(subject);
 }
 
-TEST_CASE("a pipelined stream submits each batch at once, at most four out, and acknowledges each once durable, "
-          "in order",
+TEST_CASE("a pipelined stream submits each batch at once, at most kMostInFlight out, and acknowledges each once "
+          "durable, in order",
           "[stream][pipelined]") {
+  constexpr int kOut = static_cast<int>(StreamSource::kMostInFlight);
+  constexpr int kBatches = kOut + 1;
   PipeRun run;
-  run.q.produce(pipe_range(1, 50));  // five batches
-  REQUIRE(pipe_eventually([&] { return run.gate.held() == 4 && run.received() == 4; }));
+  run.q.produce(pipe_range(1, 10 * kBatches));  // batches of 10
+  REQUIRE(pipe_eventually([&] { return run.gate.held() == kOut && run.received() == kOut; }));
   std::this_thread::sleep_for(200ms);  // absence, proved briefly
-  CHECK(run.received() == 4);  // four out: the next receive waits for the oldest's answer
+  CHECK(run.received() == kOut);  // all out: the next receive waits for the oldest's answer
   CHECK(run.acknowledged().empty());
-  REQUIRE(run.gate.pass());  // batch 1 durable: acknowledged, and batch 5 received and submitted
-  REQUIRE(pipe_eventually([&] { return run.acknowledged().size() == 1 && run.gate.held() == 4; }));
+  REQUIRE(run.gate.pass());  // batch 1 durable: acknowledged, and the last batch received and submitted
+  REQUIRE(pipe_eventually([&] { return run.acknowledged().size() == 1 && run.gate.held() == kOut; }));
   CHECK(run.acknowledged() == std::vector<Numbers>{pipe_range(1, 10)});
-  CHECK(run.received() == 5);
+  CHECK(run.received() == kBatches);
   REQUIRE(pipe_eventually([&] {
     run.gate.pass();
-    return run.acknowledged().size() == 5;
+    return run.acknowledged().size() == kBatches;
   }));
-  CHECK(run.acknowledged() == std::vector<Numbers>{pipe_range(1, 10), pipe_range(11, 10), pipe_range(21, 10),
-                                                   pipe_range(31, 10), pipe_range(41, 10)});
-  CHECK(run.journaled() == pipe_range(1, 50));
-  CHECK(run.runtime.status().snapshot().committed == 50);
+  std::vector<Numbers> batches;
+  for (int b = 0; b < kBatches; ++b) batches.push_back(pipe_range(1 + 10 * b, 10));
+  CHECK(run.acknowledged() == batches);
+  CHECK(run.journaled() == pipe_range(1, 10 * kBatches));
+  CHECK(run.runtime.status().snapshot().committed == 10 * kBatches);
 }
 
 TEST_CASE("a pipelined stream acknowledges a batch with nothing to journal after the batch in flight",
