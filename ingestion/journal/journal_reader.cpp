@@ -247,12 +247,12 @@ Result<DedupePruneStep> Journal::prune_dedupe_keys(std::chrono::system_clock::ti
     std::vector<std::pair<std::string, std::string>> expired;
     std::size_t keys = 0;
     while (read.executeStep()) {
-      ++keys;
-      const bool last = keys == max_keys;
-      if (!read.getColumn(2).getInt() && !last) continue;
+      const bool is_expired = read.getColumn(2).getInt() != 0;
+      const bool last = ++keys == max_keys;
+      if (!is_expired && !last) continue;  // most keys: nothing copied
       std::pair<std::string, std::string> at{read.getColumn(0).getString(), read.getColumn(1).getString()};
       if (last) dedupe_walk_after_ = at;
-      if (read.getColumn(2).getInt()) expired.push_back(std::move(at));
+      if (is_expired) expired.push_back(std::move(at));
     }
     read.reset();
     DedupePruneStep step;
