@@ -59,14 +59,21 @@ void Checkpointer::bound_wal(SQLite::Database& writer) {
   // A reader that stays (an online backup, a sqlite3 shell) only postpones the restart.
   constexpr int kReaderWaitMs = 100;
   sqlite3_busy_timeout(writer.getHandle(), kReaderWaitMs);
-  const int rc = sqlite3_wal_checkpoint_v2(writer.getHandle(), nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
+  int log_frames = -1;
+  const int rc =
+      sqlite3_wal_checkpoint_v2(writer.getHandle(), nullptr, SQLITE_CHECKPOINT_RESTART, &log_frames, nullptr);
   sqlite3_busy_timeout(writer.getHandle(), journal_db::kBusyTimeoutMs);
   if (rc == SQLITE_OK) {
     next_restart_at_ = kRestartFrames;
     return;
   }
-  // Busy: a passive checkpoint was running (its lock is never waited for) or a reader stayed.
-  next_restart_at_ = frames + kRetryFrames;
+  // Busy before it ran (the WAL's size not reported): another connection held the checkpoint lock,
+  // which is never waited for; most often this thread's passive checkpoint, which takes long
+  // under load, so missing it for a whole kRetryFrames let the WAL grow past twice its bound.
+  // Tried again at the next commit: failing costs one lock attempt. Busy after it ran: a reader
+  // stayed, and waiting for it again at every commit would hold off every webhook.
+  const bool checkpoint_lock_held = rc == SQLITE_BUSY && log_frames < 0;
+  next_restart_at_ = checkpoint_lock_held ? frames + 1 : frames + kRetryFrames;
   if (rc != SQLITE_BUSY) spdlog::warn("journal: restarting the WAL: {} (retrying later)", sqlite3_errstr(rc));
 }
 

@@ -43,7 +43,7 @@ class Checkpointer {
   // by then, so the writer is held off for about one small checkpoint.
   void bound_wal(SQLite::Database& writer);
   static constexpr int kRestartFrames = 4096;  // 16 MiB of 4 KiB pages
-  static constexpr int kRetryFrames = 1024;    // after a restart that could not be done
+  static constexpr int kRetryFrames = 1024;    // after a restart a reader held off
 
  private:
   explicit Checkpointer(std::unique_ptr<SQLite::Database> db);

@@ -9,6 +9,10 @@
 #include <thread>
 #include <vector>
 
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "core/config/node.hpp"
@@ -228,6 +232,87 @@ TEST_CASE("a reader that stays in the WAL postpones its restart and fails no com
   REQUIRE(stream_events(*journal, 4, 750) == 3000);  // reader gone: restarted on the way
   CHECK(wal_frames(path) < Checkpointer::kRestartFrames + 64);  // 12,000 frames had it not
   CHECK(journal->backlog().value() == 6000);
+}
+
+// Another process holding the WAL's checkpoint lock (as a checkpoint running there does) until
+// destroyed: SQLite's lock byte in the -shm file, 120 + 1 (WALINDEX_LOCK_OFFSET + WAL_CKPT_LOCK).
+class CheckpointLockHolder {
+ public:
+  explicit CheckpointLockHolder(const std::string& db_path) {
+    int locked[2], release[2];
+    REQUIRE(pipe(locked) == 0);
+    REQUIRE(pipe(release) == 0);
+    child_ = fork();
+    REQUIRE(child_ >= 0);
+    if (child_ == 0) {  // async-signal-safe calls only: the parent has threads
+      close(locked[0]);
+      close(release[1]);  // else its read below never sees the parent's end close
+      const int shm = open((db_path + "-shm").c_str(), O_RDWR);
+      struct flock lock{};
+      lock.l_type = F_WRLCK;
+      lock.l_whence = SEEK_SET;
+      lock.l_start = 121;
+      lock.l_len = 1;
+      const char ok = shm >= 0 && fcntl(shm, F_SETLK, &lock) == 0 ? 'y' : 'n';
+      if (write(locked[1], &ok, 1) != 1) _exit(1);
+      char c;
+      while (read(release[0], &c, 1) > 0) {
+      }
+      _exit(0);
+    }
+    close(locked[1]);
+    close(release[0]);
+    release_ = release[1];
+    char ok = 'n';
+    REQUIRE(read(locked[0], &ok, 1) == 1);
+    close(locked[0]);
+    REQUIRE(ok == 'y');
+  }
+  ~CheckpointLockHolder() {
+    close(release_);
+    waitpid(child_, nullptr, 0);
+  }
+  CheckpointLockHolder(const CheckpointLockHolder&) = delete;
+  CheckpointLockHolder& operator=(const CheckpointLockHolder&) = delete;
+
+ private:
+  pid_t child_ = -1;
+  int release_ = -1;
+};
+
+// The WAL header's checkpoint sequence number, which each restart of the WAL increments. Read from
+// the file: a checkpoint to count the frames would copy them and let the next commit restart it.
+std::uint32_t wal_restarts(const std::string& path) {
+  std::ifstream wal(path + "-wal", std::ios::binary);
+  unsigned char header[16] = {};
+  REQUIRE(wal.read(reinterpret_cast<char*>(header), sizeof header));
+  return std::uint32_t{header[12]} << 24 | std::uint32_t{header[13]} << 16 | std::uint32_t{header[14]} << 8 | header[15];
+}
+
+TEST_CASE("a WAL restart missed while a checkpoint ran is done at the next commit", "[journal]") {
+  // Under load the journal's passive checkpoint runs most of the time; a restart retried only
+  // kRetryFrames later could miss it again and again, and the WAL outgrow its bound.
+  TempDir dir;
+  const auto path = dir.file("j.db");
+  auto journal = open_journal(path);
+  REQUIRE(journal->submit_one(make_event("a")) == Submission::Accepted);  // the -shm file exists
+  {
+    CheckpointLockHolder checkpoint_running(path);
+    REQUIRE(stream_events(*journal, 2, 1200) == 2400);  // ~9,800 frames, restart tries all refused
+    // The journal's checkpointer, nudged by the last commits, tries once more 100 ms later: let
+    // it, so that it is idle when the lock is released (its copy would let any commit restart).
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  CHECK(std::filesystem::file_size(path + "-wal") > Checkpointer::kRestartFrames * 4096u);
+  const auto restarts = wal_restarts(path);
+  // After the first commit the writer checkpoints the WAL in full; the second writes it from the
+  // start. Without the retry at the next commit, the next try is some 1,000 frames away, and the
+  // journal's checkpointer, nudged by the first commit, waits 100 ms before copying anything.
+  REQUIRE(journal->submit_one(make_event("b")) == Submission::Accepted);
+  REQUIRE(journal->submit_one(make_event("c")) == Submission::Accepted);
+  CHECK(wal_restarts(path) == restarts + 1);
+  CHECK(wal_frames(path) < 64);
+  CHECK(journal->backlog().value() == 2403);
 }
 
 TEST_CASE("a corrupt file or an unusable path gives a clear error", "[journal]") {
