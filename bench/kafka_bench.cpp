@@ -54,6 +54,12 @@ int serve_mock(int messages) {
   KafkaMock kafka;
   kafka.create_topic(kTopic, kPartitions);
   kafka.produce_many(kTopic, messages, message);
+  for (int p = 0; p < kPartitions; ++p)
+    if (const auto first = kafka.first_offset(kTopic, p); first > 0) {
+      std::cout << "the mock cluster dropped the first " << first << " messages of partition " << p
+                << " (it keeps about 5 MiB a partition): use fewer --messages" << std::endl;
+      return 1;
+    }
   std::cout << "bootstraps " << kafka.bootstraps() << std::endl;
   for (;;) std::this_thread::sleep_for(1h);
 }

@@ -124,6 +124,13 @@ std::pair<std::int64_t, std::string> KafkaMock::committed_point(const std::strin
   return all.at(static_cast<std::size_t>(partition));
 }
 
+std::int64_t KafkaMock::first_offset(const std::string& topic, int partition) const {
+  std::int64_t low = 0, high = 0;
+  if (const auto err = rd_kafka_query_watermark_offsets(producer_, topic.c_str(), partition, &low, &high, 10000))
+    throw std::runtime_error(std::string("kafka mock: watermarks: ") + rd_kafka_err2str(err));
+  return low;
+}
+
 std::vector<std::string> KafkaMock::messages(const std::string& topic, int partition) const {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   set(conf, "bootstrap.servers", bootstraps_);

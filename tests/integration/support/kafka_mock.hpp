@@ -37,6 +37,9 @@ class KafkaMock {
   // A partition's committed offset for the group (-1 for none) and the commit's metadata.
   std::pair<std::int64_t, std::string> committed_point(const std::string& group, const std::string& topic,
                                                        int partition) const;
+  // The partition's first offset still held. The mock keeps a few MiB a partition (librdkafka
+  // 2.0.2: 5 MiB) and drops its oldest message sets past that: more produced, the first are gone.
+  std::int64_t first_offset(const std::string& topic, int partition) const;
   // Every message of a partition, in offset order (the value of offset i at index i).
   std::vector<std::string> messages(const std::string& topic, int partition = 0) const;
   // Takes broker `id` (1…brokers) off the network and back.
