@@ -68,7 +68,7 @@ void Checkpointer::bound_wal(SQLite::Database& writer) {
     return;
   }
   // Busy before it ran (the WAL's size not reported): another connection held the checkpoint lock,
-  // which is never waited for; most often this thread's passive checkpoint, which takes long
+  // which is never waited for; most often the checkpointer's own passive one, which takes long
   // under load, so missing it for a whole kRetryFrames let the WAL grow past twice its bound.
   // Tried again at the next commit: failing costs one lock attempt. Busy after it ran: a reader
   // stayed, and waiting for it again at every commit would hold off every webhook.

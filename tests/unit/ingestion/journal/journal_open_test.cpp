@@ -239,15 +239,16 @@ TEST_CASE("a reader that stays in the WAL postpones its restart and fails no com
 class CheckpointLockHolder {
  public:
   explicit CheckpointLockHolder(const std::string& db_path) {
-    int locked[2], release[2];
+    int locked[2], unlocking[2];
     REQUIRE(pipe(locked) == 0);
-    REQUIRE(pipe(release) == 0);
+    REQUIRE(pipe(unlocking) == 0);
+    const std::string shm_path = db_path + "-shm";  // made before the fork: the child may not allocate
     child_ = fork();
     REQUIRE(child_ >= 0);
     if (child_ == 0) {  // async-signal-safe calls only: the parent has threads
       close(locked[0]);
-      close(release[1]);  // else its read below never sees the parent's end close
-      const int shm = open((db_path + "-shm").c_str(), O_RDWR);
+      close(unlocking[1]);  // else its read below never sees the parent's end close
+      const int shm = open(shm_path.c_str(), O_RDWR);
       struct flock lock{};
       lock.l_type = F_WRLCK;
       lock.l_whence = SEEK_SET;
@@ -256,26 +257,32 @@ class CheckpointLockHolder {
       const char ok = shm >= 0 && fcntl(shm, F_SETLK, &lock) == 0 ? 'y' : 'n';
       if (write(locked[1], &ok, 1) != 1) _exit(1);
       char c;
-      while (read(release[0], &c, 1) > 0) {
+      while (read(unlocking[0], &c, 1) > 0) {
       }
       _exit(0);
     }
     close(locked[1]);
-    close(release[0]);
-    release_ = release[1];
+    close(unlocking[0]);
+    release_ = unlocking[1];
     char ok = 'n';
-    REQUIRE(read(locked[0], &ok, 1) == 1);
+    const bool answered = read(locked[0], &ok, 1) == 1;
     close(locked[0]);
+    if (!answered || ok != 'y') release();  // the destructor does not run when the constructor throws
+    REQUIRE(answered);
     REQUIRE(ok == 'y');
   }
-  ~CheckpointLockHolder() {
-    close(release_);
-    waitpid(child_, nullptr, 0);
-  }
+  ~CheckpointLockHolder() { release(); }
   CheckpointLockHolder(const CheckpointLockHolder&) = delete;
   CheckpointLockHolder& operator=(const CheckpointLockHolder&) = delete;
 
  private:
+  void release() {
+    if (release_ < 0) return;
+    close(release_);
+    release_ = -1;
+    waitpid(child_, nullptr, 0);
+  }
+
   pid_t child_ = -1;
   int release_ = -1;
 };
