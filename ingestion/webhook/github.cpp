@@ -19,7 +19,7 @@ std::string words(std::string s) {
 }
 
 // outcome: the conclusion once there is one, else the status; plus flags for colouring templates.
-Severity set_outcome(json& f, const std::string& status, const std::string& conclusion) {
+Severity set_outcome(Fields& f, const std::string& status, const std::string& conclusion) {
   const std::string outcome = conclusion.empty() ? status : conclusion;
   const bool failure = outcome == "failure" || outcome == "timed_out" || outcome == "startup_failure" ||
                        outcome == "cancelled";
@@ -46,7 +46,7 @@ Severity set_outcome(json& f, const std::string& status, const std::string& conc
 
 constexpr std::size_t kShownCommits = 3;
 
-Severity map_push(Value p, json& f) {
+Severity map_push(Value p, Fields& f) {
   const std::string ref = text_at(p, "/ref");
   const bool is_tag = ref.starts_with("refs/tags/");
   const std::string name = ref.substr(ref.starts_with("refs/heads/") ? 11 : is_tag ? 10 : 0);
@@ -63,18 +63,21 @@ Severity map_push(Value p, json& f) {
   f["url"] = compare;
   f["head"] = short_sha(text_at(p, "/after"));
 
-  json commits = json::array();
+  FieldsArray commits;
   if (const auto list = find(p, "/commits"); list && list->is_array())
-    for (Value c : list->get_array())
-      commits.push_back({{"id", text_at(c, "/id")},
-                         {"id_short", short_sha(text_at(c, "/id"))},
-                         {"title", first_line(text_at(c, "/message"))},
-                         {"author", text_at(c, "/author/username", text_at(c, "/author/name"))},
-                         {"url", text_at(c, "/url")}});
+    for (Value c : list->get_array()) {
+      Fields commit;
+      commit["id"] = text_at(c, "/id");
+      commit["id_short"] = short_sha(text_at(c, "/id"));
+      commit["title"] = first_line(text_at(c, "/message"));
+      commit["author"] = text_at(c, "/author/username", text_at(c, "/author/name"));
+      commit["url"] = text_at(c, "/url");
+      commits.push_back(std::move(commit));
+    }
   const std::size_t count = commits.size();
   f["commit_count"] = count;
-  f["commits_shown"] = json(commits.begin(), commits.begin() + static_cast<std::ptrdiff_t>(std::min(count, kShownCommits)));
-  f["more_commits"] = count > kShownCommits ? json::array({{{"count", count - kShownCommits}}}) : json::array();
+  f["commits_shown"] = commits.slice(0, kShownCommits);
+  f["more_commits"] = more_count(count, kShownCommits);
   f["commits"] = std::move(commits);
 
   const std::string kind = is_tag ? "tag " : "branch ";
@@ -111,7 +114,7 @@ std::string verb_of(Value p, const std::string& action) {
   return words(action);
 }
 
-Severity map_pull_request(Value p, json& f) {
+Severity map_pull_request(Value p, Fields& f) {
   const bool merged = bool_at(p, "/pull_request/merged");
   const std::string action = text_at(p, "/action");
   f["number"] = int_at(p, "/pull_request/number", int_at(p, "/number"));
@@ -129,7 +132,7 @@ Severity map_pull_request(Value p, json& f) {
   return Severity::Info;
 }
 
-Severity map_issues(Value p, json& f) {
+Severity map_issues(Value p, Fields& f) {
   f["number"] = int_at(p, "/issue/number");
   f["title"] = first_line(text_at(p, "/issue/title"), 120);
   f["author"] = text_at(p, "/issue/user/login");
@@ -141,7 +144,7 @@ Severity map_issues(Value p, json& f) {
   return Severity::Info;
 }
 
-Severity map_issue_comment(Value p, json& f) {
+Severity map_issue_comment(Value p, Fields& f) {
   const std::string action = text_at(p, "/action");
   f["number"] = int_at(p, "/issue/number");
   f["title"] = first_line(text_at(p, "/issue/title"), 120);
@@ -153,7 +156,7 @@ Severity map_issue_comment(Value p, json& f) {
   return Severity::Info;
 }
 
-Severity map_release(Value p, json& f) {
+Severity map_release(Value p, Fields& f) {
   const std::string tag = text_at(p, "/release/tag_name");
   const std::string name = text_at(p, "/release/name");
   f["tag"] = tag;
@@ -169,7 +172,7 @@ Severity map_release(Value p, json& f) {
   return Severity::Info;
 }
 
-Severity map_workflow_run(Value p, json& f) {
+Severity map_workflow_run(Value p, Fields& f) {
   std::string name = text_at(p, "/workflow_run/name");
   if (name.empty()) name = text_at(p, "/workflow/name", text_at(p, "/workflow_run/path"));
   f["name"] = name;
@@ -183,7 +186,7 @@ Severity map_workflow_run(Value p, json& f) {
   return set_outcome(f, text_at(p, "/workflow_run/status"), text_at(p, "/workflow_run/conclusion"));
 }
 
-Severity map_workflow_job(Value p, json& f) {
+Severity map_workflow_job(Value p, Fields& f) {
   f["name"] = text_at(p, "/workflow_job/name");
   f["workflow"] = text_at(p, "/workflow_job/workflow_name");
   f["branch"] = text_at(p, "/workflow_job/head_branch");
@@ -193,7 +196,7 @@ Severity map_workflow_job(Value p, json& f) {
   return set_outcome(f, text_at(p, "/workflow_job/status"), text_at(p, "/workflow_job/conclusion"));
 }
 
-Severity map_check_run(Value p, json& f) {
+Severity map_check_run(Value p, Fields& f) {
   f["name"] = text_at(p, "/check_run/name");
   f["branch"] = text_at(p, "/check_run/check_suite/head_branch");
   f["url"] = text_at(p, "/check_run/html_url");
@@ -202,7 +205,7 @@ Severity map_check_run(Value p, json& f) {
   return set_outcome(f, text_at(p, "/check_run/status"), text_at(p, "/check_run/conclusion"));
 }
 
-Severity map_check_suite(Value p, json& f) {
+Severity map_check_suite(Value p, Fields& f) {
   const std::string sha = text_at(p, "/check_suite/head_sha");
   f["branch"] = text_at(p, "/check_suite/head_branch");
   f["app"] = text_at(p, "/check_suite/app/name");
@@ -211,7 +214,7 @@ Severity map_check_suite(Value p, json& f) {
   return set_outcome(f, text_at(p, "/check_suite/status"), text_at(p, "/check_suite/conclusion"));
 }
 
-Severity map_ref_event(Value p, json& f) {
+Severity map_ref_event(Value p, Fields& f) {
   const std::string ref = text_at(p, "/ref");
   const std::string type = text_at(p, "/ref_type");
   f["ref"] = ref;
@@ -221,13 +224,13 @@ Severity map_ref_event(Value p, json& f) {
   return Severity::Info;
 }
 
-Severity map_star(Value p, json& f) {
+Severity map_star(Value p, Fields& f) {
   f["stars"] = int_at(p, "/repository/stargazers_count");
   f["verb"] = text_at(p, "/action") == "deleted" ? "unstarred" : "starred";
   return Severity::Info;
 }
 
-Severity map_ping(Value p, json& f) {
+Severity map_ping(Value p, Fields& f) {
   f["zen"] = text_at(p, "/zen");
   f["hook_id"] = int_at(p, "/hook_id");
   return Severity::Info;
@@ -252,7 +255,7 @@ bool published(Value p) { return text_at(p, "/action") == "published"; }
 struct EventMapping {
   std::string_view event;  // X-GitHub-Event
   std::string_view what;   // several of them, in words, for digest lines ("… and 37 more pushes")
-  Severity (*map)(Value payload, json& fields);
+  Severity (*map)(Value payload, Fields& fields);
   std::string_view default_template;
   Said said = always;
 };
@@ -314,13 +317,15 @@ class GitHubProvider final : public Provider {
 
     IngestionEvent e;
     e.topic = "github/" + *event;
-    e.fields = {{"event", *event},
-                {"what", mapping->what},
-                {"action", text_at(payload, "/action")},
-                {"repo", text_at(payload, "/repository/full_name", text_at(payload, "/organization/login"))},
-                {"sender", text_at(payload, "/sender/login")},
-                {"url", text_at(payload, "/repository/html_url")}};
-    e.severity = mapping->map(payload, e.fields);
+    Fields f;
+    f["event"] = *event;
+    f["what"] = mapping->what;
+    f["action"] = text_at(payload, "/action");
+    f["repo"] = text_at(payload, "/repository/full_name", text_at(payload, "/organization/login"));
+    f["sender"] = text_at(payload, "/sender/login");
+    f["url"] = text_at(payload, "/repository/html_url");  // an event's own link replaces it
+    e.severity = mapping->map(payload, f);
+    e.fields = EventFields::from_text(std::move(f).text());
     e.raw = body->text();
     e.default_template = std::string(mapping->said(payload) ? mapping->default_template : kQuietTemplate);
     if (const auto delivery = request.header("X-GitHub-Delivery"); delivery && is_token(*delivery))

@@ -77,4 +77,13 @@ std::expected<JsonBody, Rejection> parse_json_body(const Request& request) {
   return body;
 }
 
+FieldsArray more_count(std::size_t total, std::size_t shown) {
+  FieldsArray more;
+  if (total <= shown) return more;
+  Fields count;
+  count["count"] = total - shown;
+  more.push_back(std::move(count));
+  return more;
+}
+
 }  // namespace chatops::ingestion::webhook

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "ingestion/payload/json.hpp"
+#include "ingestion/payload/json_writer.hpp"
 #include "ingestion/webhook/provider.hpp"
 
 namespace chatops::ingestion::webhook {
@@ -24,6 +25,15 @@ using payload::or_null;
 using payload::text_at;
 using payload::to_json;
 using payload::Value;
+
+// What a provider writes an event's fields with: `f["key"] = value`, written straight as the JSON
+// text the journal stores (payload/json_writer.hpp).
+using Fields = payload::JsonObjectWriter;
+using FieldsArray = payload::JsonArrayWriter;
+
+// [{"count": total - shown}] when not all of a list is shown, else []: a template's
+// {{#more_commits}}… and {{count}} more{{/more_commits}}.
+FieldsArray more_count(std::size_t total, std::size_t shown);
 
 // A parsed request body: the JSON text and its DOM. Valid while the request it came from lives.
 class JsonBody {
