@@ -29,15 +29,27 @@ JsonObjectWriter::Slot& JsonObjectWriter::Slot::raw(std::string_view json_text) 
   return *this;
 }
 
+std::size_t JsonObjectWriter::find(std::string_view quoted_key) const {
+  const auto same_key = [&](const Entry& e) {
+    return e.value_begin - e.key_begin == quoted_key.size() + 1 &&
+           std::string_view(text_).substr(e.key_begin, quoted_key.size()) == quoted_key;
+  };
+  return static_cast<std::size_t>(std::ranges::find_if(entries_, same_key) - entries_.begin());
+}
+
+std::string_view JsonObjectWriter::raw(std::string_view key) const {
+  std::string quoted;
+  append_json_string(quoted, key);
+  const std::size_t i = find(quoted);
+  if (i == entries_.size()) return {};
+  return std::string_view(text_).substr(entries_[i].value_begin, entries_[i].value_end - entries_[i].value_begin);
+}
+
 void JsonObjectWriter::begin(std::string_view key) {
   quoted_key_.clear();
   append_json_string(quoted_key_, key);
-  const auto same_key = [&](const Entry& e) {
-    return e.value_begin - e.key_begin == quoted_key_.size() + 1 &&
-           std::string_view(text_).substr(e.key_begin, quoted_key_.size()) == quoted_key_;
-  };
-  if (const auto set = std::ranges::find_if(entries_, same_key); set != entries_.end()) {
-    replacing_ = &*set;
+  if (const std::size_t set = find(quoted_key_); set != entries_.size()) {
+    replacing_ = set;
     replacement_begin_ = text_.size();
     return;
   }
@@ -49,23 +61,24 @@ void JsonObjectWriter::begin(std::string_view key) {
 }
 
 void JsonObjectWriter::finish() {
-  if (!replacing_) {
+  if (replacing_ == kNotReplacing) {
     entries_.back().value_end = text_.size();
     return;
   }
   // The new value was written at the end: it takes the old one's place.
   const std::string value = text_.substr(replacement_begin_);
   text_.resize(replacement_begin_);
-  Entry& e = *replacing_;
+  Entry& e = entries_[replacing_];
   const std::size_t old_size = e.value_end - e.value_begin;
   text_.replace(e.value_begin, old_size, value);
   e.value_end = e.value_begin + value.size();
-  for (Entry* later = &e + 1; later != entries_.data() + entries_.size(); ++later) {
-    later->key_begin = later->key_begin + value.size() - old_size;
-    later->value_begin = later->value_begin + value.size() - old_size;
-    later->value_end = later->value_end + value.size() - old_size;
+  for (std::size_t later = replacing_ + 1; later < entries_.size(); ++later) {
+    Entry& moved = entries_[later];
+    moved.key_begin = moved.key_begin + value.size() - old_size;
+    moved.value_begin = moved.value_begin + value.size() - old_size;
+    moved.value_end = moved.value_end + value.size() - old_size;
   }
-  replacing_ = nullptr;
+  replacing_ = kNotReplacing;
 }
 
 std::string JsonObjectWriter::text() && {

@@ -57,6 +57,8 @@ class JsonObjectWriter {
 
   Slot operator[](std::string_view key) { return Slot(*this, key); }
   bool empty() const { return entries_.empty(); }
+  // The JSON text of `key`'s value ("true", "\"update\"", "42"), empty when the key is not set.
+  std::string_view raw(std::string_view key) const;
   // The object's JSON text; the writer is spent.
   std::string text() &&;
 
@@ -67,14 +69,17 @@ class JsonObjectWriter {
     std::size_t value_end;
   };
   // Points the text's end at where `key`'s value goes: a new entry at the end, or, when the key is
-  // set already, the end too, with `replacing_` naming the entry the value is moved into by finish().
+  // set already, the end too, with `replacing_` (an index) naming the entry the value is moved into by finish().
   void begin(std::string_view key);
   void finish();
+  // The index of the entry of a key (as JSON text), entries_.size() when not set.
+  std::size_t find(std::string_view quoted_key) const;
 
   std::string text_;
   std::vector<Entry> entries_;
   std::string quoted_key_;  // scratch: the key being set, as JSON text
-  Entry* replacing_ = nullptr;
+  std::size_t replacing_ = kNotReplacing;
+  static constexpr std::size_t kNotReplacing = SIZE_MAX;
   std::size_t replacement_begin_ = 0;
 };
 

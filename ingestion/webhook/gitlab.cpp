@@ -52,7 +52,7 @@ std::string action_text(std::string_view action) {
 }
 
 // status plus exactly one of is_success/is_failure/is_pending/is_other, from a GitLab CI status.
-Severity set_outcome(json& f, const std::string& status, Severity on_failure) {
+Severity set_outcome(Fields& f, const std::string& status, Severity on_failure) {
   const bool success = status == "success";
   const bool failure = status == "failed";
   const bool pending = status == "running" || status == "pending" || status == "created" ||
@@ -65,9 +65,8 @@ Severity set_outcome(json& f, const std::string& status, Severity on_failure) {
   return failure ? on_failure : Severity::Info;
 }
 
-Severity map_push(Value p, json& f) {
+Severity map_push(Value p, const std::string& project_url, Fields& f) {
   const std::string ref = text_at(p, "/ref"), before = text_at(p, "/before"), after = text_at(p, "/after");
-  const std::string project_url = f["project_url"];
   f["branch"] = ref.starts_with("refs/heads/") ? ref.substr(11) : ref;
   f["ref"] = ref;
   f["before"] = before;
@@ -76,31 +75,35 @@ Severity map_push(Value p, json& f) {
   f["created"] = before == kZeroSha;
   f["deleted"] = after == kZeroSha;
 
-  json commits = json::array();
+  FieldsArray commits;
+  std::string last_url;
   if (const auto list = find(p, "/commits"); list && list->is_array())
-    for (Value c : list->get_array())
-      commits.push_back({{"id", text_at(c, "/id")},
-                         {"short_id", short_sha(text_at(c, "/id"))},
-                         {"title", first_line(text_at(c, "/title", text_at(c, "/message")), 120)},
-                         {"author", text_at(c, "/author/name")},
-                         {"url", text_at(c, "/url")}});
+    for (Value c : list->get_array()) {
+      Fields commit;
+      commit["id"] = text_at(c, "/id");
+      commit["short_id"] = short_sha(text_at(c, "/id"));
+      commit["title"] = first_line(text_at(c, "/title", text_at(c, "/message")), 120);
+      commit["author"] = text_at(c, "/author/name");
+      commit["url"] = last_url = text_at(c, "/url");
+      commits.push_back(std::move(commit));
+    }
   // GitLab lists at most 20 commits, oldest first; total_commits_count has the real number.
   const std::size_t count = static_cast<std::size_t>(std::max<std::int64_t>(
       int_at(p, "/total_commits_count", static_cast<std::int64_t>(commits.size())), 0));
   const std::size_t shown = std::min(commits.size(), kShownCommits);
   f["commit_count"] = count;
   f["commits_text"] = std::to_string(count) + (count == 1 ? " commit" : " commits");
-  f["commits_shown"] = json(commits.end() - static_cast<std::ptrdiff_t>(shown), commits.end());
-  f["more_commits"] = count > shown ? json::array({{{"count", count - shown}}}) : json::array();
+  f["commits_shown"] = commits.slice(commits.size() - shown, shown);
+  f["more_commits"] = more_count(count, shown);
   if (before != kZeroSha && after != kZeroSha && !project_url.empty())
     f["url"] = project_url + "/-/compare/" + before + "..." + after;
   else
-    f["url"] = commits.empty() ? project_url : commits.back()["url"].get<std::string>();
+    f["url"] = commits.size() == 0 ? project_url : last_url;
   f["commits"] = std::move(commits);
   return Severity::Info;
 }
 
-Severity map_tag_push(Value p, json& f) {
+Severity map_tag_push(Value p, const std::string& project_url, Fields& f) {
   const std::string ref = text_at(p, "/ref");
   const std::string tag = ref.starts_with("refs/tags/") ? ref.substr(10) : ref;
   f["tag"] = tag;
@@ -108,7 +111,7 @@ Severity map_tag_push(Value p, json& f) {
   f["short_sha"] = short_sha(text_at(p, "/checkout_sha", text_at(p, "/after")));
   f["created"] = text_at(p, "/before") == kZeroSha;
   f["deleted"] = text_at(p, "/after") == kZeroSha;
-  f["url"] = f["project_url"].get<std::string>() + "/-/tags/" + tag;
+  f["url"] = project_url + "/-/tags/" + tag;
   return Severity::Info;
 }
 
@@ -126,7 +129,7 @@ std::string added_at(Value p, std::string_view key) {
   return out;
 }
 
-Severity map_merge_request(Value p, json& f) {
+Severity map_merge_request(Value p, const std::string&, Fields& f) {
   const std::string action = text_at(p, "/object_attributes/action");
   // GitLab has no action of its own for a review request: an update that adds reviewers.
   const std::string reviewers_added = action == "update" ? added_at(p, "reviewers") : "";
@@ -145,7 +148,7 @@ Severity map_merge_request(Value p, json& f) {
   return Severity::Info;
 }
 
-Severity map_pipeline(Value p, json& f) {
+Severity map_pipeline(Value p, const std::string& project_url, Fields& f) {
   const std::string id = text_at(p, "/object_attributes/id");
   f["id"] = int_at(p, "/object_attributes/id");
   f["iid"] = int_at(p, "/object_attributes/iid");
@@ -156,7 +159,7 @@ Severity map_pipeline(Value p, json& f) {
   f["source"] = text_at(p, "/object_attributes/source");
   f["duration"] = number_at(p, "/object_attributes/duration");
   f["commit_title"] = first_line(text_at(p, "/commit/title", text_at(p, "/commit/message")), 120);
-  f["url"] = f["project_url"].get<std::string>() + "/-/pipelines/" + id;
+  f["url"] = project_url + "/-/pipelines/" + id;
   std::string failed;
   if (const auto builds = find(p, "/builds"); builds && builds->is_array())
     for (Value job : builds->get_array())
@@ -167,7 +170,7 @@ Severity map_pipeline(Value p, json& f) {
   return set_outcome(f, text_at(p, "/object_attributes/status"), Severity::Error);
 }
 
-Severity map_job(Value p, json& f) {
+Severity map_job(Value p, const std::string& project_url, Fields& f) {
   const std::string status = text_at(p, "/build_status");
   f["id"] = int_at(p, "/build_id");
   f["name"] = text_at(p, "/build_name");
@@ -176,16 +179,17 @@ Severity map_job(Value p, json& f) {
   f["short_sha"] = short_sha(text_at(p, "/sha"));
   f["pipeline_id"] = int_at(p, "/pipeline_id");
   f["duration"] = number_at(p, "/build_duration");
-  f["allow_failure"] = bool_at(p, "/build_allow_failure");
+  const bool allow_failure = bool_at(p, "/build_allow_failure");
+  f["allow_failure"] = allow_failure;
   // GitLab sends a failure_reason on jobs that did not fail too; it only means something on failure.
   f["failure_reason"] = or_null(status == "failed" ? text_at(p, "/build_failure_reason") : "");
   f["environment"] = text_at(p, "/environment/name");
-  f["url"] = f["project_url"].get<std::string>() + "/-/jobs/" + text_at(p, "/build_id");
+  f["url"] = project_url + "/-/jobs/" + text_at(p, "/build_id");
   // A failed job is followed by its pipeline's verdict, so on its own it is a warning.
-  return set_outcome(f, status, f["allow_failure"] ? Severity::Notice : Severity::Warning);
+  return set_outcome(f, status, allow_failure ? Severity::Notice : Severity::Warning);
 }
 
-Severity map_issue(Value p, json& f) {
+Severity map_issue(Value p, const std::string&, Fields& f) {
   const std::string action = text_at(p, "/object_attributes/action");
   f["iid"] = int_at(p, "/object_attributes/iid");
   f["title"] = first_line(text_at(p, "/object_attributes/title"), 120);
@@ -199,12 +203,13 @@ Severity map_issue(Value p, json& f) {
   return Severity::Info;
 }
 
-Severity map_note(Value p, json& f) {
+Severity map_note(Value p, const std::string&, Fields& f) {
   const std::string type = text_at(p, "/object_attributes/noteable_type");
   f["noteable_type"] = type;
   f["action"] = text_at(p, "/object_attributes/action");
-  f["note"] = text_at(p, "/object_attributes/note");
-  f["excerpt"] = first_line(f["note"].get<std::string>(), 200);
+  const std::string note = text_at(p, "/object_attributes/note");
+  f["note"] = note;
+  f["excerpt"] = first_line(note, 200);
   f["url"] = text_at(p, "/object_attributes/url");
   std::string target = type, title;
   if (type == "MergeRequest") {
@@ -228,7 +233,7 @@ Severity map_note(Value p, json& f) {
   return Severity::Info;
 }
 
-Severity map_release(Value p, json& f) {
+Severity map_release(Value p, const std::string&, Fields& f) {
   const std::string action = text_at(p, "/action");
   const std::string tag = text_at(p, "/tag"), name = first_line(text_at(p, "/name", tag), 120);
   f["tag"] = tag;
@@ -240,7 +245,7 @@ Severity map_release(Value p, json& f) {
   return Severity::Info;
 }
 
-Severity map_deployment(Value p, json& f) {
+Severity map_deployment(Value p, const std::string&, Fields& f) {
   f["id"] = int_at(p, "/deployment_id");
   f["environment"] = text_at(p, "/environment");
   f["environment_url"] = text_at(p, "/environment_external_url");
@@ -254,19 +259,19 @@ Severity map_deployment(Value p, json& f) {
 
 // Whether the provider's template says an event: a bind without a template of its own hears only
 // what a team wants to read; a bind with its own template hears every event of its topic.
-using Said = bool (*)(const json& fields);
-bool always(const json&) { return true; }
+using Said = bool (*)(const Fields& fields);
+bool always(const Fields&) { return true; }
 // Not the created, pending and running states of pipelines, jobs and deployments.
-bool finished(const json& f) { return !f.value("is_pending", false); }
+bool finished(const Fields& f) { return f.raw("is_pending") != "true"; }
 // Not the edits of a release.
-bool not_an_update(const json& f) { return f.value("action", "") != "update"; }
+bool not_an_update(const Fields& f) { return f.raw("action") != R"("update")"; }
 
 struct EventMapping {
   std::string_view object_kind;  // in the body
   std::string_view topic;
   std::string_view what;  // several of them, in words, for digest lines ("… and 37 more pushes")
   std::string_view required;  // a JSON pointer the event cannot do without
-  Severity (*map)(Value payload, json& fields);
+  Severity (*map)(Value payload, const std::string& project_url, Fields& fields);
   std::string_view default_template;
   Said said = always;
 };
@@ -320,14 +325,17 @@ std::string_view kind_from_header(std::string_view event) {
   return {};
 }
 
-// project / project_url / user / user_name, from whichever of GitLab's layouts the event has.
-json common_fields(Value p, std::string_view kind) {
+// project / project_url / user / user_name, from whichever of GitLab's layouts the event has; the
+// project's URL is returned too, for the links the mappings build on it.
+std::string common_fields(Value p, std::string_view kind, Fields& f) {
   const std::string user_name = text_at(p, "/user/name", text_at(p, "/user_name"));
-  return {{"object_kind", kind},
-          {"project", text_at(p, "/project/path_with_namespace", text_at(p, "/project_name"))},
-          {"project_url", text_at(p, "/project/web_url", text_at(p, "/repository/homepage"))},
-          {"user", text_at(p, "/user/username", text_at(p, "/user_username", user_name))},
-          {"user_name", user_name}};
+  std::string project_url = text_at(p, "/project/web_url", text_at(p, "/repository/homepage"));
+  f["object_kind"] = kind;
+  f["project"] = text_at(p, "/project/path_with_namespace", text_at(p, "/project_name"));
+  f["project_url"] = project_url;
+  f["user"] = text_at(p, "/user/username", text_at(p, "/user_username", user_name));
+  f["user_name"] = user_name;
+  return project_url;
 }
 
 class GitLabProvider final : public Provider {
@@ -358,13 +366,15 @@ class GitLabProvider final : public Provider {
 
     IngestionEvent e;
     e.topic = std::string(mapping->topic);
-    e.fields = common_fields(payload, kind);
-    e.fields["what"] = mapping->what;
-    e.severity = mapping->map(payload, e.fields);
-    if (e.fields.value("confidential", false) && !include_confidential_)
+    Fields f;
+    const std::string project_url = common_fields(payload, kind, f);
+    f["what"] = mapping->what;
+    e.severity = mapping->map(payload, project_url, f);
+    if (f.raw("confidential") == "true" && !include_confidential_)
       return Parsed{{}, "confidential GitLab " + kind + " (include_confidential is off)"};
     e.raw = body->text();
-    e.default_template = std::string(mapping->said(e.fields) ? mapping->default_template : kQuietTemplate);
+    e.default_template = std::string(mapping->said(f) ? mapping->default_template : kQuietTemplate);
+    e.fields = EventFields::from_text(std::move(f).text());
     e.dedupe_key = dedupe_key(request);
     e.time = request.received;
     return Parsed{{std::move(e)}, {}};

@@ -39,7 +39,7 @@ std::string list_at(Value j, std::string_view pointer, std::size_t max) {
 }
 
 // outcome: the result in words, or the phase while there is none; plus one is_* flag for its colour.
-Severity set_outcome(json& f, const std::string& status, const std::string& phase) {
+Severity set_outcome(Fields& f, const std::string& status, const std::string& phase) {
   const bool success = status == "SUCCESS", failure = status == "FAILURE" || status == "FAILED";
   const bool unstable = status == "UNSTABLE", pending = status.empty();
   f["outcome"] = success    ? "succeeded"
@@ -112,28 +112,32 @@ class JenkinsProvider final : public Provider {
 
     IngestionEvent e;
     e.topic = "jenkins/" + lower(phase);
-    e.fields = {{"what", "builds"},  // in digest lines: "… and 12 more builds"
-                {"job", text_at(p, "/display_name", job)},
-                {"name", job},
-                {"job_url", absolute(text_at(p, "/url"))},
-                {"number", int_at(p, "/build/number")},
-                {"display_name", text_at(p, "/build/display_name")},
-                {"phase", phase},
-                {"status", status},
-                {"url", full_url.empty() ? absolute(build_url) : json(full_url)},
-                {"branch", or_null(text_at(p, "/build/scm/branch"))},
-                {"commit", commit},
-                {"short_commit", or_null(commit.substr(0, 7))},
-                {"scm_url", text_at(p, "/build/scm/url")},
-                {"culprits", list_at(p, "/build/scm/culprits", 5)},
-                {"duration_ms", duration},
-                {"duration", duration > 0 ? json(duration_text(duration)) : json()},
-                {"tests_total", int_at(p, "/build/test_summary/total")},
-                {"tests_failed", int_at(p, "/build/test_summary/failed") > 0
-                                     ? json(int_at(p, "/build/test_summary/failed")) : json()},
-                {"failed_tests", or_null(list_at(p, "/build/test_summary/failed_tests", 3))},
-                {"parameters", parameters && parameters->is_object() ? to_json(*parameters) : json::object()}};
-    e.severity = set_outcome(e.fields, status, phase);
+    Fields f;
+    f["what"] = "builds";  // in digest lines: "… and 12 more builds"
+    f["job"] = text_at(p, "/display_name", job);
+    f["name"] = job;
+    f["job_url"] = absolute(text_at(p, "/url"));
+    f["number"] = int_at(p, "/build/number");
+    f["display_name"] = text_at(p, "/build/display_name");
+    f["phase"] = phase;
+    f["status"] = status;
+    if (full_url.empty()) f["url"] = absolute(build_url);
+    else f["url"] = full_url;
+    f["branch"] = or_null(text_at(p, "/build/scm/branch"));
+    f["commit"] = commit;
+    f["short_commit"] = or_null(commit.substr(0, 7));
+    f["scm_url"] = text_at(p, "/build/scm/url");
+    f["culprits"] = list_at(p, "/build/scm/culprits", 5);
+    f["duration_ms"] = duration;
+    if (duration > 0) f["duration"] = duration_text(duration);
+    else f["duration"] = nullptr;
+    f["tests_total"] = int_at(p, "/build/test_summary/total");
+    if (const std::int64_t failed = int_at(p, "/build/test_summary/failed"); failed > 0) f["tests_failed"] = failed;
+    else f["tests_failed"] = nullptr;
+    f["failed_tests"] = or_null(list_at(p, "/build/test_summary/failed_tests", 3));
+    f["parameters"] = parameters && parameters->is_object() ? to_json(*parameters) : json::object();
+    e.severity = set_outcome(f, status, phase);
+    e.fields = EventFields::from_text(std::move(f).text());
     e.raw = body->text();
     e.default_template = std::string(kTemplate);
     e.dedupe_key = dedupe_key + ":" + phase;

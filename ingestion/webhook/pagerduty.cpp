@@ -26,14 +26,14 @@ std::string summaries_at(Value j, std::string_view pointer) {
 #define BY_AGENT "{{#agent}} by {{agent}}{{/agent}}"
 
 // The incident the event is about: the data itself, or data.incident for an incident_note.
-void incident_fields(Value data, json& f);
+void incident_fields(Value data, Fields& f);
 // "Send Test Event" in a webhook subscription: data is {message, type: ping}.
-void ping_fields(Value data, json& f) { f["message"] = first_line(text_at(data, "/message"), 200); }
+void ping_fields(Value data, Fields& f) { f["message"] = first_line(text_at(data, "/message"), 200); }
 
 struct EventMapping {
   std::string_view event_type;
   std::string_view default_template;
-  void (*fields)(Value data, json& f) = incident_fields;
+  void (*fields)(Value data, Fields& f) = incident_fields;
 };
 
 // [/COLOR] resets bold too, so bold goes inside the colour.
@@ -60,21 +60,22 @@ constexpr std::array kEvents{
 #undef INCIDENT
 #undef BY_AGENT
 
-Severity severity_of(std::string_view action, std::string_view urgency) {
+Severity severity_of(std::string_view action, bool low_urgency) {
   if (action == "ping") return Severity::Info;
   if (action == "triggered" || action == "unacknowledged" || action == "escalated")
-    return urgency == "low" ? Severity::Warning : Severity::Critical;
+    return low_urgency ? Severity::Warning : Severity::Critical;
   return action == "resolved" ? Severity::Info : Severity::Notice;
 }
 
-void incident_fields(Value data, json& f) {
+void incident_fields(Value data, Fields& f) {
   const bool note = text_at(data, "/type") == "incident_note";
   const Value i = note ? find(data, "/incident").value_or(data) : data;
   f["incident_id"] = text_at(i, "/id");
   f["title"] = first_line(text_at(i, "/title", text_at(i, "/summary")), 200);
   f["url"] = text_at(i, "/html_url");
   // An incident_note carries only a reference to its incident: these stay empty.
-  f["number"] = note ? json() : json(int_at(i, "/number"));
+  if (note) f["number"] = nullptr;
+  else f["number"] = int_at(i, "/number");
   f["status"] = text_at(i, "/status");
   f["urgency"] = text_at(i, "/urgency");
   f["priority"] = or_null(text_at(i, "/priority/summary"));
@@ -83,8 +84,13 @@ void incident_fields(Value data, json& f) {
   f["escalation_policy"] = text_at(i, "/escalation_policy/summary");
   f["teams"] = summaries_at(i, "/teams");
   f["assignees"] = or_null(summaries_at(i, "/assignees"));
-  f["note"] = note ? or_null(text_at(data, "/content")) : json();
-  f["note_excerpt"] = note ? json(first_line(text_at(data, "/content"), 300)) : json();
+  if (note) {
+    f["note"] = or_null(text_at(data, "/content"));
+    f["note_excerpt"] = first_line(text_at(data, "/content"), 300);
+  } else {
+    f["note"] = nullptr;
+    f["note_excerpt"] = nullptr;
+  }
 }
 
 class PagerDutyProvider final : public Provider {
@@ -130,21 +136,24 @@ class PagerDutyProvider final : public Provider {
     IngestionEvent e;
     e.topic = "pagerduty/" + type;
     const std::string action = type.substr(type.find('.') + 1);
-    e.fields = {{"what", type == "pagey.ping" ? "pings" : "incident updates"},  // in digest lines
-                {"event_type", type},
-                {"action", action},
-                {"event_id", text_at(*event, "/id")},
-                {"occurred_at", text_at(*event, "/occurred_at")},
-                {"agent", or_null(text_at(*event, "/agent/summary"))},
-                {"agent_url", text_at(*event, "/agent/html_url")}};
-    mapping->fields(*data, e.fields);
-    e.severity = severity_of(action, e.fields.value("urgency", ""));
+    const std::string event_id = text_at(*event, "/id");
+    Fields f;
+    f["what"] = type == "pagey.ping" ? "pings" : "incident updates";  // in digest lines
+    f["event_type"] = type;
+    f["action"] = action;
+    f["event_id"] = event_id;
+    f["occurred_at"] = text_at(*event, "/occurred_at");
+    f["agent"] = or_null(text_at(*event, "/agent/summary"));
+    f["agent_url"] = text_at(*event, "/agent/html_url");
+    mapping->fields(*data, f);
+    e.severity = severity_of(action, f.raw("urgency") == R"("low")");
+    e.fields = EventFields::from_text(std::move(f).text());
     e.raw = body->text();
     e.default_template = std::string(mapping->default_template);
     // X-Webhook-Id is the same on every retry of one delivery; event.id names the event itself.
     if (const auto id = request.header("X-Webhook-Id"); id && is_token(*id))
       e.dedupe_key = "pagerduty:" + *id;
-    else if (const std::string event_id = e.fields["event_id"]; is_token(event_id))
+    else if (is_token(event_id))
       e.dedupe_key = "pagerduty:" + event_id;
     e.time = request.received;
     return Parsed{{std::move(e)}, {}};

@@ -96,3 +96,15 @@ TEST_CASE("objects and arrays nest, and an array gives a slice of its elements",
   CHECK(object["more"] == json{{"count", 2}});
   CHECK(object["all"].size() == 5);
 }
+
+TEST_CASE("an object writer gives back the JSON text of a value it holds", "[payload][json_writer]") {
+  JsonObjectWriter f;
+  f["is_pending"] = true;
+  f["action"] = "update";
+  f["count"] = 3;
+  f["action"] = "close";
+  CHECK(f.raw("is_pending") == "true");
+  CHECK(f.raw("action") == "\"close\"");
+  CHECK(f.raw("count") == "3");
+  CHECK(f.raw("absent").empty());
+}
