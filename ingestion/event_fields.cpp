@@ -1,5 +1,7 @@
 #include "ingestion/event_fields.hpp"
 
+#include "ingestion/payload/json.hpp"
+
 namespace chatops::ingestion {
 
 EventFields EventFields::from_text(std::string text) {
@@ -17,6 +19,13 @@ EventFields& EventFields::operator=(nlohmann::json object) {
 const nlohmann::json& EventFields::object() const {
   if (object_) return *object_;
   if (!text_) return *(object_ = nlohmann::json::object());
+  // simdjson's DOM copied into the object: nlohmann's own parser took twice as long, and the
+  // dispatcher asks for the object of every event it renders. Text simdjson refuses (a number
+  // beyond 64 bits, from a hand-edited file) is left to nlohmann.
+  if (auto document = payload::parse_json(*text_); document && document->root().is_object()) {
+    object_ = payload::to_json(document->root());
+    return *object_;
+  }
   auto parsed = nlohmann::json::parse(*text_, nullptr, false);
   object_ = parsed.is_discarded() ? nlohmann::json::object() : std::move(parsed);
   return *object_;

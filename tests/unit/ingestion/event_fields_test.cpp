@@ -77,3 +77,13 @@ TEST_CASE("event fields: text taken away leaves an empty object, and bad text re
   EventFields invalid(nlohmann::json{{"text", "caf\xe9"}});
   CHECK(invalid.text() == "{\"text\":\"caf\xef\xbf\xbd\"}");
 }
+
+TEST_CASE("event fields: text reads as the object nlohmann's parser makes of it, numbers beyond 64 bits too", "[event]") {
+  const std::string text =
+      R"({"s":"a\"b\\c\u00e9\n","n":-3,"u":18446744073709551615,"d":0.1,"e":1e300,"t":true,"z":null,)"
+      R"("a":[1,{"k":[]}],"o":{"x":{}},"s":"later"})";
+  CHECK(EventFields::from_text(text).object() == nlohmann::json::parse(text));
+  const std::string huge = R"({"big":123456789012345678901234567890})";
+  CHECK(EventFields::from_text(huge).object() == nlohmann::json::parse(huge));
+  CHECK(EventFields::from_text("[1,2]").object() == nlohmann::json::array({1, 2}));
+}
