@@ -55,9 +55,15 @@ Severity severity_of(std::string_view status, std::string_view label) {
   return Severity::Warning;  // "warning", or a firing alert that does not say
 }
 
-// One alert of the notification. `line` tells it apart from its group: instance (or the labels it
-// does not share with the group) and its summary.
-json alert_fields(Value a, const json& common_labels) {
+// One alert of the notification: its fields, and what the notification reads of it. `line` tells
+// it apart from its group: instance (or the labels it does not share with the group) and its summary.
+struct Alert {
+  Fields fields;
+  std::string id, severity, summary, url;
+  std::string identity;  // the fingerprint, or else the labels as JSON text: what the dedupe key hashes
+};
+
+Alert alert_of(Value a, const json& common_labels) {
   const std::string instance = text_at(a, "/labels/instance");
   const auto found_labels = find(a, "/labels");
   const json labels = found_labels ? to_json(*found_labels) : json::object();
@@ -69,32 +75,38 @@ json alert_fields(Value a, const json& common_labels) {
     label = label_text(own);
   }
   const auto annotations = find(a, "/annotations");
-  const std::string summary = annotations ? summary_of(*annotations) : "";
+  Alert alert;
+  alert.summary = annotations ? summary_of(*annotations) : "";
   std::string line = label.empty() ? text_at(a, "/labels/alertname") : label;
-  if (!summary.empty()) line += (line.empty() ? "" : ": ") + summary;
+  if (!alert.summary.empty()) line += (line.empty() ? "" : ": ") + alert.summary;
   const std::string fingerprint = text_at(a, "/fingerprint");
-  return {{"name", text_at(a, "/labels/alertname")},
-          {"id", alert_short_id(fingerprint.empty() ? labels.dump() : fingerprint)},
-          {"status", text_at(a, "/status")},
-          {"severity", text_at(a, "/labels/severity")},
-          {"instance", instance},
-          {"summary", summary},
-          {"line", line},
-          {"url", text_at(a, "/generatorURL")},
-          {"fingerprint", text_at(a, "/fingerprint")},
-          {"starts_at", text_at(a, "/startsAt")},
-          {"ends_at", text_at(a, "/endsAt")},
-          {"labels", labels},
-          {"annotations", annotations ? to_json(*annotations) : json::object()}};
+  alert.identity = fingerprint.empty() ? labels.dump() : fingerprint;
+  alert.id = alert_short_id(alert.identity);
+  alert.severity = text_at(a, "/labels/severity");
+  alert.url = text_at(a, "/generatorURL");
+  Fields& f = alert.fields;
+  f["name"] = text_at(a, "/labels/alertname");
+  f["id"] = alert.id;
+  f["status"] = text_at(a, "/status");
+  f["severity"] = alert.severity;
+  f["instance"] = instance;
+  f["summary"] = alert.summary;
+  f["line"] = line;
+  f["url"] = alert.url;
+  f["fingerprint"] = fingerprint;
+  f["starts_at"] = text_at(a, "/startsAt");
+  f["ends_at"] = text_at(a, "/endsAt");
+  f["labels"] = labels;
+  f["annotations"] = annotations ? to_json(*annotations) : json::object();
+  return alert;
 }
 
 // Same group, same status and the same alerts (by fingerprint) → the same key, so a repeat
 // notification is suppressed while any change in the set is announced.
-std::string dedupe_key(const std::string& group_key, const std::string& status, const json& alerts,
+std::string dedupe_key(const std::string& group_key, const std::string& status, const std::vector<Alert>& alerts,
                        std::int64_t truncated) {
   std::vector<std::string> prints;
-  for (const auto& a : alerts)
-    prints.push_back(a["fingerprint"].get<std::string>().empty() ? a["labels"].dump() : a["fingerprint"].get<std::string>());
+  for (const auto& a : alerts) prints.push_back(a.identity);
   std::ranges::sort(prints);
   std::string material = group_key + "\n" + status + "\n" + std::to_string(truncated);
   for (const auto& p : prints) material += "\n" + p;
@@ -136,7 +148,7 @@ class AlertmanagerProvider final : public Provider {
 
     const auto found_common = find(p, "/commonLabels");
     const json common_labels = found_common && found_common->is_object() ? to_json(*found_common) : json::object();
-    json alerts = json::array();
+    std::vector<Alert> alerts;
     std::size_t listed = 0, firing = 0;
     std::string worst;
     for (Value a : all->get_array()) {
@@ -145,8 +157,8 @@ class AlertmanagerProvider final : public Provider {
       const std::string alert_status = text_at(a, "/status");
       firing += alert_status == "firing";
       if (alert_status != status) continue;  // a firing notification may also carry resolved alerts
-      alerts.push_back(alert_fields(a, common_labels));
-      if (const std::string s = alerts.back()["severity"]; worst.empty() || rank(s) > rank(worst)) worst = s;
+      alerts.push_back(alert_of(a, common_labels));
+      if (const std::string& s = alerts.back().severity; worst.empty() || rank(s) > rank(worst)) worst = s;
     }
     const std::size_t count = alerts.size();
     if (count == 0) return Parsed{{}, "Alertmanager notification without " + status + " alerts"};
@@ -158,37 +170,42 @@ class AlertmanagerProvider final : public Provider {
     std::string alertname = text_at(p, "/commonLabels/alertname");
     if (alertname.empty()) alertname = group;
     std::string summary = text_at(p, "/commonAnnotations/summary", text_at(p, "/commonAnnotations/description"));
-    if (summary.empty() && count == 1) summary = alerts[0]["summary"].get<std::string>();
+    if (summary.empty() && count == 1) summary = alerts[0].summary;
     // One alert: its own graph; a group: the Alertmanager that holds them all.
-    std::string link = count == 1 ? alerts[0]["url"].get<std::string>() : external_url;
-    if (link.empty()) link = count == 1 ? external_url : alerts[0]["url"].get<std::string>();
+    std::string link = count == 1 ? alerts[0].url : external_url;
+    if (link.empty()) link = count == 1 ? external_url : alerts[0].url;
 
     IngestionEvent e;
     e.topic = "alertmanager/" + status;
     e.severity = severity_of(status, worst);
     e.dedupe_key = dedupe_key(group_key, status, alerts, truncated);
-    e.fields = {{"what", "alert notifications"},  // in digest lines
-                {"status", status},
-                {"receiver", unquote_meta(text_at(p, "/receiver"))},
-                {"group_key", group_key},
-                {"group", group},
-                {"alertname", alertname.empty() ? "alerts" : alertname},
-                {"severity", or_null(worst.empty() ? text_at(p, "/commonLabels/severity") : worst)},
-                {"instance", or_null(text_at(p, "/commonLabels/instance"))},
-                {"summary", or_null(first_line(summary, 200))},
-                {"count", count},
-                {"id", count == 1 ? alerts[0]["id"] : json()},  // the alert's, when there is one
-                {"firing_count", firing},
-                {"resolved_count", listed - firing},
-                {"truncated", truncated > 0 ? json(truncated) : json()},
-                {"link", or_null(link)},
-                {"external_url", external_url},
-                {"notification_reason", text_at(p, "/notification_reason")},
-                {"common_labels", common_labels},
-                {"alerts_shown", count > 1 ? json(alerts.begin(), alerts.begin() + static_cast<std::ptrdiff_t>(std::min(count, kShownAlerts)))
-                                           : json::array()},
-                {"more_alerts", count > kShownAlerts ? json::array({{{"count", count - kShownAlerts}}}) : json::array()}};
-    e.fields["alerts"] = std::move(alerts);
+    Fields f;
+    f["what"] = "alert notifications";  // in digest lines
+    f["status"] = status;
+    f["receiver"] = unquote_meta(text_at(p, "/receiver"));
+    f["group_key"] = group_key;
+    f["group"] = group;
+    f["alertname"] = alertname.empty() ? "alerts" : alertname;
+    f["severity"] = or_null(worst.empty() ? text_at(p, "/commonLabels/severity") : worst);
+    f["instance"] = or_null(text_at(p, "/commonLabels/instance"));
+    f["summary"] = or_null(first_line(summary, 200));
+    f["count"] = count;
+    if (count == 1) f["id"] = alerts[0].id;  // the alert's, when there is one
+    else f["id"] = nullptr;
+    f["firing_count"] = firing;
+    f["resolved_count"] = listed - firing;
+    if (truncated > 0) f["truncated"] = truncated;
+    else f["truncated"] = nullptr;
+    f["link"] = or_null(link);
+    f["external_url"] = external_url;
+    f["notification_reason"] = text_at(p, "/notification_reason");
+    f["common_labels"] = common_labels;
+    FieldsArray listed_alerts;
+    for (Alert& a : alerts) listed_alerts.push_back(std::move(a.fields));
+    f["alerts_shown"] = listed_alerts.slice(0, count > 1 ? kShownAlerts : 0);
+    f["more_alerts"] = more_count(count, kShownAlerts);
+    f["alerts"] = std::move(listed_alerts);
+    e.fields = EventFields::from_text(std::move(f).text());
     e.raw = body->text();
     e.default_template = std::string(status == "firing" ? kFiringTemplate : kResolvedTemplate);
     e.time = request.received;
