@@ -57,7 +57,8 @@ class JsonObjectWriter {
 
   Slot operator[](std::string_view key) { return Slot(*this, key); }
   bool empty() const { return entries_.empty(); }
-  // The JSON text of `key`'s value ("true", "\"update\"", "42"), empty when the key is not set.
+  // The JSON text of `key`'s value ("true", "\"update\"", "42"), empty when the key is not set;
+  // valid until the next assignment.
   std::string_view raw(std::string_view key) const;
   // The object's JSON text; the writer is spent.
   std::string text() &&;
