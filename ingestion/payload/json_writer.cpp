@@ -86,12 +86,6 @@ std::string JsonObjectWriter::text() && {
   return std::move(text_);
 }
 
-void JsonArrayWriter::push_back(std::string_view text) {
-  if (!ends_.empty()) text_ += ',';
-  append_json_string(text_, text);
-  ends_.push_back(text_.size());
-}
-
 void JsonArrayWriter::push_raw(std::string_view json_text) {
   if (!ends_.empty()) text_ += ',';
   text_ += json_text;

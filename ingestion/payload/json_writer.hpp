@@ -56,7 +56,6 @@ class JsonObjectWriter {
   JsonObjectWriter() { text_ += '{'; }
 
   Slot operator[](std::string_view key) { return Slot(*this, key); }
-  bool empty() const { return entries_.empty(); }
   // The JSON text of `key`'s value ("true", "\"update\"", "42"), empty when the key is not set;
   // valid until the next assignment.
   std::string_view raw(std::string_view key) const;
@@ -84,12 +83,11 @@ class JsonObjectWriter {
   std::size_t replacement_begin_ = 0;
 };
 
-// An array's JSON text, element by element; holds objects (a commit, an alert) or plain values.
+// An array's JSON text, object by object (a commit, an alert).
 class JsonArrayWriter {
  public:
   JsonArrayWriter() { text_ += '['; }
   void push_back(JsonObjectWriter&& object) { push_raw(std::move(object).text()); }
-  void push_back(std::string_view text);
   // A copy holding `count` elements from the `from`th (as many as there are).
   JsonArrayWriter slice(std::size_t from, std::size_t count) const;
   std::size_t size() const { return ends_.size(); }

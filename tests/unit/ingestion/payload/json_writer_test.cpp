@@ -39,7 +39,6 @@ TEST_CASE("an object writer writes the text of the object a json would hold", "[
 
 TEST_CASE("an empty object writer writes {}", "[payload][json_writer]") {
   JsonObjectWriter f;
-  CHECK(f.empty());
   CHECK(std::move(f).text() == "{}");
 }
 
@@ -75,15 +74,11 @@ TEST_CASE("objects and arrays nest, and an array gives a slice of its elements",
     commits.push_back(std::move(c));
   }
   CHECK(commits.size() == 5);
-  JsonArrayWriter words;
-  words.push_back("a,b");
-  words.push_back("]");
 
   JsonObjectWriter f;
   f["first"] = commits.slice(0, 2);
   f["last"] = commits.slice(3, 10);
   f["none"] = commits.slice(9, 1);
-  f["words"] = std::move(words);
   JsonObjectWriter inner;
   inner["count"] = 2;
   f["more"] = std::move(inner);
@@ -92,7 +87,6 @@ TEST_CASE("objects and arrays nest, and an array gives a slice of its elements",
   CHECK(object["first"] == json::array({{{"id", 1}, {"title", "commit, \"1\""}}, {{"id", 2}, {"title", "commit, \"2\""}}}));
   CHECK(object["last"] == json::array({{{"id", 4}, {"title", "commit, \"4\""}}, {{"id", 5}, {"title", "commit, \"5\""}}}));
   CHECK(object["none"] == json::array());
-  CHECK(object["words"] == json::array({"a,b", "]"}));
   CHECK(object["more"] == json{{"count", 2}});
   CHECK(object["all"].size() == 5);
 }
