@@ -57,12 +57,12 @@ void Checkpointer::bound_wal(SQLite::Database& writer) {
   if (frames < next_restart_at_) return;
   // Waits for readers to leave the WAL, but briefly: every webhook waits for the writer meanwhile.
   // A reader that stays (an online backup, a sqlite3 shell) only postpones the restart.
-  constexpr int kReaderWaitMs = 100;
-  sqlite3_busy_timeout(writer.getHandle(), kReaderWaitMs);
+  constexpr auto kReaderWait = std::chrono::milliseconds(100);
+  journal_db::wait_when_busy(writer.getHandle(), kReaderWait);
   int log_frames = -1;
   const int rc =
       sqlite3_wal_checkpoint_v2(writer.getHandle(), nullptr, SQLITE_CHECKPOINT_RESTART, &log_frames, nullptr);
-  sqlite3_busy_timeout(writer.getHandle(), journal_db::kBusyTimeoutMs);
+  journal_db::wait_when_busy(writer.getHandle(), std::chrono::milliseconds(journal_db::kBusyTimeoutMs));
   if (rc == SQLITE_OK) {
     next_restart_at_ = kRestartFrames;
     return;

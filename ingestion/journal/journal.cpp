@@ -132,7 +132,7 @@ void Journal::push(std::unique_ptr<Job> job) {
   }
   queued_events_ += job->rows.size();
   queue_.push_back(std::move(job));
-  if (queue_.size() >= wake_at_) work_cv_.notify_one();
+  work_cv_.notify_one();
 }
 
 void Journal::submit(EventBatch batch, Completion done) {
@@ -186,37 +186,62 @@ void Journal::run_writer() {
   for (;;) {
     std::function<void(std::int64_t)> notify;
     std::size_t events = 0;
+    Gathering gathering;
     {
       std::unique_lock lock(queue_mutex_);
       work_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and everything submitted has been answered
-      // The submitters of the last commit, answered, are submitting again: wait for as many (see
-      // journal.hpp) rather than spend a commit on the first of them.
-      const auto target = last_jobs;
-      const auto gathered = [&] { return stopping_ || queue_.size() >= target; };
-      if (!gathered()) {
-        wake_at_ = target;
+      // The submitters of the last commit, answered, are submitting again: the commit waits for as
+      // many (see journal.hpp) rather than be spent on the first of them.
+      if (queue_.size() < last_jobs && !stopping_) {
         const auto last_cycle = last_commit + (syncer_ ? syncer_->last_sync() : std::chrono::nanoseconds(0));
-        work_cv_.wait_for(lock, std::min<std::chrono::steady_clock::duration>(last_cycle, kMaxGather), gathered);
-        wake_at_ = 1;
+        gathering = {last_jobs, std::chrono::steady_clock::now() +
+                                    std::min<std::chrono::steady_clock::duration>(last_cycle, kMaxGather)};
       }
-      // Whatever queued up meanwhile is the next batch.
-      while (!queue_.empty() && (jobs.empty() || events + queue_.front()->rows.size() <= options_.batch_max)) {
-        events += queue_.front()->rows.size();
-        queued_events_ -= queue_.front()->rows.size();
-        jobs.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
+      take_queued(jobs, events);
       notify = on_new_events_;
     }
     const auto started = std::chrono::steady_clock::now();
-    last_jobs = jobs.size();
+    gathering.taken = jobs.size();
     refuse_after_refused(jobs);
-    if (!jobs.empty()) write_jobs(std::move(jobs), notify);
+    if (!jobs.empty()) write_jobs(std::move(jobs), notify, gathering);
+    last_jobs = gathering.taken;
     last_commit = std::chrono::steady_clock::now() - started;
     jobs.clear();
     checkpointer_->bound_wal(*writer_db_);
   }
+}
+
+void Journal::take_queued(std::vector<std::unique_ptr<Job>>& jobs, std::size_t& events) {
+  while (!queue_.empty() && (jobs.empty() || events + queue_.front()->rows.size() <= options_.batch_max)) {
+    events += queue_.front()->rows.size();
+    queued_events_ -= queue_.front()->rows.size();
+    jobs.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+}
+
+bool Journal::gather_more(std::vector<std::unique_ptr<Job>>& jobs, std::size_t& events, Gathering& gathering) {
+  while (gathering.taken < gathering.jobs) {
+    std::vector<std::unique_ptr<Job>> more;
+    {
+      std::unique_lock lock(queue_mutex_);
+      const bool woken = work_cv_.wait_until(lock, gathering.until, [&] { return stopping_ || !queue_.empty(); });
+      if (!woken || queue_.empty()) return false;  // past the deadline, or stopping
+      if (events + queue_.front()->rows.size() > options_.batch_max) return false;
+      std::size_t batch_events = events;
+      take_queued(more, batch_events);
+    }
+    gathering.taken += more.size();
+    refuse_after_refused(more);
+    if (more.empty()) continue;
+    for (auto& job : more) {
+      events += job->rows.size();
+      jobs.push_back(std::move(job));
+    }
+    return true;
+  }
+  return false;
 }
 
 void Journal::refuse_after_refused(std::vector<std::unique_ptr<Job>>& jobs) {
@@ -380,7 +405,8 @@ void Journal::write_rows(WriterStatements& statements, const Job& job, const std
       });
 }
 
-void Journal::write_jobs(std::vector<std::unique_ptr<Job>> jobs, const std::function<void(std::int64_t)>& notify) {
+void Journal::write_jobs(std::vector<std::unique_ptr<Job>> jobs, const std::function<void(std::int64_t)>& notify,
+                         Gathering& gathering) {
   auto& db = *writer_db_;
   const auto now = now_ms();
   const auto seen_after = now - options_.dedupe_window.count();
@@ -398,7 +424,13 @@ void Journal::write_jobs(std::vector<std::unique_ptr<Job>> jobs, const std::func
     next_id.executeStep();
     std::int64_t id = next_id.getColumn(0).getInt64();
     next_id.reset();
-    for (std::size_t j = 0; j < jobs.size(); ++j) {
+    for (std::size_t j = 0;; ++j) {
+      if (j == jobs.size()) {
+        // Each submitter gathered is written as it comes, so that the commit that waits for the
+        // last of them has little left to do.
+        if (!gather_more(jobs, events, gathering)) break;
+        results.resize(jobs.size());
+      }
       const auto& job = *jobs[j];
       auto& result = results[j];
       result.outcomes.assign(job.rows.size(), Submission::Accepted);

@@ -4,10 +4,12 @@
 // Writing: submit() from any thread serialises a batch's rows and hands them to the writer thread,
 // which commits every batch waiting at that moment in one transaction (group commit), with each
 // batch's cursor, and only then has the batches' completions run. When fewer batches wait than
-// the last commit took, it first gathers for at most as long as that commit and its sync lasted
-// (1 ms at most): the submitters just answered (HTTP clients) are usually submitting again, and
-// one fsync for all of them costs less than one each; a lone submitter (the last commit took one
-// batch) never waits. Dedupe keys are scoped by source and checked in that transaction, so of two
+// the last commit took, the commit gathers more for at most as long as that commit and its sync
+// lasted (1 ms at most): the submitters just answered (HTTP clients) are usually submitting again,
+// and one fsync for all of them costs less than one each; a lone submitter (the last commit took
+// one batch) never waits. The transaction begins with the first batch and writes each one
+// gathered as it comes, so that when the last arrives only its own rows and the commit are left
+// (the write lock is held meanwhile: the other connections' busy wait is short, journal_db.hpp). Dedupe keys are scoped by source and checked in that transaction, so of two
 // concurrent submissions of one key by one source exactly one is Accepted. After each commit,
 // on_new_events(max_id) is called on the writer thread, before the fsync and the completions.
 // With synchronous=FULL the writer's connection still runs NORMAL, so that its commit is
@@ -190,12 +192,24 @@ class Journal final : public SourceStore {
   Journal(JournalOptions options, Clock clock, std::unique_ptr<Checkpointer> checkpointer,
           std::unique_ptr<SQLite::Database> writer, std::unique_ptr<SQLite::Database> reader);
   void push(std::unique_ptr<Job> job);  // answers the job at once when stopping
+  // What a commit waits for once begun: as many submitters as the last commit had, until a deadline.
+  struct Gathering {
+    std::size_t jobs = 0;  // 0: none, the commit takes what is queued
+    std::chrono::steady_clock::time_point until{};
+    std::size_t taken = 0;  // jobs taken for the commit so far
+  };
   void run_writer();
+  // Moves queued jobs to `jobs` while their events fit in batch_max (at least one). Under queue_mutex_.
+  void take_queued(std::vector<std::unique_ptr<Job>>& jobs, std::size_t& events);
+  // Waits for the next submitters `gathering` still expects and appends them to `jobs` (`events`
+  // counts their rows); false when none came in time, none fit, or the journal is stopping.
+  bool gather_more(std::vector<std::unique_ptr<Job>>& jobs, std::size_t& events, Gathering& gathering);
   // Answers as refused, and takes out, the jobs whose chain had a job refused (sink.hpp).
   void refuse_after_refused(std::vector<std::unique_ptr<Job>>& jobs);
-  // Commits, hands the accepted events to the reader and calls `notify`, then has the jobs answered
-  // once synced.
-  void write_jobs(std::vector<std::unique_ptr<Job>> jobs, const std::function<void(std::int64_t)>& notify);
+  // Commits `jobs` and those `gathering` still expects (each written as it comes), hands the
+  // accepted events to the reader and calls `notify`, then has the jobs answered once synced.
+  void write_jobs(std::vector<std::unique_ptr<Job>> jobs, const std::function<void(std::int64_t)>& notify,
+                  Gathering& gathering);
   void mark_duplicates(WriterStatements& statements, const Job& job, std::size_t begin, std::size_t end,
                        std::int64_t seen_after, std::vector<Submission>& outcomes);
   void write_one_by_one(WriterStatements& statements, const Job& job, std::int64_t seen_after, std::int64_t now,
@@ -220,7 +234,6 @@ class Journal final : public SourceStore {
   std::condition_variable work_cv_;
   std::deque<std::unique_ptr<Job>> queue_;
   std::size_t queued_events_ = 0;  // in queue_
-  std::size_t wake_at_ = 1;        // jobs queued that wake the writer (more while it gathers)
   bool stopping_ = false;
   std::function<void(std::int64_t)> on_new_events_;
   std::function<void(std::int64_t)> on_done_;

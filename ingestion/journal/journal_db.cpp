@@ -1,8 +1,10 @@
 #include "ingestion/journal/journal_db.hpp"
 
+#include <cstdint>
 #include <filesystem>
 #include <mutex>
 #include <system_error>
+#include <thread>
 
 #include <sqlite3.h>
 
@@ -151,7 +153,23 @@ void allocate_page_cache_on_demand() {
   std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_PAGECACHE, nullptr, 0, 0); });
 }
 
+// SQLite's busy handler: `timeout` is the milliseconds it waits in all, carried in the argument.
+int wait_briefly(void* timeout, int tries) {
+  constexpr int kShortTries = 20;
+  constexpr auto kShort = std::chrono::microseconds(50);
+  const auto limit = std::chrono::milliseconds(reinterpret_cast<std::intptr_t>(timeout));
+  const auto waited = tries < kShortTries ? tries * kShort
+                                          : kShortTries * kShort + std::chrono::milliseconds(tries - kShortTries);
+  if (waited >= limit) return 0;
+  std::this_thread::sleep_for(tries < kShortTries ? kShort : std::chrono::microseconds(1000));
+  return 1;
+}
+
 }  // namespace
+
+void wait_when_busy(sqlite3* db, std::chrono::milliseconds timeout) {
+  sqlite3_busy_handler(db, wait_briefly, reinterpret_cast<void*>(static_cast<std::intptr_t>(timeout.count())));
+}
 
 Result<std::unique_ptr<SQLite::Database>> open(const JournalOptions& options, Synchronous synchronous, bool migrate) {
   allocate_page_cache_on_demand();
@@ -172,6 +190,7 @@ Result<std::unique_ptr<SQLite::Database>> open(const JournalOptions& options, Sy
   // FULL in WAL mode fsyncs the WAL on every commit: a commit, once answered, survives a power
   // loss. NORMAL only fsyncs at checkpoints: it survives kill -9 but may lose the last commits on
   // a power loss or kernel crash. Numbers in docs/operations.md, "Journal and delivery guarantees".
+  wait_when_busy((*db)->getHandle(), std::chrono::milliseconds(kBusyTimeoutMs));
   auto set = guarded("configuring " + options.path, [&] {
     (*db)->exec(synchronous == Synchronous::Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
     (*db)->exec("PRAGMA foreign_keys = ON");

@@ -13,11 +13,20 @@
 #include "core/error.hpp"
 #include "ingestion/journal/journal.hpp"
 
+struct sqlite3;
+
 namespace chatops::ingestion::journal_db {
 
 inline constexpr int kSchemaVersion = 6;
 // How long a connection waits for another one's write transaction instead of failing at once.
 inline constexpr int kBusyTimeoutMs = 5000;
+
+// Has `db` wait up to `timeout` for another connection's write transaction, trying again every
+// 50 µs for the first millisecond and every millisecond after. SQLite's own busy handler
+// (sqlite3_busy_timeout) sleeps a whole millisecond at the first conflict, then longer: far more
+// than the writer's transactions last (a commit, or one gathering its submitters for at most 1 ms),
+// and the dispatcher's marks run on the io thread.
+void wait_when_busy(sqlite3* db, std::chrono::milliseconds timeout);
 
 // Opens `options.path` in WAL mode with the given synchronous level; with `migrate`, also creates
 // the parent directories and brings the schema to kSchemaVersion.

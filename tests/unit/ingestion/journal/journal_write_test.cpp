@@ -276,3 +276,32 @@ TEST_CASE("check_writable goes through the writer", "[journal]") {
   REQUIRE(journal->check_writable().has_value());
   REQUIRE(journal->stats().commits == 0);  // a probe is not a commit of events
 }
+
+TEST_CASE("submitters sending again as soon as they are answered are each committed once, commits gathering them",
+          "[journal]") {
+  // As HTTP clients do: each waits for its answer, then sends the next. Every key is sent by every
+  // submitter, so a commit that gathers them one after another must still accept each key once.
+  TempDir dir;
+  auto journal = open_journal(dir.file("j.db"));
+  constexpr int kSubmitters = 4, kKeys = 150;
+  std::atomic<int> accepted{0}, duplicate{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kSubmitters; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < kKeys; ++i) {
+        const auto r = journal->submit_one(make_event("wave", "key-" + std::to_string(i)));
+        (r == Submission::Accepted ? accepted : duplicate)++;
+      }
+    });
+  for (auto& t : threads) t.join();
+
+  REQUIRE(accepted == kKeys);
+  REQUIRE(duplicate == (kSubmitters - 1) * kKeys);
+  auto pending = journal->pending_events(0, 10000).value();
+  REQUIRE(pending.size() == kKeys);
+  std::vector<std::string> keys;
+  for (const auto& e : pending) keys.push_back(e.dedupe_key);
+  std::sort(keys.begin(), keys.end());
+  REQUIRE(std::adjacent_find(keys.begin(), keys.end()) == keys.end());
+  REQUIRE(journal->stats().commits < static_cast<std::uint64_t>(kSubmitters * kKeys));  // some gathered
+}
