@@ -206,7 +206,7 @@ void Journal::run_writer() {
     refuse_after_refused(jobs);
     if (!jobs.empty()) write_jobs(std::move(jobs), notify, gathering);
     last_jobs = gathering.taken;
-    last_commit = std::chrono::steady_clock::now() - started;
+    last_commit = std::chrono::steady_clock::now() - started - gathering.waited;
     jobs.clear();
     checkpointer_->bound_wal(*writer_db_);
   }
@@ -226,7 +226,9 @@ bool Journal::gather_more(std::vector<std::unique_ptr<Job>>& jobs, std::size_t& 
     std::vector<std::unique_ptr<Job>> more;
     {
       std::unique_lock lock(queue_mutex_);
+      const auto began = std::chrono::steady_clock::now();
       const bool woken = work_cv_.wait_until(lock, gathering.until, [&] { return stopping_ || !queue_.empty(); });
+      gathering.waited += std::chrono::steady_clock::now() - began;
       if (!woken || queue_.empty()) return false;  // past the deadline, or stopping
       if (events + queue_.front()->rows.size() > options_.batch_max) return false;
       std::size_t batch_events = events;

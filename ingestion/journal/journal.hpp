@@ -197,6 +197,7 @@ class Journal final : public SourceStore {
     std::size_t jobs = 0;  // 0: none, the commit takes what is queued
     std::chrono::steady_clock::time_point until{};
     std::size_t taken = 0;  // jobs taken for the commit so far
+    std::chrono::steady_clock::duration waited{};  // for them, not part of the commit's own time
   };
   void run_writer();
   // Moves queued jobs to `jobs` while their events fit in batch_max (at least one). Under queue_mutex_.
