@@ -9,8 +9,9 @@
 // and one fsync for all of them costs less than one each; a lone submitter (the last commit took
 // one batch) never waits. The transaction begins with the first batch and writes each one
 // gathered as it comes, so that when the last arrives only its own rows and the commit are left
-// (the write lock is held meanwhile: the other connections' busy wait is short, journal_db.hpp). Dedupe keys are scoped by source and checked in that transaction, so of two
-// concurrent submissions of one key by one source exactly one is Accepted. After each commit,
+// (the write lock is held meanwhile: the other connections' busy wait is short, journal_db.hpp).
+// Dedupe keys are scoped by source and checked in that transaction, so of two concurrent
+// submissions of one key by one source exactly one is Accepted. After each commit,
 // on_new_events(max_id) is called on the writer thread, before the fsync and the completions.
 // With synchronous=FULL the writer's connection still runs NORMAL, so that its commit is
 // published at once, and after on_new_events the writer hands the completions to the syncer

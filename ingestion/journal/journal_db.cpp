@@ -187,10 +187,10 @@ Result<std::unique_ptr<SQLite::Database>> open(const JournalOptions& options, Sy
                       [&] { return (*db)->execAndGet("PRAGMA journal_mode = WAL").getString(); });
   if (!mode) return std::unexpected(mode.error());
   if (*mode != "wal") return fail(fmt::format("journal: {}: cannot use WAL mode (got {})", options.path, *mode));
+  wait_when_busy((*db)->getHandle(), std::chrono::milliseconds(kBusyTimeoutMs));
   // FULL in WAL mode fsyncs the WAL on every commit: a commit, once answered, survives a power
   // loss. NORMAL only fsyncs at checkpoints: it survives kill -9 but may lose the last commits on
   // a power loss or kernel crash. Numbers in docs/operations.md, "Journal and delivery guarantees".
-  wait_when_busy((*db)->getHandle(), std::chrono::milliseconds(kBusyTimeoutMs));
   auto set = guarded("configuring " + options.path, [&] {
     (*db)->exec(synchronous == Synchronous::Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
     (*db)->exec("PRAGMA foreign_keys = ON");
