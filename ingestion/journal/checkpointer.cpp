@@ -62,7 +62,7 @@ void Checkpointer::bound_wal(SQLite::Database& writer) {
   int log_frames = -1;
   const int rc =
       sqlite3_wal_checkpoint_v2(writer.getHandle(), nullptr, SQLITE_CHECKPOINT_RESTART, &log_frames, nullptr);
-  journal_db::wait_when_busy(writer.getHandle(), std::chrono::milliseconds(journal_db::kBusyTimeoutMs));
+  journal_db::wait_when_busy(writer.getHandle(), journal_db::kBusyTimeout);
   if (rc == SQLITE_OK) {
     next_restart_at_ = kRestartFrames;
     return;

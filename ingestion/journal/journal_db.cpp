@@ -179,15 +179,15 @@ Result<std::unique_ptr<SQLite::Database>> open(const JournalOptions& options, Sy
   // Each commit's WAL frames in one system call, not two per page (wal_write_buffer.hpp).
   auto db = guarded("opening " + options.path, [&] {
     return std::make_unique<SQLite::Database>(options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
-                                              kBusyTimeoutMs, wal_write_buffer::vfs_name());
+                                              /*busy timeout: set below*/ 0, wal_write_buffer::vfs_name());
   });
   if (!db) return db;
+  wait_when_busy((*db)->getHandle(), kBusyTimeout);
   // The first statement reads the header: a file that is not a database fails here.
   auto mode = guarded("opening " + options.path,
                       [&] { return (*db)->execAndGet("PRAGMA journal_mode = WAL").getString(); });
   if (!mode) return std::unexpected(mode.error());
   if (*mode != "wal") return fail(fmt::format("journal: {}: cannot use WAL mode (got {})", options.path, *mode));
-  wait_when_busy((*db)->getHandle(), std::chrono::milliseconds(kBusyTimeoutMs));
   // FULL in WAL mode fsyncs the WAL on every commit: a commit, once answered, survives a power
   // loss. NORMAL only fsyncs at checkpoints: it survives kill -9 but may lose the last commits on
   // a power loss or kernel crash. Numbers in docs/operations.md, "Journal and delivery guarantees".

@@ -19,7 +19,7 @@ namespace chatops::ingestion::journal_db {
 
 inline constexpr int kSchemaVersion = 6;
 // How long a connection waits for another one's write transaction instead of failing at once.
-inline constexpr int kBusyTimeoutMs = 5000;
+inline constexpr std::chrono::milliseconds kBusyTimeout{5000};
 
 // Has `db` wait up to `timeout` for another connection's write transaction, trying again every
 // 50 µs for the first millisecond and every millisecond after. SQLite's own busy handler
