@@ -26,6 +26,7 @@
 
 #include "bench/measure.hpp"
 #include "bench/options.hpp"
+#include "bench/ordered_text.hpp"
 #include "bench/process_memory.hpp"
 #include "core/crypto.hpp"
 #include "tests/integration/e2e/bot_process.hpp"
@@ -101,11 +102,21 @@ int run(const Options& o) {
     totals.push_back(static_cast<double>(last.total.rss_kib));
   }
   const auto ircd_memory = process_memory(ircd.process()->pid());
+  const auto text = ordered_text(bot.pid(), std::string(CHATOPS_SOURCE_DIR) + "/cmake/startup-order.txt");
 
   std::printf("idle_bench: the bot on the shipped config.yml, idle after one GitHub push said (%d sample(s))\n",
               o.samples);
   std::printf("bot, last sample:\n");
   print_process_memory(last, o.top);
+#ifdef NDEBUG
+  const char* reading = "grown by hundreds of KiB: the list is stale; scripts/startup-order makes it again";
+#else
+  const char* reading = "a Debug build: the list is made from a Release one's functions";
+#endif
+  if (text.known)
+    std::printf("the executable's code resident: %ld KiB in the %zu functions cmake/startup-order.txt places first, "
+                "%ld KiB elsewhere (%s)\n",
+                text.inside_kib, text.functions, text.outside_kib, reading);
   const double idle = median(totals);
   std::printf("baseline, same run: ngircd idle VmRSS %ld KiB\n", ircd_memory.total.rss_kib);
   std::printf("bot idle VmRSS (median) %.0f KiB = %.1f MiB; ratio to ngircd %.1f; target <= 10 MiB: %s\n", idle,
