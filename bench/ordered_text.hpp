@@ -25,7 +25,7 @@ namespace chatops::bench {
 struct OrderedText {
   bool known = false;  // false when nm, /proc/PID/pagemap or the list could not be read
   long inside_kib = 0, outside_kib = 0;
-  std::size_t functions = 0;  // of the list, found in the executable
+  std::size_t functions = 0;  // names of the list found in the executable (some name several local symbols)
 };
 
 inline OrderedText ordered_text(pid_t pid, const std::string& order_file) {
@@ -45,6 +45,7 @@ inline OrderedText ordered_text(pid_t pid, const std::string& order_file) {
   std::unique_ptr<FILE, int (*)(FILE*)> nm(::popen(("nm -S --defined-only '" + executable + "' 2>/dev/null").c_str(), "r"),
                                            ::pclose);
   if (!nm) return result;
+  std::unordered_set<std::string> found;
   char buffer[8192];
   while (std::fgets(buffer, sizeof buffer, nm.get())) {
     std::istringstream in(buffer);
@@ -53,8 +54,9 @@ inline OrderedText ordered_text(pid_t pid, const std::string& order_file) {
     const auto at = std::stoull(address, nullptr, 16);
     first = std::min<std::uintptr_t>(first, at);
     end = std::max<std::uintptr_t>(end, at + std::stoull(size, nullptr, 16));
-    ++result.functions;
+    found.insert(std::move(name));
   }
+  result.functions = found.size();
   if (result.functions == 0) return result;
 
   // The executable's code mappings; the first mapping is the file's start (a PIE's first segment
