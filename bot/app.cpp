@@ -35,12 +35,12 @@ irc::ClientConfig receiver_irc_config() {
 
 Result<std::unique_ptr<App>> App::create(const AppConfig& config, std::string version) {
   std::unique_ptr<App> app(new App(config, std::move(version)));
-  if (auto built = app->build(); !built) return std::unexpected(built.error());
+  if (auto built = app->build(config.root); !built) return std::unexpected(built.error());
   return app;
 }
 
 App::App(const AppConfig& config, std::string version)
-    : config_(config), started_root_(config.root), version_(std::move(version)) {}
+    : config_path_(config.path), started_sections_(restart_sections(config.root)), version_(std::move(version)) {}
 
 App::~App() {
   // No new requests, then no new submissions; then the journal answers what is queued (the
@@ -56,8 +56,7 @@ App::~App() {
   manager_.reset();
 }
 
-Result<void> App::build() {
-  const auto& root = config_.root;
+Result<void> App::build(const config::Node& root) {
   auto journal = ingestion::Journal::open(ingestion::journal_options(root.map("storage")));
   if (!journal) return std::unexpected(journal.error());
   journal_ = std::move(*journal);
@@ -104,6 +103,9 @@ Result<void> App::build() {
   command_worker_ = std::make_unique<CommandWorker>(io_);
   auto binds = bindings::parse_binds(root["binds"]);
   if (!binds) return std::unexpected(binds.error());
+  auto commands = command_settings(root);
+  if (!commands) return std::unexpected(commands.error());
+  command_settings_ = std::move(*commands);
   const auto handler_options = bindings::handlers::handler_options(root.map("handlers"));
   programs_ = std::make_unique<bindings::handlers::ProgramPool>(handler_options.programs);
   handler_services_ = {.lua = handler_options.lua,

@@ -13,9 +13,11 @@
 #include "bindings/config_binds.hpp"
 #include "bindings/users.hpp"
 #include "bot/account_tracker.hpp"
+#include "bot/alertmanager/silences.hpp"
 #include "bot/app_config.hpp"
 #include "bot/commands/builtins.hpp"
 #include "bot/commands/command.hpp"
+#include "bot/commands/commands_config.hpp"
 #include "bot/commands/mutes.hpp"
 #include "bot/commands/worker.hpp"
 #include "bot/dispatcher.hpp"
@@ -46,10 +48,19 @@ class App final : public BotControl {
 
  private:
   App(const AppConfig& config, std::string version);
-  Result<void> build();
+  // Builds every component from `root`, which the app does not keep: what it needs later (a
+  // reload's comparison, the commands' settings) it keeps as text or as typed options.
+  Result<void> build(const config::Node& root);
   // The Kafka journal (`bus:`): a receiver's sources submit to the bus; a speaker consumes it.
   Result<void> build_bus(const ingestion::bus::BusOptions& bus);
   config::Node sources_run_here(const config::Node& root) const;  // `sources:`, but on a speaker
+  // The file's `commands:` and `alertmanager:`, checked (the HTTP client's module loaded when
+  // silencing is on): what build_commands() builds from.
+  struct CommandSettings {
+    CommandsConfig commands;
+    std::optional<SilenceApiOptions> alertmanager;
+  };
+  static Result<CommandSettings> command_settings(const config::Node& root);
   Result<void> build_commands();
   // A new bind table: the commands, then the binds of config.yml (at start and at a reload).
   Result<void> rebuild_binds(const std::vector<bindings::ConfigBind>& binds);
@@ -85,6 +96,8 @@ class App final : public BotControl {
   std::vector<Ack> acks() override;
   Result<void> ack(Ack ack) override;
   std::vector<std::string> reload(const std::string& by) override;  // bot/app_reload.cpp
+  // The sections that live as long as the process, as YAML, in a fixed order: what a reload compares.
+  static std::vector<std::string> restart_sections(const config::Node& root);
   void arm_reload_signal();  // SIGHUP: reload
   std::shared_ptr<SilenceClient> silence_client() override { return silence_client_; }
   void restore_users();  // those added from IRC, from the journal
@@ -96,8 +109,11 @@ class App final : public BotControl {
   void release(const Mute& ended);  // what waited is planned again
   void arm_mute_timer();
 
-  AppConfig config_;  // the file as last loaded (at start, or by a reload)
-  const config::Node started_root_;  // as at start: what irc, http, storage, log and delivery run on
+  std::string config_path_;
+  // restart_sections() at start: what irc, http, storage, log and delivery run on. Kept as text: a
+  // handle on the validated configuration would hold all of its YAML nodes (~260 KB).
+  const std::vector<std::string> started_sections_;
+  CommandSettings command_settings_;  // as last loaded (at start, or by a reload)
   std::string version_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   asio::io_context io_;

@@ -27,11 +27,21 @@ std::int64_t epoch_ms(std::chrono::system_clock::time_point t) {
 }
 }  // namespace
 
+Result<App::CommandSettings> App::command_settings(const config::Node& root) {
+  auto commands = commands_config(root.map("commands"));
+  if (!commands) return std::unexpected(commands.error());
+  auto alertmanager = alertmanager_api_options(root.map("alertmanager"));
+  if (!alertmanager) return std::unexpected(alertmanager.error());
+  if (*alertmanager)
+    if (auto loaded = ingestion::api::load_http_client_module(); !loaded)
+      return std::unexpected(root.map("alertmanager")["url"].error(loaded.error().message));
+  return CommandSettings{std::move(*commands), std::move(*alertmanager)};
+}
+
 Result<void> App::build_commands() {
-  auto config = commands_config(config_.root.map("commands"));
-  if (!config) return std::unexpected(config.error());
+  const auto& settings = command_settings_;
   commands_ = std::make_unique<CommandTable>(
-      binds_, config->options,
+      binds_, settings.commands.options,
       [this](const std::string& target, const std::string& text, bool notice) {
         planner_->say(bindings::Utterance{target, text, notice, kReplyLineCap, {}});
       },
@@ -39,13 +49,8 @@ Result<void> App::build_commands() {
   commands_->set_offload([this](SlowWork work, std::function<void(Reply)> done) {
     command_worker_->run(std::move(work), std::move(done));
   });
-  auto alertmanager = alertmanager_api_options(config_.root.map("alertmanager"));
-  if (!alertmanager) return std::unexpected(alertmanager.error());
-  if (*alertmanager)
-    if (auto loaded = ingestion::api::load_http_client_module(); !loaded)
-      return std::unexpected(config_.root.map("alertmanager")["url"].error(loaded.error().message));
-  silence_client_ = *alertmanager ? std::make_shared<SilenceClient>(std::move(**alertmanager)) : nullptr;
-  return add_builtin_commands(*commands_, *this, config->flags);
+  silence_client_ = settings.alertmanager ? std::make_shared<SilenceClient>(*settings.alertmanager) : nullptr;
+  return add_builtin_commands(*commands_, *this, settings.commands.flags);
 }
 
 text::CaseMapping App::casemapping() const { return irc_->isupport().casemapping(); }

@@ -31,7 +31,8 @@ struct IngestionManager::Managed {
   std::atomic<std::uint64_t> restarts{0};
   std::string declared;  // the validated entry as YAML: what a reload compares
   const SourceKind* declared_kind = nullptr;
-  config::Node validated, raw;  // raw: the entry as written, for the places of errors
+  config::Node validated;
+  config::Node entry;  // where the entry is written, for the places of errors (detached: no YAML)
   bool keep = false;  // in a reconfigure's list: the running source of that name stays
 };
 
@@ -40,8 +41,8 @@ Result<void> IngestionManager::make_source(Managed& m) {
   if (!source) {
     // Kinds name the place of what they refuse; a message that does not is placed at the entry.
     const auto& message = source.error().message;
-    return std::unexpected(m.raw.file() && message.starts_with(*m.raw.file() + ":") ? source.error()
-                                                                                      : m.raw.error(message));
+    return std::unexpected(m.entry.file() && message.starts_with(*m.entry.file() + ":") ? source.error()
+                                                                                          : m.entry.error(message));
   }
   m.source = std::move(*source);
   return {};
@@ -76,7 +77,7 @@ Result<std::vector<std::unique_ptr<IngestionManager::Managed>>> IngestionManager
     managed->declared = YAML::Dump(validated->node.yaml());
     managed->declared_kind = validated->kind;
     managed->validated = validated->node;
-    managed->raw = entry;
+    managed->entry = entry.detached();  // not a handle on the whole validated configuration
     built.push_back(std::move(managed));
   }
   if (!errors.empty()) return fail(errors);

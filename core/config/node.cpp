@@ -40,6 +40,8 @@ Node::Node(YAML::Node yaml, std::shared_ptr<const std::string> file, std::string
   positions_ = std::move(positions);
 }
 
+Node Node::detached() const { return child(YAML::Node(YAML::NodeType::Undefined), path_); }
+
 Node Node::child(YAML::Node yaml, std::string path) const {
   Node out;
   out.yaml_ = std::make_shared<const YAML::Node>(std::move(yaml));

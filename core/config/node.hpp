@@ -88,6 +88,10 @@ class Node {
   bool is_scalar() const;
   bool defined() const;
 
+  // This node without its document: it still says where it was (where, error, path, file) but
+  // holds no YAML, so that what is kept only to place messages does not keep a document alive.
+  Node detached() const;
+
   // The yaml-cpp node, for core/config's own files (which include <yaml-cpp/yaml.h>).
   const YAML::Node& yaml() const { return *yaml_; }
   const std::shared_ptr<const std::string>& file() const { return file_; }

@@ -20,8 +20,9 @@ std::string fill(std::string text, const std::string& key, const std::string& va
 }
 }  // namespace
 
-BotProcess::BotProcess(const TempDir& dir, std::string config_yaml, std::vector<std::pair<std::string, std::string>> env)
-    : dir_(dir), http_port_(free_port()), env_(std::move(env)) {
+BotProcess::BotProcess(const TempDir& dir, std::string config_yaml, std::vector<std::pair<std::string, std::string>> env,
+                       std::filesystem::path binary)
+    : dir_(dir), http_port_(free_port()), env_(std::move(env)), binary_(std::move(binary)) {
   rewrite_config(std::move(config_yaml));
   start();
 }
@@ -42,7 +43,7 @@ void BotProcess::start() {
   ProcessOptions options;
   // A benchmark compares two builds by running the other one's binary in its place.
   const char* other = std::getenv("CHATOPS_BENCH_BOT");
-  options.argv = {other && *other ? other : CHATOPS_BOT_BINARY, "--config", config_path_.string()};
+  options.argv = {other && *other ? std::string(other) : binary_.string(), "--config", config_path_.string()};
   options.log_dir = dir_.path();
   options.name = "bot";
   options.env = env_;

@@ -1,5 +1,6 @@
 #pragma once
 // Runs the built chatops-bot binary on a config written for the test, and talks to its HTTP side.
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -19,8 +20,10 @@ struct HttpReply {
 class BotProcess {
  public:
   // `config_yaml` may use {{http_port}} and {{dir}} (the temp dir), filled in here; `env` is added
-  // to the bot's environment (for ${NAME} in the config).
-  BotProcess(const TempDir& dir, std::string config_yaml, std::vector<std::pair<std::string, std::string>> env = {});
+  // to the bot's environment (for ${NAME} in the config); `binary` replaces the built one (e.g. a
+  // copy without its modules beside it).
+  BotProcess(const TempDir& dir, std::string config_yaml, std::vector<std::pair<std::string, std::string>> env = {},
+             std::filesystem::path binary = CHATOPS_BOT_BINARY);
   ~BotProcess();
 
   int http_port() const { return http_port_; }
@@ -56,6 +59,7 @@ class BotProcess {
   int http_port_;
   std::filesystem::path config_path_;
   std::vector<std::pair<std::string, std::string>> env_;
+  std::filesystem::path binary_;
   std::unique_ptr<Process> process_;
   int starts_ = 0;
 };

@@ -2,12 +2,15 @@
 // chatops-<name>.so only when a source needs them; a missing module stops start-up clearly.
 #include <catch2/catch.hpp>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "tests/integration/e2e/bot_config.hpp"
+#include "tests/integration/e2e/bot_in_channel.hpp"
 #include "tests/integration/e2e/bot_process.hpp"
 #include "tests/integration/support/ngircd.hpp"
 #include "tests/integration/support/process.hpp"
@@ -108,6 +111,35 @@ TEST_CASE("OpenSSL, Lua, pugixml and cpp-httplib are loaded, each with its modul
   CHECK(maps.find(std::filesystem::path(CHATOPS_BOT_BINARY).parent_path().string() + "/chatops-httplib.so") !=
         std::string::npos);
   CHECK(maps.find("libcpp-httplib") != std::string::npos);
+}
+
+TEST_CASE("a reload that turns on silencing without the HTTP client's module is refused, and the commands stay",
+          "[modules][reload]") {
+  using namespace std::chrono_literals;
+  Ngircd ircd(NgircdOptions{.channels = {"#ops"}});
+  TempDir dir("chatops-modules");
+  IrcTestClient watcher(IrcClientOptions{.port = ircd.port(), .nick = "watcher"});
+  watcher.join("#ops");
+  BotConfig config;
+  config.irc_port = ircd.port();
+  config.sources = github_source();
+  BotProcess bot(dir, bot_config_yaml(config), {}, lone_binary(dir));
+  REQUIRE(watcher.wait_for_join("opsbot", "#ops", 30s));
+  REQUIRE(ask_bot(watcher, watcher, "!version").size() == 1);
+
+  config.extra = "alertmanager: {url: \"http://127.0.0.1:1\"}\n";
+  bot.rewrite_config(bot_config_yaml(config));
+  bot.signal(SIGHUP);
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  while (bot.log().find("reload refused") == std::string::npos && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
+  const auto log = bot.log();
+  INFO(log);
+  CHECK(std::regex_search(log, std::regex(R"(reload refused, the configuration in use stays: .*config\.yml:\d+:\d+: )"
+                                          R"(alertmanager\.url: the httplib module cannot be loaded)")));
+  CHECK(log.find("Reloaded") == std::string::npos);
+  // The bind table was not torn down: the built-in commands still answer.
+  CHECK(ask_bot(watcher, watcher, "!version").size() == 1);
 }
 
 TEST_CASE("chatops-bot --modules loads every module of its build from beside the executable", "[modules]") {

@@ -136,3 +136,19 @@ TEST_CASE("load_file reads a file and names it in messages", "[config]") {
   REQUIRE_FALSE(missing);
   REQUIRE(missing.error().message == "no-such-dir/config.yml: cannot read: No such file or directory");
 }
+
+TEST_CASE("a detached node places and redacts messages as its node did, without its document", "[config]") {
+  ::setenv("CHATOPS_TEST_TOKEN", "ghp_s3cr3tV4lue", 1);
+  Node detached;
+  {
+    const Node root = document("sources:\n  - name: a\n  - name: b\n    secret: \"${CHATOPS_TEST_TOKEN}\"\n");
+    detached = root["sources"].items()[1].detached();
+  }  // the document is gone: the detached node holds none of its YAML
+  CHECK_FALSE(detached.defined());
+  CHECK_FALSE(detached.has("name"));
+  CHECK(detached.path() == "sources[1]");
+  CHECK(detached.where() == "config.yml:3:5");
+  REQUIRE(detached.file());
+  CHECK(*detached.file() == "config.yml");
+  CHECK(detached.error("refused: ghp_s3cr3tV4lue").message == "config.yml:3:5: sources[1]: refused: ${CHATOPS_TEST_TOKEN}");
+}
