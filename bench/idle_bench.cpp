@@ -109,7 +109,7 @@ int run(const Options& o) {
   std::printf("bot, last sample:\n");
   print_process_memory(last, o.top);
 #ifdef NDEBUG
-  const char* reading = "grown by hundreds of KiB: the list is stale; scripts/startup-order makes it again";
+  const char* reading = "a stale list shows as hundreds of KiB more here than right after scripts/startup-order";
 #else
   const char* reading = "a Debug build: the list is made from a Release one's functions";
 #endif
