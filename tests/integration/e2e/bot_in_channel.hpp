@@ -1,8 +1,11 @@
 #pragma once
 // What most end-to-end tests start: a real ngircd with #ops, a watcher in the channel, and the
 // built bot on the test's configuration, joined to it.
+#include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -19,13 +22,17 @@ struct BotInChannel {
   std::unique_ptr<IrcTestClient> watcher;
   std::unique_ptr<BotProcess> bot;
 
-  // `dir_prefix` names the test's temp dir (it holds the journal and the bot's log).
-  BotInChannel(BotConfig config, const std::string& dir_prefix) : dir(dir_prefix) {
+  // `dir_prefix` names the test's temp dir (it holds the journal and the bot's log); `binary`
+  // replaces the built bot (BotProcess).
+  BotInChannel(BotConfig config, const std::string& dir_prefix,
+               const std::filesystem::path& binary = CHATOPS_BOT_BINARY)
+      : dir(dir_prefix) {
     using namespace std::chrono_literals;
     config.irc_port = ircd.port();
     watcher = std::make_unique<IrcTestClient>(IrcClientOptions{.port = ircd.port(), .nick = "watcher"});
     watcher->join("#ops");
-    bot = std::make_unique<BotProcess>(dir, bot_config_yaml(config));
+    bot = std::make_unique<BotProcess>(dir, bot_config_yaml(config), std::vector<std::pair<std::string, std::string>>{},
+                                       binary);
     REQUIRE(watcher->wait_for_join("opsbot", "#ops", 30s));
   }
 };

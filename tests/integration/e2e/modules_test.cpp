@@ -116,24 +116,21 @@ TEST_CASE("OpenSSL, Lua, pugixml and cpp-httplib are loaded, each with its modul
 TEST_CASE("a reload that turns on silencing without the HTTP client's module is refused, and the commands stay",
           "[modules][reload]") {
   using namespace std::chrono_literals;
-  Ngircd ircd(NgircdOptions{.channels = {"#ops"}});
-  TempDir dir("chatops-modules");
-  IrcTestClient watcher(IrcClientOptions{.port = ircd.port(), .nick = "watcher"});
-  watcher.join("#ops");
+  TempDir binary_dir("chatops-modules");
   BotConfig config;
-  config.irc_port = ircd.port();
   config.sources = github_source();
-  BotProcess bot(dir, bot_config_yaml(config), {}, lone_binary(dir));
-  REQUIRE(watcher.wait_for_join("opsbot", "#ops", 30s));
+  BotInChannel stack(config, "chatops-modules", lone_binary(binary_dir));
+  auto& watcher = *stack.watcher;
   REQUIRE(ask_bot(watcher, watcher, "!version").size() == 1);
 
+  config.irc_port = stack.ircd.port();
   config.extra = "alertmanager: {url: \"http://127.0.0.1:1\"}\n";
-  bot.rewrite_config(bot_config_yaml(config));
-  bot.signal(SIGHUP);
+  stack.bot->rewrite_config(bot_config_yaml(config));
+  stack.bot->signal(SIGHUP);
   const auto deadline = std::chrono::steady_clock::now() + 15s;
-  while (bot.log().find("reload refused") == std::string::npos && std::chrono::steady_clock::now() < deadline)
+  while (stack.bot->log().find("reload refused") == std::string::npos && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(50ms);
-  const auto log = bot.log();
+  const auto log = stack.bot->log();
   INFO(log);
   CHECK(std::regex_search(log, std::regex(R"(reload refused, the configuration in use stays: .*config\.yml:\d+:\d+: )"
                                           R"(alertmanager\.url: the httplib module cannot be loaded)")));
