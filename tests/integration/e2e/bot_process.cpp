@@ -69,6 +69,10 @@ bool BotProcess::running() { return process_ && process_->running(); }
 
 std::string BotProcess::log() const { return process_ ? process_->output() : ""; }
 
+bool BotProcess::wait_for_log(const std::regex& re, Duration timeout) const {
+  return process_ && process_->wait_for_log(re, timeout);
+}
+
 long BotProcess::peak_rss_kib() const {
   auto status = read_file("/proc/" + std::to_string(pid()) + "/status");
   auto at = status.find("VmHWM:");

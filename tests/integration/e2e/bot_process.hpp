@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,6 +43,8 @@ class BotProcess {
   // A sample's value from /metrics ("name" or "name{labels}"), nullopt when absent.
   std::optional<double> metric(const std::string& sample) const;
   std::string log() const;
+  // Whether the log holds a match of `re` by `timeout` (Process::wait_for_log).
+  bool wait_for_log(const std::regex& re, Duration timeout) const;
   // The listener opens before the sources start, and a webhook on a path whose source is still
   // starting is answered 503 (real senders retry). A test that posts once waits for this first:
   // true once every source runs, false after `timeout`.
